@@ -1,0 +1,650 @@
+"""A calibration: facts with provenance, the model's equations, its shocks and targets.
+
+A calibration is a folder of four YAML files:
+
+``facts.yaml``
+    Figures from the report (kind ``report``) and other statistics (``statistic``).
+``assumptions.yaml``
+    Numbers nobody published (elasticities, spreads, central values): kind
+    ``assumption``, each with its reason.
+``model.yaml``
+    ``derived`` parameters (expressions of facts), ``share_groups`` that must add up,
+    ``variables`` (equation, optional shock), ``correlations`` and ``events``.
+``targets.yaml``
+    The plan's targets and how each is read.
+
+Everything here is data: the engine knows no city. :func:`load_calibration` reads and
+validates a folder; :meth:`Calibration.from_mappings` builds one from plain dicts.
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import expressions
+from .errors import CalibrationError, unknown
+from .marginals import FAMILIES
+from .yamlio import kind_of, read_yaml_mapping
+
+FACT_KINDS = ("report", "statistic", "assumption")
+FACT_FIELDS = ("id", "value", "unit", "year", "kind", "label", "source")
+OPS = (">=", ">", "<=", "<")
+LAYERS = ("driver", "sector", "aggregate", "district", "satellite")
+FILES = ("facts.yaml", "assumptions.yaml", "model.yaml", "targets.yaml")
+
+Number = float | str  # a number, or an expression over parameter ids
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure with its provenance."""
+
+    id: str
+    value: float
+    unit: str
+    year: int
+    kind: str
+    label: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ShockSpec:
+    """A variable's additive, mean-zero shock: family and parameters (numbers or ids)."""
+
+    distribution: str
+    spread: Number
+    df: Number | None = None
+    skew: Number | None = None
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """A model variable: its equation and, optionally, its shock."""
+
+    id: str
+    layer: str
+    label: str
+    unit: str
+    equation: str
+    shock: ShockSpec | None = None
+
+    @cached_property
+    def tree(self) -> ast.Expression:
+        return expressions.parse(self.equation)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A discrete risk: it occurs with ``probability`` and then adds ``impact`` to variables."""
+
+    id: str
+    label: str
+    probability: Number
+    impact: Mapping[str, Number]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target: ``indicator op threshold`` or ``indicator op compare_to``."""
+
+    id: str
+    indicator: str
+    op: str
+    threshold: Number | None = None
+    compare_to: str | None = None
+    label: str = ""
+    wording: str = ""
+    source: str = ""
+
+    @property
+    def reading(self) -> str:
+        """Human-readable reading, e.g. ``gdp_growth >= 4.5``."""
+        other = self.compare_to if self.compare_to is not None else self.threshold
+        return f"{self.indicator} {self.op} {other}"
+
+
+@dataclass(frozen=True)
+class ShareGroup:
+    """Parameters that must add up to ``total`` (within ``tolerance``), or stay below it."""
+
+    id: str
+    parts: tuple[str, ...]
+    total: float = 100.0
+    tolerance: float = 0.05
+    exact: bool = True
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A validated calibration. Build with :func:`load_calibration` or :meth:`from_mappings`."""
+
+    name: str
+    version: str
+    title: str
+    facts: tuple[Fact, ...]
+    derived: Mapping[str, str]
+    variables: Mapping[str, VariableSpec]
+    correlations: tuple[tuple[str, str, Number], ...]
+    events: Mapping[str, EventSpec]
+    targets: Mapping[str, TargetSpec]
+    share_groups: tuple[ShareGroup, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_mappings(
+        cls,
+        facts: list[Mapping[str, Any]],
+        model: Mapping[str, Any],
+        targets: Mapping[str, Any],
+        *,
+        files: Mapping[str, str] | None = None,
+    ) -> Calibration:
+        """Build and validate a calibration from plain data (as read from YAML).
+
+        ``files`` maps the sections ``facts``, ``model`` and ``targets`` to file names used in
+        error messages; facts may carry a ``_file`` entry naming their own file.
+        """
+        files = dict(files or {})
+        return _build(facts, model, targets, files)
+
+    # ------------------------------------------------------------------ queries
+    @cached_property
+    def shocked(self) -> tuple[str, ...]:
+        """Ids of variables that carry a shock, in file order (the copula's first columns)."""
+        return tuple(v for v, spec in self.variables.items() if spec.shock is not None)
+
+    @cached_property
+    def order(self) -> tuple[str, ...]:
+        """Variables in dependency order (each after every variable its equation uses)."""
+        return _dependency_order(self.variables, self.files.get("model", "model.yaml"))
+
+    def fact_values(self) -> dict[str, float]:
+        return {f.id: f.value for f in self.facts}
+
+    def parameters(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Every parameter's value: facts (with ``overrides``), then ``derived`` in order."""
+        values = self.fact_values()
+        for key, value in (overrides or {}).items():
+            if key in self.derived:
+                raise CalibrationError(
+                    f"'{key}' is derived ({self.derived[key]}); override the parameters it uses"
+                )
+            if key not in values:
+                raise CalibrationError(unknown("parameter", key, values))
+            values[key] = float(value)
+        for key, text in self.derived.items():
+            values[key] = _number(
+                text, values, self.files.get("model", "model.yaml"), f"derived.{key}"
+            )
+        return values
+
+    def value(self, ref: Number, parameters: Mapping[str, float], file: str, key: str) -> float:
+        """Resolve a number or a parameter expression."""
+        return _number(ref, parameters, file, key)
+
+
+# ---------------------------------------------------------------------- loading
+def default_calibration_path() -> Path:
+    """The folder of the packaged Tianjin calibration."""
+    return Path(str(resources.files("tjsim") / "data" / "tianjin"))
+
+
+def load_calibration(path: str | Path | None = None) -> Calibration:
+    """Read and validate the calibration folder ``path`` (default: packaged Tianjin)."""
+    folder = Path(path) if path is not None else default_calibration_path()
+    if not folder.is_dir():
+        raise CalibrationError(
+            "expected a calibration folder with " + ", ".join(FILES), file=str(folder)
+        )
+    docs = {name: read_yaml_mapping(folder / name, CalibrationError) for name in FILES}
+    facts: list[Mapping[str, Any]] = []
+    for name in ("facts.yaml", "assumptions.yaml"):
+        items = docs[name].get("facts")
+        if not isinstance(items, list):
+            raise CalibrationError(
+                f"expected a list under 'facts', found {kind_of(items)}", file=str(folder / name)
+            )
+        facts.extend(
+            {**item, "_file": str(folder / name)} if isinstance(item, dict) else item
+            for item in items
+        )
+    return Calibration.from_mappings(
+        facts,
+        docs["model.yaml"],
+        docs["targets.yaml"],
+        files={"model": str(folder / "model.yaml"), "targets": str(folder / "targets.yaml")},
+    )
+
+
+# ---------------------------------------------------------------------- validation
+def _number(ref: Any, parameters: Mapping[str, float], file: str, key: str) -> float:
+    if isinstance(ref, bool):
+        raise CalibrationError(
+            f"expected a number or a parameter id, found {ref!r}", file=file, key=key
+        )
+    if isinstance(ref, (int, float)):
+        return float(ref)
+    try:
+        tree = expressions.parse(ref)
+    except expressions.ExpressionError as exc:
+        raise CalibrationError(str(exc), file=file, key=key) from None
+    for name in expressions.names(tree):
+        if name not in parameters:
+            raise CalibrationError(unknown("parameter", name, parameters), file=file, key=key)
+    if any(isinstance(node, ast.Call) for node in ast.walk(tree)):
+        raise CalibrationError("baseline() is only allowed in equations", file=file, key=key)
+    try:
+        return expressions.evaluate(tree, parameters, {})
+    except ZeroDivisionError:
+        raise CalibrationError(f"division by zero in {ref!r}", file=file, key=key) from None
+
+
+def _mapping(value: Any, file: str, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise CalibrationError(f"expected a mapping, found {kind_of(value)}", file=file, key=key)
+    return value
+
+
+def _check_keys(
+    item: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+    file: str,
+    key: str,
+) -> None:
+    for name in item:
+        if name not in allowed:
+            raise CalibrationError(
+                unknown("key", str(name), allowed), file=file, key=f"{key}.{name}"
+            )
+    for name in required:
+        if name not in item:
+            raise CalibrationError(f"missing required key '{name}'", file=file, key=key)
+
+
+def _build_facts(items: list[Mapping[str, Any]], default_file: str) -> tuple[Fact, ...]:
+    facts: list[Fact] = []
+    seen: dict[str, str] = {}
+    for index, item in enumerate(items):
+        file = item.get("_file", default_file) if isinstance(item, Mapping) else default_file
+        key = f"facts[{index}]"
+        item = dict(_mapping(item, file, key))
+        item.pop("_file", None)
+        _check_keys(item, FACT_FIELDS, FACT_FIELDS, file, key)
+        ident = item["id"]
+        key = f"facts[{index}] ({ident})"
+        if not isinstance(ident, str) or not ident.isidentifier():
+            raise CalibrationError(
+                f"id must be a snake_case name, found {ident!r}", file=file, key=key
+            )
+        if ident in seen:
+            raise CalibrationError(
+                f"duplicate fact id (first defined in {seen[ident]})", file=file, key=key
+            )
+        seen[ident] = file
+        value = item["value"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+        ):
+            raise CalibrationError(
+                f"value must be a finite number, found {value!r}", file=file, key=f"{key}.value"
+            )
+        if item["kind"] not in FACT_KINDS:
+            raise CalibrationError(
+                unknown("kind", str(item["kind"]), FACT_KINDS), file=file, key=f"{key}.kind"
+            )
+        if isinstance(item["year"], bool) or not isinstance(item["year"], int):
+            raise CalibrationError(
+                f"year must be an integer, found {item['year']!r}", file=file, key=f"{key}.year"
+            )
+        for text_field in ("unit", "label", "source"):
+            if not isinstance(item[text_field], str) or not item[text_field].strip():
+                raise CalibrationError(
+                    "must be a non-empty string", file=file, key=f"{key}.{text_field}"
+                )
+        facts.append(
+            Fact(
+                ident,
+                float(value),
+                item["unit"],
+                item["year"],
+                item["kind"],
+                item["label"],
+                item["source"],
+            )
+        )
+    return tuple(facts)
+
+
+def _build(
+    facts_in: list[Mapping[str, Any]],
+    model: Mapping[str, Any],
+    targets_in: Mapping[str, Any],
+    files: dict[str, str],
+) -> Calibration:
+    mfile = files.setdefault("model", "model.yaml")
+    tfile = files.setdefault("targets", "targets.yaml")
+    facts = _build_facts(list(facts_in), files.get("facts", "facts.yaml"))
+    _check_keys(
+        model,
+        (
+            "name",
+            "version",
+            "title",
+            "derived",
+            "share_groups",
+            "variables",
+            "correlations",
+            "events",
+        ),
+        ("name", "version", "variables"),
+        mfile,
+        "(top level)",
+    )
+    derived = {
+        str(k): str(v) for k, v in _mapping(model.get("derived") or {}, mfile, "derived").items()
+    }
+    fact_ids = {f.id for f in facts}
+    for key in derived:
+        if key in fact_ids:
+            raise CalibrationError(
+                "a derived parameter cannot reuse a fact id", file=mfile, key=f"derived.{key}"
+            )
+
+    variables: dict[str, VariableSpec] = {}
+    for vid, raw in _mapping(model["variables"], mfile, "variables").items():
+        key = f"variables.{vid}"
+        raw = _mapping(raw, mfile, key)
+        _check_keys(
+            raw,
+            ("layer", "label", "unit", "equation", "shock"),
+            ("layer", "label", "unit", "equation"),
+            mfile,
+            key,
+        )
+        if raw["layer"] not in LAYERS:
+            raise CalibrationError(
+                unknown("layer", str(raw["layer"]), LAYERS), file=mfile, key=f"{key}.layer"
+            )
+        if str(vid) in fact_ids or str(vid) in derived:
+            raise CalibrationError(
+                "a variable cannot share its id with a parameter", file=mfile, key=key
+            )
+        shock = None
+        if raw.get("shock") is not None:
+            s = _mapping(raw["shock"], mfile, f"{key}.shock")
+            _check_keys(
+                s,
+                ("distribution", "spread", "df", "skew"),
+                ("distribution", "spread"),
+                mfile,
+                f"{key}.shock",
+            )
+            if s["distribution"] not in FAMILIES:
+                raise CalibrationError(
+                    unknown("distribution", str(s["distribution"]), FAMILIES),
+                    file=mfile,
+                    key=f"{key}.shock.distribution",
+                )
+            shock = ShockSpec(s["distribution"], s["spread"], s.get("df"), s.get("skew"))
+        spec = VariableSpec(
+            str(vid), raw["layer"], str(raw["label"]), str(raw["unit"]), str(raw["equation"]), shock
+        )
+        try:
+            spec.tree  # noqa: B018 - parse now to report syntax errors with the key
+        except expressions.ExpressionError as exc:
+            raise CalibrationError(str(exc), file=mfile, key=f"{key}.equation") from None
+        variables[spec.id] = spec
+
+    events: dict[str, EventSpec] = {}
+    for eid, raw in _mapping(model.get("events") or {}, mfile, "events").items():
+        key = f"events.{eid}"
+        raw = _mapping(raw, mfile, key)
+        _check_keys(
+            raw,
+            ("label", "probability", "impact", "source"),
+            ("label", "probability", "impact"),
+            mfile,
+            key,
+        )
+        impact = dict(_mapping(raw["impact"], mfile, f"{key}.impact"))
+        for target in impact:
+            if target not in variables:
+                raise CalibrationError(
+                    unknown("variable", str(target), variables),
+                    file=mfile,
+                    key=f"{key}.impact.{target}",
+                )
+        events[str(eid)] = EventSpec(
+            str(eid), str(raw["label"]), raw["probability"], impact, str(raw.get("source", ""))
+        )
+
+    correlations = []
+    for index, raw in enumerate(model.get("correlations") or []):
+        key = f"correlations[{index}]"
+        if not (isinstance(raw, list) and len(raw) == 3):
+            raise CalibrationError("expected [name, name, value]", file=mfile, key=key)
+        a, b, value = raw
+        for name in (a, b):
+            if name not in events and not (name in variables and variables[name].shock is not None):
+                options = [v for v, s in variables.items() if s.shock is not None] + list(events)
+                raise CalibrationError(
+                    unknown("shocked variable or event", str(name), options), file=mfile, key=key
+                )
+        if a == b:
+            raise CalibrationError("a correlation needs two different names", file=mfile, key=key)
+        correlations.append((str(a), str(b), value))
+
+    targets: dict[str, TargetSpec] = {}
+    tmap = (
+        _mapping(targets_in.get("targets"), tfile, "targets")
+        if isinstance(targets_in, Mapping)
+        else None
+    )
+    if tmap is None:
+        raise CalibrationError("expected a mapping under 'targets'", file=tfile)
+    for tid, raw in tmap.items():
+        targets[str(tid)] = target_spec(str(tid), raw, set(variables), tfile, f"targets.{tid}")
+
+    share_groups = []
+    for gid, raw in _mapping(model.get("share_groups") or {}, mfile, "share_groups").items():
+        raw = _mapping(raw, mfile, f"share_groups.{gid}")
+        _check_keys(
+            raw, ("parts", "total", "tolerance", "exact"), ("parts",), mfile, f"share_groups.{gid}"
+        )
+        share_groups.append(
+            ShareGroup(
+                str(gid),
+                tuple(raw["parts"]),
+                float(raw.get("total", 100.0)),
+                float(raw.get("tolerance", 0.05)),
+                bool(raw.get("exact", True)),
+            )
+        )
+
+    calibration = Calibration(
+        name=str(model["name"]),
+        version=str(model["version"]),
+        title=str(model.get("title", model["name"])),
+        facts=facts,
+        derived=derived,
+        variables=variables,
+        correlations=tuple(correlations),
+        events=events,
+        targets=targets,
+        share_groups=tuple(share_groups),
+        files=files,
+    )
+    validate_parameters(calibration, calibration.parameters())
+    calibration.order  # noqa: B018 - raises on an equation cycle
+    return calibration
+
+
+def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) -> TargetSpec:
+    """Validate one target mapping."""
+    raw = _mapping(raw, file, key)
+    _check_keys(
+        raw,
+        ("indicator", "op", "threshold", "compare_to", "label", "wording", "source"),
+        ("indicator", "op"),
+        file,
+        key,
+    )
+    if raw["indicator"] not in variables:
+        raise CalibrationError(
+            unknown("indicator", str(raw["indicator"]), variables),
+            file=file,
+            key=f"{key}.indicator",
+        )
+    if raw["op"] not in OPS:
+        raise CalibrationError(
+            f"op must be one of {', '.join(OPS)}, found {raw['op']!r}", file=file, key=f"{key}.op"
+        )
+    has_threshold, has_other = raw.get("threshold") is not None, raw.get("compare_to") is not None
+    if has_threshold == has_other:
+        raise CalibrationError(
+            "give exactly one of 'threshold' and 'compare_to'", file=file, key=key
+        )
+    if has_other and raw["compare_to"] not in variables:
+        raise CalibrationError(
+            unknown("indicator", str(raw["compare_to"]), variables),
+            file=file,
+            key=f"{key}.compare_to",
+        )
+    return TargetSpec(
+        tid,
+        str(raw["indicator"]),
+        str(raw["op"]),
+        raw.get("threshold"),
+        raw.get("compare_to"),
+        str(raw.get("label", "")),
+        str(raw.get("wording", "")),
+        str(raw.get("source", "")),
+    )
+
+
+def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
+    """Check every reference resolves and every value is in range (spreads, shares, ...)."""
+    mfile, tfile = cal.files["model"], cal.files["targets"]
+    for group in cal.share_groups:
+        key = f"share_groups.{group.id}"
+        for part in group.parts:
+            if part not in params:
+                raise CalibrationError(unknown("parameter", part, params), file=mfile, key=key)
+        total = sum(params[p] for p in group.parts)
+        if group.exact and abs(total - group.total) > group.tolerance:
+            raise CalibrationError(
+                f"shares {' + '.join(group.parts)} add up to {total:g}, expected {group.total:g} (±{group.tolerance:g})",
+                file=mfile,
+                key=key,
+            )
+        if not group.exact and total >= group.total:
+            raise CalibrationError(
+                f"shares add up to {total:g}, which leaves no remainder below {group.total:g}",
+                file=mfile,
+                key=key,
+            )
+        for part in group.parts:
+            if params[part] < 0:
+                raise CalibrationError(
+                    f"share '{part}' is negative ({params[part]:g})", file=mfile, key=key
+                )
+    for vid, spec in cal.variables.items():
+        key = f"variables.{vid}"
+        for name in expressions.names(spec.tree):
+            if name not in params and name not in cal.variables:
+                raise CalibrationError(
+                    unknown("name", name, [*params, *cal.variables]),
+                    file=mfile,
+                    key=f"{key}.equation",
+                )
+        for node in ast.walk(spec.tree):
+            if isinstance(node, ast.Call) and node.args[0].id not in cal.variables:  # type: ignore[attr-defined]
+                raise CalibrationError(
+                    unknown("variable", node.args[0].id, cal.variables),
+                    file=mfile,
+                    key=f"{key}.equation",
+                )  # type: ignore[attr-defined]
+        if spec.shock is not None:
+            check_shock(
+                spec.shock,
+                params,
+                mfile,
+                f"{key}.shock",
+                lambda ref, k: cal.value(ref, params, mfile, k),
+            )
+    for eid, event in cal.events.items():
+        key = f"events.{eid}"
+        p = cal.value(event.probability, params, mfile, f"{key}.probability")
+        if not 0.0 <= p <= 1.0:
+            raise CalibrationError(
+                f"probability must lie in [0, 1], found {p:g}", file=mfile, key=f"{key}.probability"
+            )
+        for target, ref in event.impact.items():
+            cal.value(ref, params, mfile, f"{key}.impact.{target}")
+    for index, (_, _, ref) in enumerate(cal.correlations):
+        r = cal.value(ref, params, mfile, f"correlations[{index}]")
+        if not -1.0 < r < 1.0:
+            raise CalibrationError(
+                f"a correlation must lie strictly between -1 and 1, found {r:g}",
+                file=mfile,
+                key=f"correlations[{index}]",
+            )
+    for tid, target in cal.targets.items():
+        if target.threshold is not None:
+            cal.value(target.threshold, params, tfile, f"targets.{tid}.threshold")
+
+
+def check_shock(shock: ShockSpec, params: Mapping[str, float], file: str, key: str, value) -> None:
+    """Range checks of one shock's parameters."""
+    spread = value(shock.spread, f"{key}.spread")
+    if spread < 0:
+        raise CalibrationError(
+            f"spread must be >= 0, found {spread:g}", file=file, key=f"{key}.spread"
+        )
+    if shock.distribution == "t":
+        if shock.df is None:
+            raise CalibrationError("a t shock needs 'df'", file=file, key=key)
+        df = value(shock.df, f"{key}.df")
+        if df <= 2:
+            raise CalibrationError(
+                f"df must be > 2 for a finite variance, found {df:g}", file=file, key=f"{key}.df"
+            )
+    if shock.distribution == "two_piece":
+        if shock.skew is None:
+            raise CalibrationError("a two_piece shock needs 'skew'", file=file, key=key)
+        skew = value(shock.skew, f"{key}.skew")
+        if not -1 < skew < 1:
+            raise CalibrationError(
+                f"skew must lie strictly between -1 and 1, found {skew:g}",
+                file=file,
+                key=f"{key}.skew",
+            )
+
+
+def _dependency_order(variables: Mapping[str, VariableSpec], file: str) -> tuple[str, ...]:
+    graph = {
+        vid: {n for n in expressions.names(spec.tree) if n in variables}
+        for vid, spec in variables.items()
+    }
+    sorter = graphlib.TopologicalSorter(graph)
+    try:
+        return tuple(sorter.static_order())
+    except graphlib.CycleError as exc:
+        cycle = exc.args[1]
+        raise CalibrationError(
+            "equation cycle: " + " -> ".join(reversed(cycle)), file=file, key="variables"
+        ) from None

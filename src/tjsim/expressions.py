@@ -1,0 +1,208 @@
+"""Equation expressions: a small, safe arithmetic language compiled to linear forms.
+
+An equation is a string such as ``"industry_central + industry_on_exports * (exports -
+baseline(exports))"``. Names are parameters (facts) or model variables; ``baseline(v)``
+is the value of variable ``v`` with every shock, event and scenario shift switched off.
+The language has numbers, names, ``+ - * / **``, unary minus, parentheses and
+``baseline(name)``; nothing else is accepted (the text is parsed, never executed).
+``**`` is for parameters only (e.g. a square root, ``x ** 0.5``).
+
+Equations must be *linear in the variables*: parameters may be combined freely, but a
+product of two variables or a division by a variable is an error. Each variable then
+compiles to a :class:`LinearForm` over the model's random basis, which is what lets the
+engine evaluate the whole model for many draws with one matrix product.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
+
+
+@dataclass(frozen=True)
+class LinearForm:
+    r"""An affine function of the random basis :math:`x` (shocks and event indicators).
+
+    .. math:: v = \text{constant} + \text{shift} + \text{loadings} \cdot x
+
+    ``constant`` is the baseline value, ``shift`` the part added by a scenario's driver
+    shifts, ``loadings`` a ``(k,)`` array over the ``k`` basis columns.
+    """
+
+    constant: float
+    shift: float
+    loadings: np.ndarray
+
+    @classmethod
+    def scalar(cls, value: float, size: int) -> LinearForm:
+        return cls(float(value), 0.0, np.zeros(size))
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shift == 0.0 and not np.any(self.loadings)
+
+    @property
+    def value(self) -> float:
+        """Value with every random basis term at zero (baseline plus shifts)."""
+        return self.constant + self.shift
+
+    def __add__(self, other: LinearForm) -> LinearForm:
+        return LinearForm(
+            self.constant + other.constant, self.shift + other.shift, self.loadings + other.loadings
+        )
+
+    def __sub__(self, other: LinearForm) -> LinearForm:
+        return self + other.scaled(-1.0)
+
+    def scaled(self, factor: float) -> LinearForm:
+        return LinearForm(self.constant * factor, self.shift * factor, self.loadings * factor)
+
+
+class ExpressionError(ValueError):
+    """An equation that cannot be parsed or is not linear in the variables."""
+
+
+def parse(text: str) -> ast.Expression:
+    """Parse ``text`` into an AST made of the allowed nodes only."""
+    if not isinstance(text, (str, int, float)) or isinstance(text, bool):
+        raise ExpressionError(f"expected an expression string or a number, found {text!r}")
+    try:
+        tree = ast.parse(str(text).strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        _check_node(node, text)
+    return tree
+
+
+def _check_node(node: ast.AST, text: object) -> None:
+    allowed = (
+        ast.Expression,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Constant,
+        ast.Name,
+        ast.Load,
+        ast.USub,
+        ast.UAdd,
+        ast.Call,
+        *_BINOPS,
+    )
+    if not isinstance(node, allowed):
+        raise ExpressionError(f"{type(node).__name__} is not allowed in expression {text!r}")
+    if isinstance(node, ast.Constant) and (
+        isinstance(node.value, bool) or not isinstance(node.value, (int, float))
+    ):
+        raise ExpressionError(f"only numbers may appear as constants in {text!r}")
+    if isinstance(node, ast.Call) and not (
+        isinstance(node.func, ast.Name)
+        and node.func.id == "baseline"
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.Name)
+    ):
+        raise ExpressionError(f"the only function is baseline(variable), in {text!r}")
+
+
+def names(tree: ast.Expression) -> set[str]:
+    """Every name the expression refers to (including inside ``baseline(...)``)."""
+    return {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id != "baseline"
+    }
+
+
+def compile_linear(
+    tree: ast.Expression,
+    resolve: Callable[[str], LinearForm],
+    baseline_of: Callable[[str], LinearForm],
+    size: int,
+) -> LinearForm:
+    """Evaluate ``tree`` into a :class:`LinearForm`.
+
+    ``resolve(name)`` returns the form of a parameter (scalar) or an already compiled
+    variable; ``baseline_of(name)`` the scalar baseline of a variable.
+    """
+
+    def ev(node: ast.AST) -> LinearForm:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return LinearForm.scalar(node.value, size)
+        if isinstance(node, ast.Name):
+            return resolve(node.id)
+        if isinstance(node, ast.Call):
+            return baseline_of(node.args[0].id)  # type: ignore[attr-defined]
+        if isinstance(node, ast.UnaryOp):
+            inner = ev(node.operand)
+            return inner.scaled(-1.0) if isinstance(node.op, ast.USub) else inner
+        assert isinstance(node, ast.BinOp)
+        left, right = ev(node.left), ev(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            if left.is_scalar:
+                return right.scaled(left.constant)
+            if right.is_scalar:
+                return left.scaled(right.constant)
+            raise ExpressionError(
+                f"'{ast.unparse(node)}' multiplies two variables; equations must be linear"
+            )
+        if isinstance(node.op, ast.Pow):
+            if not (left.is_scalar and right.is_scalar):
+                raise ExpressionError(f"'{ast.unparse(node)}' raises a variable to a power")
+            return LinearForm.scalar(_power(left.constant, right.constant, node), size)
+        if not right.is_scalar:
+            raise ExpressionError(f"'{ast.unparse(node)}' divides by a variable")
+        if right.constant == 0.0:
+            raise ExpressionError(f"'{ast.unparse(node)}' divides by zero")
+        return left.scaled(1.0 / right.constant)
+
+    return ev(tree)
+
+
+def evaluate(
+    tree: ast.Expression, values: Mapping[str, float], baselines: Mapping[str, float]
+) -> float:
+    """Evaluate ``tree`` on plain floats (used by the per-draw reference implementation)."""
+
+    def ev(node: ast.AST) -> float:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return values[node.id]
+        if isinstance(node, ast.Call):
+            return baselines[node.args[0].id]  # type: ignore[attr-defined]
+        if isinstance(node, ast.UnaryOp):
+            return -ev(node.operand) if isinstance(node.op, ast.USub) else ev(node.operand)
+        assert isinstance(node, ast.BinOp)
+        left, right = ev(node.left), ev(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, ast.Pow):
+            return _power(left, right, node)
+        return left / right
+
+    return ev(tree)
+
+
+def _power(base: float, exponent: float, node: ast.AST) -> float:
+    if base < 0 and not float(exponent).is_integer():
+        raise ExpressionError(
+            f"'{ast.unparse(node)}' takes a fractional power of a negative number"
+        )
+    if abs(exponent) > 8:
+        raise ExpressionError(f"'{ast.unparse(node)}': exponents are limited to |p| <= 8")
+    return float(base) ** float(exponent)
