@@ -28,6 +28,7 @@ class Accumulator:
     n_targets: int
     n_basis: int
     n_bins: int
+    centre: np.ndarray  # (m,) moments are sums of deviations from it (the zero-shock values)
     draws: int = 0
     met: np.ndarray = field(init=False)  # (T+1,) int64
     count_met: np.ndarray = field(init=False)  # (T+1,) int64: draws meeting exactly j targets
@@ -96,6 +97,6 @@ class Accumulator:
         for block in sorted(self.block_moments):
             sums += self.block_moments[block]
         n = max(self.draws, 1)
-        mean = sums[:m] / n
-        var = np.maximum(sums[m:] / n - mean**2, 0.0) * (n / max(n - 1, 1))
-        return mean, np.sqrt(var)
+        deviation = sums[:m] / n
+        var = np.maximum(sums[m:] / n - deviation**2, 0.0) * (n / max(n - 1, 1))
+        return self.centre + deviation, np.sqrt(var)

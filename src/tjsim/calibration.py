@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import expressions
-from .errors import CalibrationError, unknown
+from .errors import CalibrationError, TjsimError, unknown
 from .marginals import FAMILIES
 from .yamlio import kind_of, read_yaml_mapping
 
@@ -490,7 +490,20 @@ def _build(
     )
     validate_parameters(calibration, calibration.parameters())
     calibration.order  # noqa: B018 - raises on an equation cycle
+    _check_compiles(calibration)
     return calibration
+
+
+def _check_compiles(calibration: Calibration) -> None:
+    """Compile the baseline once: non-linear equations and invalid correlations surface here."""
+    from .model import compile_model
+
+    try:
+        compile_model(calibration)
+    except CalibrationError:
+        raise
+    except TjsimError as exc:
+        raise CalibrationError(exc.message, file=exc.file, key=exc.key) from None
 
 
 def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) -> TargetSpec:

@@ -92,7 +92,7 @@ class Kernel:
             offset=np.concatenate([model.constant, model.target_constant]),
             strict=model.target_strict,
             table_columns=np.array(columns, dtype=np.int64),
-            tables=np.array(tables).reshape(len(tables), -1),
+            tables=np.vstack(tables) if tables else np.zeros((0, 0)),
             event_thresholds=model.event_thresholds,
             column_scale=scale,
             hist_scale=1.0 / width,
@@ -159,7 +159,7 @@ def reduce_chunk(
     start = 0
     for block in blocks:
         stop = start + block.size
-        rows = indicators[start:stop]
+        rows = indicators[start:stop] - kernel.offset[:m]
         acc.block_moments[block.id] = np.concatenate(
             [rows.sum(axis=0), np.einsum("ij,ij->j", rows, rows)]
         )
@@ -205,7 +205,13 @@ def run_chunks(
 ) -> Accumulator:
     """Simulate ``chunks`` and return their accumulator (``keep`` receives indicator rows)."""
     d = kernel.weights.shape[0]
-    acc = Accumulator(kernel.n_indicators, len(kernel.strict), d, kernel.n_bins)
+    acc = Accumulator(
+        kernel.n_indicators,
+        len(kernel.strict),
+        d,
+        kernel.n_bins,
+        kernel.offset[: kernel.n_indicators],
+    )
     sampler = LatentSampler(method, root, d)
     largest = max((sum(b.size for b in chunk) for chunk in chunks), default=0)
     buffer = np.empty((largest, d))

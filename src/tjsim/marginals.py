@@ -91,7 +91,7 @@ class Marginal:
     def from_normal(self, z: np.ndarray | float) -> np.ndarray:
         """Exact transform of latent normals ``z`` (any shape) to centred shocks."""
         z = np.asarray(z, dtype=float)
-        if self.family == "normal":
+        if self.family == "normal" or self.spread == 0.0:
             return self.spread * z
         if self.family == "t":
             scale = self.spread * math.sqrt((self.df - 2.0) / self.df)

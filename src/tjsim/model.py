@@ -180,7 +180,9 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
             marginals.append(
                 Marginal(
                     family,
-                    value(spec.spread, f"variables.{vid}.shock.spread") * change.scale,
+                    0.0
+                    if scenario.shocks_off
+                    else value(spec.spread, f"variables.{vid}.shock.spread") * change.scale,
                     df,
                     skew,
                 )
@@ -281,7 +283,9 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
         basis=basis,
         n_shocks=k,
         marginals=tuple(marginals),
-        event_probabilities=np.array([events[e][0] for e in events], dtype=float),
+        event_probabilities=np.array(
+            [0.0 if scenario.shocks_off else events[e][0] for e in events], dtype=float
+        ),
         correlation=corr,
         cholesky=cholesky,
         baseline=base,

@@ -77,7 +77,7 @@ def simulate_reference(
                 vid: float(compiled.marginals[k].from_normal(z[k])) for k, vid in enumerate(shocked)
             }
             occurred = {
-                eid: z[len(shocked) + i] < special.ndtri(events[eid][0])
+                eid: z[len(shocked) + i] < special.ndtri(compiled.event_probabilities[i])
                 for i, eid in enumerate(event_ids)
             }
             values = dict(params)

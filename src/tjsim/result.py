@@ -83,8 +83,12 @@ class SimulationResult:
             se = np.sqrt(var / pairs)
         else:
             groups = sorted(acc.group_draws)
-            per = np.array([acc.group_met[g] / acc.group_draws[g] for g in groups])
-            se = per.std(axis=0, ddof=1) / np.sqrt(len(groups))
+            sizes = np.array([acc.group_draws[g] for g in groups])
+            per = np.array([acc.group_met[g] for g in groups]) / sizes[:, None]
+            # An indicator over a scrambled Sobol set is often the same count in every
+            # scramble; the estimate is then only known to within a count, 1/n per scramble.
+            floor = 1.0 / (2.0 * sizes.min() * np.sqrt(len(groups)))
+            se = np.maximum(per.std(axis=0, ddof=1) / np.sqrt(len(groups)), floor)
         return p, se
 
     def _interval(self, p: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

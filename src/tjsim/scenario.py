@@ -139,6 +139,9 @@ class Scenario:
         Target id -> :class:`TargetChange`, or ``None`` to drop the target.
     simulation
         Default draws, seed and method.
+    shocks_off
+        Switch every shock and event off: each draw is then the baseline plus shifts
+        (a deterministic run, for checking the central case).
     path
         The file the scenario was read from, if any (used in error messages).
     """
@@ -151,6 +154,7 @@ class Scenario:
     parameters: Mapping[str, float] = field(default_factory=dict)
     targets: Mapping[str, TargetChange | None] = field(default_factory=dict)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
+    shocks_off: bool = False
     path: str | None = None
 
     def __post_init__(self) -> None:
@@ -221,6 +225,10 @@ class Scenario:
         """Store default ``draws``, ``seed`` or ``method``."""
         return self._with(simulation=replace(self.simulation, **settings))
 
+    def without_shocks(self) -> Scenario:
+        """The same scenario with every shock and event switched off."""
+        return self._with(shocks_off=True)
+
     def renamed(self, name: str, description: str | None = None) -> Scenario:
         return self._with(
             name=name, description=self.description if description is None else description
@@ -246,8 +254,16 @@ class Scenario:
             parameters={**self.parameters, **child.parameters},
             targets={**self.targets, **child.targets},
             simulation=SimulationSettings(**sim),
+            shocks_off=self.shocks_off or child.shocks_off,
             path=child.path,
         )
+
+    def to_yaml(self) -> str:
+        """This scenario as YAML text that :func:`tjsim.load_scenario` reads back equal
+        (``extends`` is flattened; ``path`` is not written)."""
+        from .scenario_io import to_yaml
+
+        return to_yaml(self)
 
     @property
     def is_baseline(self) -> bool:

@@ -1,0 +1,271 @@
+"""The packaged calibration: facts as reported, targets as read, bad input named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import tjsim
+from tjsim.calibration import default_calibration_path
+
+REPORT_FIGURES = {
+    "gdp_growth_2023": 4.3,
+    "share_primary_2023": 1.6,
+    "share_secondary_2023": 35.7,
+    "share_tertiary_2023": 62.7,
+    "finance_share_2023": 13.4,
+    "binhai_share_2023": 43.3,
+    "binhai_growth_2023": 4.6,
+    "budget_revenue_2023": 2027.3,
+    "budget_revenue_growth_2023": 9.8,
+    "containers_2023": 2218,
+    "industry_growth_2023": 3.7,
+    "services_growth_2023": 4.9,
+    "retail_growth_2023": 7.0,
+    "cpi_2023": 0.4,
+    "unemployment_2023": 5.4,
+    "urban_jobs_2023": 35.69,
+    "rural_income_growth_2023": 6.3,
+    "target_gdp_growth_2024": 4.5,
+    "target_containers_2024": 2300,
+    "target_wuqing_2024": 5.5,
+}
+
+TARGET_IDS = [
+    "gdp_growth",
+    "budget_revenue",
+    "disposable_income",
+    "fixed_asset_investment",
+    "retail_sales",
+    "urban_jobs",
+    "unemployment_rate",
+    "cpi",
+    "container_throughput",
+    "rural_income",
+    "district_binhai",
+    "district_hexi",
+    "district_xiqing",
+    "district_wuqing",
+    "district_beichen",
+    "district_heping",
+]
+
+
+def test_facts_hold_the_reports_figures_exactly():
+    facts = tjsim.facts().set_index("id")
+    assert {"value", "unit", "year", "kind", "source"} <= set(facts.columns)
+    for ident, value in REPORT_FIGURES.items():
+        assert facts.loc[ident, "value"] == value, ident
+        assert facts.loc[ident, "kind"] == "report", ident
+    assert set(facts["kind"]) == {"report", "statistic", "assumption"}
+    assert facts["source"].str.len().min() > 10
+    report = facts[facts["kind"] == "report"]
+    assert report["source"].str.startswith("report").all()
+    assumptions = facts[facts["kind"] == "assumption"]
+    assert assumptions["source"].str.startswith("assumption:").all()
+
+
+def test_every_report_phrase_is_quoted_from_the_report_sections():
+    facts = tjsim.facts()
+    report = facts[facts["kind"] == "report"]
+    assert report["source"].str.contains(r"[一二]").all()
+    assert report["source"].str.contains(r"[\u4e00-\u9fff]{4,}").all()  # a Chinese phrase
+
+
+def test_targets_table_has_every_target_and_its_reading():
+    table = tjsim.targets()
+    assert list(table.index) == TARGET_IDS
+    assert table.loc["gdp_growth", ["op", "threshold"]].tolist() == [">=", 4.5]
+    assert table.loc["unemployment_rate", ["op", "threshold"]].tolist() == ["<=", 5.5]
+    assert table.loc["fixed_asset_investment", ["op", "threshold"]].tolist() == [">", 0.0]
+    assert table.loc["container_throughput", "threshold"] == 2300
+    assert table.loc["budget_revenue", "compare_to"] == "gdp_growth"
+    assert table.loc["rural_income", "compare_to"] == "gdp_growth"
+    assert table.loc["district_wuqing", "threshold"] == 5.5
+    assert table["wording"].str.len().min() > 0
+
+
+def test_real_time_calibration_uses_nothing_after_2024_targets():
+    facts = tjsim.facts()
+    assert facts["year"].max() == 2024
+
+
+def test_history_derivation_of_the_gdp_spread():
+    p = tjsim.load_calibration().parameters()
+    misses = {
+        y: p[f"gdp_growth_{y}"] - p[f"gdp_growth_target_{y}"] for y in (2018, 2021, 2022, 2023)
+    }
+    down = [m for m in misses.values() if m < 0]
+    up = [m for m in misses.values() if m > 0]
+    k, prior = p["spread_prior_weight"], p["spread_prior_sd"]
+    sigma_down = ((sum(m * m for m in down) + k * prior**2) / (len(down) + k)) ** 0.5
+    sigma_up = ((sum(m * m for m in up) + k * prior**2) / (len(up) + k)) ** 0.5
+    assert p["momentum_spread"] == pytest.approx((sigma_down + sigma_up) / 2)
+    assert p["momentum_skew"] == pytest.approx((sigma_up - sigma_down) / (sigma_up + sigma_down))
+    assert p["momentum_skew"] < 0  # downside
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.fixture
+def broken(tmp_path: Path):
+    """Copy the packaged calibration; return a function that edits one file and loads."""
+    folder = tmp_path / "cal"
+    shutil.copytree(default_calibration_path(), folder)
+
+    def edit(name: str, change) -> Path:
+        path = folder / name
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        return folder
+
+    return edit
+
+
+def _set_fact(data, ident, value):
+    for fact in data["facts"]:
+        if fact["id"] == ident:
+            fact["value"] = value
+            return
+    raise KeyError(ident)
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "key", "message"),
+    [
+        (
+            "facts.yaml",
+            lambda d: _set_fact(d, "share_primary_2023", 2.6),
+            "share_groups.sectors",
+            "add up to 101",
+        ),
+        (
+            "assumptions.yaml",
+            lambda d: _set_fact(d, "investment_spread", -1.0),
+            "variables.investment.shock.spread",
+            "spread must be >= 0",
+        ),
+        (
+            "assumptions.yaml",
+            lambda d: _set_fact(d, "flood_probability", 1.5),
+            "events.flood_repeat.probability",
+            "[0, 1]",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["correlations"].extend(
+                [["exports", "credit", 0.9], ["investment", "exports", 0.95]]
+            ),
+            "correlations",
+            "positive definite",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["correlations"].append(["investment", "credit", 1.2]),
+            "correlations[",
+            "between -1 and 1",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["gdp_growth"].update(
+                equation="share_primary_2023 * primary_vaa"
+            ),
+            "variables.gdp_growth.equation",
+            "did you mean 'primary_va'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["primary_va"].update(
+                equation="primary_central + district_rest"
+            ),
+            "variables",
+            "equation cycle",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["cpi"]["shock"].update(distribution="lognormal"),
+            "variables.cpi.shock.distribution",
+            "unknown distribution",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["cpi"].update(equation="exports * investment"),
+            "variables.cpi.equation",
+            "linear",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["cpi"].update(equaton="x"),
+            "variables.cpi.equaton",
+            "did you mean 'equation'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["cpi"].update(equation="__import__('os')"),
+            "variables.cpi.equation",
+            "baseline(variable)",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["events"]["flood_repeat"]["impact"].update(primary=1.0),
+            "events.flood_repeat.impact.primary",
+            "did you mean 'primary_va'",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["cpi"].update(op="=>"),
+            "targets.cpi.op",
+            "op must be one of",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["cpi"].update(indicator="cpii"),
+            "targets.cpi.indicator",
+            "did you mean 'cpi'",
+        ),
+        (
+            "facts.yaml",
+            lambda d: d["facts"].append(dict(d["facts"][0])),
+            "facts[",
+            "duplicate fact id",
+        ),
+        (
+            "facts.yaml",
+            lambda d: d["facts"][0].update(value="4.3"),
+            "facts[0] (gdp_2023).value",
+            "finite number",
+        ),
+    ],
+)
+def test_bad_calibration_is_named_by_file_key_and_problem(broken, name, change, key, message):
+    folder = broken(name, change)
+    with pytest.raises(tjsim.CalibrationError) as info:
+        tjsim.load_calibration(folder)
+    text = str(info.value)
+    assert key in text and message in text
+    assert info.value.file is not None and Path(info.value.file).name in {
+        name,
+        "model.yaml",
+        "targets.yaml",
+        "facts.yaml",
+        "assumptions.yaml",
+    }
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(tjsim.CalibrationError, match="calibration folder"):
+        tjsim.load_calibration(tmp_path / "nowhere")
+    folder = tmp_path / "cal"
+    shutil.copytree(default_calibration_path(), folder)
+    (folder / "targets.yaml").write_text("", encoding="utf-8")
+    with pytest.raises(tjsim.CalibrationError, match=r"targets.yaml: the file is empty"):
+        tjsim.load_calibration(folder)
+    (folder / "targets.yaml").write_bytes(b"\xff\xfe targets")
+    with pytest.raises(tjsim.CalibrationError, match="not UTF-8"):
+        tjsim.load_calibration(folder)
+    (folder / "targets.yaml").write_text("targets: {a: 1}\ntargets: {}\n", encoding="utf-8")
+    with pytest.raises(tjsim.CalibrationError, match="duplicate key"):
+        tjsim.load_calibration(folder)

@@ -1,0 +1,70 @@
+"""The equation language: parsed, never executed; linear in the variables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tjsim import expressions as ex
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "__import__('os').system('true')",
+        "a.b",
+        "a[0]",
+        "lambda: 1",
+        "'text'",
+        "a if b else c",
+        "f(a)",
+        "baseline(1)",
+        "a < b",
+        "True",
+    ],
+)
+def test_only_arithmetic_is_accepted(text):
+    with pytest.raises(ex.ExpressionError):
+        ex.parse(text)
+
+
+def _compile(text, variables=("x", "y")):
+    size = len(variables)
+    forms = {v: ex.LinearForm(float(i + 1), 0.0, np.eye(size)[i]) for i, v in enumerate(variables)}
+
+    def resolve(name):
+        return (
+            forms[name] if name in forms else ex.LinearForm.scalar({"p": 2.0, "q": 0.5}[name], size)
+        )
+
+    return ex.compile_linear(
+        ex.parse(text), resolve, lambda n: ex.LinearForm.scalar(forms[n].constant, size), size
+    )
+
+
+def test_linear_forms():
+    form = _compile("p * (x - baseline(x)) + y / q - 3 + q ** 2")
+    assert form.constant == pytest.approx(2 * 0 + 2 / 0.5 - 3 + 0.25)
+    np.testing.assert_allclose(form.loadings, [2.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("x * y", "linear"),
+        ("p / x", "divides by a variable"),
+        ("x ** 2", "power"),
+        ("x / (q - q)", "zero"),
+    ],
+)
+def test_nonlinear_equations_are_refused(text, match):
+    with pytest.raises(ex.ExpressionError, match=match):
+        _compile(text)
+
+
+def test_evaluate_agrees_with_compile():
+    text = "p * (x - baseline(x)) + y / q - 3"
+    form = _compile(text)
+    values = {"x": 1.7, "y": -0.4, "p": 2.0, "q": 0.5}
+    direct = ex.evaluate(ex.parse(text), values, {"x": 1.0, "y": 2.0})
+    assert direct == pytest.approx(form.constant + form.loadings @ [0.7, -2.4])
