@@ -248,6 +248,8 @@ def _number(ref: Any, parameters: Mapping[str, float], file: str, key: str) -> f
         return expressions.evaluate(tree, parameters, {})
     except ZeroDivisionError:
         raise CalibrationError(f"division by zero in {ref!r}", file=file, key=key) from None
+    except expressions.ExpressionError as exc:
+        raise CalibrationError(str(exc), file=file, key=key) from None
 
 
 def _mapping(value: Any, file: str, key: str) -> Mapping[str, Any]:

@@ -16,8 +16,10 @@ engine evaluate the whole model for many draws with one matrix product.
 from __future__ import annotations
 
 import ast
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -116,6 +118,37 @@ def names(tree: ast.Expression) -> set[str]:
     }
 
 
+def _interpret(
+    tree: ast.Expression,
+    name: Callable[[str], Any],
+    baseline: Callable[[str], Any],
+    number: Callable[[float], Any],
+    binary: Callable[[ast.operator, Any, Any, ast.AST], Any],
+) -> Any:
+    """Walk ``tree`` bottom-up; leaves and operators are supplied by the caller."""
+
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant):
+            return number(node.value)
+        if isinstance(node, ast.Name):
+            return name(node.id)
+        if isinstance(node, ast.Call):
+            return baseline(node.args[0].id)  # type: ignore[attr-defined]
+        if isinstance(node, ast.UnaryOp):
+            inner = ev(node.operand)
+            return (
+                binary(ast.Mult(), number(-1.0), inner, node)
+                if isinstance(node.op, ast.USub)
+                else inner
+            )
+        assert isinstance(node, ast.BinOp)
+        return binary(node.op, ev(node.left), ev(node.right), node)
+
+    return ev(tree)
+
+
 def compile_linear(
     tree: ast.Expression,
     resolve: Callable[[str], LinearForm],
@@ -128,25 +161,12 @@ def compile_linear(
     variable; ``baseline_of(name)`` the scalar baseline of a variable.
     """
 
-    def ev(node: ast.AST) -> LinearForm:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant):
-            return LinearForm.scalar(node.value, size)
-        if isinstance(node, ast.Name):
-            return resolve(node.id)
-        if isinstance(node, ast.Call):
-            return baseline_of(node.args[0].id)  # type: ignore[attr-defined]
-        if isinstance(node, ast.UnaryOp):
-            inner = ev(node.operand)
-            return inner.scaled(-1.0) if isinstance(node.op, ast.USub) else inner
-        assert isinstance(node, ast.BinOp)
-        left, right = ev(node.left), ev(node.right)
-        if isinstance(node.op, ast.Add):
+    def binary(op: ast.operator, left: LinearForm, right: LinearForm, node: ast.AST) -> LinearForm:
+        if isinstance(op, ast.Add):
             return left + right
-        if isinstance(node.op, ast.Sub):
+        if isinstance(op, ast.Sub):
             return left - right
-        if isinstance(node.op, ast.Mult):
+        if isinstance(op, ast.Mult):
             if left.is_scalar:
                 return right.scaled(left.constant)
             if right.is_scalar:
@@ -154,7 +174,7 @@ def compile_linear(
             raise ExpressionError(
                 f"'{ast.unparse(node)}' multiplies two variables; equations must be linear"
             )
-        if isinstance(node.op, ast.Pow):
+        if isinstance(op, ast.Pow):
             if not (left.is_scalar and right.is_scalar):
                 raise ExpressionError(f"'{ast.unparse(node)}' raises a variable to a power")
             return LinearForm.scalar(_power(left.constant, right.constant, node), size)
@@ -164,7 +184,7 @@ def compile_linear(
             raise ExpressionError(f"'{ast.unparse(node)}' divides by zero")
         return left.scaled(1.0 / right.constant)
 
-    return ev(tree)
+    return _interpret(tree, resolve, baseline_of, lambda v: LinearForm.scalar(v, size), binary)
 
 
 def evaluate(
@@ -172,30 +192,20 @@ def evaluate(
 ) -> float:
     """Evaluate ``tree`` on plain floats (used by the per-draw reference implementation)."""
 
-    def ev(node: ast.AST) -> float:
-        if isinstance(node, ast.Expression):
-            return ev(node.body)
-        if isinstance(node, ast.Constant):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return values[node.id]
-        if isinstance(node, ast.Call):
-            return baselines[node.args[0].id]  # type: ignore[attr-defined]
-        if isinstance(node, ast.UnaryOp):
-            return -ev(node.operand) if isinstance(node.op, ast.USub) else ev(node.operand)
-        assert isinstance(node, ast.BinOp)
-        left, right = ev(node.left), ev(node.right)
-        if isinstance(node.op, ast.Add):
-            return left + right
-        if isinstance(node.op, ast.Sub):
-            return left - right
-        if isinstance(node.op, ast.Mult):
-            return left * right
-        if isinstance(node.op, ast.Pow):
+    def binary(op: ast.operator, left: float, right: float, node: ast.AST) -> float:
+        if isinstance(op, ast.Pow):
             return _power(left, right, node)
-        return left / right
+        return _FLOAT_OPS[type(op)](left, right)
 
-    return ev(tree)
+    return _interpret(tree, values.__getitem__, baselines.__getitem__, float, binary)
+
+
+_FLOAT_OPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 
 
 def _power(base: float, exponent: float, node: ast.AST) -> float:

@@ -27,6 +27,7 @@ from . import expressions
 from .calibration import (
     Calibration,
     CalibrationError,
+    TargetSpec,
     check_shock,
     target_spec,
     validate_parameters,
@@ -56,6 +57,22 @@ class Target:
     label: str
     wording: str
     source: str
+
+    @classmethod
+    def from_spec(
+        cls, spec: TargetSpec, threshold: float | None, wording: str, source: str
+    ) -> Target:
+        """A resolved target from a validated spec and its numeric threshold."""
+        return cls(
+            spec.id,
+            spec.indicator,
+            spec.op,
+            threshold,
+            spec.compare_to,
+            spec.label,
+            wording,
+            source,
+        )
 
     @property
     def reading(self) -> str:
@@ -348,16 +365,7 @@ def resolve_targets(
             if spec.threshold is not None
             else None
         )
-        out[tid] = Target(
-            tid,
-            spec.indicator,
-            spec.op,
-            threshold,
-            spec.compare_to,
-            spec.label,
-            spec.wording,
-            spec.source,
-        )
+        out[tid] = Target.from_spec(spec, threshold, spec.wording, spec.source)
     for tid, change in scenario.targets.items():
         key = f"targets.{tid}"
         if change is None:
@@ -401,16 +409,7 @@ def resolve_targets(
             raise ScenarioError(exc.message, file=scenario.path, key=exc.key) from None
         threshold = float(spec.threshold) if spec.threshold is not None else None
         wording = old.wording if old and change.threshold is None and change.op is None else ""
-        out[tid] = Target(
-            tid,
-            spec.indicator,
-            spec.op,
-            threshold,
-            spec.compare_to,
-            spec.label,
-            wording,
-            old.source if old else "scenario",
-        )
+        out[tid] = Target.from_spec(spec, threshold, wording, old.source if old else "scenario")
     return list(out.values())
 
 
