@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.stats import norm
 
 from tjsim.calibration import Calibration
@@ -41,6 +42,8 @@ class Toy:
     sd_e: float = 0.5
     threshold_y: float = 4.5
     threshold_a: float = 0.0
+    sd_q: float = 0.8
+    rho_q: float = 0.5
 
     def calibration(self) -> Calibration:
         facts = [_fact(k, v) for k, v in vars(self).items()]
@@ -71,6 +74,11 @@ class Toy:
                 },
             },
             "correlations": [["a", "b", "rho"]],
+            "quarterly": {
+                "weights": [0.2, 0.25, 0.25, 0.3],
+                "persistence": "rho_q",
+                "variables": {"y": "sd_q"},
+            },
         }
         targets = {
             "targets": {
@@ -90,6 +98,18 @@ class Toy:
             + self.sd_e**2
         )
         return math.sqrt(var)
+
+    @property
+    def quarter_weights(self) -> np.ndarray:
+        return np.array([0.2, 0.25, 0.25, 0.3])
+
+    def ytd_deviation_cov(self) -> np.ndarray:
+        """Covariance of the year-to-date deviations ``Y_k - y``, k = 1, 2, 3."""
+        w = self.quarter_weights
+        ar1 = self.rho_q ** np.abs(np.subtract.outer(np.arange(4), np.arange(4)))
+        projection = np.eye(4) - np.outer(np.ones(4), w)
+        rows = np.array([w[:k] @ projection[:k] / w[:k].sum() for k in (1, 2, 3)])
+        return self.sd_q**2 * rows @ ar1 @ rows.T
 
     def probabilities(self) -> dict[str, float]:
         """Closed-form probability of each target."""

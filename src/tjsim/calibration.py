@@ -125,6 +125,16 @@ class ShareGroup:
 
 
 @dataclass(frozen=True)
+class QuarterlySpec:
+    """Quarterly structure: quarter weights (summing to one), the AR(1) persistence of
+    quarterly deviations, and the variables with quarters (id -> deviation spread)."""
+
+    weights: tuple[Number, Number, Number, Number]
+    persistence: Number
+    variables: Mapping[str, Number]
+
+
+@dataclass(frozen=True)
 class Calibration:
     """A validated calibration. Build with :func:`load_calibration` or :meth:`from_mappings`."""
 
@@ -138,6 +148,7 @@ class Calibration:
     events: Mapping[str, EventSpec]
     targets: Mapping[str, TargetSpec]
     share_groups: tuple[ShareGroup, ...] = ()
+    quarterly: QuarterlySpec | None = None
     files: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
@@ -351,6 +362,7 @@ def _build(
             "variables",
             "correlations",
             "events",
+            "quarterly",
         ),
         ("name", "version", "variables"),
         mfile,
@@ -477,6 +489,31 @@ def _build(
             )
         )
 
+    quarterly = None
+    if model.get("quarterly") is not None:
+        raw = _mapping(model["quarterly"], mfile, "quarterly")
+        _check_keys(
+            raw,
+            ("weights", "persistence", "variables"),
+            ("weights", "persistence", "variables"),
+            mfile,
+            "quarterly",
+        )
+        weights = raw["weights"]
+        if not (isinstance(weights, list) and len(weights) == 4):
+            raise CalibrationError(
+                "expected a list of four quarter weights", file=mfile, key="quarterly.weights"
+            )
+        qvars = dict(_mapping(raw["variables"], mfile, "quarterly.variables"))
+        for vid in qvars:
+            if vid not in variables:
+                raise CalibrationError(
+                    unknown("variable", str(vid), variables),
+                    file=mfile,
+                    key=f"quarterly.variables.{vid}",
+                )
+        quarterly = QuarterlySpec(tuple(weights), raw["persistence"], qvars)  # type: ignore[arg-type]
+
     calibration = Calibration(
         name=str(model["name"]),
         version=str(model["version"]),
@@ -488,6 +525,7 @@ def _build(
         events=events,
         targets=targets,
         share_groups=tuple(share_groups),
+        quarterly=quarterly,
         files=files,
     )
     validate_parameters(calibration, calibration.parameters())
@@ -621,6 +659,29 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
     for tid, target in cal.targets.items():
         if target.threshold is not None:
             cal.value(target.threshold, params, tfile, f"targets.{tid}.threshold")
+    if cal.quarterly is not None:
+        q = cal.quarterly
+        weights = [
+            cal.value(w, params, mfile, f"quarterly.weights[{i}]") for i, w in enumerate(q.weights)
+        ]
+        if min(weights) <= 0 or abs(sum(weights) - 1.0) > 1e-9:
+            raise CalibrationError(
+                f"quarter weights must be positive and sum to 1, found {weights}",
+                file=mfile,
+                key="quarterly.weights",
+            )
+        rho = cal.value(q.persistence, params, mfile, "quarterly.persistence")
+        if not -1 < rho < 1:
+            raise CalibrationError(
+                f"persistence must lie strictly between -1 and 1, found {rho:g}",
+                file=mfile,
+                key="quarterly.persistence",
+            )
+        for vid, ref in q.variables.items():
+            if cal.value(ref, params, mfile, f"quarterly.variables.{vid}") < 0:
+                raise CalibrationError(
+                    "a quarterly spread must be >= 0", file=mfile, key=f"quarterly.variables.{vid}"
+                )
 
 
 def check_shock(shock: ShockSpec, params: Mapping[str, float], file: str, key: str, value) -> None:

@@ -83,7 +83,12 @@ class Target:
 @dataclass(frozen=True, eq=False)
 class CompiledModel:
     """Arrays of one calibration under one scenario (shapes: m indicators, T targets,
-    k shocks, e events, d = k + e basis columns)."""
+    k shocks, e events, d = k + e basis columns).
+
+    The latent normals are ``z = F e + mu`` with ``F = cholesky`` and ``mu =
+    latent_mean`` (zero unless the model is conditioned on observations, see
+    :mod:`tjsim.quarterly`); ``correlation`` is their covariance ``F F^T``.
+    """
 
     calibration: str
     version: str
@@ -106,6 +111,29 @@ class CompiledModel:
     target_loadings: np.ndarray  # (T, d)
     target_strict: np.ndarray  # (T,) bool
     parameters: Mapping[str, float]
+    latent_mean: np.ndarray | None = None  # (d,) or None for zero
+
+    def basis_means(self) -> np.ndarray:
+        """Exact expected value of every basis column, ``(d,)``.
+
+        Zero for shocks and ``p`` for events unless the latent normals are shifted or
+        scaled by conditioning; then each column's mean is a one-dimensional Gaussian
+        integral, computed by Gauss-Hermite quadrature (events: a normal CDF).
+        """
+        k = self.n_shocks
+        if self.latent_mean is None:
+            return np.concatenate([np.zeros(k), self.event_probabilities])
+        scale = np.sqrt(np.diag(self.correlation))
+        mu = self.latent_mean
+        nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+        weights = weights / weights.sum()
+        shocks = [
+            float(weights @ marginal.from_normal(mu[j] + scale[j] * nodes))
+            for j, marginal in enumerate(self.marginals)
+        ]
+        with np.errstate(divide="ignore"):
+            events = special.ndtr((self.event_thresholds - mu[k:]) / np.maximum(scale[k:], 1e-300))
+        return np.concatenate([shocks, events])
 
     @property
     def dimension(self) -> int:
@@ -119,8 +147,8 @@ class CompiledModel:
 
     @property
     def mean(self) -> np.ndarray:
-        """Exact expected value of every indicator, ``(m,)`` (shocks have mean zero)."""
-        return self.constant + self.loadings[:, self.n_shocks :] @ self.event_probabilities
+        """Exact expected value of every indicator, ``(m,)``."""
+        return self.constant + self.loadings @ self.basis_means()
 
     def histogram_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(low, width, bins)`` per indicator for the quantile histograms, ``(m,)`` each.
