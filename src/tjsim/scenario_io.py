@@ -1,0 +1,509 @@
+"""Scenario YAML files: reading, validating and writing.
+
+A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
+
+    name: property_downturn
+    description: Property investment falls further (report 一 (二) ...).
+    extends: baseline.yaml
+    drivers:
+      investment: {shift: -2.0, scale: 1.2}
+    correlations:
+      - [investment, retail_sales, 0.5]
+    events:
+      - {name: property_slump, probability: 0.6}
+    parameters:
+      property_impact_investment: -7.0
+    targets:
+      district_heping: null
+    simulation: {draws: 200000, seed: 2024, method: mc}
+    shocks_off: false
+
+:func:`load_scenario` reads a file, follows ``extends``, checks types and ranges, and
+checks every id against the calibration (by compiling the model), so that a scenario
+that loads also runs. Every error is a :class:`~tjsim.errors.ScenarioError` naming the
+file and the key path. :func:`to_yaml` writes a scenario back (``extends`` flattened).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from .calibration import OPS, Calibration, load_calibration
+from .errors import ScenarioError, suggest, unknown
+from .marginals import FAMILIES
+from .model import compile_model
+from .scenario import (
+    METHODS,
+    DriverChange,
+    Event,
+    Scenario,
+    SimulationSettings,
+    TargetChange,
+    baseline,
+)
+from .yamlio import kind_of, read_yaml_mapping
+
+#: ``extends`` value that names the packaged calibration unchanged rather than a file.
+BASELINE = "baseline"
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "extends",
+    "drivers",
+    "correlations",
+    "events",
+    "parameters",
+    "targets",
+    "simulation",
+    "shocks_off",
+)
+DRIVER_KEYS = ("shift", "scale", "distribution", "df", "skew")
+EVENT_KEYS = ("name", "probability", "impact", "label")
+TARGET_KEYS = ("indicator", "op", "threshold", "compare_to", "label")
+SIMULATION_KEYS = ("draws", "seed", "method")
+
+
+# ---------------------------------------------------------------------- reading
+def load_scenario(path: str | Path, *, calibration: Calibration | None = None) -> Scenario:
+    """Read, validate and return the scenario in YAML file ``path``.
+
+    Parameters
+    ----------
+    path
+        A scenario file (see ``docs/scenarios.md``).
+    calibration
+        The calibration that ids are checked against (default: the packaged one).
+
+    Returns
+    -------
+    Scenario
+        A frozen scenario with ``extends`` merged in and ``path`` set to ``path``.
+
+    Raises
+    ------
+    ScenarioError
+        For any problem, naming the file and the key path.
+    """
+    calibration = calibration or load_calibration()
+    return _load(Path(path), (), calibration)
+
+
+def scenario_from_mapping(
+    data: Any,
+    *,
+    source: str | None = None,
+    base_dir: str | Path | None = None,
+    calibration: Calibration | None = None,
+) -> Scenario:
+    """Build and validate a scenario from a parsed YAML mapping.
+
+    Parameters
+    ----------
+    data
+        The mapping, as read from YAML.
+    source
+        Where ``data`` came from, used in error messages and stored as ``path``.
+    base_dir
+        Folder that a relative ``extends`` is resolved against (default: the working
+        folder).
+    calibration
+        The calibration that ids are checked against (default: the packaged one).
+    """
+    calibration = calibration or load_calibration()
+    folder = Path(base_dir) if base_dir is not None else Path()
+    return _build(data, source, folder, (), calibration)
+
+
+def _load(path: Path, chain: tuple[Path, ...], calibration: Calibration) -> Scenario:
+    data = read_yaml_mapping(path, ScenarioError)
+    return _build(data, str(path), path.parent, (*chain, path.resolve()), calibration)
+
+
+def _build(
+    data: Any,
+    source: str | None,
+    base_dir: Path,
+    chain: tuple[Path, ...],
+    calibration: Calibration,
+) -> Scenario:
+    """Parse ``data``, merge it over its parent and check it against ``calibration``."""
+    own = _Parser(source).scenario(data)
+    parent = _parent(data.get("extends"), source, base_dir, chain, calibration)
+    scenario = parent.extended_by(own)
+    compile_model(calibration, scenario)
+    return scenario
+
+
+def _parent(
+    extends: Any,
+    source: str | None,
+    base_dir: Path,
+    chain: tuple[Path, ...],
+    calibration: Calibration,
+) -> Scenario:
+    """The scenario named by ``extends`` (the baseline when there is none)."""
+    if extends is None or extends == BASELINE:
+        return baseline()
+    parser = _Parser(source)
+    if not isinstance(extends, str) or not extends.strip():
+        parser.fail("extends", f"expected '{BASELINE}' or a scenario file, found {_shown(extends)}")
+    path = base_dir / extends
+    if not path.exists():
+        folder = Path(extends).parent
+        nearby = sorted(str(folder / p.name) for p in path.parent.glob("*.y*ml"))
+        parser.fail(
+            "extends",
+            f"no scenario file '{extends}' in {base_dir}{suggest(extends, nearby)}",
+        )
+    if path.resolve() in chain:
+        loop = " -> ".join(p.name for p in (*chain, path.resolve()))
+        parser.fail("extends", f"circular extends: {loop}")
+    return _load(path, chain, calibration)
+
+
+class _Parser:
+    """Checks the structure, types and ranges of one scenario mapping.
+
+    Ids are not checked here (they need the calibration); :func:`_build` does that.
+    """
+
+    def __init__(self, source: str | None):
+        self.source = source
+
+    def fail(self, key: str, message: str) -> NoReturn:
+        raise ScenarioError(message, file=self.source, key=key)
+
+    # ------------------------------------------------------------ sections
+    def scenario(self, data: Any) -> Scenario:
+        data = self.mapping(data, "", TOP_KEYS)
+        if "name" not in data:
+            self.fail("name", "missing required key 'name' (the scenario's short name)")
+        return Scenario(
+            name=self.text(data["name"], "name", required=True),
+            description=self.text(data.get("description", ""), "description"),
+            drivers=self.drivers(data.get("drivers")),
+            correlations=self.correlations(data.get("correlations")),
+            events=self.events(data.get("events")),
+            parameters=self.parameters(data.get("parameters")),
+            targets=self.targets(data.get("targets")),
+            simulation=self.simulation(data.get("simulation")),
+            shocks_off=self.flag(data.get("shocks_off", False), "shocks_off"),
+            path=self.source,
+        )
+
+    def drivers(self, data: Any) -> dict[str, DriverChange]:
+        out = {}
+        for vid, change in self.mapping(data, "drivers").items():
+            key = f"drivers.{vid}"
+            change = self.mapping(change, key, DRIVER_KEYS)
+            distribution = change.get("distribution")
+            if distribution is not None:
+                self.choice(distribution, f"{key}.distribution", FAMILIES)
+            out[vid] = DriverChange(
+                shift=self.number(change.get("shift", 0.0), f"{key}.shift"),
+                scale=self.number(change.get("scale", 1.0), f"{key}.scale", above=0.0),
+                distribution=distribution,
+                df=self.optional_number(change.get("df"), f"{key}.df", above=2.0),
+                skew=self.optional_number(change.get("skew"), f"{key}.skew", within=(-1, 1)),
+            )
+        return out
+
+    def correlations(self, data: Any) -> dict[tuple[str, str], float]:
+        out: dict[tuple[str, str], float] = {}
+        for index, item in enumerate(self.sequence(data, "correlations")):
+            key = f"correlations[{index}]"
+            if not (isinstance(item, list) and len(item) == 3):
+                self.fail(key, f"expected a list [name, name, value], found {_shown(item)}")
+            first, second = (self.identifier(name, key) for name in item[:2])
+            if first == second:
+                self.fail(key, f"a correlation needs two different names, found '{first}' twice")
+            pair = (first, second) if first < second else (second, first)
+            if pair in out:
+                self.fail(key, f"the pair {first}, {second} is given twice")
+            out[pair] = self.number(item[2], key, within=(-1, 1))
+        return out
+
+    def events(self, data: Any) -> dict[str, Event]:
+        out = {}
+        for index, item in enumerate(self.sequence(data, "events")):
+            item = self.mapping(item, f"events[{index}]", EVENT_KEYS)
+            if "name" not in item:
+                self.fail(f"events[{index}]", "missing required key 'name'")
+            name = self.identifier(item["name"], f"events[{index}].name")
+            key = f"events.{name}"
+            if name in out:
+                self.fail(key, f"the event '{name}' is given twice")
+            if "probability" not in item:
+                self.fail(key, "missing required key 'probability' (a number in [0, 1])")
+            impact = {
+                vid: self.number(value, f"{key}.impact.{vid}")
+                for vid, value in self.mapping(item.get("impact"), f"{key}.impact").items()
+            }
+            out[name] = Event(
+                probability=self.number(
+                    item["probability"], f"{key}.probability", within=(0, 1), closed=True
+                ),
+                impact=impact,
+                label=self.text(item.get("label", ""), f"{key}.label"),
+            )
+        return out
+
+    def parameters(self, data: Any) -> dict[str, float]:
+        return {
+            pid: self.number(value, f"parameters.{pid}")
+            for pid, value in self.mapping(data, "parameters").items()
+        }
+
+    def targets(self, data: Any) -> dict[str, TargetChange | None]:
+        out: dict[str, TargetChange | None] = {}
+        for tid, change in self.mapping(data, "targets").items():
+            key = f"targets.{tid}"
+            if change is None:
+                out[tid] = None
+                continue
+            change = self.mapping(change, key, TARGET_KEYS)
+            if change.get("threshold") is not None and change.get("compare_to") is not None:
+                self.fail(key, "give at most one of 'threshold' and 'compare_to'")
+            op = change.get("op")
+            if op is not None:
+                self.choice(op, f"{key}.op", OPS)
+            out[tid] = TargetChange(
+                indicator=self.optional_identifier(change.get("indicator"), f"{key}.indicator"),
+                op=op,
+                threshold=self.optional_number(change.get("threshold"), f"{key}.threshold"),
+                compare_to=self.optional_identifier(change.get("compare_to"), f"{key}.compare_to"),
+                label=self.text(change.get("label", ""), f"{key}.label"),
+            )
+        return out
+
+    def simulation(self, data: Any) -> SimulationSettings:
+        data = self.mapping(data, "simulation", SIMULATION_KEYS)
+        method = data.get("method")
+        if method is not None:
+            self.choice(method, "simulation.method", METHODS)
+        return SimulationSettings(
+            draws=self.integer(data.get("draws"), "simulation.draws", least=1),
+            seed=self.integer(data.get("seed"), "simulation.seed", least=0),
+            method=method,
+        )
+
+    # ------------------------------------------------------------ values
+    def mapping(
+        self, value: Any, key: str, allowed: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
+        """``value`` as a mapping with string keys (``None`` is empty); with ``allowed``,
+        every key must be one of them."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(key, f"expected a mapping, found {_shown(value)}")
+        for name in value:
+            where = f"{key}.{name}" if key else str(name)
+            if not isinstance(name, str) or not name:
+                self.fail(key, f"expected names as keys, found {_shown(name)}")
+            if allowed is not None and name not in allowed:
+                self.fail(where, f"{unknown('key', name, allowed)}; expected {_listed(allowed)}")
+        return value
+
+    def sequence(self, value: Any, key: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(key, f"expected a list, found {_shown(value)}")
+        return value
+
+    def text(self, value: Any, key: str, *, required: bool = False) -> str:
+        if not isinstance(value, str) or (required and not value.strip()):
+            wanted = "a non-empty string" if required else "a string"
+            self.fail(key, f"expected {wanted}, found {_shown(value)}")
+        return value
+
+    def flag(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            self.fail(key, f"expected true or false, found {_shown(value)}")
+        return value
+
+    def identifier(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value:
+            self.fail(key, f"expected a name, found {_shown(value)}")
+        return value
+
+    def optional_identifier(self, value: Any, key: str) -> str | None:
+        return None if value is None else self.identifier(value, key)
+
+    def choice(self, value: Any, key: str, options: tuple[str, ...]) -> str:
+        if value not in options:
+            hint = suggest(value, options) if isinstance(value, str) else ""
+            self.fail(key, f"expected one of {_listed(options)}, found {_shown(value)}{hint}")
+        return value
+
+    def number(
+        self,
+        value: Any,
+        key: str,
+        *,
+        above: float | None = None,
+        within: tuple[float, float] | None = None,
+        closed: bool = False,
+    ) -> float:
+        """A finite number, optionally ``> above`` or inside ``within`` (open unless
+        ``closed``)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(key, f"expected a number, found {_shown(value)}{_text_number(value)}")
+        value = float(value)
+        if not math.isfinite(value):
+            self.fail(key, f"expected a finite number, found {value}")
+        if above is not None and not value > above:
+            self.fail(key, f"expected a number > {above:g}, found {value:g}")
+        if within is not None:
+            low, high = within
+            inside = low <= value <= high if closed else low < value < high
+            if not inside:
+                bounds = f"[{low:g}, {high:g}]" if closed else f"({low:g}, {high:g})"
+                self.fail(key, f"expected a number in {bounds}, found {value:g}")
+        return value
+
+    def optional_number(self, value: Any, key: str, **rules: Any) -> float | None:
+        return None if value is None else self.number(value, key, **rules)
+
+    def integer(self, value: Any, key: str, *, least: int) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            found = f"{_shown(value)}{_text_number(value)}"
+            self.fail(key, f"expected a whole number >= {least}, found {found}")
+        if value < least:
+            self.fail(key, f"expected a whole number >= {least}, found {value}")
+        return value
+
+
+def _shown(value: Any) -> str:
+    """A short description of a YAML value for error messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value) if isinstance(value, str) else str(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f"{kind_of(value)} {text}"
+
+
+def _text_number(value: Any) -> str:
+    """A hint for numbers that YAML 1.1 reads as text, such as ``1e5``."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    if not math.isfinite(number):
+        return ""
+    return " (YAML reads this as text: write 100000, 100_000 or 1.0e+5)"
+
+
+def _listed(options: tuple[str, ...]) -> str:
+    return ", ".join(options)
+
+
+# ---------------------------------------------------------------------- writing
+def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
+    """``scenario`` as plain data in the file format (empty sections left out).
+
+    The inverse of :func:`scenario_from_mapping`: ``extends`` is already merged in, and
+    ``path`` is not written.
+    """
+    out: dict[str, Any] = {"name": scenario.name}
+    if scenario.description:
+        out["description"] = scenario.description
+    sections = {
+        "drivers": {vid: _driver(change) for vid, change in scenario.drivers.items()},
+        "correlations": [[a, b, value] for (a, b), value in scenario.correlations.items()],
+        "events": [_event(name, event) for name, event in scenario.events.items()],
+        "parameters": dict(scenario.parameters),
+        "targets": {tid: _target(change) for tid, change in scenario.targets.items()},
+        "simulation": _non_default(
+            {
+                "draws": scenario.simulation.draws,
+                "seed": scenario.simulation.seed,
+                "method": scenario.simulation.method,
+            }
+        ),
+    }
+    out.update({key: value for key, value in sections.items() if value})
+    if scenario.shocks_off:
+        out["shocks_off"] = True
+    return out
+
+
+def to_yaml(scenario: Scenario) -> str:
+    """``scenario`` as YAML text that :func:`load_scenario` reads back equal (but for
+    ``path``)."""
+    return yaml.dump(
+        scenario_to_mapping(scenario),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=88,
+    )
+
+
+def _driver(change: DriverChange) -> dict[str, Any]:
+    return _non_default(
+        {
+            "shift": change.shift if change.shift != 0.0 else None,
+            "scale": change.scale if change.scale != 1.0 else None,
+            "distribution": change.distribution,
+            "df": change.df,
+            "skew": change.skew,
+        }
+    )
+
+
+def _event(name: str, event: Event) -> dict[str, Any]:
+    return _non_default(
+        {
+            "name": name,
+            "probability": event.probability,
+            "impact": dict(event.impact) or None,
+            "label": event.label or None,
+        }
+    )
+
+
+def _target(change: TargetChange | None) -> dict[str, Any] | None:
+    if change is None:
+        return None
+    return _non_default(
+        {
+            "indicator": change.indicator,
+            "op": change.op,
+            "threshold": change.threshold,
+            "compare_to": change.compare_to,
+            "label": change.label or None,
+        }
+    )
+
+
+def _non_default(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class _Dumper(yaml.SafeDumper):
+    """A safe dumper that writes multi-line strings as literal blocks."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
