@@ -270,7 +270,7 @@ MALFORMED = {
         "events.riot",
     ),
     "events not a list": ("name: x\nevents: {flood_repeat: 1}\n", "events"),
-    "unknown parameter": ("name: x\nparameters: {flood_prob: 0.1}\n", "parameters"),
+    "unknown parameter": ("name: x\nparameters: {flood_prob: 0.1}\n", "parameters.flood_prob"),
     "unknown target": ("name: x\ntargets: {gdp: null}\n", "targets.gdp"),
     "unknown indicator": (
         "name: x\ntargets: {t: {indicator: gdp, op: '>=', threshold: 1}}\n",

@@ -265,7 +265,7 @@ def test_an_error_in_the_parent_names_the_parent(tmp_path):
         ),
         (
             "name: x\nparameters: {flood_probabilty: 0.1}\n",
-            "parameters",
+            "parameters.flood_probabilty",
             "did you mean 'flood_probability'",
         ),
         (

@@ -189,10 +189,11 @@ class Calibration:
         for key, value in (overrides or {}).items():
             if key in self.derived:
                 raise CalibrationError(
-                    f"'{key}' is derived ({self.derived[key]}); override the parameters it uses"
+                    f"'{key}' is derived ({self.derived[key]}); override the parameters it uses",
+                    key=f"parameters.{key}",
                 )
             if key not in values:
-                raise CalibrationError(unknown("parameter", key, values))
+                raise CalibrationError(unknown("parameter", key, values), key=f"parameters.{key}")
             values[key] = float(value)
         for key, text in self.derived.items():
             values[key] = _number(

@@ -166,7 +166,9 @@ class CompiledModel:
 
 
 def _scenario_error(exc: TjsimError, scenario: Scenario, key: str) -> ScenarioError:
-    return ScenarioError(exc.message if exc.file is None else str(exc), file=scenario.path, key=key)
+    return ScenarioError(
+        exc.message if exc.file is None else str(exc), file=scenario.path, key=exc.key or key
+    )
 
 
 def compile_model(calibration: Calibration, scenario: Scenario | None = None) -> CompiledModel:
