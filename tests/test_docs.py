@@ -1,0 +1,276 @@
+"""The documentation: generated tables up to date, examples and notebook run, site builds."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+import tjsim
+from tjsim import docgen, expressions
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+GENERATED_PAGES = ("model.md", "calibration.md")
+EXAMPLE_PAGES = ("index.md", "api.md", "model.md")
+NOTEBOOK = DOCS / "quickstart.ipynb"
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return tjsim.load_calibration()
+
+
+def _read(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- generated
+@pytest.mark.parametrize("page", GENERATED_PAGES)
+def test_generated_blocks_match_the_packaged_data(page, cal):
+    text = _read(page)
+    assert docgen.blocks(text), f"docs/{page} has no generated blocks"
+    stale = docgen.stale_blocks(text, cal)
+    assert not stale, (
+        f"docs/{page}: blocks {stale} differ from the packaged calibration; "
+        "run `python -m tjsim.docgen` from the repository's root"
+    )
+
+
+def test_every_block_is_used_and_every_layer_has_its_equations():
+    used = [name for page in GENERATED_PAGES for name in docgen.blocks(_read(page))]
+    assert sorted(used) == sorted(docgen.BLOCKS), "each block appears once, none is missing"
+    assert "parameters" in docgen.blocks(_read("calibration.md"))
+
+
+def test_docgen_command_checks_and_rewrites(tmp_path, cal, capsys):
+    page = tmp_path / "calibration.md"
+    text = _read("calibration.md")
+    match = re.search(
+        r"(<!-- BEGIN GENERATED: momentum -->\n)(.*?)(<!-- END GENERATED -->)", text, re.S
+    )
+    assert match is not None
+    page.write_text(text.replace(match.group(2), "\nstale\n\n"), encoding="utf-8")
+    assert docgen.main(["--check", str(page)]) == 1
+    assert "stale blocks: momentum" in capsys.readouterr().out
+    assert docgen.main([str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == text
+    assert docgen.main(["--check", str(page)]) == 0
+    (tmp_path / "plain.md").write_text("# nothing generated\n", encoding="utf-8")
+    assert docgen.main(["--check", str(tmp_path / "plain.md")]) == 2
+
+
+def test_every_model_parameter_variable_and_target_is_documented(cal):
+    calibration_page, model_page = _read("calibration.md"), _read("model.md")
+    for pid in docgen.model_parameters(cal) + list(cal.derived):
+        assert f'<a id="{pid}"></a>' in calibration_page, pid
+    for vid in cal.variables:
+        assert f'<a id="{vid}"></a>' in model_page, vid
+    for tid in cal.targets:
+        assert f'<a id="target-{tid}"></a>' in calibration_page, tid
+    for eid in cal.events:
+        assert f'<a id="{eid}"></a>' in calibration_page, eid
+    # every equation's parameters appear in the model page's symbol tables
+    params = cal.parameters()
+    for spec in cal.variables.values():
+        for name in expressions.names(spec.tree):
+            if name in params:
+                assert f"(calibration.md#{name})" in model_page, name
+
+
+def test_momentum_derivation_shows_the_history_numbers(cal):
+    block = docgen.render("momentum", cal)
+    p = cal.parameters()
+    for year, miss in ((2018, -1.4), (2021, 0.1), (2022, -4.0), (2023, 0.3)):
+        assert f"| {year} |" in block
+        assert f"{miss:+.1f}" in block
+        assert p[f"gdp_miss_{year}"] == pytest.approx(miss)
+    assert docgen.short(p["momentum_sigma_down"]) in block
+    assert docgen.short(p["momentum_skew"]) in block
+
+
+def test_generated_math_is_balanced(cal):
+    for name in docgen.BLOCKS:
+        text = docgen.render(name, cal)
+        for math in re.findall(r"\$\$(.*?)\$\$", text, re.S) + re.findall(
+            r"(?<!\$)\$([^$\n]+)\$(?!\$)", text
+        ):
+            assert math.count("{") == math.count("}"), (name, math)
+            assert math.count(r"\left(") == math.count(r"\right)"), (name, math)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a + b * (c - d)", r"a + b\,\left(c - d\right)"),
+        ("(a + b) / c", r"\frac{a + b}{c}"),
+        ("a - (b + c)", r"a - \left(b + c\right)"),
+        ("((a ** 2 + b) / 2) ** 0.5", r"\sqrt{\frac{a^{2} + b}{2}}"),
+        ("-a * b", r"-a\,b"),
+        ("b * -a", r"b\,\left(-a\right)"),
+        ("-(a + b)", r"-\left(a + b\right)"),
+        ("2 * -1.5", r"2 \times \left(-1.5\right)"),
+        ("a * (1 + b / 100)", r"a\,\left(1 + \frac{b}{100}\right)"),
+        ("x - baseline(x)", r"x - x^{0}"),
+    ],
+)
+def test_latex_keeps_the_expressions_meaning(text, expected):
+    assert docgen.to_latex(text, lambda name: name) == expected
+
+
+def test_numbers_substituted_in_powers_keep_their_sign():
+    values = {"a": -1.4, "b": 2.0}
+    assert docgen.to_latex("a ** 2 + b", lambda n: docgen.number(values[n])) == (
+        r"\left(-1.4\right)^{2} + 2"
+    )
+
+
+def test_docstring_roles_become_markdown():
+    text = (
+        "See :func:`tjsim.simulate` and :class:`~tjsim.scenario.Scenario`; "
+        ":math:`x_k`.\n\n    .. math:: v = c + L x\n\n    after"
+    )
+    out = docgen.rst_to_markdown(text)
+    assert "`tjsim.simulate`" in out and "`Scenario`" in out and "$x_k$" in out
+    assert "$$\n    v = c + L x\n    $$" in out and ":func:" not in out
+
+
+def test_api_page_documents_every_public_name():
+    page = _read("api.md")
+    documented = set(re.findall(r"^::: tjsim\.(\w+)", page, re.M))
+    missing = [
+        name for name in tjsim.__all__ if not name.startswith("_") and name not in documented
+    ]
+    assert not missing, f"docs/api.md has no `::: tjsim.NAME` entry for {missing}"
+
+
+# ----------------------------------------------------------------------------- examples
+def _python_blocks(page: str) -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", _read(page), re.S | re.M)
+
+
+@pytest.mark.parametrize("page", EXAMPLE_PAGES)
+def test_python_examples_run(page, monkeypatch):
+    blocks = _python_blocks(page)
+    assert blocks, f"docs/{page} has no Python example"
+    monkeypatch.chdir(ROOT)  # the examples read scenarios/ from the repository's root
+    namespace: dict = {"__name__": f"docs_{page.removesuffix('.md')}"}
+    for number, code in enumerate(blocks, 1):
+        try:
+            exec(compile(code, f"docs/{page} (python block {number})", "exec"), namespace)
+        except Exception as exc:  # pragma: no cover - the message is the point
+            pytest.fail(f"docs/{page}, python block {number} failed: {exc!r}\n{code}")
+
+
+# ----------------------------------------------------------------------------- notebook
+def test_notebook_is_committed_without_outputs():
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert code
+    for cell in code:
+        assert cell["outputs"] == [], "clear the notebook's outputs before committing"
+        assert cell["execution_count"] is None, "clear the notebook's execution counts"
+    assert "widgets" not in notebook["metadata"]
+
+
+def test_notebook_runs(monkeypatch):
+    for module in ("nbclient", "nbformat", "ipykernel"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed (it comes with the dev extra)")
+    import nbformat
+    from nbclient import NotebookClient
+
+    # The kernel is a new process: make sure it imports this checkout's tjsim.
+    path = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
+    monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(DOCS)}},
+    )
+    client.execute()
+    errors = [
+        output
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert not errors
+    text = "\n".join(
+        output.get("text", "") + output.get("data", {}).get("text/plain", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert "SimulationResult" in text and "gdp_growth" in text
+
+
+# ----------------------------------------------------------------------------- the site
+def _nav_pages(nav) -> list[str]:
+    pages: list[str] = []
+    for item in nav:
+        value = next(iter(item.values())) if isinstance(item, dict) else item
+        pages += _nav_pages(value) if isinstance(value, list) else [value]
+    return pages
+
+
+def test_nav_pages_exist():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    missing = [page for page in _nav_pages(config["nav"]) if not (DOCS / page).is_file()]
+    assert not missing, f"pages in the mkdocs.yml nav but not in docs/: {missing}"
+    assert (
+        config["plugins"][1]["mkdocstrings"]["handlers"]["python"]["options"]["docstring_style"]
+        == "numpy"
+    )
+
+
+def test_docs_name_no_machine_paths():
+    files = [*(DOCS / page for page in ("index.md", "model.md", "calibration.md", "api.md"))]
+    files += [NOTEBOOK, ROOT / "mkdocs.yml"]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for word in ("/work/", "/root/", "/tmp/", "../shared", "site-packages"):
+            assert word not in text, f"{path.name} mentions {word!r}"
+
+
+def test_site_builds_strict(tmp_path):
+    for module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            found = False
+        if not found:
+            pytest.skip(f"{module} is not installed (it comes with the dev extra)")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    site = tmp_path / "site"
+    run = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, f"mkdocs build --strict failed:\n{run.stdout}\n{run.stderr}"
+    api = (site / "api" / "index.html").read_text(encoding="utf-8")
+    assert "Simulate 2024 outcomes" in api  # docstrings rendered (numpy style)
+    assert ":func:" not in api and ":class:" not in api  # roles turned into markdown
+    model = (site / "model" / "index.html").read_text(encoding="utf-8")
+    assert "arithmatex" in model  # the equations are typeset
+    assert (site / "quickstart.ipynb").is_file()
+    shutil.rmtree(site, ignore_errors=True)
