@@ -544,3 +544,41 @@ def test_the_command_runs_as_a_process(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"{bad}: simulation.draws: ")
     assert "Traceback" not in done.stderr
+
+
+def test_sensitivity_and_require_commands(capsys):
+    from tjsim.cli import main
+
+    status = main(
+        [
+            "sensitivity",
+            str(SCENARIO_DIR / "baseline.yaml"),
+            "--draws",
+            "20000",
+            "--driver",
+            "investment",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "investment" in out and "gdp_growth" in out and "±" in out
+    status = main(
+        [
+            "require",
+            "--target",
+            "fixed_asset_investment",
+            "--driver",
+            "investment",
+            "--probability",
+            "0.7",
+            "--draws",
+            "20000",
+            "--seed",
+            "1",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert status == 0 and "shift investment by" in out
+    status = main(["require", "--target", "gdp_grwth", "--driver", "investment", "--draws", "1000"])
+    err = capsys.readouterr().err
+    assert status == 2 and "did you mean" in err and "Traceback" not in err

@@ -28,11 +28,16 @@ _EXPORTS = {
     "TjsimError": "errors",
     "CalibrationError": "errors",
     "ScenarioError": "errors",
+    "sensitivities": "sensitivity",
+    "required_shift": "sensitivity",
+    "why_missed": "sensitivity",
+    "RequiredShift": "sensitivity",
 }
 
 __all__ = [
     "Calibration",
     "CalibrationError",
+    "RequiredShift",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
@@ -43,8 +48,11 @@ __all__ = [
     "facts",
     "load_calibration",
     "load_scenario",
+    "required_shift",
+    "sensitivities",
     "simulate",
     "targets",
+    "why_missed",
 ]
 
 if TYPE_CHECKING:
@@ -55,6 +63,7 @@ if TYPE_CHECKING:
     from .result import SimulationResult
     from .scenario import Scenario, baseline
     from .scenario_io import load_scenario
+    from .sensitivity import RequiredShift, required_shift, sensitivities, why_missed
     from .tables import facts, targets
 
 

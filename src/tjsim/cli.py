@@ -4,6 +4,8 @@ Commands::
 
     tjsim run [FILE] [--draws N] [--seed S] [--method M] [--out DIR] [--quiet]
     tjsim compare FILE FILE [...] [--draws N] [--seed S] [--method M] [--out DIR]
+    tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
+    tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
     tjsim targets
@@ -125,6 +127,42 @@ def build_parser() -> argparse.ArgumentParser:
     _simulation_options(compare)
     compare.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
+    sensitivity = command(
+        "sensitivity",
+        "how much each driver moves each target's odds",
+        _SENSITIVITY_EPILOG,
+        _sensitivity,
+    )
+    sensitivity.add_argument("file", nargs="?", help="scenario YAML file (default: the baseline)")
+    sensitivity.add_argument(
+        "--driver",
+        action="append",
+        metavar="D",
+        help="a driver or parameter id (repeatable; default: every driver)",
+    )
+    _simulation_options(sensitivity, out=False)
+
+    require = command(
+        "require",
+        "the shift of a driver that brings a target to a probability",
+        _REQUIRE_EPILOG,
+        _require,
+    )
+    require.add_argument("file", nargs="?", help="scenario YAML file (default: the baseline)")
+    require.add_argument("--target", required=True, metavar="T", help="a target id, or 'joint'")
+    require.add_argument("--driver", required=True, metavar="D", help="a driver or parameter id")
+    require.add_argument(
+        "--probability",
+        type=float,
+        default=0.8,
+        metavar="P",
+        help="probability to reach (default 0.8)",
+    )
+    require.add_argument(
+        "--bounds", type=float, nargs=2, metavar=("LOW", "HIGH"), help="range of shifts to search"
+    )
+    _simulation_options(require, out=False)
+
     validate = command(
         "validate", "check scenario files without running them", _VALIDATE_EPILOG, _validate
     )
@@ -140,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _simulation_options(cmd: argparse.ArgumentParser) -> None:
+def _simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> None:
     cmd.add_argument(
         "--draws", type=int, metavar="N", help="number of draws (default: the file's, else 100,000)"
     )
@@ -148,9 +186,13 @@ def _simulation_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--method", choices=METHODS, help="sampling method (default: the file's, else mc)"
     )
-    cmd.add_argument(
-        "--out", type=Path, metavar="DIR", help="write tables (CSV, JSON) and figures (PNG) to DIR"
-    )
+    if out:
+        cmd.add_argument(
+            "--out",
+            type=Path,
+            metavar="DIR",
+            help="write tables (CSV, JSON) and figures (PNG) to DIR",
+        )
 
 
 # ---------------------------------------------------------------------- commands
@@ -177,6 +219,45 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_atomically(args.out, lambda folder: write_run(result, folder))
         _say(args, f"\nwrote {args.out}")
+    return EXIT_OK
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from .calibration import load_calibration
+    from .sensitivity import format_sensitivities, sensitivities
+
+    calibration = load_calibration()
+    scenario = _scenario(args.file, calibration)
+    table = sensitivities(
+        scenario,
+        args.driver,
+        draws=args.draws,
+        seed=args.seed,
+        method=args.method,
+        calibration=calibration,
+    )
+    print(format_sensitivities(table))
+    return EXIT_OK
+
+
+def _require(args: argparse.Namespace) -> int:
+    from .calibration import load_calibration
+    from .sensitivity import required_shift
+
+    calibration = load_calibration()
+    scenario = _scenario(args.file, calibration)
+    answer = required_shift(
+        args.target,
+        args.driver,
+        args.probability,
+        scenario,
+        draws=args.draws,
+        seed=args.seed,
+        method=args.method,
+        bounds=tuple(args.bounds) if args.bounds else None,
+        calibration=calibration,
+    )
+    print(answer)
     return EXIT_OK
 
 
@@ -823,6 +904,29 @@ examples:
   tjsim facts --kind report
   tjsim facts --grep flood
   tjsim facts --kind assumption --grep spread
+"""
+
+_SENSITIVITY_EPILOG = """\
+For every target and driver: the change in the probability of meeting the target per
+unit shift of the driver's mean (percentage points of probability per point), with its
+Monte Carlo error from common random numbers, and the probability at minus and plus one
+standard deviation of the driver.
+
+examples:
+  tjsim sensitivity scenarios/baseline.yaml
+  tjsim sensitivity scenarios/property_downturn.yaml --driver investment --driver exports
+  tjsim sensitivity --driver okun_coefficient --draws 50000
+"""
+
+_REQUIRE_EPILOG = """\
+What would it take: the shift of a driver's mean (or a parameter's value) that brings a
+target's probability to P, with a 95% interval, found by a bracketing root-finder on
+common random numbers.
+
+examples:
+  tjsim require scenarios/baseline.yaml --target gdp_growth --driver investment --probability 0.8
+  tjsim require --target retail_sales --driver retail_sales --probability 0.5
+  tjsim require --target joint --driver momentum --probability 0.05 --bounds -2 6
 """
 
 _TARGETS_EPILOG = """\

@@ -1,25 +1,43 @@
 r"""The vectorized Monte Carlo engine.
 
-For each chunk of draws (a whole number of blocks) the engine
+For each block of draws (:data:`~tjsim.seeding.BLOCK_SIZE` of them, the unit of
+reproducibility) the engine
 
-1. fills an ``(n, d)`` array :math:`E` of independent latent normals (per block),
-2. correlates them, :math:`Z = E C^\top`,
-3. maps them to the random basis :math:`X`: centred shocks through their marginals,
-   events as indicators :math:`z_e < \Phi^{-1}(p_e)`,
-4. evaluates every indicator and target margin at once, :math:`V = X W^\top + w_0`,
-5. reduces :math:`V` into an :class:`~tjsim.accumulate.Accumulator`.
+1. fills an ``(n, d)`` array :math:`E` of independent latent normals,
+2. correlates the columns that need it, :math:`Z = E C^\top`, and maps them to the
+   random basis: non-normal shocks through their marginals' tables, events as
+   indicators :math:`z_e < \Phi^{-1}(p_e)`; normal shocks are never formed, because the
+   Cholesky factor and their spreads are folded into the weights,
+3. evaluates every indicator and target margin at once, :math:`V - c = [E, G]\,W_f`,
+4. reduces the block into an :class:`~tjsim.accumulate.Accumulator`: integer counts
+   (targets met, pairs, number met, quantile histograms) and the block's own floating
+   point sums.
 
-There is no Python loop over draws, indicators or targets; the only loops are over
-chunks and, for exactly mergeable floating-point sums, over the blocks of a chunk.
+A block is evaluated in slabs of :data:`SLAB_ROWS` draws (its normals are streamed,
+the same numbers as drawing the block at once), so that the intermediate arrays stay in
+the processor's cache. Steps 2-4 run on a slab transposed and cut into sub-blocks of
+:data:`SUB_ROWS` draws, ``(slab / s, columns, s)``: every matrix product is a batch of
+small products that BLAS runs in the calling thread (no oversubscription, no waiting
+for busy cores), and the per-indicator reductions read contiguous rows. Blocks are
+independent, so ``threads`` evaluate different blocks at once (numpy, BLAS and the
+random generators release the GIL). A block is always cut the same way, whatever the
+chunk size, the number of threads or of worker processes, and its sums are added in a
+fixed order, so a seed gives the same numbers bit for bit.
+
+There is no Python loop over draws or indicators; the only loops are over blocks, the
+slabs of a block and the (at most four) kinds of target test.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +47,7 @@ import numpy as np
 from .accumulate import FIXED_POINT, Accumulator
 from .calibration import Calibration, load_calibration
 from .errors import ScenarioError
-from .marginals import interpolate
+from .marginals import Marginal, TableSet, interpolate
 from .model import CompiledModel, compile_model
 from .sampling import Block, LatentSampler, plan_blocks
 from .scenario import METHODS, Scenario
@@ -38,19 +56,43 @@ from .seeding import BLOCK_SIZE, SeedLike, as_seed_sequence
 if TYPE_CHECKING:
     from .result import SimulationResult
 
-#: Default draws per chunk (two blocks): a few tens of MB of working memory.
+#: Default draws per chunk (two blocks): the unit of work of a thread and of progress
+#: reports. Memory does not grow with it: the engine holds one block per thread.
 DEFAULT_CHUNK = 2 * BLOCK_SIZE
 #: Largest ``keep_draws`` table (indicator values, float64) a run may hold.
 KEEP_DRAWS_LIMIT_BYTES = 512 * 2**20
 DEFAULT_DRAWS = 100_000
+#: Draws per sub-block: small enough that each matrix product stays below OpenBLAS's
+#: threshold for threading (m * n * k <= 2**18), large enough to run at full speed.
+SUB_ROWS = 128
+#: Draws evaluated at once within a block: small enough for the intermediate arrays to
+#: stay in the processor's cache.
+SLAB_ROWS = 4096
+#: Most threads ``simulate`` starts by default.
+MAX_THREADS = 8
+
+
+@dataclass(frozen=True, eq=False)
+class _Test:
+    """One comparison filling met rows ``rows``: ``(V - c)[first] [- (V - c)[second]]``
+    ``>=`` (``above``) or ``<=`` ``thresholds``."""
+
+    rows: slice
+    first: np.ndarray
+    second: np.ndarray | None
+    above: bool
+    thresholds: np.ndarray  # (k, 1)
 
 
 @dataclass(frozen=True, eq=False)
 class Kernel:
-    """The arrays one chunk needs, precomputed from a :class:`CompiledModel`.
+    """The arrays one block needs, precomputed from a :class:`CompiledModel`.
 
-    Normal shocks are folded into ``weights`` (their spread multiplies the column), so
-    only non-normal shocks need a table lookup.
+    ``basis``, ``values`` and ``met`` evaluate the model on a latent array in three
+    plain steps (normal shocks folded into ``weights``: their spread multiplies the
+    column, so only non-normal shocks need a table lookup). The engine itself uses the
+    fused form: ``fast_weights`` maps the raw latent normals of every column and the
+    table and event columns (``gathered``) straight to indicators and margins.
     """
 
     n_indicators: int
@@ -68,38 +110,117 @@ class Kernel:
     hist_bottom: np.ndarray  # (m,) underflow bin index per indicator
     hist_top: np.ndarray  # (m,) overflow bin index per indicator
     n_bins: int
+    # -- the fused form used by the engine
+    latent_runs: tuple[tuple[int, int, int], ...]  # (basis row, latent column, length)
+    n_unused: int  # latent columns first in the basis rows: those no normal shock loads on
+    gathered: np.ndarray  # (g,) basis columns formed explicitly: tables, then events
+    gather_latent: np.ndarray  # (g, d): their latent z = gather_latent @ (basis rows :d)
+    table_set: TableSet  # the table columns' transforms
+    fast_weights: np.ndarray  # (m, u + g): V - c = fast_weights @ [e[used]; basis[gathered]]
+    linear_columns: np.ndarray  # (l,) the other (normal) basis columns
+    linear_basis: np.ndarray  # (u, l): their basis values = e[used] @ linear_basis
+    met_order: np.ndarray  # (T,) target of each met row of the basis (grouped by test)
+    met_tests: tuple[_Test, ...]  # the comparisons that fill the met rows, by group
+    hist_add: np.ndarray  # (m,) bin position = ((V - c) + hist_add) * hist_scale
+    bin_bottom: np.ndarray  # (m,) int: underflow bin
+    bin_top: np.ndarray  # (m,) int: overflow bin
+    sub_rows: int  # draws per sub-block
 
     @classmethod
     def from_model(cls, model: CompiledModel) -> Kernel:
-        k, m = model.n_shocks, len(model.indicators)
-        scale = np.ones(model.dimension)
-        tables, columns = [], []
+        k, m, d = model.n_shocks, len(model.indicators), model.dimension
+        scale = np.ones(d)
+        columns = []
         for j, marginal in enumerate(model.marginals):
             if marginal.is_linear:
                 scale[j] = marginal.spread
             else:
                 columns.append(j)
-                tables.append(marginal.table())
+        table_set = _table_set(tuple(model.marginals[j] for j in columns))
         weights = np.vstack([model.loadings, model.target_loadings]).T * scale[:, None]
-        identity = np.allclose(model.correlation, np.eye(model.dimension))
+        identity = np.allclose(model.correlation, np.eye(d))
         low, width, bins = model.histogram_layout()
         starts = np.concatenate([[0], np.cumsum(bins + 2)[:-1]])
+        offset = np.concatenate([model.constant, model.target_constant])
+        hist_scale = 1.0 / width
+        hist_shift = starts + 1.0 - low / width
+
+        # Fused form: V - c = e[used] @ A + g @ B, A = C^T[used, linear] @ W[linear, :m],
+        # B = W[gathered, :m]; the columns of C^T are the latent loadings of each z.
+        gathered = np.array([*columns, *range(k, d)], dtype=np.int64)
+        linear = np.setdiff1d(np.arange(d), gathered)
+        upper = np.eye(d) if identity else model.cholesky.T
+        loads = np.any(upper[:, linear] != 0.0, axis=1)
+        used = np.flatnonzero(loads)
+        latent_order = np.concatenate([np.flatnonzero(~loads), used])  # column of each row
+        runs: list[list[int]] = []
+        for row, column in enumerate(latent_order):
+            if runs and column == runs[-1][1] + runs[-1][2]:
+                runs[-1][2] += 1
+            else:
+                runs.append([row, int(column), 1])
+        folded = upper[np.ix_(used, linear)] @ weights[linear, :m]
+        fast = np.vstack([folded, weights[gathered, :m]]).T
+        # Target t is met when its margin s * (V_i - tau) or s * (V_i - V_j) is >= 0
+        # (> 0 if strict): s * ((V - c)_i [- (V - c)_j]) >= -c_t, exactly. Targets with
+        # the same kind of test share one comparison.
+        index = {name: i for i, name in enumerate(model.indicators)}
+        margins = -offset[m:]
+        thresholds = np.where(model.target_strict, np.nextafter(margins, np.inf), margins)
+        groups: dict[tuple[bool, bool], list[int]] = {}
+        for t, target in enumerate(model.targets):
+            key = (target.op in (">=", ">"), target.compare_to is not None)
+            groups.setdefault(key, []).append(t)
+        order, tests = [], []
+        for (above, compare), members in sorted(groups.items()):
+            first_row = len(order)
+            order += members
+            sign = 1.0 if above else -1.0
+            tests.append(
+                _Test(
+                    rows=slice(first_row, len(order)),
+                    first=np.array([index[model.targets[t].indicator] for t in members]),
+                    second=np.array([index[model.targets[t].compare_to] for t in members])
+                    if compare
+                    else None,
+                    above=above,
+                    thresholds=(sign * thresholds[members])[:, None],
+                )
+            )
+        shift = offset[:m] * hist_scale + hist_shift
+        rows = SUB_ROWS
+        while rows > 16 and rows * (len(used) + len(gathered)) * max(m, 1) > 2**18:
+            rows //= 2
         return cls(
             n_indicators=m,
             n_shocks=k,
             correlate=None if identity else np.ascontiguousarray(model.cholesky.T),
             weights=np.ascontiguousarray(weights),
-            offset=np.concatenate([model.constant, model.target_constant]),
+            offset=offset,
             strict=model.target_strict,
             table_columns=np.array(columns, dtype=np.int64),
-            tables=np.vstack(tables) if tables else np.zeros((0, 0)),
+            tables=table_set.tables,
             event_thresholds=model.event_thresholds,
             column_scale=scale,
-            hist_scale=1.0 / width,
-            hist_shift=starts + 1.0 - low / width,
+            hist_scale=hist_scale,
+            hist_shift=hist_shift,
             hist_bottom=starts.astype(float),
             hist_top=starts + bins + 1.0,
             n_bins=int((bins + 2).sum()),
+            latent_runs=tuple(tuple(run) for run in runs),
+            n_unused=d - len(used),
+            gathered=gathered,
+            gather_latent=np.ascontiguousarray(upper[np.ix_(latent_order, gathered)].T),
+            table_set=table_set,
+            fast_weights=np.ascontiguousarray(fast),
+            linear_columns=linear,
+            linear_basis=np.ascontiguousarray(upper[np.ix_(used, linear)] * scale[linear]),
+            met_order=np.array(order, dtype=np.intp),
+            met_tests=tuple(tests),
+            hist_add=shift / hist_scale,
+            bin_bottom=starts.astype(np.intp),
+            bin_top=(starts + bins + 1).astype(np.intp),
+            sub_rows=rows,
         )
 
     def basis(self, latent: np.ndarray) -> np.ndarray:
@@ -129,48 +250,221 @@ class Kernel:
         return out
 
 
-def reduce_chunk(
+@lru_cache(maxsize=64)
+def _table(marginal: Marginal) -> np.ndarray:
+    """A marginal's transform table, computed once per distinct marginal."""
+    table = marginal.table()
+    table.flags.writeable = False
+    return table
+
+
+@lru_cache(maxsize=16)
+def _table_set(marginals: tuple[Marginal, ...]) -> TableSet:
+    """The tables of the non-normal shocks ``marginals``, computed once per model."""
+    return TableSet([_table(marginal) for marginal in marginals])
+
+
+@lru_cache(maxsize=256)
+def _pieces(size: int, antithetic: bool, sub: int, slab: int) -> tuple[_Piece, ...]:
+    """Cut a block of ``size`` draws into pieces of at most ``slab`` draws: whole
+    sub-blocks of ``sub`` draws, then the remainder. An antithetic block's first half is
+    cut so, and each piece is followed by its mirror in the second half."""
+    half = size // 2 if antithetic else size
+    per = max(slab // sub, 1)
+    out = []
+    start = 0
+    while start < half:
+        whole = min((half - start) // sub, per)
+        subs, rows = (whole, sub) if whole else (1, half - start)
+        out.append(_Piece(start, subs, rows, False))
+        if antithetic:
+            out.append(_Piece(half + start, subs, rows, True))
+        start += subs * rows
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int  # first row in the block
+    subs: int  # sub-blocks
+    rows: int  # draws per sub-block
+    mirror: bool  # the negation of the piece before (antithetic)
+
+
+class _Workspace:
+    """One thread's buffers (a slab's worth, and bins for one block), reused."""
+
+    def __init__(self, kernel: Kernel, rows: int):
+        d = kernel.weights.shape[0]
+        g, t, m = len(kernel.gathered), len(kernel.strict), kernel.n_indicators
+        slab = min(rows, SLAB_ROWS)
+        # Rows of the transposed basis: e (unused columns first), gathered, met, joint, 1.
+        self.width = d + g + t + 2
+        self.latent = np.empty(slab * d)
+        self.basis = np.empty(slab * self.width)
+        self.values = np.empty(slab * m)
+        self.gathered = np.empty(slab * g)
+        self.flags = np.empty(slab * (t + 1))
+        self.count = np.empty(slab)
+        self.count_int = np.empty(slab, dtype=np.intp)
+        self.sums = np.empty((slab // kernel.sub_rows + 1) * (t + 2) * self.width)
+        self.tables = kernel.table_set.workspace(slab)
+        self.bins = np.empty(rows * m, dtype=np.intp)
+
+
+@dataclass
+class _BlockSums:
+    """One block's partial results, summed over its pieces in a fixed order."""
+
+    products: np.ndarray  # (T + 2, ...): [met; joint; 1] @ [e[used]; gathered; met; joint; 1]^T
+    count_met: np.ndarray  # (T + 1,) draws meeting exactly k targets
+    squares: np.ndarray  # (m,) sums of (V - c)^2
+    low: np.ndarray  # (m,) smallest V - c
+    high: np.ndarray  # (m,) largest V - c
+    pairs: np.ndarray  # (T + 1,) antithetic pairs with both draws meeting the target
+
+
+def _evaluate_block(
+    kernel: Kernel,
+    ws: _Workspace,
+    acc: Accumulator,
+    block: Block,
+    method: str,
+    fill: Callable[[np.ndarray], None],
+    keep: np.ndarray | None,
+) -> None:
+    """Evaluate block ``block`` into ``acc``; ``fill`` writes its next latent rows."""
+    d = kernel.weights.shape[0]
+    m, t, g = kernel.n_indicators, len(kernel.strict), len(kernel.gathered)
+    first = kernel.n_unused  # basis rows first:k feed the indicators
+    k = d + g
+    width = ws.width
+    sums = _BlockSums(
+        products=np.zeros((t + 2, width - first)),
+        count_met=np.zeros(t + 1, dtype=np.int64),
+        squares=np.zeros(m),
+        low=np.full(m, np.inf),
+        high=np.full(m, -np.inf),
+        pairs=np.zeros(t + 1),
+    )
+    antithetic = method == "antithetic"
+    for piece in _pieces(block.size, antithetic, kernel.sub_rows, SLAB_ROWS):
+        subs, rows, start = piece.subs, piece.rows, piece.start
+        size = subs * rows
+        latent = ws.latent[: size * d].reshape(subs, rows, d)
+        # -- latent normals (an antithetic mirror piece negates the piece before)
+        if piece.mirror:
+            np.negative(latent, out=latent)
+        else:
+            fill(latent.reshape(size, d))
+        x = ws.basis[: size * width].reshape(subs, width, rows)
+        v = ws.values[: size * m].reshape(subs, m, rows)
+        # -- the basis, transposed: e, then the tables' and the events' columns
+        for row, column, length in kernel.latent_runs:
+            np.copyto(
+                x[:, row : row + length], latent[:, :, column : column + length].transpose(0, 2, 1)
+            )
+        if g:
+            # -- correlated latent values of the table and event columns
+            z = ws.gathered[: size * g].reshape(subs, g, rows)
+            np.matmul(kernel.gather_latent, x[:, :d], out=z)
+            # -- table transforms (non-normal shocks) and events
+            j = kernel.table_set.count
+            if j:
+                kernel.table_set.transform(z[:, :j], x[:, d : d + j], ws.tables)
+            if g > j:
+                np.less(z[:, j:], kernel.event_thresholds[:, None], out=x[:, d + j : k])
+        # -- indicators (deviations from c): one matrix product
+        np.matmul(kernel.fast_weights, x[:, first:k], out=v)
+        # -- targets met, number met, joint
+        met = x[:, k : k + t]
+        for test in kernel.met_tests:
+            margin = v[:, test.first]
+            if test.second is not None:
+                margin -= v[:, test.second]
+            compare = np.greater_equal if test.above else np.less_equal
+            compare(margin, test.thresholds, out=met[:, test.rows])
+        count = ws.count[:size].reshape(subs, rows)
+        np.add.reduce(met, axis=1, out=count)
+        np.equal(count, t, out=x[:, k + t])
+        x[:, k + t + 1] = 1.0
+        # -- sums over the draws: [met; joint; 1] @ basis^T in one product
+        products = ws.sums[: subs * (t + 2) * (width - first)].reshape(subs, t + 2, width - first)
+        np.matmul(x[:, k:], x[:, first:].transpose(0, 2, 1), out=products)
+        sums.products += products.sum(axis=0)
+        # -- antithetic pairs
+        if antithetic:
+            flags = ws.flags[: size * (t + 1)].reshape(subs, t + 1, rows)
+            if piece.mirror:
+                sums.pairs += np.einsum("bks,bks->k", flags, x[:, k : k + t + 1])
+            else:
+                np.copyto(flags, x[:, k : k + t + 1])
+        # -- targets met, number met, joint
+        counts = ws.count_int[:size]
+        np.copyto(counts, count.ravel(), casting="unsafe")
+        sums.count_met += np.bincount(counts, minlength=t + 1)[: t + 1]
+        # -- moments and extremes
+        sums.squares += np.einsum("bis,bis->i", v, v)
+        low = v.min(axis=(0, 2))
+        high = v.max(axis=(0, 2))
+        np.minimum(sums.low, low, out=sums.low)
+        np.maximum(sums.high, high, out=sums.high)
+        # -- kept draws
+        if keep is not None:
+            rows_out = keep[start : start + size].reshape(subs, rows, m)
+            np.add(v.transpose(0, 2, 1), kernel.offset[:m], out=rows_out)
+        # -- quantile histograms: bin ((V - c) + add) * scale, truncated, and clamped to
+        # the under- and overflow bins; rounding is monotone, so the extremes tell which
+        # indicators need the clamp.
+        np.add(v, kernel.hist_add[:, None], out=v)
+        bins = ws.bins[start * m : (start + size) * m].reshape(subs, m, rows)
+        np.multiply(v, kernel.hist_scale[:, None], out=bins, casting="unsafe")
+        lowest = (low + kernel.hist_add) * kernel.hist_scale
+        highest = (high + kernel.hist_add) * kernel.hist_scale
+        for i in np.flatnonzero((lowest < kernel.hist_bottom) | (highest >= kernel.hist_top)):
+            np.clip(bins[:, i], kernel.bin_bottom[i], kernel.bin_top[i], out=bins[:, i])
+    # -- quantile histograms: count the block's bins
+    histogram = np.bincount(ws.bins[: block.size * m], minlength=kernel.n_bins)
+    # -- accumulate
+    _commit(kernel, acc, block, method, sums, histogram)
+
+
+def _commit(
     kernel: Kernel,
     acc: Accumulator,
-    blocks: Sequence[Block],
-    x: np.ndarray,
-    values: np.ndarray,
+    block: Block,
     method: str,
+    sums: _BlockSums,
+    histogram: np.ndarray,
 ) -> None:
-    """Add one chunk's draws to ``acc``."""
-    m, t = kernel.n_indicators, len(kernel.strict)
-    met = kernel.met(values)
-    indicators = values[:, :m]
-    acc.draws += len(values)
-    acc.met += met.sum(axis=0)
-    acc.count_met += np.bincount(met[:, :t].sum(axis=1), minlength=t + 1)
-    met_f = met.astype(np.float32)
-    acc.both += np.rint(met_f[:, :t].T @ met_f[:, :t]).astype(np.int64)
-    np.minimum(acc.minimum, indicators.min(axis=0), out=acc.minimum)
-    np.maximum(acc.maximum, indicators.max(axis=0), out=acc.maximum)
-    bins = indicators * kernel.hist_scale
-    bins += kernel.hist_shift
-    np.clip(bins, kernel.hist_bottom, kernel.hist_top, out=bins)
-    acc.histogram += np.bincount(bins.astype(np.int64).ravel(), minlength=kernel.n_bins)
-    group = blocks[0].group
-    if method == "sobol":
-        acc.group_draws[group] = acc.group_draws.get(group, 0) + len(values)
-        acc.group_met[group] = acc.group_met.get(group, 0) + met.sum(axis=0)
-    start = 0
-    for block in blocks:
-        stop = start + block.size
-        rows = indicators[start:stop] - kernel.offset[:m]
-        acc.block_moments[block.id] = np.concatenate(
-            [rows.sum(axis=0), np.einsum("ij,ij->j", rows, rows)]
-        )
-        xs = x[start:stop]
-        acc.basis_sum += _fixed(xs.sum(axis=0) * kernel.column_scale)
-        acc.basis_met_sum += _fixed((met[start:stop].T.astype(float) @ xs) * kernel.column_scale)
-        if method == "antithetic":
-            half = block.size // 2
-            pair = met[start : start + half].astype(np.int64) + met[start + half : stop]
-            acc.pair_square += (pair * pair).sum(axis=0)
-        start = stop
+    d = kernel.weights.shape[0]
+    m, t, g = kernel.n_indicators, len(kernel.strict), len(kernel.gathered)
+    u = d - kernel.n_unused
+    k = u + g
+    # Rows (and met columns) of the products back in target order.
+    back = np.argsort(np.concatenate([kernel.met_order, [t, t + 1]]))
+    s = sums.products[back]  # columns: e[used], gathered, met, joint, 1
+    met = np.rint(s[: t + 1, -1]).astype(np.int64)
+    acc.draws += block.size
+    acc.met += met
+    acc.count_met += sums.count_met
+    acc.both += np.rint(s[:t, k : k + t][:, back[:t]]).astype(np.int64)
+    basis = np.empty((t + 2, d))
+    basis[:, kernel.linear_columns] = s[:, :u] @ kernel.linear_basis
+    basis[:, kernel.gathered] = s[:, u:k]
+    acc.basis_met_sum += _fixed(basis[: t + 1])
+    acc.basis_sum += _fixed(basis[t + 1])
+    acc.histogram += histogram
+    deviation = kernel.fast_weights @ s[t + 1, :k]
+    acc.block_moments[block.id] = np.concatenate([deviation, sums.squares])
+    np.minimum(acc.minimum, sums.low + kernel.offset[:m], out=acc.minimum)
+    np.maximum(acc.maximum, sums.high + kernel.offset[:m], out=acc.maximum)
+    if method == "antithetic":
+        acc.pair_square += met + 2 * np.rint(sums.pairs[back[: t + 1]]).astype(np.int64)
+    elif method == "sobol":
+        group = block.group
+        acc.group_draws[group] = acc.group_draws.get(group, 0) + block.size
+        acc.group_met[group] = acc.group_met.get(group, 0) + met
 
 
 def _fixed(values: np.ndarray) -> np.ndarray:
@@ -194,6 +488,16 @@ def chunk_plan(blocks: Sequence[Block], chunk_size: int) -> list[list[Block]]:
     return chunks
 
 
+def _new_accumulator(kernel: Kernel) -> Accumulator:
+    return Accumulator(
+        kernel.n_indicators,
+        len(kernel.strict),
+        kernel.weights.shape[0],
+        kernel.n_bins,
+        kernel.offset[: kernel.n_indicators],
+    )
+
+
 def run_chunks(
     kernel: Kernel,
     method: str,
@@ -202,35 +506,77 @@ def run_chunks(
     keep: np.ndarray | None = None,
     keep_start: int = 0,
     progress=None,
+    threads: int = 1,
 ) -> Accumulator:
-    """Simulate ``chunks`` and return their accumulator (``keep`` receives indicator rows)."""
+    """Simulate ``chunks`` and return their accumulator (``keep`` receives indicator rows
+    from row ``keep_start`` on). ``threads`` threads evaluate different chunks at once
+    (Sobol: different scrambles); the numbers do not depend on it."""
     d = kernel.weights.shape[0]
-    acc = Accumulator(
-        kernel.n_indicators,
-        len(kernel.strict),
-        d,
-        kernel.n_bins,
-        kernel.offset[: kernel.n_indicators],
-    )
-    sampler = LatentSampler(method, root, d)
-    largest = max((sum(b.size for b in chunk) for chunk in chunks), default=0)
-    buffer = np.empty((largest, d))
-    row = keep_start
-    for chunk in chunks:
-        n = sum(b.size for b in chunk)
-        latent = buffer[:n]
-        start = 0
-        for block in chunk:
-            sampler.fill(block, latent[start : start + block.size])
-            start += block.size
-        x = kernel.basis(latent)
-        values = kernel.values(x)
-        reduce_chunk(kernel, acc, chunk, x, values, method)
-        if keep is not None:
-            keep[row : row + n] = values[:, : kernel.n_indicators]
-            row += n
-        if progress is not None:
-            progress(n)
+    largest = max((b.size for chunk in chunks for b in chunk), default=0)
+    starts = np.cumsum([keep_start] + [sum(b.size for b in c) for c in chunks])
+    # Work units: chunks, or for Sobol whole scrambles (its points are made in order).
+    units: list[list[int]] = []
+    for i, chunk in enumerate(chunks):
+        if method == "sobol" and units and chunks[units[-1][-1]][0].group == chunk[0].group:
+            units[-1].append(i)
+        else:
+            units.append([i])
+    threads = max(1, min(int(threads), len(units)))
+
+    def work(take, done) -> Accumulator:
+        acc = _new_accumulator(kernel)
+        sampler = LatentSampler(method, root, d)
+        ws = _Workspace(kernel, largest)
+        while (unit := take()) is not None:
+            for i in unit:
+                row = int(starts[i]) - keep_start
+                for block in chunks[i]:
+                    rows = None if keep is None else keep[row : row + block.size]
+                    _evaluate_block(kernel, ws, acc, block, method, sampler.stream(block), rows)
+                    row += block.size
+                done(sum(b.size for b in chunks[i]))
+        return acc
+
+    pending = iter(units)
+    if threads == 1:
+        return work(lambda: next(pending, None), progress or (lambda n: None))
+    lock = threading.Lock()
+    finished: queue.Queue = queue.Queue()
+
+    def take():
+        with lock:
+            return next(pending, None)
+
+    results: list[Accumulator | BaseException | None] = [None] * threads
+
+    def run(i: int) -> None:
+        try:
+            results[i] = work(take, finished.put)
+        except BaseException as exc:  # re-raised in the calling thread
+            results[i] = exc
+        finally:
+            finished.put(None)
+
+    pool = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    running = threads
+    while running:
+        item = finished.get()
+        if item is None:
+            running -= 1
+        elif progress is not None:
+            progress(item)
+    for thread in pool:
+        thread.join()
+    for item in results:
+        if isinstance(item, BaseException):
+            raise item
+    acc = results[0]
+    assert isinstance(acc, Accumulator)
+    for other in results[1:]:
+        assert isinstance(other, Accumulator)
+        acc.merge(other)
     return acc
 
 
@@ -242,6 +588,14 @@ def _resolve(value, stored, default):
     return value if value is not None else (stored if stored is not None else default)
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def simulate(
     scenario: Scenario | str | os.PathLike | None = None,
     *,
@@ -251,6 +605,7 @@ def simulate(
     chunk_size: int | None = None,
     keep_draws: bool = False,
     workers: int = 1,
+    threads: int | None = None,
     calibration: Calibration | str | os.PathLike | None = None,
     progress=None,
 ) -> SimulationResult:
@@ -266,16 +621,21 @@ def simulate(
     seed
         None, int, :class:`numpy.random.SeedSequence` or :class:`numpy.random.Generator`
         (default: the scenario's seed, else fresh entropy). The same seed gives the same
-        numbers whatever ``chunk_size`` and ``workers``.
+        numbers whatever ``chunk_size``, ``workers`` and ``threads``.
     method
         ``"mc"`` (default), ``"antithetic"`` or ``"sobol"``.
     chunk_size
-        Draws evaluated at once (rounded to whole blocks of 32,768 draws); bounds memory.
+        Draws handed to a thread at once and between progress reports (rounded to whole
+        blocks of 32,768 draws). Memory does not grow with it: each thread holds one
+        block, about 60 MB.
     keep_draws
         Keep every draw's indicator values as ``result.draws`` (an ``(draws, m)``
         DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
     workers
         Processes to share the blocks among (results do not change).
+    threads
+        Threads per process evaluating blocks at once (results do not change); default:
+        the CPUs available divided among the workers, at most :data:`MAX_THREADS`.
     calibration
         A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
         packaged Tianjin calibration).
@@ -306,6 +666,10 @@ def simulate(
         )
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ScenarioError(f"workers must be an integer >= 1, found {workers!r}", key="workers")
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ScenarioError(f"threads must be an integer >= 1, found {threads!r}", key="threads")
     chunk_size = DEFAULT_CHUNK if chunk_size is None else chunk_size
     if (
         isinstance(chunk_size, bool)
@@ -337,8 +701,10 @@ def simulate(
             )
         keep = np.empty((int(draws), len(model.indicators)))
     workers = min(workers, len(chunks))
+    if threads is None:
+        threads = max(1, min(MAX_THREADS, available_cpus() // workers))
     if workers == 1:
-        acc = run_chunks(kernel, method, root, chunks, keep, 0, progress)
+        acc = run_chunks(kernel, method, root, chunks, keep, 0, progress, threads)
     else:
         parts = _split(chunks, workers)
         starts = np.cumsum([0] + [sum(b.size for c in part for b in c) for part in parts])
@@ -349,7 +715,7 @@ def simulate(
                 pool.map(
                     _run_part,
                     [
-                        (kernel, method, root, part, None, int(s))
+                        (kernel, method, root, part, None, int(s), None, threads)
                         for part, s in zip(parts, starts, strict=False)
                     ],
                 )

@@ -104,3 +104,86 @@ def distribution(
     if title:
         ax.set_title(title)
     return ax
+
+
+def tornado(
+    table: pd.DataFrame,
+    *,
+    probability: float,
+    title: str = "",
+    ax: Axes | None = None,
+    top: int | None = None,
+    colors: tuple[str, str] = ("#c53030", "#2b6cb0"),
+) -> Axes:
+    """Tornado chart: how far one swing of each driver moves a probability.
+
+    ``table`` is indexed by driver with columns ``p_minus, p_plus, swing`` (and
+    optionally ``unit``), as one target's rows of :func:`tjsim.sensitivity.sensitivities`;
+    ``probability`` is the probability with no driver moved. Each driver gets a bar from
+    ``probability`` to its value at minus one swing (first colour) and at plus one swing
+    (second colour), the widest on top; ``top`` keeps only that many drivers.
+    """
+    spread = (table["p_plus"] - table["p_minus"]).abs()
+    rows = table.loc[spread.sort_values(ascending=False, kind="stable").index]
+    if top is not None:
+        rows = rows.iloc[:top]
+    ax = _axes(ax, (7.5, 0.36 * len(rows) + 1.4))
+    y = np.arange(len(rows))[::-1]
+    base = 100 * probability
+    minus = 100 * rows["p_minus"].to_numpy()
+    plus = 100 * rows["p_plus"].to_numpy()
+    ax.barh(y, minus - base, left=base, color=colors[0], alpha=0.85, label="minus one swing")
+    ax.barh(y, plus - base, left=base, color=colors[1], alpha=0.85, label="plus one swing")
+    units = rows["unit"] if "unit" in rows.columns else pd.Series("", index=rows.index)
+    labels = [
+        f"{driver} (±{swing:.3g}{' ' + str(unit) if unit else ''})"
+        for driver, swing, unit in zip(rows.index, rows["swing"], units, strict=True)
+    ]
+    ax.set_yticks(y, labels)
+    ax.axvline(base, color="#1a202c", lw=1.0)
+    low = min(minus.min(initial=base), plus.min(initial=base), base)
+    high = max(minus.max(initial=base), plus.max(initial=base), base)
+    pad = max(2.0, 0.08 * (high - low))
+    ax.set_xlim(max(low - pad, 0.0), min(high + pad, 100.0))
+    ax.set_xlabel(f"probability of meeting the target (%), now {base:.1f}%")
+    ax.legend(fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def shock_gaps(
+    table: pd.DataFrame,
+    *,
+    title: str = "",
+    ax: Axes | None = None,
+    top: int | None = 12,
+    colors: tuple[str, str] = ("#2b6cb0", "#dd6b20"),
+) -> Axes:
+    """Why a target is missed: bars of the gap between the draws that miss and those
+    that meet it, in standard deviations.
+
+    ``table`` is indexed by shock with columns ``gap``, ``std_error`` and ``kind``
+    (``shock`` or ``event``), as one target's rows of :func:`tjsim.sensitivity.why_missed`;
+    the ``top`` largest gaps are drawn with 95% error bars, events in the second colour.
+    """
+    rows = table[np.isfinite(table["gap"].to_numpy(dtype=float))]
+    rows = rows.loc[rows["gap"].abs().sort_values(ascending=False, kind="stable").index]
+    if top is not None:
+        rows = rows.iloc[:top]
+    ax = _axes(ax, (7.5, 0.32 * len(rows) + 1.4))
+    y = np.arange(len(rows))[::-1]
+    gap = rows["gap"].to_numpy(dtype=float)
+    err = 1.959963984540054 * rows["std_error"].to_numpy(dtype=float)
+    kind = rows["kind"].to_numpy() if "kind" in rows.columns else np.full(len(rows), "shock")
+    color = [colors[1] if k == "event" else colors[0] for k in kind]
+    ax.barh(y, gap, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
+    ax.set_yticks(
+        y,
+        [f"{s} (event)" if k == "event" else str(s) for s, k in zip(rows.index, kind, strict=True)],
+    )
+    ax.axvline(0.0, color="#1a202c", lw=1.0)
+    ax.set_xlabel("average in draws that miss minus draws that meet (standard deviations)")
+    if title:
+        ax.set_title(title)
+    return ax

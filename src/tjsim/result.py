@@ -342,3 +342,110 @@ class SimulationResult:
             ax=ax,
             **kwargs,
         )
+
+    # ---------------------------------------------------------------- what moves the odds
+    def sensitivities(
+        self,
+        drivers: Any = None,
+        *,
+        draws: int | None = None,
+        step: float | None = None,
+        swings: Any = None,
+        calibration: Any = None,
+    ) -> pd.DataFrame:
+        """Change in each target's probability per unit shift of each driver, with its
+        Monte Carlo error, on this run's draws (same scenario, seed and method).
+
+        See :func:`tjsim.sensitivity.sensitivities`; ``calibration`` is needed when the
+        run did not use the packaged calibration.
+        """
+        from .sensitivity import DEFAULT_STEP, result_sensitivities
+
+        return result_sensitivities(
+            self,
+            drivers,
+            draws=draws,
+            step=DEFAULT_STEP if step is None else step,
+            swings=swings,
+            calibration=calibration,
+        )
+
+    def required_shift(
+        self,
+        target: str,
+        driver: str,
+        probability: float = 0.8,
+        *,
+        draws: int | None = None,
+        bounds: tuple[float, float] | None = None,
+        calibration: Any = None,
+    ) -> Any:
+        """The shift of ``driver`` that brings P(``target`` met) to ``probability``, on
+        this run's draws; see :func:`tjsim.sensitivity.required_shift`."""
+        from .sensitivity import result_required_shift
+
+        return result_required_shift(
+            self,
+            target,
+            driver,
+            probability,
+            draws=draws,
+            bounds=bounds,
+            calibration=calibration,
+        )
+
+    def why_missed(self, target: str | None = None) -> pd.DataFrame:
+        """Shocks (in standard deviations) and events in the draws that miss each target
+        against those that meet it; see :func:`tjsim.sensitivity.why_missed`."""
+        from .sensitivity import why_missed
+
+        return why_missed(self, target)
+
+    def plot_tornado(
+        self,
+        target: str | None = None,
+        *,
+        drivers: Any = None,
+        table: pd.DataFrame | None = None,
+        calibration: Any = None,
+        ax: Axes | None = None,
+        **kwargs: Any,
+    ) -> Axes:
+        """Tornado chart of ``target`` (default: the first target; ``"joint"`` for all
+        targets): its probability at minus and plus one swing of each driver.
+
+        ``table`` reuses a :meth:`sensitivities` table instead of computing one.
+        """
+        from .errors import ScenarioError, unknown
+        from .plotting import tornado
+        from .sensitivity import JOINT
+
+        target = self.model.targets[0].id if target is None else target
+        table = self.sensitivities(drivers, calibration=calibration) if table is None else table
+        ids = list(dict.fromkeys(table.index.get_level_values("target")))
+        if target not in ids:
+            raise ScenarioError(unknown("target", target, ids), key="target")
+        rows = table.xs(target, level="target")
+        name = "all targets" if target == JOINT else target
+        return tornado(
+            rows,
+            probability=float(rows["probability"].iloc[0]),
+            title=f"{self.scenario.name}: {name}",
+            ax=ax,
+            **kwargs,
+        )
+
+    def plot_why_missed(
+        self, target: str | None = None, *, ax: Axes | None = None, **kwargs: Any
+    ) -> Axes:
+        """Bars of the shocks and events that most separate the draws missing ``target``
+        (default: the first target; ``"joint"`` for all targets) from those meeting it."""
+        from .plotting import shock_gaps
+        from .sensitivity import JOINT
+
+        target = self.model.targets[0].id if target is None else target
+        rows = self.why_missed(target)
+        name = "all targets" if target == JOINT else target
+        return shock_gaps(
+            rows, title=f"{self.scenario.name}: why {name} is missed", ax=ax, **kwargs
+        )

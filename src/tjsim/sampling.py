@@ -17,7 +17,9 @@ results do not depend on how blocks are grouped into chunks or shared among work
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,8 @@ from .seeding import BLOCK_SIZE, block_generator
 
 #: Independent scrambles of a Sobol run (the error estimate's degrees of freedom + 1).
 SOBOL_SCRAMBLES = 16
+# ``warnings.catch_warnings`` changes process-wide state: one thread at a time.
+_WARNINGS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -83,29 +87,51 @@ class LatentSampler:
 
     def fill(self, block: Block, out: np.ndarray) -> None:
         """Write block ``block``'s normals into ``out`` (shape ``(block.size, d)``)."""
-        if self.method == "mc":
-            block_generator(self.root, block.id).standard_normal(out=out)
-        elif self.method == "antithetic":
+        if self.method == "antithetic":
             half = block.size // 2
-            block_generator(self.root, block.id).standard_normal(out=out[:half])
+            self.stream(block)(out[:half])
             np.negative(out[:half], out=out[half:])
         else:
-            out[:] = special.ndtri(self._sobol_points(block))
+            self.stream(block)(out)
 
-    def _sobol_points(self, block: Block) -> np.ndarray:
+    def stream(self, block: Block) -> Callable[[np.ndarray], None]:
+        """A function that writes block ``block``'s next rows of normals into its
+        argument (``(rows, d)``, C-contiguous), in order: filling a block in pieces gives
+        the same numbers as :meth:`fill`. For ``antithetic`` the stream is the first
+        half of the block (the second half is its negation)."""
+        if self.method in ("mc", "antithetic"):
+            generator = block_generator(self.root, block.id)
+            return lambda out: generator.standard_normal(out=out)
+        engine = self._sobol_engine(block)
+        end = block.start + block.size
+
+        def fill(out: np.ndarray) -> None:
+            n = len(out)
+            if engine.num_generated + n > end:
+                raise ValueError("more points than the block holds")
+            if engine.num_generated == 0 and n & (n - 1):
+                # scipy warns that a first draw of 2**k points balances best; the
+                # scrambles are the sampling unit here, and their estimates are averaged.
+                with _WARNINGS_LOCK, warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=".*balance properties.*")
+                    points = engine.random(n)
+            else:
+                points = engine.random(n)
+            # Points are multiples of 2**-30: centre them in their cell so that none is 0.
+            points += 2.0**-31
+            special.ndtri(points, out=out)
+            self._sobol = (block.group, engine.num_generated, engine)
+
+        return fill
+
+    def _sobol_engine(self, block: Block) -> qmc.Sobol:
         cached = self._sobol
-        if cached is None or cached[0] != block.group or cached[1] != block.start:
-            engine = qmc.Sobol(
-                self.dimension, scramble=True, seed=block_generator(self.root, block.group)
-            )
-            if block.start:
-                engine.fast_forward(block.start)
-        else:
-            engine = cached[2]
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*balance properties.*")
-            points = engine.random(block.size)
-        self._sobol = (block.group, block.start + block.size, engine)
-        # Points are multiples of 2**-30: centre them in their cell so that none is 0.
-        points += 2.0**-31
-        return points
+        if cached is not None and cached[0] == block.group and cached[1] == block.start:
+            return cached[2]
+        engine = qmc.Sobol(
+            self.dimension, scramble=True, seed=block_generator(self.root, block.group)
+        )
+        if block.start:
+            engine.fast_forward(block.start)
+        self._sobol = (block.group, block.start, engine)
+        return engine

@@ -1,0 +1,730 @@
+"""Time tjsim's engine against the floor, a per-draw loop, pandas, monaco and SALib.
+
+Run from the repository root::
+
+    python benchmarks/compare.py --quick     # 1e4 .. 1e7 draws, a few minutes
+    python benchmarks/compare.py             # 1e4 .. 1e8 draws, writes the README table
+
+Everything runs in this one process on this one machine, so the ratios compare like
+with like. The script writes ``results/<name>.md``, ``.json`` and ``.png`` next to it
+(``quick`` or ``full``); a full run also replaces the results section of
+``benchmarks/README.md``. Slow implementations (the per-draw loop, pandas, monaco)
+are timed at a small number of draws and their per-draw cost is extrapolated to the
+larger sizes; the tables mark those figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import implementations as impl  # noqa: E402
+
+#: Standard error of P(met) that "accuracy per second" asks for: 0.1 percentage point.
+TARGET_SE = 0.001
+#: The goals of the benchmark, checked against the measured figures.
+GOALS = {
+    "floor_ratio": 1.2,  # engine time / floor time at >= 1e6 draws
+    "draws_per_second": 10e6,  # one process
+    "workers_gain": 1.6,  # two worker processes over one process
+    "loop_speedup": 300.0,  # at 1e5 draws
+    "monaco_speedup": 1000.0,
+    "salib_speedup": 15.0,
+    "flatness": 0.20,  # per-draw cost from 1e5 to 1e8 draws
+    "memory_mb": 200.0,  # peak at 1e8 draws
+    "all_targets_ms": 50.0,  # every target to 0.1 pp
+    "sobol_fewer_draws": 5.0,
+    "import_seconds": 0.3,
+}
+README_START = "<!-- results: start (written by compare.py) -->"
+README_END = "<!-- results: end -->"
+
+
+@dataclass
+class Row:
+    """One implementation at one number of draws."""
+
+    name: str
+    draws: int
+    seconds: float  # best wall time (extrapolated ones: per-draw cost times draws)
+    measured_draws: int  # draws actually run (differs when extrapolated)
+    peak_mb: float | None = None
+    probability: float | None = None  # P(gdp_growth met)
+    note: str = ""
+
+    @property
+    def extrapolated(self) -> bool:
+        """Estimated from the per-draw cost at far fewer draws (not "scaled": SALib's
+        design size nearest ``draws``)."""
+        return self.measured_draws != self.draws and self.note != "scaled"
+
+
+@dataclass
+class Report:
+    mode: str
+    sizes: list[int]
+    machine: dict[str, Any]
+    rows: list[Row] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    accuracy: list[dict[str, Any]] = field(default_factory=list)
+    imports: dict[str, Any] = field(default_factory=dict)
+    profile: str = ""
+    goals: list[dict[str, Any]] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def find(self, name: str, draws: int) -> Row | None:
+        return next((r for r in self.rows if r.name == name and r.draws == draws), None)
+
+
+# ---------------------------------------------------------------------- timing
+def best_time(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Smallest wall time of ``repeats`` runs, and the last run's value."""
+    best, value = math.inf, None
+    for _ in range(max(repeats, 1)):
+        start = time.perf_counter()
+        value = run()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def peak_memory(run: Callable[[], Any]) -> float:
+    """Peak of memory allocated (traced by tracemalloc, numpy arrays included) during
+    ``run``, in MB."""
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def repeats_for(draws: int, quick: bool) -> int:
+    if draws <= 100_000:
+        return 5
+    if draws <= 1_000_000:
+        return 3
+    return 2 if quick and draws <= 10_000_000 else 1
+
+
+# ---------------------------------------------------------------------- measurements
+def tjsim_configs(sizes: list[int]) -> list[tuple[str, dict[str, Any], list[int]]]:
+    """(row name, simulate options, sizes) of the engine configurations."""
+    big = [n for n in sizes if n >= 1_000_000]
+    return [
+        ("tjsim mc", {"method": "mc"}, sizes),
+        ("tjsim antithetic", {"method": "antithetic"}, sizes),
+        ("tjsim sobol", {"method": "sobol"}, sizes),
+        ("tjsim mc, 1 thread", {"method": "mc", "threads": 1}, sizes),
+        ("tjsim mc, 2 processes", {"method": "mc", "workers": 2, "threads": 1}, big),
+    ]
+
+
+def measure_tjsim(setup: impl.Setup, report: Report, quick: bool, log: Callable) -> None:
+    sizes = report.sizes
+    for _name, options, _ in tjsim_configs(sizes):  # warm up: imports, tables, pools
+        impl.engine(setup, 70_000, **options)
+    gdp = setup.targets.index("gdp_growth")
+    for n in sizes:
+        start = time.perf_counter()
+        floor_time, _ = best_time(lambda n=n: impl.floor(setup, n), repeats_for(n, quick))
+        report.rows.append(Row("floor: numpy normals", n, floor_time, n))
+        for name, options, config_sizes in tjsim_configs(sizes):
+            if n not in config_sizes:
+                continue
+            huge = n >= 100_000_000
+            if huge and name == "tjsim mc, 1 thread":
+                continue  # the full run's time budget; flatness is read off "tjsim mc"
+            if huge and "processes" not in name:
+                # One run, traced: tracemalloc costs little here (few, large arrays).
+                probabilities: list = []
+
+                def traced(n=n, options=options, out=probabilities):
+                    out.append(impl.engine(setup, n, **options))
+
+                t0 = time.perf_counter()
+                peak = peak_memory(traced)
+                seconds, p = time.perf_counter() - t0, probabilities[0]
+            else:
+                seconds, p = best_time(
+                    lambda n=n, options=options: impl.engine(setup, n, **options),
+                    repeats_for(n, quick),
+                )
+                peak = None
+                if "processes" not in name and n <= 10_000_000:
+                    peak = peak_memory(
+                        lambda n=n, options=options: impl.engine(setup, n, **options)
+                    )
+            report.rows.append(Row(name, n, seconds, n, peak, float(p[gdp])))
+        log(f"  {n:>11,} draws: {time.perf_counter() - start:6.1f} s")
+
+
+def measure_slow(setup: impl.Setup, report: Report, small: dict[str, int], log: Callable) -> None:
+    """The per-draw implementations and the peers, timed at ``small[name]`` draws."""
+    gdp = setup.targets.index("gdp_growth")
+    runners: list[tuple[str, Callable, str | None]] = [
+        ("per-draw loop (reference.py)", impl.loop, None),
+        ("pandas DataFrame.apply", impl.pandas_rowwise, None),
+        ("monaco", impl.monaco_run, impl.available("monaco")),
+        ("SALib sobol + tjsim evaluation", impl.salib_run, impl.available("SALib")),
+    ]
+    for name, run, missing in runners:
+        if missing:
+            report.skipped[name] = missing
+            log(f"  skipped {name}: {missing}")
+            continue
+        key = name.split()[0].lower()
+        n = small.get(key, 1_000)
+        run(setup, min(n, 200))  # warm up
+        if key == "salib":
+            # SALib's design has N * (d + 2) rows for a power of two N: time the design
+            # nearest each size, scale to the size by its per-draw cost.
+            per = math.nan
+            for size in report.sizes:
+                if size <= small["salib"]:
+                    rows = impl.salib_rows(size, setup.dimension)
+                    seconds, p = best_time(lambda size=size, run=run: run(setup, size), 3)
+                    peak = peak_memory(lambda size=size, run=run: run(setup, size))
+                    per = seconds / rows
+                    report.rows.append(
+                        Row(name, size, per * size, rows, peak, float(p[gdp]), "scaled")
+                    )
+                else:
+                    report.rows.append(Row(name, size, per * size, rows, None, None))
+            log(f"  {name}: {per * 1e6:.2f} us per draw")
+            continue
+        seconds, p = best_time(lambda n=n, run=run: run(setup, n), 2)
+        peak = peak_memory(lambda n=n, run=run: run(setup, n))
+        per = seconds / n
+        log(f"  {name}: {per * 1e6:,.0f} us per draw ({n:,} draws)")
+        for size in report.sizes:
+            report.rows.append(
+                Row(name, size, per * size, n, peak if size == n else None, float(p[gdp]))
+            )
+        if n not in report.sizes:
+            report.rows.append(Row(name, n, seconds, n, peak, float(p[gdp])))
+
+
+def needed_draws(setup: impl.Setup, method: str, targets: str, seeds: int = 4) -> int:
+    """Fewest draws (on a doubling grid) whose standard error of P(met) is at most
+    :data:`TARGET_SE` for ``targets`` (``"gdp_growth"`` or ``"all"``), the error
+    averaged (root mean square) over ``seeds`` seeds."""
+    import tjsim
+
+    def se(n: int) -> float:
+        errors = []
+        for seed in range(seeds):
+            result = tjsim.simulate(
+                draws=n, seed=100 + seed, method=method, calibration=setup.calibration
+            )
+            table = result.probabilities()["std_error"]
+            errors.append(table["gdp_growth"] if targets == "gdp_growth" else table.max())
+        return float(np.sqrt(np.mean(np.square(errors))))
+
+    if method == "mc":  # exact: se = sqrt(p (1 - p) / n); p from a large run
+        result = tjsim.simulate(draws=2_000_000, seed=99, calibration=setup.calibration)
+        p = result.probabilities()["probability"]
+        p = p["gdp_growth"] if targets == "gdp_growth" else p.iloc[(p - 0.5).abs().argmin()]
+        return math.ceil(p * (1 - p) / TARGET_SE**2)
+    n = 1024 if method == "sobol" else 2_048
+    while se(n) > TARGET_SE and n < 2**24:
+        n *= 2
+    # Refine between n / 2 and n, assuming error ~ n ** -rate with the two ends' rate.
+    low = n // 2
+    if method == "antithetic":
+        n = math.ceil(low * (se(low) / TARGET_SE) ** 2 / 2) * 2
+    else:
+        lo_se, hi_se = se(low), se(n)
+        rate = math.log(lo_se / hi_se) / math.log(2) if hi_se < lo_se else 0.5
+        guess = low * (lo_se / TARGET_SE) ** (1 / max(rate, 0.5))
+        n = min(max(math.ceil(guess / 16) * 16, low), n)
+    return n
+
+
+def measure_accuracy(setup: impl.Setup, report: Report, log: Callable) -> None:
+    """Draws and wall time to bring the standard error to 0.1 point: for
+    P(gdp_growth met), and for every target at once."""
+    import tjsim
+
+    for method in ("mc", "antithetic", "sobol"):
+        for targets in ("gdp_growth", "all"):
+            n = needed_draws(setup, method, targets)
+            seconds, _ = best_time(
+                lambda n=n, method=method: tjsim.simulate(
+                    draws=n, seed=7, method=method, calibration=setup.calibration
+                ),
+                5,
+            )
+            report.accuracy.append(
+                {"name": f"tjsim {method}", "targets": targets, "draws": n, "seconds": seconds}
+            )
+            log(f"  {method:<10} {targets:<10} {n:>10,} draws {seconds * 1e3:8.1f} ms")
+    mc_draws = next(
+        a["draws"]
+        for a in report.accuracy
+        if a["name"] == "tjsim mc" and a["targets"] == "gdp_growth"
+    )
+    sobol_draws = next(
+        a["draws"]
+        for a in report.accuracy
+        if a["name"] == "tjsim sobol" and a["targets"] == "gdp_growth"
+    )
+    for name, draws, note in (
+        ("per-draw loop (reference.py)", mc_draws, "extrapolated"),
+        ("pandas DataFrame.apply", mc_draws, "extrapolated"),
+        ("monaco", mc_draws, "extrapolated"),
+        (
+            "SALib sobol + tjsim evaluation",
+            sobol_draws,
+            "extrapolated; assumes SALib's Sobol' design is as accurate as tjsim sobol",
+        ),
+    ):
+        measured = [r for r in report.rows if r.name == name]
+        if not measured:
+            continue
+        ref = max(measured, key=lambda r: r.measured_draws)
+        report.accuracy.append(
+            {
+                "name": name,
+                "targets": "gdp_growth",
+                "draws": draws,
+                "seconds": ref.seconds / ref.draws * draws,
+                "note": note,
+            }
+        )
+
+
+def measure_imports(report: Report, repeats: int = 7) -> None:
+    """Cold ``import tjsim`` in a fresh interpreter, and what it imports."""
+    env = dict(os.environ)
+
+    def run(code: str) -> float:
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    bare = run("pass")
+    full = run("import tjsim")
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tjsim; print(','.join(m for m in ('numpy', 'scipy', 'pandas', "
+            "'matplotlib') if m in sys.modules))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    report.imports = {
+        "python_seconds": bare,
+        "import_seconds": full,
+        "net_seconds": full - bare,
+        "loaded": probe.stdout.strip() or "none of numpy, scipy, pandas, matplotlib",
+    }
+
+
+# ---------------------------------------------------------------------- goals
+def check_goals(report: Report) -> None:
+    goals: list[dict[str, Any]] = []
+    sizes = report.sizes
+
+    def add(goal: str, target: str, value: float | None, met: bool | None, text: str) -> None:
+        goals.append({"goal": goal, "target": target, "value": value, "met": met, "measured": text})
+
+    def ratio(name: str, n: int) -> float | None:
+        row, base = report.find(name, n), report.find("floor: numpy normals", n)
+        return None if row is None or base is None else row.seconds / base.seconds
+
+    big = [n for n in sizes if n >= 1_000_000]
+    for name in ("tjsim mc", "tjsim mc, 1 thread", "tjsim antithetic", "tjsim sobol"):
+        ratios = [r for n in big if (r := ratio(name, n)) is not None]
+        if ratios:
+            worst = max(ratios)
+            add(
+                f"{name}: whole engine within 1.2x the floor at >= 1e6 draws",
+                "<= 1.2x",
+                worst,
+                worst <= GOALS["floor_ratio"],
+                f"{min(ratios):.2f}x to {worst:.2f}x the floor"
+                + ("" if worst <= 1.2 else f" (missed by {worst / 1.2 - 1:.0%})"),
+            )
+    rates = {
+        name: max(
+            (r.draws / r.seconds for r in report.rows if r.name == name and r.draws >= 10**7),
+            default=None,
+        )
+        for name in ("tjsim mc", "tjsim mc, 1 thread", "tjsim mc, 2 processes")
+    }
+    best_one = max((v for k, v in rates.items() if "processes" not in k and v), default=None)
+    if best_one:
+        add(
+            "at least 10 million draws per second in one process",
+            ">= 1e7/s",
+            best_one,
+            best_one >= GOALS["draws_per_second"],
+            f"{best_one / 1e6:.2f} M/s (mc, default threads; 1 thread: "
+            f"{(rates['tjsim mc, 1 thread'] or 0) / 1e6:.2f} M/s)"
+            + (
+                ""
+                if best_one >= 1e7
+                else f"; missed by {1e7 / best_one:.1f}x (the floor alone: "
+                f"{_floor_rate(report) / 1e6:.2f} M/s)"
+            ),
+        )
+    if rates["tjsim mc, 2 processes"] and rates["tjsim mc, 1 thread"]:
+        gain = rates["tjsim mc, 2 processes"] / rates["tjsim mc, 1 thread"]
+        gain_default = rates["tjsim mc, 2 processes"] / (rates["tjsim mc"] or math.nan)
+        add(
+            "two worker processes: 1.6x one process",
+            ">= 1.6x",
+            gain,
+            gain >= GOALS["workers_gain"],
+            f"{gain:.2f}x one single-threaded process ({gain_default:.2f}x one process "
+            "with its default threads)",
+        )
+    for goal, name, n, key in (
+        ("300x faster than the per-draw loop at 1e5 draws", "per-draw loop", 100_000, "loop"),
+        ("1000x faster than monaco", "monaco", 100_000, "monaco"),
+        ("15x faster than SALib sampling plus evaluation", "SALib", 1_000_000, "salib"),
+    ):
+        peer = next((r for r in report.rows if r.name.startswith(name) and r.draws == n), None)
+        ours = report.find("tjsim mc", n)
+        if peer is None or ours is None:
+            why = next((w for k, w in report.skipped.items() if k.startswith(name)), None)
+            add(goal, "", None, None, f"not measured ({why or f'no run at {n:.0e} draws'})")
+            continue
+        speedup = peer.seconds / ours.seconds
+        target = GOALS[f"{key}_speedup"]
+        add(
+            goal,
+            f">= {target:g}x",
+            speedup,
+            speedup >= target,
+            f"{speedup:,.0f}x at {n:.0e} draws (tjsim mc vs {peer.name}"
+            + (", extrapolated" if peer.extrapolated else "")
+            + ")",
+        )
+    flat = [r.seconds / r.draws for r in report.rows if r.name == "tjsim mc" and r.draws >= 100_000]
+    if len(flat) > 1:
+        spread = max(flat) / min(flat) - 1
+        add(
+            f"cost per draw flat within 20% from 1e5 to {max(sizes):.0e} draws",
+            "<= 20%",
+            spread,
+            spread <= GOALS["flatness"],
+            f"{min(flat) * 1e9:.0f} to {max(flat) * 1e9:.0f} ns per draw ({spread:.0%} apart)",
+        )
+    peaks = [
+        r.peak_mb
+        for r in report.rows
+        if r.name.startswith("tjsim") and r.draws == max(sizes) and r.peak_mb
+    ]
+    if peaks:
+        add(
+            f"{max(sizes):.0e} draws with peak memory under 200 MB",
+            "< 200 MB",
+            max(peaks),
+            max(peaks) < GOALS["memory_mb"],
+            f"{max(peaks):.0f} MB at most (allocations traced during the run)",
+        )
+    for entry in report.accuracy:
+        if entry["targets"] == "all":
+            ms = entry["seconds"] * 1e3
+            add(
+                f"{entry['name']}: every target to a 0.1 point standard error within 50 ms",
+                "<= 50 ms",
+                ms,
+                ms <= GOALS["all_targets_ms"],
+                f"{ms:.0f} ms for {entry['draws']:,} draws"
+                + ("" if ms <= 50 else f" (missed by {ms / 50:.1f}x)"),
+            )
+    draws = {(a["name"], a["targets"]): a["draws"] for a in report.accuracy if "tjsim" in a["name"]}
+    if ("tjsim sobol", "all") in draws:
+        gain = draws[("tjsim mc", "all")] / draws[("tjsim sobol", "all")]
+        add(
+            "sobol needs at least 5x fewer draws than mc (every target to 0.1 point)",
+            ">= 5x",
+            gain,
+            gain >= GOALS["sobol_fewer_draws"],
+            f"{gain:.1f}x ({draws[('tjsim sobol', 'all')]:,} vs {draws[('tjsim mc', 'all')]:,})",
+        )
+    if report.imports:
+        seconds = report.imports["import_seconds"]
+        add(
+            "import tjsim under 0.3 s",
+            "< 0.3 s",
+            seconds,
+            seconds < GOALS["import_seconds"],
+            f"{seconds:.3f} s cold ({report.imports['net_seconds']:.3f} s beyond starting "
+            f"Python); loads: {report.imports['loaded']}",
+        )
+    report.goals = goals
+
+
+def _floor_rate(report: Report) -> float:
+    rows = [r for r in report.rows if r.name.startswith("floor") and r.draws >= 10**6]
+    return max(r.draws / r.seconds for r in rows) if rows else math.nan
+
+
+# ---------------------------------------------------------------------- output
+def _fmt_seconds(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    if seconds < 600:
+        return f"{seconds:.2f} s"
+    if seconds < 86_400 * 2:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86_400:.0f} days"
+
+
+def markdown(report: Report) -> str:
+    names = list(dict.fromkeys(r.name for r in report.rows))
+    loop_name = "per-draw loop (reference.py)"
+    lines = [
+        f"Mode `{report.mode}`, {len(report.rows)} measurements in {report.elapsed / 60:.1f} "
+        "minutes. Times are the best of several runs (one run at 1e8 draws); *italic* "
+        "figures are extrapolated from the per-draw cost measured at the number of draws "
+        "in brackets.",
+        "",
+        "| implementation | draws | wall time | draws/s | x floor | speed-up over loop "
+        "| peak MB | P(gdp met) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in names:
+        for row in sorted((r for r in report.rows if r.name == name), key=lambda r: r.draws):
+            floor = report.find("floor: numpy normals", row.draws)
+            loop = report.find(loop_name, row.draws)
+            x_floor = f"{row.seconds / floor.seconds:.2f}" if floor else ""
+            speed = f"{loop.seconds / row.seconds:,.0f}" if loop else ""
+            time_text = _fmt_seconds(row.seconds)
+            rate = f"{row.draws / row.seconds:,.0f}"
+            if row.extrapolated:
+                time_text, rate = f"*{time_text}* [{row.measured_draws:,}]", f"*{rate}*"
+            elif row.measured_draws != row.draws:
+                time_text += f" [{row.measured_draws:,} rows]"
+            lines.append(
+                f"| {name} | {row.draws:.0e} | {time_text} | {rate} | {x_floor} | {speed} | "
+                f"{'' if row.peak_mb is None else f'{row.peak_mb:,.0f}'} | "
+                f"{'' if row.probability is None else f'{row.probability:.4f}'} |"
+            )
+    for name, why in report.skipped.items():
+        lines.append(f"| {name} | | skipped: {why} | | | | | |")
+    lines += [
+        "",
+        "**Accuracy per second**: draws and wall time to bring the standard error of P(met) "
+        "to 0.1 percentage point, for `gdp_growth` and for every target at once (mc: "
+        "exact from p(1-p)/n; antithetic and sobol: the engine's own error estimates, "
+        "averaged over 4 seeds, on a doubling grid).",
+        "",
+        "| implementation | targets | draws needed | wall time | note |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for a in report.accuracy:
+        lines.append(
+            f"| {a['name']} | {a['targets']} | {a['draws']:,} | {_fmt_seconds(a['seconds'])} "
+            f"| {a.get('note', 'measured')} |"
+        )
+    lines += [
+        "",
+        "**Goals**",
+        "",
+        "| goal | target | measured | met |",
+        "| --- | --- | --- | --- |",
+    ]
+    for g in report.goals:
+        met = "n/a" if g["met"] is None else ("met" if g["met"] else "**missed**")
+        lines.append(f"| {g['goal']} | {g['target']} | {g['measured']} | {met} |")
+    m = report.machine
+    blas = "; ".join(
+        ", ".join(f"{k} {v}" for k, v in pool.items() if v is not None) for pool in m["blas"]
+    )
+    lines += [
+        "",
+        "**Machine**",
+        "",
+        f"- CPU: {m['cpu']}; {m['cores']} cores ({m['cores_usable']} usable); {m['platform']}",
+        f"- Python {m['python']}, numpy {m['numpy']}, scipy {m['scipy']}, pandas "
+        f"{m.get('pandas')}, monaco {m.get('monaco')}, SALib {m.get('SALib')}, "
+        f"tjsim {m['tjsim']}",
+        f"- BLAS: {blas}",
+        f"- environment: {m['environment'] or 'no BLAS or thread variables set'}",
+        f"- load average (1, 5, 15 min) at the start: {m['load_average']}, at the end: "
+        f"{m.get('load_average_end')}",
+        f"- cold `import tjsim`: {report.imports.get('import_seconds', math.nan):.3f} s "
+        f"(Python alone {report.imports.get('python_seconds', math.nan):.3f} s); loads "
+        f"{report.imports.get('loaded', '?')}",
+    ]
+    if report.profile:
+        lines += [
+            "",
+            "**Engine profile** (`benchmarks/profile_engine.py`, mc, 1e6 draws, one thread):",
+            "",
+            report.profile,
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def figure(report: Report, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    for name in dict.fromkeys(r.name for r in report.rows):
+        rows = sorted((r for r in report.rows if r.name == name), key=lambda r: r.draws)
+        measured = [r for r in rows if not r.extrapolated]
+        style = {"lw": 2.5, "color": "black"} if name.startswith("floor") else {}
+        line = left.plot(
+            [r.draws for r in measured],
+            [r.draws / r.seconds for r in measured],
+            "o-",
+            label=name,
+            **style,
+        )[0]
+        extra = [r for r in rows if r.extrapolated]
+        if extra:
+            left.plot(
+                [r.draws for r in extra],
+                [r.draws / r.seconds for r in extra],
+                "--",
+                color=line.get_color(),
+            )
+    left.set(
+        xscale="log",
+        yscale="log",
+        xlabel="draws",
+        ylabel="draws per second",
+        title="Throughput (dashed: extrapolated)",
+    )
+    left.legend(fontsize=7)
+    entries = [a for a in report.accuracy if a["targets"] == "gdp_growth"]
+    right.barh(
+        [a["name"] for a in entries],
+        [a["seconds"] for a in entries],
+        color=["C0" if a["name"].startswith("tjsim") else "C7" for a in entries],
+    )
+    right.set(
+        xscale="log",
+        xlabel="wall time (s)",
+        title="Time to a 0.1 point standard error of P(gdp_growth met)",
+    )
+    right.invert_yaxis()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def update_readme(path: Path, text: str) -> None:
+    readme = path.read_text(encoding="utf-8")
+    start, end = readme.index(README_START), readme.index(README_END)
+    path.write_text(
+        readme[: start + len(README_START)] + "\n\n" + text + "\n" + readme[end:], encoding="utf-8"
+    )
+
+
+# ---------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> Report:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1e4 to 1e7 draws only")
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [int(float(x)) for x in s.split(",")],
+        help="draws, comma-separated",
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder")
+    parser.add_argument("--name", help="results file name (default: quick or full)")
+    parser.add_argument(
+        "--small",
+        type=int,
+        default=None,
+        help="draws at which the loop, pandas and monaco are timed (default 2000)",
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the engine profile")
+    parser.add_argument("--no-accuracy", action="store_true", help="skip accuracy per second")
+    parser.add_argument(
+        "--readme",
+        choices=("auto", "yes", "no"),
+        default="auto",
+        help="write the results into benchmarks/README.md (auto: full runs only)",
+    )
+    args = parser.parse_args(argv)
+    quick = args.quick
+    sizes = args.sizes or (
+        [10_000, 100_000, 1_000_000, 10_000_000]
+        if quick
+        else [10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+    )
+    mode = "quick" if quick else ("full" if args.sizes is None else "custom")
+    small_n = args.small or (1_000 if quick else 2_000)
+    small = {
+        "per-draw": small_n,
+        "pandas": small_n,
+        "monaco": small_n,
+        "salib": 1_000_000 if max(sizes) >= 1_000_000 else max(sizes),
+    }
+    started = time.perf_counter()
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    setup = impl.Setup.load()
+    report = Report(mode=mode, sizes=sizes, machine=impl.machine())
+    log(f"tjsim benchmark ({mode}): sizes {', '.join(f'{n:.0e}' for n in sizes)}")
+    log("engine and floor:")
+    measure_tjsim(setup, report, quick, log)
+    log("per-draw implementations and peers:")
+    measure_slow(setup, report, small, log)
+    if not args.no_accuracy:
+        log("accuracy per second:")
+        measure_accuracy(setup, report, log)
+    measure_imports(report)
+    if not args.no_profile:
+        from profile_engine import format_profile, profile
+
+        draws = min(1_000_000, max(sizes))
+        report.profile = format_profile(profile(draws), draws)
+    report.machine["load_average_end"] = (
+        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    )
+    report.elapsed = time.perf_counter() - started
+    check_goals(report)
+    text = markdown(report)
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = args.name or mode
+    (args.out / f"{name}.md").write_text(text, encoding="utf-8")
+    (args.out / f"{name}.json").write_text(
+        json.dumps(
+            {**asdict(report), "rows": [asdict(r) for r in report.rows]}, indent=1, default=str
+        ),
+        encoding="utf-8",
+    )
+    figure(report, args.out / f"{name}.png")
+    if args.readme == "yes" or (args.readme == "auto" and mode == "full"):
+        update_readme(HERE / "README.md", text + f"\n![throughput](results/{name}.png)\n")
+    log(text)
+    log(f"wrote {args.out / name}.md, .json, .png in {report.elapsed / 60:.1f} minutes")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The benchmark code keeps working: a tiny comparison, the regression suite at a tiny
+size, and the engine features the benchmarks rely on (threads, streamed sampling)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tjsim
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import compare
+        import implementations
+
+        yield compare, implementations
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def test_a_tiny_comparison_writes_its_table_and_figure(bench, tmp_path):
+    compare, _ = bench
+    report = compare.main(
+        [
+            "--sizes",
+            "3000",
+            "--small",
+            "60",
+            "--no-accuracy",
+            "--no-profile",
+            "--out",
+            str(tmp_path),
+            "--name",
+            "smoke",
+            "--readme",
+            "no",
+        ]
+    )
+    text = (tmp_path / "smoke.md").read_text(encoding="utf-8")
+    assert (tmp_path / "smoke.png").stat().st_size > 0
+    assert (tmp_path / "smoke.json").stat().st_size > 0
+    for name in ("floor: numpy normals", "tjsim mc", "tjsim sobol", "per-draw loop", "pandas"):
+        assert name in text
+    assert "**Goals**" in text and "**Machine**" in text
+    engine = report.find("tjsim mc", 3000)
+    assert engine is not None and engine.seconds > 0 and engine.peak_mb > 0
+    loop = report.find("per-draw loop (reference.py)", 3000)
+    assert loop.extrapolated and loop.measured_draws == 60
+    for peer in ("monaco", "SALib sobol + tjsim evaluation"):
+        assert report.find(peer, 3000) is not None or peer in report.skipped
+
+
+def test_the_slow_implementations_match_the_engine(bench, calibration):
+    _, impl = bench
+    setup = impl.Setup.load()
+    ours = impl.engine(setup, 300, seed=5)
+    np.testing.assert_array_equal(impl.pandas_rowwise(setup, 300, seed=5), ours)
+    np.testing.assert_array_equal(impl.loop(setup, 300, seed=5), ours)
+
+
+def test_the_regression_suite_runs_at_a_tiny_size():
+    pytest.importorskip("pytest_benchmark")
+    env = {**os.environ, "TJSIM_BENCH_DRAWS": "2000"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(BENCHMARKS / "test_engine_speed.py"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-disable",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_threads_do_not_change_the_numbers(calibration):
+    runs = [
+        tjsim.simulate(draws=5 * 32768 + 78, seed=3, method=m, threads=k, calibration=calibration)
+        for m in ("mc", "antithetic", "sobol")
+        for k in (1, 3)
+    ]
+    for one, three in zip(runs[::2], runs[1::2], strict=True):
+        pd.testing.assert_frame_equal(one.probabilities(), three.probabilities(), check_exact=True)
+        pd.testing.assert_frame_equal(one.to_frame(), three.to_frame(), check_exact=True)
+        pd.testing.assert_frame_equal(one.shock_means(), three.shock_means(), check_exact=True)
+        for name in ("met", "both", "count_met", "pair_square", "histogram", "basis_met_sum"):
+            np.testing.assert_array_equal(
+                getattr(one.accumulator, name), getattr(three.accumulator, name)
+            )
+
+
+def test_streamed_latent_normals_equal_whole_blocks():
+    from tjsim.sampling import LatentSampler, plan_blocks
+    from tjsim.seeding import as_seed_sequence
+
+    root = as_seed_sequence(11)
+    for method, draws in (("mc", 40_000), ("antithetic", 40_000), ("sobol", 70_000)):
+        whole, streamed = LatentSampler(method, root, 5), LatentSampler(method, root, 5)
+        for block in plan_blocks(method, draws):
+            a = np.empty((block.size, 5))
+            whole.fill(block, a)
+            rows = block.size // 2 if method == "antithetic" else block.size
+            b = np.empty((rows, 5))
+            fill = streamed.stream(block)
+            for start in range(0, rows, 1000):
+                fill(b[start : start + 1000])
+            np.testing.assert_array_equal(a[:rows], b)
+
+
+def test_threads_is_checked(calibration):
+    with pytest.raises(tjsim.ScenarioError, match="threads"):
+        tjsim.simulate(draws=100, threads=0, calibration=calibration)
