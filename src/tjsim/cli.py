@@ -2,7 +2,7 @@
 
 Commands::
 
-    tjsim run [FILE] [--draws N] [--seed S] [--method M] [--out DIR] [--quiet]
+    tjsim run [FILE] [--observed OBS] [--draws N] [--seed S] [--method M] [--out DIR] [--quiet]
     tjsim compare FILE FILE [...] [--draws N] [--seed S] [--method M] [--out DIR]
     tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
     tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
@@ -75,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tjsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `tjsim facts | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise
@@ -115,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = command("run", "simulate a scenario and print every target's odds", _RUN_EPILOG, _run)
     run.add_argument("file", nargs="?", help="scenario YAML file (default: the baseline)")
+    run.add_argument(
+        "--observed",
+        type=Path,
+        metavar="OBS",
+        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.3}'",
+    )
     _simulation_options(run)
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -202,6 +211,10 @@ def _run(args: argparse.Namespace) -> int:
 
     calibration = load_calibration()
     scenario = _scenario(args.file, calibration)
+    if args.observed is not None:
+        from .scenario_io import load_observed
+
+        scenario = scenario.with_observed(load_observed(args.observed, calibration=calibration))
     if args.out is not None:
         check_output_folder(args.out)
     total = _first(args.draws, scenario.simulation.draws, _default_draws())
@@ -535,6 +548,12 @@ def write_run(result: SimulationResult, folder: Path) -> None:
             (7.0, 3.6),
             lambda ax, name=indicator: result.plot_distribution(name, ax=ax),
         )
+    for variable in result.scenario.observed:
+        _save_figure(
+            folder / f"fan_{variable}.png",
+            (6.5, 3.8),
+            lambda ax, name=variable: result.plot_fan(name, ax=ax),
+        )
 
 
 def _with_joint(result: SimulationResult) -> pd.DataFrame:
@@ -863,6 +882,11 @@ examples:
   tjsim run scenarios/baseline.yaml           # 200,000 draws, seed 2024 (from the file)
   tjsim run scenarios/price_shock.yaml --seed 7 --method sobol
   tjsim run scenarios/flood_repeat.yaml --out results/flood --quiet
+  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.3}'
+
+With --observed OBS (or an 'observed' block in the scenario), the draws are conditioned
+on year-to-date figures already published (periods Q1, H1, Q1-Q3, FY) and --out also
+writes a fan chart per observed variable (fan_<variable>.png).
 """
 
 _COMPARE_EPILOG = """\

@@ -34,7 +34,7 @@ import math
 import os
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,6 +49,7 @@ from .calibration import Calibration, load_calibration
 from .errors import ScenarioError
 from .marginals import Marginal, TableSet, interpolate
 from .model import CompiledModel, compile_model
+from .quarterly import condition, quarterly_model
 from .sampling import Block, LatentSampler, plan_blocks
 from .scenario import METHODS, Scenario
 from .seeding import BLOCK_SIZE, SeedLike, as_seed_sequence
@@ -607,6 +608,8 @@ def simulate(
     workers: int = 1,
     threads: int | None = None,
     calibration: Calibration | str | os.PathLike | None = None,
+    observed: Mapping[str, Mapping[str, float]] | None = None,
+    quarterly: bool = False,
     progress=None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
@@ -639,6 +642,15 @@ def simulate(
     calibration
         A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
         packaged Tianjin calibration).
+    observed
+        Year-to-date figures already published, ``{variable: {period: value}}`` with
+        periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``, e.g. ``{"gdp_growth": {"Q1": 5.5}}``;
+        merged over the scenario's ``observed``. The draws are then conditioned on
+        them (see :mod:`tjsim.quarterly`) and every probability, quantile and figure is
+        updated.
+    quarterly
+        Add the quarterly year-to-date indicators (``gdp_growth_ytd_q1``, ...) even
+        without observations, e.g. for a fan chart; implied by ``observed``.
     progress
         Optional callable receiving the number of draws finished after each chunk.
 
@@ -648,13 +660,15 @@ def simulate(
     """
     from .result import SimulationResult
 
+    if not isinstance(calibration, Calibration):
+        calibration = load_calibration(calibration)
     if isinstance(scenario, (str, os.PathLike)):
         from .scenario_io import load_scenario
 
-        scenario = load_scenario(Path(scenario))
+        scenario = load_scenario(Path(scenario), calibration=calibration)
     scenario = scenario or Scenario()
-    if not isinstance(calibration, Calibration):
-        calibration = load_calibration(calibration)
+    if observed:
+        scenario = scenario.with_observed(observed)
     draws = _resolve(draws, scenario.simulation.draws, DEFAULT_DRAWS)
     method = _resolve(method, scenario.simulation.method, "mc")
     seed = _resolve(seed, scenario.simulation.seed, None)
@@ -685,6 +699,9 @@ def simulate(
         raise ScenarioError(str(exc), key="seed") from None
 
     model = compile_model(calibration, scenario)
+    if quarterly or scenario.observed:
+        model = quarterly_model(model, calibration)
+        model = condition(model, scenario.observed, source=scenario.path)
     kernel = Kernel.from_model(model)
     blocks = plan_blocks(method, int(draws))
     chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))

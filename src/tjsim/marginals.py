@@ -40,12 +40,17 @@ _SYMMETRIC = bool(np.array_equal(GRID, -GRID[::-1]))
 
 @dataclass(frozen=True)
 class Marginal:
-    """One shock's marginal: ``family``, ``spread`` (> 0) and its shape parameters."""
+    """One shock's marginal: ``family``, ``spread`` (> 0) and its shape parameters.
+
+    ``latent_shift`` moves the latent normal before the transform, ``x = F(z + shift)``:
+    zero except in models conditioned on observations (:mod:`tjsim.quarterly`).
+    """
 
     family: Family = "normal"
     spread: float = 1.0
     df: float = 5.0
     skew: float = 0.0
+    latent_shift: float = 0.0
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -87,11 +92,11 @@ class Marginal:
     @property
     def is_linear(self) -> bool:
         """Whether the transform is ``spread * z`` (no table needed)."""
-        return self.family == "normal"
+        return self.family == "normal" and self.latent_shift == 0.0
 
     def from_normal(self, z: np.ndarray | float) -> np.ndarray:
         """Exact transform of latent normals ``z`` (any shape) to centred shocks."""
-        z = np.asarray(z, dtype=float)
+        z = np.asarray(z, dtype=float) + self.latent_shift
         if self.family == "normal" or self.spread == 0.0:
             return self.spread * z
         if self.family == "t":
@@ -115,6 +120,8 @@ class Marginal:
         special-function calls: the t transform is odd (and the grid symmetric), and
         each two-piece value needs only its own side's quantile.
         """
+        if self.latent_shift != 0.0:
+            return self.from_normal(GRID)
         if self.family == "t" and self.spread != 0.0 and _SYMMETRIC:
             middle = len(GRID) // 2
             right = self.from_normal(GRID[middle:])
@@ -134,7 +141,7 @@ class Marginal:
 
     def fast(self, z: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
         """Transform by linear interpolation in :meth:`table` (error below 1e-6 * spread)."""
-        if self.family == "normal":
+        if self.is_linear:
             return self.spread * z
         return interpolate(z, self.table() if table is None else table)
 

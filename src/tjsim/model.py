@@ -85,9 +85,9 @@ class CompiledModel:
     """Arrays of one calibration under one scenario (shapes: m indicators, T targets,
     k shocks, e events, d = k + e basis columns).
 
-    The latent normals are ``z = F e + mu`` with ``F = cholesky`` and ``mu =
-    latent_mean`` (zero unless the model is conditioned on observations, see
-    :mod:`tjsim.quarterly`); ``correlation`` is their covariance ``F F^T``.
+    The latent normals are ``z = F e`` with ``F = cholesky``; ``correlation`` is their
+    covariance ``F F^T``, a correlation matrix unless the model is conditioned on
+    observations (:mod:`tjsim.quarterly`).
     """
 
     calibration: str
@@ -111,29 +111,29 @@ class CompiledModel:
     target_loadings: np.ndarray  # (T, d)
     target_strict: np.ndarray  # (T,) bool
     parameters: Mapping[str, float]
-    latent_mean: np.ndarray | None = None  # (d,) or None for zero
 
     def basis_means(self) -> np.ndarray:
         """Exact expected value of every basis column, ``(d,)``.
 
-        Zero for shocks and ``p`` for events unless the latent normals are shifted or
-        scaled by conditioning; then each column's mean is a one-dimensional Gaussian
-        integral, computed by Gauss-Hermite quadrature (events: a normal CDF).
+        Zero for shocks and ``p`` for events, unless the latent normals have been
+        shifted or rescaled by conditioning on observations; then each column's mean is
+        a one-dimensional Gaussian integral, computed by Gauss-Hermite quadrature
+        (events: a normal CDF).
         """
         k = self.n_shocks
-        if self.latent_mean is None:
-            return np.concatenate([np.zeros(k), self.event_probabilities])
         scale = np.sqrt(np.diag(self.correlation))
-        mu = self.latent_mean
+        shifted = any(mg.latent_shift for mg in self.marginals)
+        if not shifted and np.allclose(scale, 1.0, rtol=0, atol=1e-12):
+            return np.concatenate([np.zeros(k), self.event_probabilities])
         nodes, weights = np.polynomial.hermite_e.hermegauss(80)
         weights = weights / weights.sum()
         shocks = [
-            float(weights @ marginal.from_normal(mu[j] + scale[j] * nodes))
-            for j, marginal in enumerate(self.marginals)
+            float(weights @ mg.from_normal(s * nodes))
+            for mg, s in zip(self.marginals, scale[:k], strict=True)
         ]
-        with np.errstate(divide="ignore"):
-            events = special.ndtr((self.event_thresholds - mu[k:]) / np.maximum(scale[k:], 1e-300))
-        return np.concatenate([shocks, events])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            events = special.ndtr(self.event_thresholds / scale[k:])
+        return np.concatenate([shocks, np.nan_to_num(events)])
 
     @property
     def dimension(self) -> int:

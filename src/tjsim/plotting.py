@@ -187,3 +187,38 @@ def shock_gaps(
     if title:
         ax.set_title(title)
     return ax
+
+
+def fan_chart(
+    periods: list[str],
+    bands: np.ndarray,
+    *,
+    label: str,
+    observed: Mapping[str, float] | None = None,
+    threshold: float | None = None,
+    title: str = "",
+    ax: Axes | None = None,
+    color: str = "#2b6cb0",
+) -> Axes:
+    """Fan chart of cumulative year-to-date growth.
+
+    ``bands`` is ``(len(periods), 5)``: the 5, 25, 50, 75 and 95% quantiles at each
+    period. Observed periods are drawn as points, the target as a horizontal line.
+    """
+    ax = _axes(ax, (6.5, 3.8))
+    x = np.arange(len(periods))
+    ax.fill_between(x, bands[:, 0], bands[:, 4], color=color, alpha=0.18, lw=0, label="5-95%")
+    ax.fill_between(x, bands[:, 1], bands[:, 3], color=color, alpha=0.35, lw=0, label="25-75%")
+    ax.plot(x, bands[:, 2], color=color, lw=1.5, label="median")
+    if observed:
+        xs = [periods.index(p) for p in observed]
+        ax.plot(xs, list(observed.values()), "o", color="#1a202c", label="observed")
+    if threshold is not None:
+        ax.axhline(threshold, color="#c53030", lw=1.2, ls="--", label=f"target {threshold:g}")
+    ax.set_xticks(x, periods)
+    ax.set_xlabel("year to date")
+    ax.set_ylabel(label)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
+from scipy import special
 
 from .calibration import Calibration
 from .errors import ScenarioError, unknown
@@ -67,7 +68,7 @@ def quarterly_model(model: CompiledModel, calibration: Calibration) -> CompiledM
     spec = calibration.quarterly
     if spec is None:
         raise ScenarioError(f"the {calibration.name} calibration has no quarterly structure")
-    if model.latent_mean is not None or any(b.endswith("_dev_q1") for b in model.basis):
+    if any(b.endswith("_dev_q1") for b in model.basis):
         raise ScenarioError("the model already has quarters")
     params = model.parameters
     mfile = calibration.files.get("model", "model.yaml")
@@ -163,8 +164,6 @@ def condition(
     source
         The file the observations came from, for error messages.
     """
-    if model.latent_mean is not None:
-        raise ScenarioError("the model is already conditioned", file=source, key="observed")
     quarterly = sorted({b[: b.rindex("_dev_q")] for b in model.basis if "_dev_q" in b})
     rows, values, partial = [], [], []
     for variable, periods in observed.items():
@@ -219,10 +218,25 @@ def condition(
     eigval, eigvec = np.linalg.eigh(cov)
     factor = eigvec * np.sqrt(np.clip(eigval, 0.0, None))
 
+    # Fold the conditional mean into the model: normal shocks through the constants,
+    # non-normal ones as a latent shift of their transform, events through their
+    # thresholds (occurs when z + mu < t, i.e. z < t - mu).
+    k = model.n_shocks
+    normal = np.array([mg.family == "normal" for mg in model.marginals])
+    spreads = np.array([mg.spread for mg in model.marginals])
+    shift_x = np.zeros(model.dimension)
+    shift_x[:k][normal] = spreads[normal] * mu[:k][normal]
+    marginals = tuple(
+        mg if is_normal else replace(mg, latent_shift=float(mu[j]))
+        for j, (mg, is_normal) in enumerate(zip(model.marginals, normal, strict=True))
+    )
+    thresholds = special.ndtr(model.event_thresholds - mu[k:])
+    constant = model.constant + model.loadings @ shift_x
+    t_const = model.target_constant + model.target_loadings @ shift_x
+    loadings, t_load = model.loadings, model.target_loadings
+
     # Make partial-year observations hold exactly in every draw: move the quarterly
     # deviations by G r, r = o - c - A x, with A_eps G = I (an affine map of x).
-    loadings, constant = model.loadings, model.constant
-    t_load, t_const = model.target_loadings, model.target_constant
     part = np.flatnonzero(partial)
     if len(part):
         dev = np.array(["_dev_q" in b for b in model.basis])
@@ -230,16 +244,17 @@ def condition(
         g = np.zeros((model.dimension, len(part)))
         g[dev] = np.linalg.pinv(a_p[:, dev])
         move = np.eye(model.dimension) - g @ a_p  # x' = move x + g (o - c)
-        shift = g @ (o[part] - c[part])
+        shift = g @ (o[part] - c[part]) - g @ a_p @ shift_x
         constant = constant + loadings @ shift
-        loadings = loadings @ move
         t_const = t_const + t_load @ shift
+        loadings = loadings @ move
         t_load = t_load @ move
     return replace(
         model,
+        marginals=marginals,
+        event_probabilities=thresholds,
         correlation=cov,
         cholesky=factor,
-        latent_mean=mu,
         constant=constant,
         loadings=loadings,
         target_constant=t_const,

@@ -60,6 +60,7 @@ class SimulationResult:
             "dimension": self.model.dimension,
             "chunk_size": self.chunk_size,
             "workers": self.workers,
+            "observed": {v: dict(p) for v, p in self.scenario.observed.items()},
             "tjsim_version": __version__,
         }
 
@@ -339,6 +340,50 @@ class SimulationResult:
             thresholds=lines,
             quantiles=quant,
             title=self.scenario.name,
+            ax=ax,
+            **kwargs,
+        )
+
+    def plot_fan(
+        self, variable: str = "gdp_growth", *, ax: Axes | None = None, **kwargs: Any
+    ) -> Axes:
+        """Fan chart of ``variable``'s cumulative year-to-date growth: quantile bands for
+        Q1, H1, Q1-Q3 and the full year, observed quarters as points, the target as a
+        line. Needs a run with ``observed=`` or ``quarterly=True``."""
+        from .plotting import fan_chart
+        from .quarterly import PERIODS, ytd_indicator
+
+        ids = [ytd_indicator(variable, quarters) for quarters in PERIODS.values()]
+        missing = [i for i in ids if i not in self.model.indicators]
+        if missing:
+            from .errors import ScenarioError
+
+            raise ScenarioError(
+                f"no quarterly indicators for '{variable}' in this run; simulate with "
+                "observed=... or quarterly=True (variables with quarters: "
+                + ", ".join(
+                    sorted({b[: b.rindex("_dev_q")] for b in self.model.basis if "_dev_q" in b})
+                    or ["none"]
+                )
+                + ")"
+            )
+        bands = self.quantiles((0.05, 0.25, 0.5, 0.75, 0.95)).loc[ids].to_numpy()
+        threshold = next(
+            (
+                t.threshold
+                for t in self.model.targets
+                if t.indicator == variable and t.threshold is not None
+            ),
+            None,
+        )
+        j = self.model.indicators.index(variable)
+        return fan_chart(
+            list(PERIODS),
+            bands,
+            label=f"{self.model.labels[j]}, year to date ({self.model.units[j]})",
+            observed=dict(self.scenario.observed.get(variable, {})),
+            threshold=threshold,
+            title=f"{self.scenario.name}: {variable}",
             ax=ax,
             **kwargs,
         )

@@ -139,6 +139,10 @@ class Scenario:
         Target id -> :class:`TargetChange`, or ``None`` to drop the target.
     simulation
         Default draws, seed and method.
+    observed
+        Year-to-date figures already published, ``{variable: {period: value}}``
+        (periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``); simulations are conditioned on
+        them (:mod:`tjsim.quarterly`).
     shocks_off
         Switch every shock and event off: each draw is then the baseline plus shifts
         (a deterministic run, for checking the central case).
@@ -154,12 +158,18 @@ class Scenario:
     parameters: Mapping[str, float] = field(default_factory=dict)
     targets: Mapping[str, TargetChange | None] = field(default_factory=dict)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
+    observed: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     shocks_off: bool = False
     path: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("drivers", "correlations", "events", "parameters", "targets"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        observed = {
+            v: _frozen(periods) if isinstance(periods, Mapping) else periods
+            for v, periods in self.observed.items()
+        }
+        object.__setattr__(self, "observed", _frozen(observed))
 
     # ------------------------------------------------------------ builders
     def _with(self, **changes: Any) -> Scenario:
@@ -225,6 +235,16 @@ class Scenario:
         """Store default ``draws``, ``seed`` or ``method``."""
         return self._with(simulation=replace(self.simulation, **settings))
 
+    def with_observed(self, observed: Mapping[str, Mapping[str, float]]) -> Scenario:
+        """Add year-to-date observations, ``{variable: {period: value}}`` (merged per
+        variable over those already there)."""
+        merged: dict[str, Any] = dict(self.observed)
+        for variable, periods in observed.items():
+            old = merged.get(variable)
+            both = isinstance(old, Mapping) and isinstance(periods, Mapping)
+            merged[variable] = {**old, **periods} if both else periods  # type: ignore[dict-item]
+        return self._with(observed=merged)
+
     def without_shocks(self) -> Scenario:
         """The same scenario with every shock and event switched off."""
         return self._with(shocks_off=True)
@@ -254,6 +274,7 @@ class Scenario:
             parameters={**self.parameters, **child.parameters},
             targets={**self.targets, **child.targets},
             simulation=SimulationSettings(**sim),
+            observed={**self.observed, **child.observed},
             shocks_off=self.shocks_off or child.shocks_off,
             path=child.path,
         )
@@ -269,7 +290,13 @@ class Scenario:
     def is_baseline(self) -> bool:
         """Whether the scenario changes nothing."""
         return not (
-            self.drivers or self.correlations or self.events or self.parameters or self.targets
+            self.drivers
+            or self.correlations
+            or self.events
+            or self.parameters
+            or self.targets
+            or self.observed
+            or self.shocks_off
         )
 
 

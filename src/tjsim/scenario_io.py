@@ -16,6 +16,8 @@ A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
     targets:
       district_heping: null
     simulation: {draws: 200000, seed: 2024, method: mc}
+    observed:
+      gdp_growth: {Q1: 5.5}
     shocks_off: false
 
 :func:`load_scenario` reads a file, follows ``extends``, checks types and ranges, and
@@ -37,6 +39,7 @@ from .calibration import OPS, Calibration, load_calibration
 from .errors import ScenarioError, suggest, unknown
 from .marginals import FAMILIES
 from .model import compile_model
+from .quarterly import condition, quarterly_model
 from .scenario import (
     METHODS,
     DriverChange,
@@ -61,6 +64,7 @@ TOP_KEYS = (
     "parameters",
     "targets",
     "simulation",
+    "observed",
     "shocks_off",
 )
 DRIVER_KEYS = ("shift", "scale", "distribution", "df", "skew")
@@ -136,8 +140,36 @@ def _build(
     own = _Parser(source).scenario(data)
     parent = _parent(data.get("extends"), source, base_dir, chain, calibration)
     scenario = parent.extended_by(own)
-    compile_model(calibration, scenario)
+    check_scenario(scenario, calibration)
     return scenario
+
+
+def load_observed(
+    path: str | Path, *, calibration: Calibration | None = None
+) -> dict[str, dict[str, float]]:
+    """Read year-to-date observations from a YAML file and check them.
+
+    The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,
+    ``FY``), either at the top level or under an ``observed`` key::
+
+        gdp_growth: {Q1: 5.3}
+        retail_sales: {Q1: 4.0, H1: 4.6}
+    """
+    calibration = calibration or load_calibration()
+    data = read_yaml_mapping(path, ScenarioError)
+    if set(data) == {"observed"}:
+        data = data["observed"]
+    observed = _Parser(str(path)).observed(data)
+    model = quarterly_model(compile_model(calibration), calibration)
+    condition(model, observed, source=str(path))
+    return observed
+
+
+def check_scenario(scenario: Scenario, calibration: Calibration) -> None:
+    """Compile ``scenario`` (and condition it on its observations) to check every id."""
+    model = compile_model(calibration, scenario)
+    if scenario.observed:
+        condition(quarterly_model(model, calibration), scenario.observed, source=scenario.path)
 
 
 def _parent(
@@ -193,6 +225,7 @@ class _Parser:
             parameters=self.parameters(data.get("parameters")),
             targets=self.targets(data.get("targets")),
             simulation=self.simulation(data.get("simulation")),
+            observed=self.observed(data.get("observed")),
             shocks_off=self.flag(data.get("shocks_off", False), "shocks_off"),
             path=self.source,
         )
@@ -281,6 +314,16 @@ class _Parser:
                 label=self.text(change.get("label", ""), f"{key}.label"),
             )
         return out
+
+    def observed(self, data: Any) -> dict[str, dict[str, float]]:
+        """``{variable: {period: value}}``; ids and periods are checked on compiling."""
+        return {
+            variable: {
+                str(period): self.number(value, f"observed.{variable}.{period}")
+                for period, value in self.mapping(periods, f"observed.{variable}").items()
+            }
+            for variable, periods in self.mapping(data, "observed").items()
+        }
 
     def simulation(self, data: Any) -> SimulationSettings:
         data = self.mapping(data, "simulation", SIMULATION_KEYS)
@@ -438,6 +481,8 @@ def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
         ),
     }
     out.update({key: value for key, value in sections.items() if value})
+    if scenario.observed:
+        out["observed"] = {v: dict(periods) for v, periods in scenario.observed.items()}
     if scenario.shocks_off:
         out["shocks_off"] = True
     return out
