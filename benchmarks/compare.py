@@ -475,7 +475,7 @@ def check_goals(report: Report) -> None:
             "< 0.3 s",
             seconds,
             seconds < GOALS["import_seconds"],
-            f"{seconds:.3f} s cold ({report.imports['net_seconds']:.3f} s beyond starting "
+            f"{seconds:.3f} s cold ({max(report.imports['net_seconds'], 0):.3f} s beyond starting "
             f"Python); loads: {report.imports['loaded']}",
         )
     report.goals = goals
@@ -617,7 +617,7 @@ def figure(report: Report, path: Path) -> None:
         ylabel="draws per second",
         title="Throughput (dashed: extrapolated)",
     )
-    left.legend(fontsize=7)
+    left.legend(fontsize=7, loc="best")
     entries = [a for a in report.accuracy if a["targets"] == "gdp_growth"]
     right.barh(
         [a["name"] for a in entries],
