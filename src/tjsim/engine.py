@@ -585,8 +585,36 @@ def _run_part(args: tuple) -> Accumulator:
     return run_chunks(*args)
 
 
-def _resolve(value, stored, default):
-    return value if value is not None else (stored if stored is not None else default)
+def run_settings(
+    scenario: Scenario,
+    draws: int | None,
+    seed: SeedLike,
+    method: str | None,
+    *,
+    least_draws: int = 1,
+) -> tuple[int, str, np.random.SeedSequence]:
+    """``(draws, method, root seed)``: the arguments, else the scenario's ``simulation``
+    settings, else the defaults; checked, with errors naming the argument."""
+
+    def pick(value, stored, default):
+        return value if value is not None else (stored if stored is not None else default)
+
+    draws = pick(draws, scenario.simulation.draws, DEFAULT_DRAWS)
+    method = pick(method, scenario.simulation.method, "mc")
+    seed = pick(seed, scenario.simulation.seed, None)
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < least_draws:
+        raise ScenarioError(
+            f"draws must be an integer >= {least_draws}, found {draws!r}", key="draws"
+        )
+    if method not in METHODS:
+        raise ScenarioError(
+            f"method must be one of {', '.join(METHODS)}, found {method!r}", key="method"
+        )
+    try:
+        root = as_seed_sequence(seed)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(str(exc), key="seed") from None
+    return int(draws), method, root
 
 
 def available_cpus() -> int:
@@ -669,15 +697,7 @@ def simulate(
     scenario = scenario or Scenario()
     if observed:
         scenario = scenario.with_observed(observed)
-    draws = _resolve(draws, scenario.simulation.draws, DEFAULT_DRAWS)
-    method = _resolve(method, scenario.simulation.method, "mc")
-    seed = _resolve(seed, scenario.simulation.seed, None)
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ScenarioError(f"draws must be an integer >= 1, found {draws!r}", key="draws")
-    if method not in METHODS:
-        raise ScenarioError(
-            f"method must be one of {', '.join(METHODS)}, found {method!r}", key="method"
-        )
+    draws, method, root = run_settings(scenario, draws, seed, method)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ScenarioError(f"workers must be an integer >= 1, found {workers!r}", key="workers")
     if threads is not None and (
@@ -693,11 +713,6 @@ def simulate(
         raise ScenarioError(
             f"chunk_size must be an integer >= 1, found {chunk_size!r}", key="chunk_size"
         )
-    try:
-        root = as_seed_sequence(seed)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(str(exc), key="seed") from None
-
     model = compile_model(calibration, scenario)
     if quarterly or scenario.observed:
         model = quarterly_model(model, calibration)

@@ -48,12 +48,12 @@ import pandas as pd
 from scipy import optimize, special
 
 from .calibration import Calibration, load_calibration
-from .engine import DEFAULT_CHUNK, DEFAULT_DRAWS, Kernel, chunk_plan
+from .engine import DEFAULT_CHUNK, Kernel, chunk_plan, run_settings
 from .errors import ScenarioError, TjsimError, unknown
 from .model import CompiledModel, compile_model
 from .sampling import Block, LatentSampler, plan_blocks
-from .scenario import METHODS, Scenario
-from .seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, describe_seed
+from .scenario import Scenario
+from .seeding import BLOCK_SIZE, SeedLike, describe_seed
 
 if TYPE_CHECKING:
     from .result import SimulationResult
@@ -89,20 +89,8 @@ def _setup(
     scenario = scenario or Scenario()
     if not isinstance(calibration, Calibration):
         calibration = load_calibration(calibration)
-    draws = draws if draws is not None else (scenario.simulation.draws or DEFAULT_DRAWS)
-    method = method if method is not None else (scenario.simulation.method or "mc")
-    seed = seed if seed is not None else scenario.simulation.seed
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 2:
-        raise ScenarioError(f"draws must be an integer >= 2, found {draws!r}", key="draws")
-    if method not in METHODS:
-        raise ScenarioError(
-            f"method must be one of {', '.join(METHODS)}, found {method!r}", key="method"
-        )
-    try:
-        root = as_seed_sequence(seed)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(str(exc), key="seed") from None
-    return scenario, calibration, int(draws), method, root
+    draws, method, root = run_settings(scenario, draws, seed, method, least_draws=2)
+    return scenario, calibration, draws, method, root
 
 
 @dataclass(frozen=True)
