@@ -177,3 +177,19 @@ def test_observed_block_in_yaml_and_cli(tmp_path, capsys):
 def _write(path, text):
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_sensitivities_of_a_conditioned_run(calibration):
+    result = tjsim.simulate(
+        draws=20_000, seed=3, calibration=calibration, observed={"gdp_growth": {"Q1": 5.0}}
+    )
+    table = result.sensitivities(drivers=["investment"], calibration=calibration)
+    base = table.xs("investment", level="driver")["probability"]
+    probs = result.probabilities()["probability"]
+    np.testing.assert_allclose(base.loc[probs.index], probs)
+    unconditioned = tjsim.simulate(draws=20_000, seed=3, calibration=calibration).sensitivities(
+        drivers=["investment"], calibration=calibration
+    )
+    # With Q1 known, investment moves the GDP target less than before.
+    s = table.loc[("gdp_growth", "investment"), "sensitivity"]
+    assert s < unconditioned.loc[("gdp_growth", "investment"), "sensitivity"]

@@ -585,6 +585,18 @@ def _run_part(args: tuple) -> Accumulator:
     return run_chunks(*args)
 
 
+def build_model(
+    calibration: Calibration, scenario: Scenario, *, quarterly: bool = False
+) -> CompiledModel:
+    """Compile ``scenario``; with quarters (``quarterly`` or observations) added and
+    conditioned on the scenario's ``observed`` figures."""
+    model = compile_model(calibration, scenario)
+    if quarterly or scenario.observed:
+        model = quarterly_model(model, calibration)
+        model = condition(model, scenario.observed, source=scenario.path)
+    return model
+
+
 def run_settings(
     scenario: Scenario,
     draws: int | None,
@@ -713,10 +725,7 @@ def simulate(
         raise ScenarioError(
             f"chunk_size must be an integer >= 1, found {chunk_size!r}", key="chunk_size"
         )
-    model = compile_model(calibration, scenario)
-    if quarterly or scenario.observed:
-        model = quarterly_model(model, calibration)
-        model = condition(model, scenario.observed, source=scenario.path)
+    model = build_model(calibration, scenario, quarterly=quarterly)
     kernel = Kernel.from_model(model)
     blocks = plan_blocks(method, int(draws))
     chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))

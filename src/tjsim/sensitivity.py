@@ -48,9 +48,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from .calibration import Calibration, load_calibration
-from .engine import DEFAULT_CHUNK, Kernel, chunk_plan, run_settings
+from .engine import DEFAULT_CHUNK, Kernel, build_model, chunk_plan, run_settings
 from .errors import ScenarioError, TjsimError, unknown
-from .model import CompiledModel, compile_model
+from .model import CompiledModel
 from .sampling import Block, LatentSampler, plan_blocks
 from .scenario import Scenario
 from .seeding import BLOCK_SIZE, SeedLike, describe_seed
@@ -243,7 +243,7 @@ class CommonDraws:
         self.draws = draws
         self.method = method
         self.root = root
-        self.model = compile_model(calibration, scenario)
+        self.model = build_model(calibration, scenario)
         self.kernel = Kernel.from_model(self.model)
         self.strict = self.model.target_strict
         self.blocks = plan_blocks(method, draws)
@@ -254,7 +254,7 @@ class CommonDraws:
 
     def variant(self, scenario: Scenario) -> _Variant:
         """Compile ``scenario`` and decide how to evaluate it on these draws."""
-        model = compile_model(self.calibration, scenario)
+        model = build_model(self.calibration, scenario)
         base = self.model
         if [t.id for t in model.targets] != [t.id for t in base.targets] or not np.array_equal(
             model.target_strict, base.target_strict
