@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 import graphlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -634,11 +634,7 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                 )  # type: ignore[attr-defined]
         if spec.shock is not None:
             check_shock(
-                spec.shock,
-                params,
-                mfile,
-                f"{key}.shock",
-                lambda ref, k: cal.value(ref, params, mfile, k),
+                spec.shock, mfile, f"{key}.shock", lambda ref, k: cal.value(ref, params, mfile, k)
             )
     for eid, event in cal.events.items():
         key = f"events.{eid}"
@@ -685,8 +681,10 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                 )
 
 
-def check_shock(shock: ShockSpec, params: Mapping[str, float], file: str, key: str, value) -> None:
-    """Range checks of one shock's parameters."""
+def check_shock(
+    shock: ShockSpec, file: str, key: str, value: Callable[[Number, str], float]
+) -> None:
+    """Range checks of one shock's parameters; ``value(ref, key)`` resolves a reference."""
     spread = value(shock.spread, f"{key}.spread")
     if spread < 0:
         raise CalibrationError(

@@ -107,7 +107,6 @@ class Kernel:
     event_thresholds: np.ndarray  # (e,)
     column_scale: np.ndarray  # (d,) basis value = column_scale * folded column value
     hist_scale: np.ndarray  # (m,)
-    hist_shift: np.ndarray  # (m,) includes each indicator's bin offset
     hist_bottom: np.ndarray  # (m,) underflow bin index per indicator
     hist_top: np.ndarray  # (m,) overflow bin index per indicator
     n_bins: int
@@ -204,7 +203,6 @@ class Kernel:
             event_thresholds=model.event_thresholds,
             column_scale=scale,
             hist_scale=hist_scale,
-            hist_shift=hist_shift,
             hist_bottom=starts.astype(float),
             hist_top=starts + bins + 1.0,
             n_bins=int((bins + 2).sum()),

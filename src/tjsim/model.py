@@ -210,18 +210,18 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
     for vid in cal.shocked:
         spec = cal.variables[vid].shock
         assert spec is not None
-        check_shock(spec, params, mfile, f"variables.{vid}.shock", value)
+        check_shock(spec, mfile, f"variables.{vid}.shock", value)
         change = scenario.drivers.get(vid, DriverChange())
         family = change.distribution or spec.distribution
         df = (
             change.df
             if change.df is not None
-            else (value(spec.df, "df") if spec.df is not None else 5.0)
+            else (value(spec.df, f"variables.{vid}.shock.df") if spec.df is not None else 5.0)
         )
         skew = (
             change.skew
             if change.skew is not None
-            else (value(spec.skew, "skew") if spec.skew is not None else 0.0)
+            else (value(spec.skew, f"variables.{vid}.shock.skew") if spec.skew is not None else 0.0)
         )
         try:
             marginals.append(

@@ -328,7 +328,7 @@ class SimulationResult:
         counts = self.accumulator.histogram[starts[j] + 1 : starts[j] + 1 + bins[j]]
         edges = low[j] + width[j] * np.arange(bins[j] + 1)
         lines = {
-            t.id: (t.threshold if t.threshold is not None else None)
+            t.id: t.threshold
             for t in self.model.targets
             if t.indicator == indicator and t.threshold is not None
         }
