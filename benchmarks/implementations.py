@@ -8,7 +8,7 @@ target, so that the comparison can check that they agree.
     Drawing the engine's latent normals alone (``draws x dimension`` standard normals
     from numpy's default generator), into a reused buffer: no model at all.
 ``loop``
-    :func:`tjsim.reference.simulate_reference`: one draw at a time in plain Python
+    :func:`tjsim.engine.reference.simulate_reference`: one draw at a time in plain Python
     (correlation, exact quantile transforms, each equation's syntax tree).
 ``pandas``
     ``DataFrame.apply`` over rows of latent normals, each row evaluated with the
@@ -33,12 +33,12 @@ from typing import Any
 import numpy as np
 
 import tjsim
-from tjsim.engine import Kernel
-from tjsim.marginals import interpolate
+from tjsim.engine import NumpyKernel
+from tjsim.engine.reference import simulate_reference
+from tjsim.engine.sampling import LatentSampler
+from tjsim.engine.tables import interpolate
 from tjsim.model import CompiledModel, compile_model
-from tjsim.reference import simulate_reference
-from tjsim.sampling import LatentSampler, plan_blocks
-from tjsim.seeding import as_seed_sequence
+from tjsim.seeding import as_seed_sequence, plan_blocks
 
 #: Rows per chunk where an implementation evaluates many draws at once.
 CHUNK = 65_536
@@ -50,13 +50,13 @@ class Setup:
 
     calibration: Any
     model: CompiledModel
-    kernel: Kernel
+    kernel: NumpyKernel
 
     @classmethod
     def load(cls) -> Setup:
         calibration = tjsim.load_calibration()
         model = compile_model(calibration)
-        return cls(calibration, model, Kernel.from_model(model))
+        return cls(calibration, model, NumpyKernel.from_model(model))
 
     @property
     def dimension(self) -> int:

@@ -1,8 +1,9 @@
 """Where the engine's time goes: a stage profile of one run (single thread).
 
-Every numpy call made by :mod:`tjsim.engine` and :mod:`tjsim.marginals` is timed and
+Every numpy call made by :mod:`tjsim.engine.kernels.numpy_kernel` and
+:mod:`tjsim.engine.tables` is timed and
 assigned to the stage named by the last ``# --`` comment above the line that makes it
-(calls in :mod:`tjsim.marginals` are the table transforms); the latent normals are
+(calls in :mod:`tjsim.engine.tables` are the table transforms); the latent normals are
 timed by wrapping the sampler. Run ``python benchmarks/profile_engine.py [draws] [method]``.
 """
 
@@ -73,9 +74,9 @@ def profile(draws: int = 1_000_000, method: str = "mc") -> list[tuple[str, float
     """Stage shares of one single-threaded run: ``[(stage, seconds), ...]``, first the
     plain run's total, then the instrumented run's total."""
     import tjsim
-    import tjsim.engine as engine
-    import tjsim.marginals as marginals
-    import tjsim.sampling as sampling
+    import tjsim.engine.kernels.numpy_kernel as engine
+    import tjsim.engine.sampling as sampling
+    import tjsim.engine.tables as marginals
 
     calibration = tjsim.load_calibration()
     tjsim.simulate(draws=2 * 32768, seed=1, method=method, calibration=calibration, threads=1)

@@ -108,8 +108,8 @@ def test_threads_do_not_change_the_numbers(calibration):
 
 
 def test_streamed_latent_normals_equal_whole_blocks():
-    from tjsim.sampling import LatentSampler, plan_blocks
-    from tjsim.seeding import as_seed_sequence
+    from tjsim.engine.sampling import LatentSampler
+    from tjsim.seeding import as_seed_sequence, plan_blocks
 
     root = as_seed_sequence(11)
     for method, draws in (("mc", 40_000), ("antithetic", 40_000), ("sobol", 70_000)):

@@ -13,17 +13,13 @@ import numpy as np
 import pytest
 
 import tjsim
+import tjsim.cli.common
 from tjsim import cli
-from tjsim.cli import (
-    MARKER,
-    ProgressBar,
-    comparison_table,
-    format_comparison,
-    main,
-    met_flags,
-    paired_standard_error,
-    progress_bar,
-)
+from tjsim.analysis import PairedRun, comparison_table, format_comparison, met_flags
+from tjsim.cli import main
+from tjsim.cli.progress import ProgressBar, progress_bar
+from tjsim.report import MARKER
+from tjsim.result import paired_standard_error
 
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 BASELINE = str(SCENARIO_DIR / "baseline.yaml")
@@ -69,8 +65,8 @@ def test_parser_choices_match_the_core():
     from tjsim.calibration import FACT_KINDS
     from tjsim.scenario import METHODS
 
-    assert cli.METHODS == METHODS
-    assert cli.FACT_KINDS == (*FACT_KINDS, "derived")
+    assert cli.common.METHODS == METHODS
+    assert cli.common.FACT_KINDS == (*FACT_KINDS, "derived")
 
 
 def test_the_command_line_starts_without_numpy():
@@ -161,7 +157,7 @@ def test_run_out_writes_tables_and_figures(capsys, tmp_path):
 
 
 def test_run_out_replaces_an_earlier_output_folder(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", BASELINE, *FAST, "--seed", "1", "--out", str(out))[0] == 0
     (out / "stale.txt").write_text("from an older run")
@@ -172,7 +168,7 @@ def test_run_out_replaces_an_earlier_output_folder(capsys, tmp_path, monkeypatch
 
 
 def test_run_out_fills_an_empty_folder(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
     out = tmp_path / "out"
     out.mkdir()
     assert _run(capsys, "run", BASELINE, *FAST, "--out", str(out))[0] == 0
@@ -202,16 +198,16 @@ def test_a_failure_while_writing_leaves_nothing_half_written(capsys, tmp_path, m
         raise RuntimeError("disk on fire")
 
     out = tmp_path / "out"
-    monkeypatch.setattr(cli, "write_run", broken)
+    monkeypatch.setattr("tjsim.report.write_run", broken)
     code, _, err = _run(capsys, "run", BASELINE, *FAST, "--out", str(out))
     assert code == 1
     assert "internal error: RuntimeError: disk on fire" in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
-    monkeypatch.setattr(cli, "write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
     assert _run(capsys, "run", BASELINE, *FAST, "--out", str(out))[0] == 0
-    monkeypatch.setattr(cli, "write_run", broken)
+    monkeypatch.setattr("tjsim.report.write_run", broken)
     assert _run(capsys, "run", BASELINE, *FAST, "--out", str(out))[0] == 1
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "meta.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
@@ -423,7 +419,7 @@ def test_paired_error_is_below_the_independent_one_for_mc(calibration):
 def test_compare_falls_back_to_independent_errors_without_draws(calibration):
     scenarios = [tjsim.baseline(), tjsim.baseline().with_shift("cpi", 1.5)]
     results = [tjsim.simulate(s, draws=20_000, seed=1, calibration=calibration) for s in scenarios]
-    runs = [cli.PairedRun(r, None) for r in results]
+    runs = [PairedRun(r, None) for r in results]
     row = comparison_table(runs, "mc").loc[("cpi", 1)]
     errors = [r.probabilities().loc["cpi", "std_error"] for r in results]
     assert row["error"] == "independent"

@@ -81,12 +81,11 @@ def test_worker_processes_do_not_change_the_numbers(calibration):
 
 
 def test_accumulators_merge_exactly_in_any_order(calibration):
-    from tjsim.engine import Kernel, chunk_plan, run_chunks
+    from tjsim.engine import NumpyKernel, chunk_plan, run_chunks
     from tjsim.model import compile_model
-    from tjsim.sampling import plan_blocks
-    from tjsim.seeding import as_seed_sequence
+    from tjsim.seeding import as_seed_sequence, plan_blocks
 
-    kernel = Kernel.from_model(compile_model(calibration))
+    kernel = NumpyKernel.from_model(compile_model(calibration))
     root = as_seed_sequence(4)
     chunks = chunk_plan(plan_blocks("mc", 5 * BLOCK_SIZE), BLOCK_SIZE)
     whole = run_chunks(kernel, "mc", root, chunks)
@@ -209,7 +208,7 @@ def test_keep_draws_refuses_more_than_the_memory_limit(calibration):
 
 
 def test_events_occur_with_their_probability(calibration):
-    from tjsim.accumulate import FIXED_POINT
+    from tjsim.result import FIXED_POINT
 
     scenario = tjsim.baseline().with_event("flood_repeat", 1.0).with_event("export_tariffs", 0.0)
     result = tjsim.simulate(scenario, draws=200_000, seed=1, calibration=calibration)

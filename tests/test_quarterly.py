@@ -7,8 +7,7 @@ import pytest
 from scipy.stats import norm
 
 import tjsim
-from tjsim.model import compile_model
-from tjsim.quarterly import condition, quarterly_model
+from tjsim.model import compile_model, condition, quarterly_model
 from toy import Toy
 
 
@@ -183,12 +182,14 @@ def test_sensitivities_of_a_conditioned_run(calibration):
     result = tjsim.simulate(
         draws=20_000, seed=3, calibration=calibration, observed={"gdp_growth": {"Q1": 5.0}}
     )
-    table = result.sensitivities(drivers=["investment"], calibration=calibration)
+    table = tjsim.sensitivities(result, drivers=["investment"], calibration=calibration)
     base = table.xs("investment", level="driver")["probability"]
     probs = result.probabilities()["probability"]
     np.testing.assert_allclose(base.loc[probs.index], probs)
-    unconditioned = tjsim.simulate(draws=20_000, seed=3, calibration=calibration).sensitivities(
-        drivers=["investment"], calibration=calibration
+    unconditioned = tjsim.sensitivities(
+        tjsim.simulate(draws=20_000, seed=3, calibration=calibration),
+        drivers=["investment"],
+        calibration=calibration,
     )
     # With Q1 known, investment moves the GDP target less than before.
     s = table.loc[("gdp_growth", "investment"), "sensitivity"]

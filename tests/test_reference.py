@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tjsim
-from tjsim.reference import simulate_reference
+from tjsim.engine.reference import simulate_reference
 
 SCENARIO = (
     tjsim.baseline()

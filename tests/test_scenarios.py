@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
+from tjsim.api import load_scenario, scenario_from_mapping
 from tjsim.errors import ScenarioError
-from tjsim.scenario import Scenario, SimulationSettings
-from tjsim.scenario_io import load_scenario, scenario_from_mapping, to_yaml
+from tjsim.scenario import Scenario, SimulationSettings, to_yaml
 from tjsim.yamlio import parse_yaml
 
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"

@@ -17,12 +17,7 @@ from hypothesis import strategies as st
 from scipy.stats import multivariate_normal, norm
 
 import tjsim
-from tjsim.sensitivity import (
-    DEFAULT_STEP,
-    RequiredShift,
-    format_sensitivities,
-    sensitivity_matrix,
-)
+from tjsim.analysis import DEFAULT_STEP, RequiredShift, format_sensitivities, sensitivity_matrix
 from toy import Toy
 
 TOY = Toy()
@@ -195,7 +190,7 @@ def test_common_random_numbers_beat_independent_runs():
 @pytest.fixture(scope="module")
 def tianjin(calibration):
     result = tjsim.simulate(draws=30_000, seed=4, calibration=calibration)
-    return result, result.sensitivities(calibration=calibration)
+    return result, tjsim.sensitivities(result, calibration=calibration)
 
 
 def test_tianjin_signs_and_probabilities(tianjin):
@@ -232,7 +227,7 @@ def test_tianjin_signs_and_probabilities(tianjin):
 @pytest.mark.parametrize("method", ["antithetic", "sobol"])
 def test_base_probabilities_are_the_runs_for_every_method(method, calibration):
     result = tjsim.simulate(draws=20_000, seed=8, method=method, calibration=calibration)
-    table = result.sensitivities(["investment"], calibration=calibration)
+    table = tjsim.sensitivities(result, ["investment"], calibration=calibration)
     probs = table.xs("investment", level="driver")["probability"]
     np.testing.assert_array_equal(probs.iloc[:-1], result.probabilities()["probability"])
 
@@ -291,10 +286,10 @@ def test_required_shift_for_all_targets_together():
 def test_required_shift_may_be_negative_and_on_a_result(calibration):
     result = tjsim.simulate(draws=40_000, seed=6, calibration=calibration)
     now = result.probabilities().loc["fixed_asset_investment", "probability"]
-    lower = result.required_shift("fixed_asset_investment", "investment", now - 0.1)
+    lower = tjsim.required_shift("fixed_asset_investment", "investment", now - 0.1, result)
     assert lower.shift < 0
     assert lower.start_probability == now
-    higher = result.required_shift("fixed_asset_investment", "investment", 0.9)
+    higher = tjsim.required_shift("fixed_asset_investment", "investment", 0.9, result)
     assert higher.shift > 0
     # Monotone in the probability asked.
     assert lower.shift < 0 < higher.shift
@@ -339,9 +334,9 @@ def test_bad_arguments_are_clear_errors(calibration):
         tjsim.sensitivities(drivers=["investment"], method="qmc", draws=1_000, seed=1)
     toy_result = tjsim.simulate(draws=1_000, seed=1, calibration=TOY_CAL)
     with pytest.raises(tjsim.ScenarioError, match="calibration="):
-        toy_result.sensitivities()
+        tjsim.sensitivities(toy_result)
     with pytest.raises(tjsim.ScenarioError, match="does not reproduce"):
-        toy_result.sensitivities(calibration=Toy(mu_y=3.0).calibration())
+        tjsim.sensitivities(toy_result, calibration=Toy(mu_y=3.0).calibration())
 
 
 def test_parameter_swing_outside_its_valid_range_is_explained():
@@ -399,17 +394,17 @@ def test_tables_text_and_figures(tianjin):
     text = format_sensitivities(table)
     assert "30,000 draws" in text and "investment" in text and "all targets (joint)" in text
     assert "per pp" in text
-    ax = result.plot_tornado("gdp_growth", table=table)
+    ax = tjsim.plot_tornado(table, "gdp_growth")
     assert len(ax.patches) == 16  # two bars per driver
     assert "gdp_growth" in ax.get_title()
-    ax = result.plot_tornado(table=table, top=3)
+    ax = tjsim.plot_tornado(table, top=3)
     assert len(ax.patches) == 6
     ax = result.plot_why_missed("fixed_asset_investment", top=5)
     assert len(ax.patches) == 5
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0] == "investment"  # the largest gap on top
     with pytest.raises(tjsim.ScenarioError, match="did you mean"):
-        result.plot_tornado("gdp_grwth", table=table)
+        tjsim.plot_tornado(table, "gdp_grwth")
 
 
 def test_public_names():

@@ -1,10 +1,17 @@
 """tjsim: Monte Carlo odds of meeting Tianjin's 2024 plan targets.
 
->>> import tjsim
->>> result = tjsim.simulate(draws=100_000, seed=1)   # doctest: +SKIP
->>> result.probabilities()                           # doctest: +SKIP
+Start here::
 
-Submodules are imported on first use, so ``import tjsim`` stays fast.
+    import tjsim
+
+    result = tjsim.simulate(draws=100_000, seed=2024)   # the baseline scenario
+    result.probabilities()                             # P(met), its error and interval
+    slump = tjsim.baseline().with_shift("investment", -3)
+    tjsim.simulate(slump, draws=100_000, seed=2024).probabilities()
+
+``docs/index.md`` and the quickstart notebook (``docs/quickstart.ipynb``) walk through
+the rest; ``docs/architecture.md`` shows how the package is laid out. Submodules are
+imported on first use, so ``import tjsim`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,26 +19,27 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 _EXPORTS = {
-    "simulate": "engine",
+    "simulate": "api",
+    "load_scenario": "api",
+    "facts": "api",
+    "targets": "api",
+    "sensitivities": "api",
+    "required_shift": "api",
     "SimulationResult": "result",
+    "why_missed": "result",
     "Scenario": "scenario",
     "baseline": "scenario",
-    "load_scenario": "scenario_io",
     "Calibration": "calibration",
     "load_calibration": "calibration",
     "compile_model": "model",
-    "facts": "tables",
-    "targets": "tables",
     "TjsimError": "errors",
     "CalibrationError": "errors",
     "ScenarioError": "errors",
-    "sensitivities": "sensitivity",
-    "required_shift": "sensitivity",
-    "why_missed": "sensitivity",
-    "RequiredShift": "sensitivity",
+    "RequiredShift": "analysis",
+    "plot_tornado": "analysis",
 }
 
 __all__ = [
@@ -48,6 +56,7 @@ __all__ = [
     "facts",
     "load_calibration",
     "load_scenario",
+    "plot_tornado",
     "required_shift",
     "sensitivities",
     "simulate",
@@ -56,15 +65,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .analysis import RequiredShift, plot_tornado
+    from .api import facts, load_scenario, required_shift, sensitivities, simulate, targets
     from .calibration import Calibration, load_calibration
-    from .engine import simulate
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
-    from .result import SimulationResult
+    from .result import SimulationResult, why_missed
     from .scenario import Scenario, baseline
-    from .scenario_io import load_scenario
-    from .sensitivity import RequiredShift, required_shift, sensitivities, why_missed
-    from .tables import facts, targets
 
 
 def __getattr__(name: str) -> Any:

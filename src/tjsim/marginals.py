@@ -114,7 +114,8 @@ class Marginal:
         return np.where(below < p_down, left, right) - self.offset
 
     def table(self) -> np.ndarray:
-        """Values of :meth:`from_normal` on the fixed latent grid, for :meth:`fast`.
+        """Values of :meth:`from_normal` on the fixed latent grid (the engine interpolates in
+        it).
 
         Equal to ``from_normal(GRID)`` element for element, computed with half the
         special-function calls: the t transform is odd (and the grid symmetric), and
@@ -138,69 +139,3 @@ class Marginal:
                 out[~left] = -up * special.ndtri(np.minimum(above / (2.0 * (1.0 - p_down)), 0.5))
             return out - self.offset
         return self.from_normal(GRID)
-
-    def fast(self, z: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
-        """Transform by linear interpolation in :meth:`table` (error below 1e-6 * spread)."""
-        if self.is_linear:
-            return self.spread * z
-        return interpolate(z, self.table() if table is None else table)
-
-
-def interpolate(z: np.ndarray, table: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Linear interpolation of ``table`` (values on :data:`GRID`) at ``z``.
-
-    Equal to ``np.interp(z, GRID, table)`` (clamped at the grid's ends) but uses the
-    grid's uniform spacing instead of a binary search.
-    """
-    step = (GRID[-1] - GRID[0]) / (len(GRID) - 1)
-    position = np.clip((z - GRID[0]) / step, 0.0, len(GRID) - 1.000001)
-    index = position.astype(np.intp)
-    position -= index
-    low = table[index]
-    return np.add(low, position * (table[index + 1] - low), out=out)
-
-
-class TableSet:
-    """The tables of several columns, transformed together with :func:`interpolate`'s
-    arithmetic (bit for bit), one gather per value for all columns at once."""
-
-    def __init__(self, tables: list[np.ndarray]):
-        self.count = len(tables)
-        size = len(GRID)
-        stacked = np.vstack(tables) if tables else np.zeros((0, size))
-        self.tables = stacked if tables else np.zeros((0, 0))
-        self.tables.flags.writeable = False
-        # Each grid point's value and slope side by side (one memory access).
-        pairs = np.zeros(stacked.shape, dtype=np.complex128)
-        pairs.real = stacked
-        pairs.imag[:, :-1] = stacked[:, 1:] - stacked[:, :-1]
-        self.pairs = pairs.ravel()
-        self.starts = (np.arange(self.count, dtype=np.intp) * size)[:, None]
-        self.step = (GRID[-1] - GRID[0]) / (size - 1)
-        self.top = size - 1.000001
-
-    def workspace(self, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Buffers for :meth:`transform` of up to ``rows`` rows."""
-        n = rows * self.count
-        return np.empty(n), np.empty(n, dtype=np.intp), np.empty(n, dtype=np.complex128)
-
-    def transform(
-        self,
-        z: np.ndarray,
-        out: np.ndarray,
-        workspace: tuple[np.ndarray, np.ndarray, np.ndarray],
-    ) -> None:
-        """Write the transforms of ``z`` (``(..., count, rows)``: one row per table) to
-        ``out`` (same shape)."""
-        shape = z.shape
-        size = math.prod(shape)
-        position, index, pair = (buffer[:size].reshape(shape) for buffer in workspace)
-        np.subtract(z, GRID[0], out=position)
-        np.divide(position, self.step, out=position)
-        np.clip(position, 0.0, self.top, out=position)
-        np.copyto(index, position, casting="unsafe")
-        np.subtract(position, index, out=position)
-        np.add(index, self.starts, out=index)
-        np.take(self.pairs, index, out=pair, mode="clip")
-        np.multiply(position, pair.imag, out=position)
-        np.add(pair.real, position, out=out)

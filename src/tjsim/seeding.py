@@ -1,18 +1,27 @@
-"""One place that turns a ``seed`` argument into random streams.
+"""One place that turns a ``seed`` argument into random streams, and a run's draws
+into blocks.
 
-The random numbers of a simulation are cut into fixed-size *blocks* of draws. Block
-``b`` always draws from ``SeedSequence(entropy, spawn_key=(b,))``, whatever the chunk
-size or the number of worker processes, so results do not depend on either.
+The random numbers of a simulation are cut into fixed-size *blocks* of draws
+(:func:`plan_blocks`). Block ``b`` always draws from
+``SeedSequence(entropy, spawn_key=(b,))``, whatever the chunk size or the number of
+worker processes, so results do not depend on either.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
+
+from .errors import ScenarioError
 
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
 #: Draws per random-number block: the unit of reproducibility (fixed, part of the contract).
 BLOCK_SIZE = 2**15
+#: Independent scrambles of a Sobol run (the error estimate's degrees of freedom + 1).
+SOBOL_SCRAMBLES = 16
 
 
 def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
@@ -54,3 +63,44 @@ def describe_seed(root: np.random.SeedSequence) -> int | str:
     if root.spawn_key:
         return f"{root.entropy}:{'/'.join(map(str, root.spawn_key))}"
     return int(root.entropy)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block of draws: its id (orders merges), size, group (Sobol scramble) and position."""
+
+    id: int
+    size: int
+    group: int = 0
+    start: int = 0  # index of the block's first point within its group
+
+
+def plan_blocks(method: str, draws: int) -> list[Block]:
+    """The blocks of a run of ``draws`` draws."""
+    if method == "antithetic" and draws % 2:
+        raise ScenarioError(
+            f"antithetic sampling needs an even number of draws, found {draws}", key="draws"
+        )
+    if method in ("mc", "antithetic"):
+        return [
+            Block(b, min(BLOCK_SIZE, draws - b * BLOCK_SIZE))
+            for b in range(math.ceil(draws / BLOCK_SIZE))
+        ]
+    if method != "sobol":
+        raise ScenarioError(
+            f"method must be one of mc, antithetic, sobol, found {method!r}", key="method"
+        )
+    if draws < 2 * SOBOL_SCRAMBLES:
+        raise ScenarioError(
+            f"sobol sampling needs at least {2 * SOBOL_SCRAMBLES} draws ({SOBOL_SCRAMBLES} scrambles), found {draws}",
+            key="draws",
+        )
+    per, extra = divmod(draws, SOBOL_SCRAMBLES)
+    stride = math.ceil((per + 1) / BLOCK_SIZE)
+    blocks = []
+    for group in range(SOBOL_SCRAMBLES):
+        size = per + (group < extra)
+        for j in range(math.ceil(size / BLOCK_SIZE)):
+            start = j * BLOCK_SIZE
+            blocks.append(Block(group * stride + j, min(BLOCK_SIZE, size - start), group, start))
+    return blocks

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from . import expressions
-from .calibration import Calibration
-from .model import compile_model, resolve_events, resolve_targets
-from .sampling import LatentSampler, plan_blocks
-from .scenario import Scenario
-from .seeding import SeedLike, as_seed_sequence
+from .. import expressions
+from ..calibration import Calibration
+from ..model import compile_model, resolve_events, resolve_targets
+from ..scenario import Scenario
+from ..seeding import SeedLike, as_seed_sequence, plan_blocks
+from .sampling import LatentSampler
 
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 

@@ -1,168 +1,30 @@
-r"""Compile a calibration and a scenario into arrays the engine evaluates for all draws.
+"""Compile a calibration and a scenario into a :class:`~tjsim.model.compiled.CompiledModel`.
 
-Every variable is an affine function of the random basis :math:`x` (one column per
-shocked variable, holding its centred shock, and one per event, holding its 0/1
-indicator). Compiling walks the equations in dependency order and yields
-
-.. math:: v = c + L x, \qquad m_t = s_t\,(v_{i(t)} - \tau_t) \;\text{or}\; s_t\,(v_{i(t)} - v_{j(t)})
-
-for the ``(m,)`` indicator vector :math:`v` and the ``(T,)`` target margins :math:`m`;
-target :math:`t` is met when :math:`m_t \ge 0` (or :math:`> 0` for a strict reading),
-with :math:`s_t = -1` for ``<=``/``<`` readings. The latent normals :math:`z` of the
-Gaussian copula have correlation :math:`R = CC^\top`; shock :math:`k` is
-:math:`x_k = F_k^{-1}(\Phi(z_k))` centred, and event :math:`e` occurs when
-:math:`z_e < \Phi^{-1}(p_e)`.
+Equations are walked in dependency order and each variable becomes a linear form over
+the random basis (:mod:`tjsim.expressions`); the scenario's shifts, scales, shapes,
+correlations, events, parameters and targets are applied on the way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special
 
-from . import expressions
-from .calibration import (
+from .. import expressions
+from ..calibration import (
     Calibration,
-    CalibrationError,
-    TargetSpec,
     check_shock,
+    correlation_cholesky,
     target_spec,
     validate_parameters,
 )
-from .errors import ScenarioError, TjsimError, unknown
-from .expressions import LinearForm
-from .marginals import Marginal
-from .scenario import DriverChange, Scenario
-
-#: Histogram bin width for quantiles (indicator units); quantiles are exact to half of it.
-BIN_WIDTH = 0.004
-#: Most histogram bins per indicator (wider indicators get wider bins).
-MAX_BINS = 2**16
-#: Histogram half-range in bound units (sum of |loading| * shock sd).
-RANGE_SDS = 10.0
-
-
-@dataclass(frozen=True)
-class Target:
-    """A target resolved against the parameters: ``indicator op threshold|compare_to``."""
-
-    id: str
-    indicator: str
-    op: str
-    threshold: float | None
-    compare_to: str | None
-    label: str
-    wording: str
-    source: str
-
-    @classmethod
-    def from_spec(
-        cls, spec: TargetSpec, threshold: float | None, wording: str, source: str
-    ) -> Target:
-        """A resolved target from a validated spec and its numeric threshold."""
-        return cls(
-            spec.id,
-            spec.indicator,
-            spec.op,
-            threshold,
-            spec.compare_to,
-            spec.label,
-            wording,
-            source,
-        )
-
-    @property
-    def reading(self) -> str:
-        other = self.compare_to if self.compare_to is not None else f"{self.threshold:g}"
-        return f"{self.indicator} {self.op} {other}"
-
-
-@dataclass(frozen=True, eq=False)
-class CompiledModel:
-    """Arrays of one calibration under one scenario (shapes: m indicators, T targets,
-    k shocks, e events, d = k + e basis columns).
-
-    The latent normals are ``z = F e`` with ``F = cholesky``; ``correlation`` is their
-    covariance ``F F^T``, a correlation matrix unless the model is conditioned on
-    observations (:mod:`tjsim.quarterly`).
-    """
-
-    calibration: str
-    version: str
-    scenario: str
-    indicators: tuple[str, ...]
-    labels: tuple[str, ...]
-    units: tuple[str, ...]
-    layers: tuple[str, ...]
-    basis: tuple[str, ...]
-    n_shocks: int
-    marginals: tuple[Marginal, ...]
-    event_probabilities: np.ndarray  # (e,)
-    correlation: np.ndarray  # (d, d)
-    cholesky: np.ndarray  # (d, d) lower triangular
-    baseline: np.ndarray  # (m,) values with shocks, events and shifts off
-    constant: np.ndarray  # (m,) baseline plus scenario shifts
-    loadings: np.ndarray  # (m, d)
-    targets: tuple[Target, ...]
-    target_constant: np.ndarray  # (T,)
-    target_loadings: np.ndarray  # (T, d)
-    target_strict: np.ndarray  # (T,) bool
-    parameters: Mapping[str, float]
-
-    def basis_means(self) -> np.ndarray:
-        """Exact expected value of every basis column, ``(d,)``.
-
-        Zero for shocks and ``p`` for events, unless the latent normals have been
-        shifted or rescaled by conditioning on observations; then each column's mean is
-        a one-dimensional Gaussian integral, computed by Gauss-Hermite quadrature
-        (events: a normal CDF).
-        """
-        k = self.n_shocks
-        scale = np.sqrt(np.diag(self.correlation))
-        shifted = any(mg.latent_shift for mg in self.marginals)
-        if not shifted and np.allclose(scale, 1.0, rtol=0, atol=1e-12):
-            return np.concatenate([np.zeros(k), self.event_probabilities])
-        nodes, weights = np.polynomial.hermite_e.hermegauss(80)
-        weights = weights / weights.sum()
-        shocks = [
-            float(weights @ mg.from_normal(s * nodes))
-            for mg, s in zip(self.marginals, scale[:k], strict=True)
-        ]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            events = special.ndtr(self.event_thresholds / scale[k:])
-        return np.concatenate([shocks, np.nan_to_num(events)])
-
-    @property
-    def dimension(self) -> int:
-        """Random numbers drawn per draw (latent normals: shocks plus events)."""
-        return len(self.basis)
-
-    @property
-    def event_thresholds(self) -> np.ndarray:
-        """Latent-normal thresholds: event ``e`` occurs when ``z_e < threshold_e``."""
-        return special.ndtri(self.event_probabilities)
-
-    @property
-    def mean(self) -> np.ndarray:
-        """Exact expected value of every indicator, ``(m,)``."""
-        return self.constant + self.loadings @ self.basis_means()
-
-    def histogram_layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(low, width, bins)`` per indicator for the quantile histograms, ``(m,)`` each.
-
-        The range is the mean plus or minus ``RANGE_SDS`` times the sum of
-        ``|loading| * sd`` over shocks, widened by every event impact.
-        """
-        stds = np.array([mg.std for mg in self.marginals])
-        bound = np.abs(self.loadings[:, : self.n_shocks]) @ stds
-        events = np.abs(self.loadings[:, self.n_shocks :]).sum(axis=1)
-        half = RANGE_SDS * bound + events + 0.5
-        low = self.mean - half
-        bins = np.clip(np.ceil(2 * half / BIN_WIDTH), 16, MAX_BINS).astype(np.int64)
-        return low, 2 * half / bins, bins
+from ..errors import CalibrationError, ScenarioError, TjsimError, unknown
+from ..expressions import LinearForm
+from ..marginals import Marginal
+from ..scenario import DriverChange, Scenario
+from .compiled import CompiledModel, Target
 
 
 def _scenario_error(exc: TjsimError, scenario: Scenario, key: str) -> ScenarioError:
@@ -273,7 +135,9 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
                 key=key,
             )
         corr[column[a], column[b]] = corr[column[b], column[a]] = r
-    cholesky = correlation_cholesky(corr, file=scenario.path if scenario.correlations else mfile)
+    cholesky = correlation_cholesky(
+        corr, file=scenario.path if scenario.correlations else mfile, error=ScenarioError
+    )
 
     # -- equations in dependency order
     forms: dict[str, LinearForm] = {}
@@ -441,31 +305,3 @@ def resolve_targets(
         wording = old.wording if old and change.threshold is None and change.op is None else ""
         out[tid] = Target.from_spec(spec, threshold, wording, old.source if old else "scenario")
     return list(out.values())
-
-
-def correlation_cholesky(corr: np.ndarray, *, file: str | None = None) -> np.ndarray:
-    """Validate a correlation matrix (symmetric, unit diagonal, positive definite) and
-    return its lower Cholesky factor."""
-    if corr.ndim != 2 or corr.shape[0] != corr.shape[1]:
-        raise ScenarioError(
-            f"a correlation matrix must be square, found shape {corr.shape}",
-            file=file,
-            key="correlations",
-        )
-    if not np.allclose(corr, corr.T, atol=1e-12):
-        raise ScenarioError(
-            "the correlation matrix is not symmetric", file=file, key="correlations"
-        )
-    if not np.allclose(np.diag(corr), 1.0):
-        raise ScenarioError(
-            "the correlation matrix must have a unit diagonal", file=file, key="correlations"
-        )
-    try:
-        return np.linalg.cholesky(corr)
-    except np.linalg.LinAlgError:
-        smallest = float(np.linalg.eigvalsh(corr).min())
-        raise ScenarioError(
-            f"the correlations do not form a valid (positive definite) matrix: smallest eigenvalue {smallest:.3g}",
-            file=file,
-            key="correlations",
-        ) from None

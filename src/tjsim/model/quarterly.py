@@ -41,10 +41,10 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
-from .calibration import Calibration
-from .errors import ScenarioError, unknown
-from .marginals import Marginal
-from .model import CompiledModel
+from ..calibration import Calibration
+from ..errors import ScenarioError, unknown
+from ..marginals import Marginal
+from .compiled import CompiledModel
 
 #: Year-to-date periods and the number of quarters they cover.
 PERIODS: dict[str, int] = {"Q1": 1, "H1": 2, "Q1-Q3": 3, "FY": 4}

@@ -10,7 +10,7 @@ notebook can branch freely::
     )
 
 Scenarios are checked against a calibration when they are compiled
-(:func:`tjsim.model.compile_model`); errors name the scenario's file and key.
+(:func:`tjsim.model.compile_model`, :func:`tjsim.model.check_scenario`); errors name the scenario's file and key.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
-from .errors import ScenarioError
-from .marginals import FAMILIES
+from ..errors import ScenarioError
+from ..marginals import FAMILIES
 
 METHODS = ("mc", "antithetic", "sobol")
 
@@ -282,7 +282,7 @@ class Scenario:
     def to_yaml(self) -> str:
         """This scenario as YAML text that :func:`tjsim.load_scenario` reads back equal
         (``extends`` is flattened; ``path`` is not written)."""
-        from .scenario_io import to_yaml
+        from .write import to_yaml
 
         return to_yaml(self)
 

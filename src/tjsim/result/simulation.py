@@ -9,18 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from .accumulate import FIXED_POINT, Accumulator
-from .model import CompiledModel
-from .scenario import Scenario
-from .seeding import describe_seed
+from .. import figures
+from .._version import __version__
+from ..errors import ScenarioError, unknown
+from ..model import CompiledModel
+from ..model.quarterly import PERIODS, ytd_indicator
+from ..scenario import Scenario
+from ..seeding import describe_seed
+from . import filtering
+from .accumulator import FIXED_POINT, Accumulator
+from .estimates import wilson_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-#: Two-sided 95% normal quantile.
-Z95 = float(special.ndtri(0.975))
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -47,8 +50,6 @@ class SimulationResult:
     @property
     def metadata(self) -> dict[str, Any]:
         """What produced this result (enough to reproduce it)."""
-        from . import __version__
-
         return {
             "scenario": self.scenario.name,
             "scenario_file": self.scenario.path,
@@ -92,18 +93,10 @@ class SimulationResult:
             se = np.maximum(per.std(axis=0, ddof=1) / np.sqrt(len(groups)), floor)
         return p, se
 
-    def _interval(self, p: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            n_eff = np.where((se > 0) & (p > 0) & (p < 1), p * (1 - p) / se**2, self.n_draws)
-        z2 = Z95**2
-        centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
-        half = Z95 * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2)) / (1 + z2 / n_eff)
-        return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
     @cached_property
     def _probability_table(self) -> pd.DataFrame:
         p, se = self._estimates()
-        low, high = self._interval(p, se)
+        low, high = wilson_interval(p, se, self.n_draws)
         targets = self.model.targets
         frame = pd.DataFrame(
             {
@@ -310,17 +303,13 @@ class SimulationResult:
 
     def plot_probabilities(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Horizontal bars of each target's probability with 95% error bars."""
-        from .plotting import probability_bars
-
-        return probability_bars(self._probability_table, title=self.scenario.name, ax=ax, **kwargs)
+        return figures.probability_bars(
+            self._probability_table, title=self.scenario.name, ax=ax, **kwargs
+        )
 
     def plot_distribution(self, indicator: str, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The simulated distribution of ``indicator`` with its targets' thresholds."""
-        from .plotting import distribution
-
         if indicator not in self.model.indicators:
-            from .errors import ScenarioError, unknown
-
             raise ScenarioError(unknown("indicator", indicator, self.model.indicators))
         j = self.model.indicators.index(indicator)
         low, width, bins = self.model.histogram_layout()
@@ -333,7 +322,7 @@ class SimulationResult:
             if t.indicator == indicator and t.threshold is not None
         }
         quant = self.quantiles((0.05, 0.5, 0.95)).loc[indicator].to_numpy()
-        return distribution(
+        return figures.distribution(
             counts,
             edges,
             label=f"{self.model.labels[j]} ({self.model.units[j]})",
@@ -350,14 +339,9 @@ class SimulationResult:
         """Fan chart of ``variable``'s cumulative year-to-date growth: quantile bands for
         Q1, H1, Q1-Q3 and the full year, observed quarters as points, the target as a
         line. Needs a run with ``observed=`` or ``quarterly=True``."""
-        from .plotting import fan_chart
-        from .quarterly import PERIODS, ytd_indicator
-
         ids = [ytd_indicator(variable, quarters) for quarters in PERIODS.values()]
         missing = [i for i in ids if i not in self.model.indicators]
         if missing:
-            from .errors import ScenarioError
-
             raise ScenarioError(
                 f"no quarterly indicators for '{variable}' in this run; simulate with "
                 "observed=... or quarterly=True (variables with quarters: "
@@ -377,7 +361,7 @@ class SimulationResult:
             None,
         )
         j = self.model.indicators.index(variable)
-        return fan_chart(
+        return figures.fan_chart(
             list(PERIODS),
             bands,
             label=f"{self.model.labels[j]}, year to date ({self.model.units[j]})",
@@ -389,108 +373,20 @@ class SimulationResult:
         )
 
     # ---------------------------------------------------------------- what moves the odds
-    def sensitivities(
-        self,
-        drivers: Any = None,
-        *,
-        draws: int | None = None,
-        step: float | None = None,
-        swings: Any = None,
-        calibration: Any = None,
-    ) -> pd.DataFrame:
-        """Change in each target's probability per unit shift of each driver, with its
-        Monte Carlo error, on this run's draws (same scenario, seed and method).
-
-        See :func:`tjsim.sensitivity.sensitivities`; ``calibration`` is needed when the
-        run did not use the packaged calibration.
-        """
-        from .sensitivity import DEFAULT_STEP, result_sensitivities
-
-        return result_sensitivities(
-            self,
-            drivers,
-            draws=draws,
-            step=DEFAULT_STEP if step is None else step,
-            swings=swings,
-            calibration=calibration,
-        )
-
-    def required_shift(
-        self,
-        target: str,
-        driver: str,
-        probability: float = 0.8,
-        *,
-        draws: int | None = None,
-        bounds: tuple[float, float] | None = None,
-        calibration: Any = None,
-    ) -> Any:
-        """The shift of ``driver`` that brings P(``target`` met) to ``probability``, on
-        this run's draws; see :func:`tjsim.sensitivity.required_shift`."""
-        from .sensitivity import result_required_shift
-
-        return result_required_shift(
-            self,
-            target,
-            driver,
-            probability,
-            draws=draws,
-            bounds=bounds,
-            calibration=calibration,
-        )
-
     def why_missed(self, target: str | None = None) -> pd.DataFrame:
         """Shocks (in standard deviations) and events in the draws that miss each target
-        against those that meet it; see :func:`tjsim.sensitivity.why_missed`."""
-        from .sensitivity import why_missed
-
-        return why_missed(self, target)
-
-    def plot_tornado(
-        self,
-        target: str | None = None,
-        *,
-        drivers: Any = None,
-        table: pd.DataFrame | None = None,
-        calibration: Any = None,
-        ax: Axes | None = None,
-        **kwargs: Any,
-    ) -> Axes:
-        """Tornado chart of ``target`` (default: the first target; ``"joint"`` for all
-        targets): its probability at minus and plus one swing of each driver.
-
-        ``table`` reuses a :meth:`sensitivities` table instead of computing one.
-        """
-        from .errors import ScenarioError, unknown
-        from .plotting import tornado
-        from .sensitivity import JOINT
-
-        target = self.model.targets[0].id if target is None else target
-        table = self.sensitivities(drivers, calibration=calibration) if table is None else table
-        ids = list(dict.fromkeys(table.index.get_level_values("target")))
-        if target not in ids:
-            raise ScenarioError(unknown("target", target, ids), key="target")
-        rows = table.xs(target, level="target")
-        name = "all targets" if target == JOINT else target
-        return tornado(
-            rows,
-            probability=float(rows["probability"].iloc[0]),
-            title=f"{self.scenario.name}: {name}",
-            ax=ax,
-            **kwargs,
-        )
+        against those that meet it; see :func:`tjsim.why_missed`."""
+        return filtering.why_missed(self, target)
 
     def plot_why_missed(
         self, target: str | None = None, *, ax: Axes | None = None, **kwargs: Any
     ) -> Axes:
         """Bars of the shocks and events that most separate the draws missing ``target``
         (default: the first target; ``"joint"`` for all targets) from those meeting it."""
-        from .plotting import shock_gaps
-        from .sensitivity import JOINT
 
         target = self.model.targets[0].id if target is None else target
         rows = self.why_missed(target)
-        name = "all targets" if target == JOINT else target
-        return shock_gaps(
+        name = "all targets" if target == "joint" else target
+        return figures.shock_gaps(
             rows, title=f"{self.scenario.name}: why {name} is missed", ax=ax, **kwargs
         )

@@ -1,4 +1,4 @@
-"""Scenario YAML files: reading, validating and writing.
+"""Scenario YAML files: reading and checking their structure.
 
 A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
 
@@ -20,26 +20,26 @@ A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
       gdp_growth: {Q1: 5.5}
     shocks_off: false
 
-:func:`load_scenario` reads a file, follows ``extends``, checks types and ranges, and
-checks every id against the calibration (by compiling the model), so that a scenario
-that loads also runs. Every error is a :class:`~tjsim.errors.ScenarioError` naming the
-file and the key path. :func:`to_yaml` writes a scenario back (``extends`` flattened).
+:func:`read_scenario` reads a file, follows ``extends`` and checks types and ranges.
+Ids (drivers, events, targets, parameters) need a calibration: the caller passes a
+``check`` function that raises for a scenario the calibration cannot run
+(:func:`tjsim.model.check_scenario`), and it is applied to every file of an
+``extends`` chain, so that an error names the file it is in. Every error is a
+:class:`~tjsim.errors.ScenarioError` naming the file and the key path.
+:mod:`tjsim.scenario.write` writes a scenario back.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
-from .calibration import OPS, Calibration, load_calibration
-from .errors import ScenarioError, suggest, unknown
-from .marginals import FAMILIES
-from .model import compile_model
-from .quarterly import condition, quarterly_model
+from ..calibration.specs import OPS
+from ..errors import ScenarioError, suggest, unknown
+from ..marginals import FAMILIES
+from ..yamlio import kind_of, read_yaml_mapping
 from .scenario import (
     METHODS,
     DriverChange,
@@ -49,7 +49,10 @@ from .scenario import (
     TargetChange,
     baseline,
 )
-from .yamlio import kind_of, read_yaml_mapping
+
+#: A function that raises :class:`~tjsim.errors.ScenarioError` for a scenario that
+#: the calibration cannot run (unknown ids and the like).
+Check = Callable[[Scenario], None]
 
 #: ``extends`` value that names the packaged calibration unchanged rather than a file.
 BASELINE = "baseline"
@@ -74,15 +77,16 @@ SIMULATION_KEYS = ("draws", "seed", "method")
 
 
 # ---------------------------------------------------------------------- reading
-def load_scenario(path: str | Path, *, calibration: Calibration | None = None) -> Scenario:
-    """Read, validate and return the scenario in YAML file ``path``.
+def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
+    """Read the scenario in YAML file ``path``, following ``extends``.
 
     Parameters
     ----------
     path
         A scenario file (see ``docs/scenarios.md``).
-    calibration
-        The calibration that ids are checked against (default: the packaged one).
+    check
+        Called with the scenario of every file of the ``extends`` chain (parents
+        first); raises for ids the calibration does not know.
 
     Returns
     -------
@@ -94,8 +98,7 @@ def load_scenario(path: str | Path, *, calibration: Calibration | None = None) -
     ScenarioError
         For any problem, naming the file and the key path.
     """
-    calibration = calibration or load_calibration()
-    return _load(Path(path), (), calibration)
+    return _load(Path(path), (), check)
 
 
 def scenario_from_mapping(
@@ -103,9 +106,9 @@ def scenario_from_mapping(
     *,
     source: str | None = None,
     base_dir: str | Path | None = None,
-    calibration: Calibration | None = None,
+    check: Check | None = None,
 ) -> Scenario:
-    """Build and validate a scenario from a parsed YAML mapping.
+    """Build a scenario from a parsed YAML mapping.
 
     Parameters
     ----------
@@ -116,17 +119,16 @@ def scenario_from_mapping(
     base_dir
         Folder that a relative ``extends`` is resolved against (default: the working
         folder).
-    calibration
-        The calibration that ids are checked against (default: the packaged one).
+    check
+        As for :func:`read_scenario`.
     """
-    calibration = calibration or load_calibration()
     folder = Path(base_dir) if base_dir is not None else Path()
-    return _build(data, source, folder, (), calibration)
+    return _build(data, source, folder, (), check)
 
 
-def _load(path: Path, chain: tuple[Path, ...], calibration: Calibration) -> Scenario:
+def _load(path: Path, chain: tuple[Path, ...], check: Check | None) -> Scenario:
     data = read_yaml_mapping(path, ScenarioError)
-    return _build(data, str(path), path.parent, (*chain, path.resolve()), calibration)
+    return _build(data, str(path), path.parent, (*chain, path.resolve()), check)
 
 
 def _build(
@@ -134,20 +136,19 @@ def _build(
     source: str | None,
     base_dir: Path,
     chain: tuple[Path, ...],
-    calibration: Calibration,
+    check: Check | None,
 ) -> Scenario:
-    """Parse ``data``, merge it over its parent and check it against ``calibration``."""
+    """Parse ``data``, merge it over its parent and ``check`` the result."""
     own = _Parser(source).scenario(data)
-    parent = _parent(data.get("extends"), source, base_dir, chain, calibration)
+    parent = _parent(data.get("extends"), source, base_dir, chain, check)
     scenario = parent.extended_by(own)
-    check_scenario(scenario, calibration)
+    if check is not None:
+        check(scenario)
     return scenario
 
 
-def load_observed(
-    path: str | Path, *, calibration: Calibration | None = None
-) -> dict[str, dict[str, float]]:
-    """Read year-to-date observations from a YAML file and check them.
+def read_observed(path: str | Path) -> dict[str, dict[str, float]]:
+    """Read year-to-date observations from a YAML file (structure and types only).
 
     The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,
     ``FY``), either at the top level or under an ``observed`` key::
@@ -155,21 +156,10 @@ def load_observed(
         gdp_growth: {Q1: 5.3}
         retail_sales: {Q1: 4.0, H1: 4.6}
     """
-    calibration = calibration or load_calibration()
     data = read_yaml_mapping(path, ScenarioError)
     if set(data) == {"observed"}:
         data = data["observed"]
-    observed = _Parser(str(path)).observed(data)
-    model = quarterly_model(compile_model(calibration), calibration)
-    condition(model, observed, source=str(path))
-    return observed
-
-
-def check_scenario(scenario: Scenario, calibration: Calibration) -> None:
-    """Compile ``scenario`` (and condition it on its observations) to check every id."""
-    model = compile_model(calibration, scenario)
-    if scenario.observed:
-        condition(quarterly_model(model, calibration), scenario.observed, source=scenario.path)
+    return _Parser(str(path)).observed(data)
 
 
 def _parent(
@@ -177,7 +167,7 @@ def _parent(
     source: str | None,
     base_dir: Path,
     chain: tuple[Path, ...],
-    calibration: Calibration,
+    check: Check | None,
 ) -> Scenario:
     """The scenario named by ``extends`` (the baseline when there is none)."""
     if extends is None or extends == BASELINE:
@@ -196,7 +186,7 @@ def _parent(
     if path.resolve() in chain:
         loop = " -> ".join(p.name for p in (*chain, path.resolve()))
         parser.fail("extends", f"circular extends: {loop}")
-    return _load(path, chain, calibration)
+    return _load(path, chain, check)
 
 
 class _Parser:
@@ -454,101 +444,3 @@ def _text_number(value: Any) -> str:
 
 def _listed(options: tuple[str, ...]) -> str:
     return ", ".join(options)
-
-
-# ---------------------------------------------------------------------- writing
-def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
-    """``scenario`` as plain data in the file format (empty sections left out).
-
-    The inverse of :func:`scenario_from_mapping`: ``extends`` is already merged in, and
-    ``path`` is not written.
-    """
-    out: dict[str, Any] = {"name": scenario.name}
-    if scenario.description:
-        out["description"] = scenario.description
-    sections = {
-        "drivers": {vid: _driver(change) for vid, change in scenario.drivers.items()},
-        "correlations": [[a, b, value] for (a, b), value in scenario.correlations.items()],
-        "events": [_event(name, event) for name, event in scenario.events.items()],
-        "parameters": dict(scenario.parameters),
-        "targets": {tid: _target(change) for tid, change in scenario.targets.items()},
-        "simulation": _non_default(
-            {
-                "draws": scenario.simulation.draws,
-                "seed": scenario.simulation.seed,
-                "method": scenario.simulation.method,
-            }
-        ),
-    }
-    out.update({key: value for key, value in sections.items() if value})
-    if scenario.observed:
-        out["observed"] = {v: dict(periods) for v, periods in scenario.observed.items()}
-    if scenario.shocks_off:
-        out["shocks_off"] = True
-    return out
-
-
-def to_yaml(scenario: Scenario) -> str:
-    """``scenario`` as YAML text that :func:`load_scenario` reads back equal (but for
-    ``path``)."""
-    return yaml.dump(
-        scenario_to_mapping(scenario),
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=None,
-        width=88,
-    )
-
-
-def _driver(change: DriverChange) -> dict[str, Any]:
-    return _non_default(
-        {
-            "shift": change.shift if change.shift != 0.0 else None,
-            "scale": change.scale if change.scale != 1.0 else None,
-            "distribution": change.distribution,
-            "df": change.df,
-            "skew": change.skew,
-        }
-    )
-
-
-def _event(name: str, event: Event) -> dict[str, Any]:
-    return _non_default(
-        {
-            "name": name,
-            "probability": event.probability,
-            "impact": dict(event.impact) or None,
-            "label": event.label or None,
-        }
-    )
-
-
-def _target(change: TargetChange | None) -> dict[str, Any] | None:
-    if change is None:
-        return None
-    return _non_default(
-        {
-            "indicator": change.indicator,
-            "op": change.op,
-            "threshold": change.threshold,
-            "compare_to": change.compare_to,
-            "label": change.label or None,
-        }
-    )
-
-
-def _non_default(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
-
-
-class _Dumper(yaml.SafeDumper):
-    """A safe dumper that writes multi-line strings as literal blocks."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)

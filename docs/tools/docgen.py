@@ -7,8 +7,8 @@ layer in LaTeX, with a table linking each symbol to its parameter id; every para
 with its value, source and uses; the derived parameters with their numbers; shocks,
 correlations, events, targets and the central case.
 
-From the repository's root, `python -m tjsim.docgen` rewrites the blocks in place, and
-`python -m tjsim.docgen --check` changes nothing and exits with status 1 when a block
+From the repository's root, `python docs/tools/docgen.py` rewrites the blocks in place,
+and `python docs/tools/docgen.py --check` changes nothing and exits with status 1 when a block
 is stale (the test suite runs the check).
 
 The module also holds `SphinxRoles`, the small extension that lets the documentation
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from . import expressions
-from .calibration import Calibration, load_calibration
+from tjsim import expressions
+from tjsim.calibration import Calibration, load_calibration
 
 #: Marker that opens a generated block; the block's name follows the colon.
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
@@ -542,7 +542,7 @@ def _momentum_params(values: Mapping[str, float]) -> list[int]:
 
 def render_momentum(cal: Calibration) -> str:
     """The history behind the common momentum shock's two-piece spread, with its numbers."""
-    from .marginals import Marginal
+    from tjsim.marginals import Marginal
 
     values = cal.parameters()
     years = _momentum_params(values)
@@ -591,7 +591,7 @@ def render_momentum(cal: Calibration) -> str:
 
 
 def _compiled(cal: Calibration):
-    from .model import compile_model
+    from tjsim.model import compile_model
 
     return compile_model(cal)
 
@@ -734,7 +734,7 @@ def render_events(cal: Calibration) -> str:
 
 def render_targets(cal: Calibration) -> str:
     """Each target: the report's wording, its reading and where the threshold comes from."""
-    from .tables import targets as target_table
+    from tjsim.api import targets as target_table
 
     frame = target_table(cal)
     rows = []
@@ -1010,9 +1010,9 @@ def default_files(root: Path | None = None) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m tjsim.docgen [--check] [FILE ...]``."""
+    """Command line: ``python docs/tools/docgen.py [--check] [FILE ...]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m tjsim.docgen",
+        prog="python docs/tools/docgen.py",
         description="Regenerate the documentation's tables from the calibration.",
     )
     parser.add_argument(
@@ -1051,7 +1051,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"{path}: up to date")
     if args.check and status == 1:
-        print("run `python -m tjsim.docgen` to regenerate them")
+        print("run `python docs/tools/docgen.py` to regenerate them")
     return status
 
 
@@ -1103,7 +1103,7 @@ class SphinxRoles(_GriffeExtension):  # type: ignore[misc,valid-type]
     """Griffe extension for the API pages: rewrites each docstring with `rst_to_markdown`.
 
     Enabled in `mkdocs.yml` under the mkdocstrings handler's `extensions`, as
-    `tjsim.docgen:SphinxRoles`.
+    `docs/tools/docgen.py:SphinxRoles`.
     """
 
     def on_instance(self, *, obj: Any, **kwargs: Any) -> None:

@@ -13,8 +13,9 @@ A calibration is a folder of four YAML files:
 ``targets.yaml``
     The plan's targets and how each is read.
 
-Everything here is data: the engine knows no city. :func:`load_calibration` reads and
-validates a folder; :meth:`Calibration.from_mappings` builds one from plain dicts.
+Everything here is data: the engine knows no city. :meth:`Calibration.from_mappings`
+builds and validates a calibration from plain data (as read from YAML);
+:func:`tjsim.calibration.load_calibration` reads a folder.
 """
 
 from __future__ import annotations
@@ -25,113 +26,29 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from . import expressions
-from .errors import CalibrationError, TjsimError, unknown
-from .marginals import FAMILIES
-from .yamlio import kind_of, read_yaml_mapping
+import numpy as np
 
-FACT_KINDS = ("report", "statistic", "assumption")
-FACT_FIELDS = ("id", "value", "unit", "year", "kind", "label", "source")
-OPS = (">=", ">", "<=", "<")
-LAYERS = ("driver", "sector", "aggregate", "district", "satellite")
-FILES = ("facts.yaml", "assumptions.yaml", "model.yaml", "targets.yaml")
-
-Number = float | str  # a number, or an expression over parameter ids
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One figure with its provenance."""
-
-    id: str
-    value: float
-    unit: str
-    year: int
-    kind: str
-    label: str
-    source: str
-
-
-@dataclass(frozen=True)
-class ShockSpec:
-    """A variable's additive, mean-zero shock: family and parameters (numbers or ids)."""
-
-    distribution: str
-    spread: Number
-    df: Number | None = None
-    skew: Number | None = None
-
-
-@dataclass(frozen=True)
-class VariableSpec:
-    """A model variable: its equation and, optionally, its shock."""
-
-    id: str
-    layer: str
-    label: str
-    unit: str
-    equation: str
-    shock: ShockSpec | None = None
-
-    @cached_property
-    def tree(self) -> ast.Expression:
-        return expressions.parse(self.equation)
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """A discrete risk: it occurs with ``probability`` and then adds ``impact`` to variables."""
-
-    id: str
-    label: str
-    probability: Number
-    impact: Mapping[str, Number]
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class TargetSpec:
-    """A target: ``indicator op threshold`` or ``indicator op compare_to``."""
-
-    id: str
-    indicator: str
-    op: str
-    threshold: Number | None = None
-    compare_to: str | None = None
-    label: str = ""
-    wording: str = ""
-    source: str = ""
-
-    @property
-    def reading(self) -> str:
-        """Human-readable reading, e.g. ``gdp_growth >= 4.5``."""
-        other = self.compare_to if self.compare_to is not None else self.threshold
-        return f"{self.indicator} {self.op} {other}"
-
-
-@dataclass(frozen=True)
-class ShareGroup:
-    """Parameters that must add up to ``total`` (within ``tolerance``), or stay below it."""
-
-    id: str
-    parts: tuple[str, ...]
-    total: float = 100.0
-    tolerance: float = 0.05
-    exact: bool = True
-
-
-@dataclass(frozen=True)
-class QuarterlySpec:
-    """Quarterly structure: quarter weights (summing to one), the AR(1) persistence of
-    quarterly deviations, and the variables with quarters (id -> deviation spread)."""
-
-    weights: tuple[Number, Number, Number, Number]
-    persistence: Number
-    variables: Mapping[str, Number]
+from .. import expressions
+from ..errors import CalibrationError, TjsimError, unknown
+from ..expressions import LinearForm
+from ..marginals import FAMILIES
+from ..yamlio import kind_of
+from .specs import (
+    FACT_FIELDS,
+    FACT_KINDS,
+    LAYERS,
+    OPS,
+    EventSpec,
+    Fact,
+    Number,
+    QuarterlySpec,
+    ShareGroup,
+    ShockSpec,
+    TargetSpec,
+    VariableSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -204,39 +121,6 @@ class Calibration:
     def value(self, ref: Number, parameters: Mapping[str, float], file: str, key: str) -> float:
         """Resolve a number or a parameter expression."""
         return _number(ref, parameters, file, key)
-
-
-# ---------------------------------------------------------------------- loading
-def default_calibration_path() -> Path:
-    """The folder of the packaged Tianjin calibration."""
-    return Path(str(resources.files("tjsim") / "data" / "tianjin"))
-
-
-def load_calibration(path: str | Path | None = None) -> Calibration:
-    """Read and validate the calibration folder ``path`` (default: packaged Tianjin)."""
-    folder = Path(path) if path is not None else default_calibration_path()
-    if not folder.is_dir():
-        raise CalibrationError(
-            "expected a calibration folder with " + ", ".join(FILES), file=str(folder)
-        )
-    docs = {name: read_yaml_mapping(folder / name, CalibrationError) for name in FILES}
-    facts: list[Mapping[str, Any]] = []
-    for name in ("facts.yaml", "assumptions.yaml"):
-        items = docs[name].get("facts")
-        if not isinstance(items, list):
-            raise CalibrationError(
-                f"expected a list under 'facts', found {kind_of(items)}", file=str(folder / name)
-            )
-        facts.extend(
-            {**item, "_file": str(folder / name)} if isinstance(item, dict) else item
-            for item in items
-        )
-    return Calibration.from_mappings(
-        facts,
-        docs["model.yaml"],
-        docs["targets.yaml"],
-        files={"model": str(folder / "model.yaml"), "targets": str(folder / "targets.yaml")},
-    )
 
 
 # ---------------------------------------------------------------------- validation
@@ -435,6 +319,10 @@ def _build(
             mfile,
             key,
         )
+        if str(eid) in variables:
+            raise CalibrationError(
+                "an event cannot share its name with a variable", file=mfile, key=key
+            )
         impact = dict(_mapping(raw["impact"], mfile, f"{key}.impact"))
         for target in impact:
             if target not in variables:
@@ -529,22 +417,81 @@ def _build(
         quarterly=quarterly,
         files=files,
     )
-    validate_parameters(calibration, calibration.parameters())
+    params = calibration.parameters()
+    validate_parameters(calibration, params)
     calibration.order  # noqa: B018 - raises on an equation cycle
-    _check_compiles(calibration)
+    _check_linear(calibration, params)
+    correlation_cholesky(_correlation_matrix(calibration, params), file=mfile)
     return calibration
 
 
-def _check_compiles(calibration: Calibration) -> None:
-    """Compile the baseline once: non-linear equations and invalid correlations surface here."""
-    from .model import compile_model
+def _check_linear(calibration: Calibration, params: Mapping[str, float]) -> None:
+    """Every equation must be linear in the variables: compile each one, in dependency
+    order, over a basis with one column per shocked variable."""
+    mfile = calibration.files.get("model", "model.yaml")
+    size = len(calibration.shocked)
+    column = {vid: j for j, vid in enumerate(calibration.shocked)}
+    forms: dict[str, LinearForm] = {}
 
+    def resolve(name: str) -> LinearForm:
+        return forms[name] if name in forms else LinearForm.scalar(params[name], size)
+
+    def baseline_of(name: str) -> LinearForm:
+        return LinearForm.scalar(forms[name].constant, size)
+
+    for vid in calibration.order:
+        try:
+            form = expressions.compile_linear(
+                calibration.variables[vid].tree, resolve, baseline_of, size
+            )
+        except expressions.ExpressionError as exc:
+            raise CalibrationError(str(exc), file=mfile, key=f"variables.{vid}.equation") from None
+        if vid in column:
+            loadings = form.loadings.copy()
+            loadings[column[vid]] += 1.0
+            form = LinearForm(form.constant, form.shift, loadings)
+        forms[vid] = form
+
+
+def _correlation_matrix(calibration: Calibration, params: Mapping[str, float]) -> np.ndarray:
+    """The calibration's correlation matrix of the latent normals (shocks, then events)."""
+    names = [*calibration.shocked, *calibration.events]
+    index = {name: j for j, name in enumerate(names)}
+    corr = np.eye(len(names))
+    mfile = calibration.files.get("model", "model.yaml")
+    for i, (a, b, ref) in enumerate(calibration.correlations):
+        r = calibration.value(ref, params, mfile, f"correlations[{i}]")
+        corr[index[a], index[b]] = corr[index[b], index[a]] = r
+    return corr
+
+
+def correlation_cholesky(
+    corr: np.ndarray, *, file: str | None = None, error: type[TjsimError] = CalibrationError
+) -> np.ndarray:
+    """Validate a correlation matrix (symmetric, unit diagonal, positive definite) and
+    return its lower Cholesky factor; problems raise ``error`` naming ``file``."""
+    if corr.ndim != 2 or corr.shape[0] != corr.shape[1]:
+        raise error(
+            f"a correlation matrix must be square, found shape {corr.shape}",
+            file=file,
+            key="correlations",
+        )
+    if not np.allclose(corr, corr.T, atol=1e-12):
+        raise error("the correlation matrix is not symmetric", file=file, key="correlations")
+    if not np.allclose(np.diag(corr), 1.0):
+        raise error(
+            "the correlation matrix must have a unit diagonal", file=file, key="correlations"
+        )
     try:
-        compile_model(calibration)
-    except CalibrationError:
-        raise
-    except TjsimError as exc:
-        raise CalibrationError(exc.message, file=exc.file, key=exc.key) from None
+        return np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        smallest = float(np.linalg.eigvalsh(corr).min())
+        raise error(
+            "the correlations do not form a valid (positive definite) matrix: smallest "
+            f"eigenvalue {smallest:.3g}",
+            file=file,
+            key="correlations",
+        ) from None
 
 
 def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) -> TargetSpec:

@@ -16,64 +16,18 @@ results do not depend on how blocks are grouped into chunks or shared among work
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
-from .errors import ScenarioError
-from .seeding import BLOCK_SIZE, block_generator
+from ..seeding import Block, block_generator
 
-#: Independent scrambles of a Sobol run (the error estimate's degrees of freedom + 1).
-SOBOL_SCRAMBLES = 16
 # ``warnings.catch_warnings`` changes process-wide state: one thread at a time.
 _WARNINGS_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Block:
-    """A block of draws: its id (orders merges), size, group (Sobol scramble) and position."""
-
-    id: int
-    size: int
-    group: int = 0
-    start: int = 0  # index of the block's first point within its group
-
-
-def plan_blocks(method: str, draws: int) -> list[Block]:
-    """The blocks of a run of ``draws`` draws."""
-    if method == "antithetic" and draws % 2:
-        raise ScenarioError(
-            f"antithetic sampling needs an even number of draws, found {draws}", key="draws"
-        )
-    if method in ("mc", "antithetic"):
-        return [
-            Block(b, min(BLOCK_SIZE, draws - b * BLOCK_SIZE))
-            for b in range(math.ceil(draws / BLOCK_SIZE))
-        ]
-    if method != "sobol":
-        raise ScenarioError(
-            f"method must be one of mc, antithetic, sobol, found {method!r}", key="method"
-        )
-    if draws < 2 * SOBOL_SCRAMBLES:
-        raise ScenarioError(
-            f"sobol sampling needs at least {2 * SOBOL_SCRAMBLES} draws ({SOBOL_SCRAMBLES} scrambles), found {draws}",
-            key="draws",
-        )
-    per, extra = divmod(draws, SOBOL_SCRAMBLES)
-    stride = math.ceil((per + 1) / BLOCK_SIZE)
-    blocks = []
-    for group in range(SOBOL_SCRAMBLES):
-        size = per + (group < extra)
-        for j in range(math.ceil(size / BLOCK_SIZE)):
-            start = j * BLOCK_SIZE
-            blocks.append(Block(group * stride + j, min(BLOCK_SIZE, size - start), group, start))
-    return blocks
 
 
 class LatentSampler:

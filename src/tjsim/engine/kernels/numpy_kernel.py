@@ -1,4 +1,4 @@
-r"""The vectorized Monte Carlo engine.
+r"""The numpy kernel: a block of draws evaluated with vectorized numpy operations.
 
 For each block of draws (:data:`~tjsim.seeding.BLOCK_SIZE` of them, the unit of
 reproducibility) the engine
@@ -9,7 +9,7 @@ reproducibility) the engine
    indicators :math:`z_e < \Phi^{-1}(p_e)`; normal shocks are never formed, because the
    Cholesky factor and their spreads are folded into the weights,
 3. evaluates every indicator and target margin at once, :math:`V - c = [E, G]\,W_f`,
-4. reduces the block into an :class:`~tjsim.accumulate.Accumulator`: integer counts
+4. reduces the block into an :class:`~tjsim.result.Accumulator`: integer counts
    (targets met, pairs, number met, quantile histograms) and the block's own floating
    point sums.
 
@@ -30,47 +30,25 @@ slabs of a block and the (at most four) kinds of target test.
 
 from __future__ import annotations
 
-import math
-import os
-import queue
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from multiprocessing import get_context
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 import numpy as np
 
-from .accumulate import FIXED_POINT, Accumulator
-from .calibration import Calibration, load_calibration
-from .errors import ScenarioError
-from .marginals import Marginal, TableSet, interpolate
-from .model import CompiledModel, compile_model
-from .quarterly import condition, quarterly_model
-from .sampling import Block, LatentSampler, plan_blocks
-from .scenario import METHODS, Scenario
-from .seeding import BLOCK_SIZE, SeedLike, as_seed_sequence
+from ...model import CompiledModel
+from ...result.accumulator import FIXED_POINT, Accumulator
+from ...seeding import Block
+from ..sampling import LatentSampler
+from ..tables import TableSet, interpolate, table_set
 
-if TYPE_CHECKING:
-    from .result import SimulationResult
-
-#: Default draws per chunk (two blocks): the unit of work of a thread and of progress
-#: reports. Memory does not grow with it: the engine holds one block per thread.
-DEFAULT_CHUNK = 2 * BLOCK_SIZE
-#: Largest ``keep_draws`` table (indicator values, float64) a run may hold.
-KEEP_DRAWS_LIMIT_BYTES = 512 * 2**20
-DEFAULT_DRAWS = 100_000
 #: Draws per sub-block: small enough that each matrix product stays below OpenBLAS's
 #: threshold for threading (m * n * k <= 2**18), large enough to run at full speed.
 SUB_ROWS = 128
 #: Draws evaluated at once within a block: small enough for the intermediate arrays to
 #: stay in the processor's cache.
 SLAB_ROWS = 4096
-#: Most threads ``simulate`` starts by default.
-MAX_THREADS = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +64,7 @@ class _Test:
 
 
 @dataclass(frozen=True, eq=False)
-class Kernel:
+class NumpyKernel:
     """The arrays one block needs, precomputed from a :class:`CompiledModel`.
 
     ``basis``, ``values`` and ``met`` evaluate the model on a latent array in three
@@ -127,7 +105,7 @@ class Kernel:
     sub_rows: int  # draws per sub-block
 
     @classmethod
-    def from_model(cls, model: CompiledModel) -> Kernel:
+    def from_model(cls, model: CompiledModel) -> NumpyKernel:
         k, m, d = model.n_shocks, len(model.indicators), model.dimension
         scale = np.ones(d)
         columns = []
@@ -136,7 +114,7 @@ class Kernel:
                 scale[j] = marginal.spread
             else:
                 columns.append(j)
-        table_set = _table_set(tuple(model.marginals[j] for j in columns))
+        tables = table_set(tuple(model.marginals[j] for j in columns))
         weights = np.vstack([model.loadings, model.target_loadings]).T * scale[:, None]
         identity = np.allclose(model.correlation, np.eye(d))
         low, width, bins = model.histogram_layout()
@@ -199,7 +177,7 @@ class Kernel:
             offset=offset,
             strict=model.target_strict,
             table_columns=np.array(columns, dtype=np.int64),
-            tables=table_set.tables,
+            tables=tables.tables,
             event_thresholds=model.event_thresholds,
             column_scale=scale,
             hist_scale=hist_scale,
@@ -210,7 +188,7 @@ class Kernel:
             n_unused=d - len(used),
             gathered=gathered,
             gather_latent=np.ascontiguousarray(upper[np.ix_(latent_order, gathered)].T),
-            table_set=table_set,
+            table_set=tables,
             fast_weights=np.ascontiguousarray(fast),
             linear_columns=linear,
             linear_basis=np.ascontiguousarray(upper[np.ix_(used, linear)] * scale[linear]),
@@ -248,19 +226,32 @@ class Kernel:
         np.all(out[:, :t], axis=1, out=out[:, t])
         return out
 
+    # ------------------------------------------------------------ the kernel interface
+    name: ClassVar[str] = "numpy"
 
-@lru_cache(maxsize=64)
-def _table(marginal: Marginal) -> np.ndarray:
-    """A marginal's transform table, computed once per distinct marginal."""
-    table = marginal.table()
-    table.flags.writeable = False
-    return table
+    def new_accumulator(self) -> Accumulator:
+        """An empty accumulator for this model's indicators, targets and histograms."""
+        return Accumulator(
+            self.n_indicators,
+            len(self.strict),
+            self.weights.shape[0],
+            self.n_bins,
+            self.offset[: self.n_indicators],
+        )
 
+    def worker(
+        self, method: str, root: np.random.SeedSequence, largest: int
+    ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:
+        """A function that evaluates one block into an accumulator (``keep`` receives the
+        block's indicator rows when given), with buffers for blocks of up to ``largest``
+        draws; one per thread."""
+        sampler = LatentSampler(method, root, self.weights.shape[0])
+        workspace = _Workspace(self, largest)
 
-@lru_cache(maxsize=16)
-def _table_set(marginals: tuple[Marginal, ...]) -> TableSet:
-    """The tables of the non-normal shocks ``marginals``, computed once per model."""
-    return TableSet([_table(marginal) for marginal in marginals])
+        def evaluate(block: Block, acc: Accumulator, keep: np.ndarray | None) -> None:
+            _evaluate_block(self, workspace, acc, block, method, sampler.stream(block), keep)
+
+        return evaluate
 
 
 @lru_cache(maxsize=256)
@@ -293,7 +284,7 @@ class _Piece:
 class _Workspace:
     """One thread's buffers (a slab's worth, and bins for one block), reused."""
 
-    def __init__(self, kernel: Kernel, rows: int):
+    def __init__(self, kernel: NumpyKernel, rows: int):
         d = kernel.weights.shape[0]
         g, t, m = len(kernel.gathered), len(kernel.strict), kernel.n_indicators
         slab = min(rows, SLAB_ROWS)
@@ -324,7 +315,7 @@ class _BlockSums:
 
 
 def _evaluate_block(
-    kernel: Kernel,
+    kernel: NumpyKernel,
     ws: _Workspace,
     acc: Accumulator,
     block: Block,
@@ -429,7 +420,7 @@ def _evaluate_block(
 
 
 def _commit(
-    kernel: Kernel,
+    kernel: NumpyKernel,
     acc: Accumulator,
     block: Block,
     method: str,
@@ -468,316 +459,3 @@ def _commit(
 
 def _fixed(values: np.ndarray) -> np.ndarray:
     return np.rint(values * FIXED_POINT).astype(np.int64)
-
-
-def chunk_plan(blocks: Sequence[Block], chunk_size: int) -> list[list[Block]]:
-    """Group consecutive blocks into chunks of at most ``chunk_size`` draws (at least one
-    block each); a chunk never spans two Sobol scrambles."""
-    chunks: list[list[Block]] = []
-    current: list[Block] = []
-    size = 0
-    for block in blocks:
-        if current and (size + block.size > chunk_size or block.group != current[0].group):
-            chunks.append(current)
-            current, size = [], 0
-        current.append(block)
-        size += block.size
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _new_accumulator(kernel: Kernel) -> Accumulator:
-    return Accumulator(
-        kernel.n_indicators,
-        len(kernel.strict),
-        kernel.weights.shape[0],
-        kernel.n_bins,
-        kernel.offset[: kernel.n_indicators],
-    )
-
-
-def run_chunks(
-    kernel: Kernel,
-    method: str,
-    root: np.random.SeedSequence,
-    chunks: Sequence[Sequence[Block]],
-    keep: np.ndarray | None = None,
-    keep_start: int = 0,
-    progress=None,
-    threads: int = 1,
-) -> Accumulator:
-    """Simulate ``chunks`` and return their accumulator (``keep`` receives indicator rows
-    from row ``keep_start`` on). ``threads`` threads evaluate different chunks at once
-    (Sobol: different scrambles); the numbers do not depend on it."""
-    d = kernel.weights.shape[0]
-    largest = max((b.size for chunk in chunks for b in chunk), default=0)
-    starts = np.cumsum([keep_start] + [sum(b.size for b in c) for c in chunks])
-    # Work units: chunks, or for Sobol whole scrambles (its points are made in order).
-    units: list[list[int]] = []
-    for i, chunk in enumerate(chunks):
-        if method == "sobol" and units and chunks[units[-1][-1]][0].group == chunk[0].group:
-            units[-1].append(i)
-        else:
-            units.append([i])
-    threads = max(1, min(int(threads), len(units)))
-
-    def work(take, done) -> Accumulator:
-        acc = _new_accumulator(kernel)
-        sampler = LatentSampler(method, root, d)
-        ws = _Workspace(kernel, largest)
-        while (unit := take()) is not None:
-            for i in unit:
-                row = int(starts[i]) - keep_start
-                for block in chunks[i]:
-                    rows = None if keep is None else keep[row : row + block.size]
-                    _evaluate_block(kernel, ws, acc, block, method, sampler.stream(block), rows)
-                    row += block.size
-                done(sum(b.size for b in chunks[i]))
-        return acc
-
-    pending = iter(units)
-    if threads == 1:
-        return work(lambda: next(pending, None), progress or (lambda n: None))
-    lock = threading.Lock()
-    finished: queue.Queue = queue.Queue()
-
-    def take():
-        with lock:
-            return next(pending, None)
-
-    results: list[Accumulator | BaseException | None] = [None] * threads
-
-    def run(i: int) -> None:
-        try:
-            results[i] = work(take, finished.put)
-        except BaseException as exc:  # re-raised in the calling thread
-            results[i] = exc
-        finally:
-            finished.put(None)
-
-    pool = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    running = threads
-    while running:
-        item = finished.get()
-        if item is None:
-            running -= 1
-        elif progress is not None:
-            progress(item)
-    for thread in pool:
-        thread.join()
-    for item in results:
-        if isinstance(item, BaseException):
-            raise item
-    acc = results[0]
-    assert isinstance(acc, Accumulator)
-    for other in results[1:]:
-        assert isinstance(other, Accumulator)
-        acc.merge(other)
-    return acc
-
-
-def _run_part(args: tuple) -> Accumulator:
-    return run_chunks(*args)
-
-
-def build_model(
-    calibration: Calibration, scenario: Scenario, *, quarterly: bool = False
-) -> CompiledModel:
-    """Compile ``scenario``; with quarters (``quarterly`` or observations) added and
-    conditioned on the scenario's ``observed`` figures."""
-    model = compile_model(calibration, scenario)
-    if quarterly or scenario.observed:
-        model = quarterly_model(model, calibration)
-        model = condition(model, scenario.observed, source=scenario.path)
-    return model
-
-
-def run_settings(
-    scenario: Scenario,
-    draws: int | None,
-    seed: SeedLike,
-    method: str | None,
-    *,
-    least_draws: int = 1,
-) -> tuple[int, str, np.random.SeedSequence]:
-    """``(draws, method, root seed)``: the arguments, else the scenario's ``simulation``
-    settings, else the defaults; checked, with errors naming the argument."""
-
-    def pick(value, stored, default):
-        return value if value is not None else (stored if stored is not None else default)
-
-    draws = pick(draws, scenario.simulation.draws, DEFAULT_DRAWS)
-    method = pick(method, scenario.simulation.method, "mc")
-    seed = pick(seed, scenario.simulation.seed, None)
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < least_draws:
-        raise ScenarioError(
-            f"draws must be an integer >= {least_draws}, found {draws!r}", key="draws"
-        )
-    if method not in METHODS:
-        raise ScenarioError(
-            f"method must be one of {', '.join(METHODS)}, found {method!r}", key="method"
-        )
-    try:
-        root = as_seed_sequence(seed)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(str(exc), key="seed") from None
-    return int(draws), method, root
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
-def simulate(
-    scenario: Scenario | str | os.PathLike | None = None,
-    *,
-    draws: int | None = None,
-    seed: SeedLike = None,
-    method: str | None = None,
-    chunk_size: int | None = None,
-    keep_draws: bool = False,
-    workers: int = 1,
-    threads: int | None = None,
-    calibration: Calibration | str | os.PathLike | None = None,
-    observed: Mapping[str, Mapping[str, float]] | None = None,
-    quarterly: bool = False,
-    progress=None,
-) -> SimulationResult:
-    """Simulate 2024 outcomes and the probability of meeting each target.
-
-    Parameters
-    ----------
-    scenario
-        A :class:`~tjsim.scenario.Scenario`, the path of a scenario YAML file, or ``None``
-        for the baseline.
-    draws
-        Number of draws (default: the scenario's ``simulation.draws``, else 100,000).
-    seed
-        None, int, :class:`numpy.random.SeedSequence` or :class:`numpy.random.Generator`
-        (default: the scenario's seed, else fresh entropy). The same seed gives the same
-        numbers whatever ``chunk_size``, ``workers`` and ``threads``.
-    method
-        ``"mc"`` (default), ``"antithetic"`` or ``"sobol"``.
-    chunk_size
-        Draws handed to a thread at once and between progress reports (rounded to whole
-        blocks of 32,768 draws). Memory does not grow with it: each thread holds one
-        block, about 60 MB.
-    keep_draws
-        Keep every draw's indicator values as ``result.draws`` (an ``(draws, m)``
-        DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
-    workers
-        Processes to share the blocks among (results do not change).
-    threads
-        Threads per process evaluating blocks at once (results do not change); default:
-        the CPUs available divided among the workers, at most :data:`MAX_THREADS`.
-    calibration
-        A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
-        packaged Tianjin calibration).
-    observed
-        Year-to-date figures already published, ``{variable: {period: value}}`` with
-        periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``, e.g. ``{"gdp_growth": {"Q1": 5.5}}``;
-        merged over the scenario's ``observed``. The draws are then conditioned on
-        them (see :mod:`tjsim.quarterly`) and every probability, quantile and figure is
-        updated.
-    quarterly
-        Add the quarterly year-to-date indicators (``gdp_growth_ytd_q1``, ...) even
-        without observations, e.g. for a fan chart; implied by ``observed``.
-    progress
-        Optional callable receiving the number of draws finished after each chunk.
-
-    Returns
-    -------
-    SimulationResult
-    """
-    from .result import SimulationResult
-
-    if not isinstance(calibration, Calibration):
-        calibration = load_calibration(calibration)
-    if isinstance(scenario, (str, os.PathLike)):
-        from .scenario_io import load_scenario
-
-        scenario = load_scenario(Path(scenario), calibration=calibration)
-    scenario = scenario or Scenario()
-    if observed:
-        scenario = scenario.with_observed(observed)
-    draws, method, root = run_settings(scenario, draws, seed, method)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ScenarioError(f"workers must be an integer >= 1, found {workers!r}", key="workers")
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
-    ):
-        raise ScenarioError(f"threads must be an integer >= 1, found {threads!r}", key="threads")
-    chunk_size = DEFAULT_CHUNK if chunk_size is None else chunk_size
-    if (
-        isinstance(chunk_size, bool)
-        or not isinstance(chunk_size, (int, np.integer))
-        or chunk_size < 1
-    ):
-        raise ScenarioError(
-            f"chunk_size must be an integer >= 1, found {chunk_size!r}", key="chunk_size"
-        )
-    model = build_model(calibration, scenario, quarterly=quarterly)
-    kernel = Kernel.from_model(model)
-    blocks = plan_blocks(method, int(draws))
-    chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))
-    keep = None
-    if keep_draws:
-        needed = int(draws) * len(model.indicators) * 8
-        if needed > KEEP_DRAWS_LIMIT_BYTES:
-            most = KEEP_DRAWS_LIMIT_BYTES // (len(model.indicators) * 8)
-            raise ScenarioError(
-                f"keep_draws=True for {draws:,} draws needs {needed / 2**20:,.0f} MiB, above the "
-                f"{KEEP_DRAWS_LIMIT_BYTES / 2**20:,.0f} MiB limit; use at most {most:,} draws or "
-                "keep_draws=False (probabilities and quantiles do not need the draws)",
-                key="keep_draws",
-            )
-        keep = np.empty((int(draws), len(model.indicators)))
-    workers = min(workers, len(chunks))
-    if threads is None:
-        threads = max(1, min(MAX_THREADS, available_cpus() // workers))
-    if workers == 1:
-        acc = run_chunks(kernel, method, root, chunks, keep, 0, progress, threads)
-    else:
-        parts = _split(chunks, workers)
-        starts = np.cumsum([0] + [sum(b.size for c in part for b in c) for part in parts])
-        if keep is not None:
-            raise ScenarioError("keep_draws=True needs workers=1", key="keep_draws")
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            results = list(
-                pool.map(
-                    _run_part,
-                    [
-                        (kernel, method, root, part, None, int(s), None, threads)
-                        for part, s in zip(parts, starts, strict=False)
-                    ],
-                )
-            )
-        acc = results[0]
-        for other in results[1:]:
-            acc.merge(other)
-        if progress is not None:
-            progress(int(draws))
-    return SimulationResult(
-        model=model,
-        accumulator=acc,
-        method=method,
-        seed=root,
-        n_draws=int(draws),
-        scenario=scenario,
-        chunk_size=int(chunk_size),
-        workers=workers,
-        kept=keep,
-    )
-
-
-def _split(chunks: Sequence[Sequence[Block]], parts: int) -> list[list[Sequence[Block]]]:
-    """Contiguous, near-equal parts of ``chunks``."""
-    size = math.ceil(len(chunks) / parts)
-    return [list(chunks[i : i + size]) for i in range(0, len(chunks), size)]

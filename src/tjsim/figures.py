@@ -1,7 +1,8 @@
 """Figures. matplotlib is imported here only, when a figure is asked for.
 
-Each function takes precomputed numbers (no simulation happens here), draws on ``ax``
-(a new figure when ``None``) and returns the axes.
+Each function takes plain data (arrays, frames, numbers; never a result object, and no
+simulation happens here), draws on ``ax`` (a new figure when ``None``) and returns the
+axes. A foundation module: it imports nothing of tjsim, so every layer may use it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+#: Two-sided 95% normal quantile (error bars).
+Z95 = 1.959963984540054
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -174,7 +178,7 @@ def shock_gaps(
     ax = _axes(ax, (7.5, 0.32 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
     gap = rows["gap"].to_numpy(dtype=float)
-    err = 1.959963984540054 * rows["std_error"].to_numpy(dtype=float)
+    err = Z95 * rows["std_error"].to_numpy(dtype=float)
     kind = rows["kind"].to_numpy() if "kind" in rows.columns else np.full(len(rows), "shock")
     color = [colors[1] if k == "event" else colors[0] for k in kind]
     ax.barh(y, gap, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
@@ -221,4 +225,33 @@ def fan_chart(
     ax.legend(loc="best", fontsize=8, frameon=False)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def comparison_dots(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Dots with 95% error bars: each target's probability under each scenario.
+
+    ``table`` is indexed by ``(target, scenario)`` (the scenario's position) with
+    columns ``probability``, ``std_error`` and ``name``, as
+    :func:`tjsim.analysis.compare.comparison_table` returns it.
+    """
+    targets = list(dict.fromkeys(table.index.get_level_values("target")))
+    ax = _axes(ax, (7.5, 0.35 * len(targets) + 1.5))
+    y = {t: len(targets) - 1 - i for i, t in enumerate(targets)}
+    count = table.index.get_level_values("scenario").nunique()
+    for position, rows in table.groupby(level="scenario"):
+        rows = rows.droplevel("scenario")
+        offset = 0.3 * (position - (count - 1) / 2) / max(count - 1, 1)
+        ax.errorbar(
+            100 * rows["probability"],
+            np.array([y[t] for t in rows.index]) + offset,
+            xerr=100 * Z95 * rows["std_error"],
+            fmt="o",
+            markersize=4,
+            label=rows["name"].iloc[0],
+        )
+    ax.set_yticks(list(y.values()), list(y))
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("probability of meeting the target (%)")
+    ax.legend(fontsize=7, loc="lower right")
     return ax

@@ -1,0 +1,41 @@
+"""Analysis: what moves the odds (sensitivities, required shifts), and comparisons of
+scenarios, all on common random numbers.
+
+Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
+:mod:`tjsim.scenario`, :mod:`tjsim.model`, :mod:`tjsim.result` and
+:mod:`tjsim.engine`. Functions here take objects (calibrations, scenarios, results);
+:mod:`tjsim.api` resolves files and names.
+"""
+
+from __future__ import annotations
+
+from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
+from .compare import PairedRun, comparison_table, format_comparison, met_flags, paired_run
+from .required import RequiredShift, required_shift
+from .sensitivities import (
+    DEFAULT_STEP,
+    format_sensitivities,
+    plot_tornado,
+    sensitivity_matrix,
+    sensitivity_table,
+)
+
+__all__ = [
+    "DEFAULT_STEP",
+    "CommonDraws",
+    "Driver",
+    "PairedRun",
+    "RequiredShift",
+    "common_draws",
+    "common_draws_of",
+    "comparison_table",
+    "format_comparison",
+    "format_sensitivities",
+    "met_flags",
+    "paired_run",
+    "plot_tornado",
+    "required_shift",
+    "resolve_driver",
+    "sensitivity_matrix",
+    "sensitivity_table",
+]

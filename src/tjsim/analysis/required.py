@@ -1,0 +1,278 @@
+r"""What would it take: the shift of a driver that brings a target to a probability.
+
+A bracketing root-finder (:func:`scipy.optimize.brentq`) on the common-random-number
+estimate :math:`\hat P(s)` of the probability after a shift :math:`s`
+(:mod:`tjsim.analysis.common`), with a 95% interval found by solving
+:math:`\hat P(s) = p \pm 1.96\,\mathrm{se}`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from ..errors import ScenarioError, TjsimError
+from ..result import JOINT, Z95, MeanEstimate
+from ..seeding import describe_seed
+from .common import CommonDraws, Driver, Variant, resolve_driver, target_column
+
+#: Default search range of :func:`required_shift`: this many swings either side.
+SEARCH_SWINGS = 5.0
+#: Points of the grid that brackets the roots of :func:`required_shift`.
+GRID_POINTS = 41
+
+
+def _pct(p: float, digits: int = 1) -> str:
+    """A probability in percent, with more digits near 0 and 1."""
+    if 0.0 < p < 0.01 or 0.99 < p < 1.0:
+        digits += 2
+    return f"{100 * p:.{digits}f}%"
+
+
+@dataclass(frozen=True)
+class RequiredShift:
+    """What it takes for a target (or all of them) to be met with a given probability.
+
+    ``shift`` moves the driver from ``current`` to ``value`` (a variable's central value
+    or a parameter's value); ``low`` and ``high`` bound it with 95% confidence (an
+    infinite end means the level is not reached within ``bounds`` on that side).
+    """
+
+    target: str
+    driver: str
+    kind: str
+    probability: float
+    shift: float
+    low: float
+    high: float
+    current: float
+    value: float
+    achieved: float
+    std_error: float
+    start_probability: float
+    unit: str
+    label: str
+    bounds: tuple[float, float]
+    draws: int
+    method: str
+    seed: int | str
+    scenario: str
+    curve: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
+
+    def __str__(self) -> str:
+        what = "all targets" if self.target == JOINT else f"target '{self.target}'"
+        moved = "central value" if self.kind == "variable" else "value"
+        unit = f" {self.unit}" if self.unit else ""
+        step = "pp" if self.kind == "variable" and self.unit == "%" else self.unit
+        step = f" {step}" if step else ""
+        return "\n".join(
+            [
+                f"To meet {what} with probability {_pct(self.probability)} "
+                f"(now {_pct(self.start_probability)}, scenario '{self.scenario}'):",
+                f"  {'shift' if self.kind == 'variable' else 'change'} {self.driver} by "
+                f"{self.shift:+.3g}{step}  (95% interval {self.low:+.3g} to {self.high:+.3g})",
+                f"  {self.driver} {moved}: {self.current:.4g} -> {self.value:.4g}{unit}"
+                f"  ({self.label})",
+                f"  P at the solution: {_pct(self.achieved, 2)} ± {100 * self.std_error:.2g} points",
+                f"  {self.draws:,} draws, method {self.method}, seed {self.seed}; common random "
+                f"numbers, searched shifts in [{self.bounds[0]:+.3g}, {self.bounds[1]:+.3g}]",
+            ]
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain values (without the search curve)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "curve"}
+        out["bounds"] = list(self.bounds)
+        return out
+
+
+class _Curve:
+    """The CRN estimate ``P(s)`` of one target column along one driver, with a cache."""
+
+    def __init__(self, common: CommonDraws, driver: Driver, column: int):
+        self.common = common
+        self.driver = driver
+        self.column = column
+        self.move = common.mover(driver)
+        self.values: dict[float, tuple[float, float]] = {}
+
+    def evaluate(self, shifts: Sequence[float]) -> None:
+        todo = [float(s) for s in dict.fromkeys(shifts) if float(s) not in self.values]
+        if not todo:
+            return
+        variants: list[Variant | None] = []
+        for s in todo:
+            try:
+                variants.append(self.move(s))
+            except TjsimError:
+                variants.append(None)  # outside the parameter's valid range
+        valid = [(s, v) for s, v in zip(todo, variants, strict=True) if v is not None]
+        estimates = [MeanEstimate(self.common.method, 1) for _ in valid]
+        if valid:
+            for chunk in self.common.passes():
+                for (_, v), est in zip(valid, estimates, strict=True):
+                    est.add(chunk.met_column(v, self.column), chunk.blocks)
+        for s in todo:
+            self.values[s] = (math.nan, math.nan)
+        for (s, _), est in zip(valid, estimates, strict=True):
+            p, se = est.result()
+            self.values[s] = (float(p[0]), float(se[0]))
+
+    def __call__(self, s: float) -> float:
+        self.evaluate([s])
+        return self.values[float(s)][0]
+
+    def frame(self) -> pd.DataFrame:
+        shifts = sorted(self.values)
+        return pd.DataFrame(
+            {
+                "probability": [self.values[s][0] for s in shifts],
+                "std_error": [self.values[s][1] for s in shifts],
+            },
+            index=pd.Index(shifts, name="shift"),
+        )
+
+
+def _solve(
+    curve: _Curve, grid: np.ndarray, level: float, near: float, resolution: float
+) -> float | None:
+    """The root of ``P(s) = level`` nearest ``near``: bracket it on ``grid``, refine with
+    Brent's method on the CRN estimate.
+
+    At finite draws the estimate is a step function of the shift (monotone for one
+    target and a variable's mean), so the root is the jump where it crosses ``level``;
+    it is located to the shift that moves ``P`` by about ``resolution`` (a small
+    fraction of its standard error) at the bracket's average slope.
+    """
+    f = np.array([curve.values[float(s)][0] for s in grid]) - level
+    best: tuple[float, float, float] | None = None
+    for a, b, fa, fb in zip(grid[:-1], grid[1:], f[:-1], f[1:], strict=True):
+        if not (np.isfinite(fa) and np.isfinite(fb)) or fa * fb > 0:
+            continue
+        distance = 0.0 if a <= near <= b else min(abs(a - near), abs(b - near))
+        if best is None or distance < best[0]:
+            best = (distance, float(a), float(b))
+    if best is None:
+        return None
+    _, a, b = best
+    pa, pb = curve(a), curve(b)
+    if pa == level:
+        return a
+    if pb == level:
+        return b
+    slope = abs(pb - pa) / (b - a)
+    xtol = max(resolution / slope, 1e-12 * (grid[-1] - grid[0]))
+    return float(optimize.brentq(lambda s: curve(s) - level, a, b, xtol=xtol))
+
+
+def required_shift(
+    common: CommonDraws,
+    target: str,
+    driver: str,
+    probability: float = 0.8,
+    bounds: tuple[float, float] | None = None,
+) -> RequiredShift:
+    """The :func:`tjsim.required_shift` of ``driver`` for ``target`` on the draws
+    ``common``."""
+    if isinstance(probability, bool) or not (
+        isinstance(probability, (int, float)) and 0.0 < probability < 1.0
+    ):
+        raise ScenarioError(
+            f"probability must lie strictly between 0 and 1, found {probability!r}",
+            key="probability",
+        )
+    probability = float(probability)
+    model = common.model
+    column = target_column(model, target)
+    drv = resolve_driver(common.calibration, model, driver)
+    if bounds is None:
+        lo, hi = -SEARCH_SWINGS * drv.swing, SEARCH_SWINGS * drv.swing
+    else:
+        try:
+            lo, hi = (float(b) for b in bounds)
+        except (TypeError, ValueError):
+            raise ScenarioError(
+                f"bounds must be two numbers (low, high), found {bounds!r}", key="bounds"
+            ) from None
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ScenarioError(
+                f"bounds must be finite with low < high, found {bounds!r}", key="bounds"
+            )
+    # A variable's curve costs a comparison per draw and point; a parameter's may need
+    # the model recompiled and re-evaluated at each point: a coarser grid.
+    grid = np.linspace(lo, hi, GRID_POINTS if drv.kind == "variable" else GRID_POINTS // 2 + 1)
+    near = min(max(0.0, lo), hi)
+    grid = np.unique(np.append(grid, near))
+    curve = _Curve(common, drv, column)
+    curve.evaluate(list(grid))
+    resolution = 0.02 * math.sqrt(probability * (1 - probability) / common.draws)
+    shift = _solve(curve, grid, probability, near, resolution)
+    name = "all targets" if target == JOINT else f"target '{target}'"
+    if shift is None:
+        table = curve.frame()["probability"]
+        ok = table.dropna()
+        if ok.empty:
+            raise ScenarioError(
+                f"'{driver}' cannot be moved anywhere in [{lo:+g}, {hi:+g}] without making "
+                "the calibration invalid; pass other bounds",
+                key="bounds",
+            )
+        below = ok.max() < probability
+        best = ok.idxmax() if below else ok.idxmin()
+        unit = f" {drv.shift_unit}" if drv.shift_unit else ""
+        move = "shift of" if drv.kind == "variable" else "change of parameter"
+        raise ScenarioError(
+            f"no {move} '{driver}' between {ok.index[0]:+.3g} and {ok.index[-1]:+.3g}{unit} "
+            f"brings the probability of meeting {name} to {_pct(probability)}: it is "
+            f"{_pct(ok.iloc[0])} at {ok.index[0]:+.3g}{unit} and {_pct(ok.iloc[-1])} "
+            f"at {ok.index[-1]:+.3g}{unit} ({'highest' if below else 'lowest'} "
+            f"{_pct(ok.loc[best])}, at {best:+.3g}{unit}); widen bounds=(low, high) or "
+            "ask for a probability within that range",
+            key="probability",
+        )
+    achieved, se = curve.values[float(shift)]
+    se = max(se, 1.0 / common.draws)
+    ends = []
+    for level in (probability - Z95 * se, probability + Z95 * se):
+        ends.append(_solve(curve, grid, level, shift, resolution) if 0.0 < level < 1.0 else None)
+    # Which side of the shift does P grow on? (from the grid around the solution)
+    after = grid[grid > shift]
+    before = grid[grid < shift]
+    p_after = curve(after[0]) if len(after) else math.nan
+    p_before = curve(before[-1]) if len(before) else math.nan
+    rising = not (p_after < p_before) if np.isfinite(p_after) and np.isfinite(p_before) else True
+    low_end, high_end = ends
+    if low_end is None:
+        low_end = -math.inf if rising else math.inf
+    if high_end is None:
+        high_end = math.inf if rising else -math.inf
+    low, high = sorted((low_end, high_end))
+    start = curve(0.0)
+    return RequiredShift(
+        target=target,
+        driver=drv.id,
+        kind=drv.kind,
+        probability=probability,
+        shift=shift,
+        low=min(low, shift),
+        high=max(high, shift),
+        current=drv.current,
+        value=drv.current + shift,
+        achieved=achieved,
+        std_error=se,
+        start_probability=start,
+        unit=drv.unit,
+        label=drv.label,
+        bounds=(lo, hi),
+        draws=common.draws,
+        method=common.method,
+        seed=describe_seed(common.root),
+        scenario=common.scenario.name,
+        curve=curve.frame(),
+    )

@@ -1,0 +1,246 @@
+r"""Sensitivities: how much each driver moves the probability of meeting each target.
+
+For each target (and the joint event "all targets met") and each driver, the change in
+the probability of meeting the target per unit shift of the driver's mean (or per unit
+change of a parameter), by a central finite difference on common draws
+(:mod:`tjsim.analysis.common`),
+
+.. math:: \hat D = \frac{\hat P(+h) - \hat P(-h)}{2h}
+          = \frac{1}{n}\sum_i \frac{\mathbf 1_i(+h) - \mathbf 1_i(-h)}{2h},
+
+whose Monte Carlo error is computed from the per-draw differences
+:math:`\mathbf 1_i(+h) - \mathbf 1_i(-h) \in \{-1, 0, 1\}` (paired), with the estimator
+the engine uses for the sampling method (independent draws, antithetic pairs, or one
+estimate per Sobol scramble). It also reports the probabilities at minus and plus one
+*swing* (a shock's standard deviation), for tornado charts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .. import figures
+from ..errors import ScenarioError, TjsimError, unknown
+from ..result import JOINT, MeanEstimate
+from ..seeding import describe_seed
+from .common import CommonDraws, Variant, default_drivers, resolve_driver
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+#: Finite-difference step of :func:`sensitivities`, as a fraction of each driver's swing.
+DEFAULT_STEP = 0.25
+
+
+def sensitivity_table(
+    common: CommonDraws,
+    drivers: Iterable[str] | None = None,
+    *,
+    step: float = DEFAULT_STEP,
+    swings: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """The sensitivities of :func:`tjsim.sensitivities` on the draws ``common``."""
+    if not (isinstance(step, (int, float)) and math.isfinite(step) and step > 0):
+        raise ScenarioError(f"step must be a number > 0, found {step!r}", key="step")
+    calibration, model = common.calibration, common.model
+    if isinstance(drivers, str):
+        drivers = [drivers]
+    ids = list(dict.fromkeys(default_drivers(calibration) if drivers is None else drivers))
+    if not ids:
+        raise ScenarioError("no drivers to move", key="drivers")
+    swings = dict(swings or {})
+    for key in swings:
+        if key not in ids:
+            raise ScenarioError(unknown("driver in swings", key, ids), key="swings")
+    resolved = [resolve_driver(calibration, model, d, swings.get(d)) for d in ids]
+    changes = (-1.0, -step, step, 1.0)
+    variants: list[list[Variant]] = []
+    for drv in resolved:
+        row = []
+        move = common.mover(drv)
+        for change in changes:
+            try:
+                row.append(move(change * drv.swing))
+            except TjsimError as exc:
+                raise ScenarioError(
+                    f"cannot move '{drv.id}' by {change * drv.swing:+g} {drv.unit} "
+                    f"(swing {drv.swing:g}): {exc}; pass a smaller swing, e.g. "
+                    f"swings={{'{drv.id}': {drv.swing / 4:g}}}",
+                    key="swings",
+                ) from None
+        variants.append(row)
+
+    width = len(model.targets) + 1
+    base = MeanEstimate(common.method, width)
+    minus = [MeanEstimate(common.method, width) for _ in resolved]
+    plus = [MeanEstimate(common.method, width) for _ in resolved]
+    diff = [MeanEstimate(common.method, width) for _ in resolved]
+    for chunk in common.passes():
+        blocks = chunk.blocks
+        base.add(chunk.met(), blocks)
+        for j, (v_lo, v_dn, v_up, v_hi) in enumerate(variants):
+            minus[j].add(chunk.met(v_lo), blocks)
+            plus[j].add(chunk.met(v_hi), blocks)
+            up = chunk.met(v_up).astype(np.int8)
+            up -= chunk.met(v_dn)
+            diff[j].add(up, blocks)
+
+    p0, _ = base.result()
+    targets = [t.id for t in model.targets] + [JOINT]
+    rows = []
+    for j, drv in enumerate(resolved):
+        h = step * drv.swing
+        d, se = diff[j].result()
+        p_lo, _ = minus[j].result()
+        p_hi, _ = plus[j].result()
+        for k, tid in enumerate(targets):
+            rows.append(
+                (
+                    tid,
+                    drv.id,
+                    100.0 * d[k] / (2 * h),
+                    100.0 * se[k] / (2 * h),
+                    p0[k],
+                    p_lo[k],
+                    p_hi[k],
+                    drv.swing,
+                    drv.unit,
+                    drv.kind,
+                )
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "driver",
+            "sensitivity",
+            "std_error",
+            "probability",
+            "p_minus",
+            "p_plus",
+            "swing",
+            "unit",
+            "kind",
+        ],
+    )
+    frame["_t"] = frame["target"].map(targets.index)
+    frame = frame.sort_values(["_t"], kind="stable").drop(columns="_t")
+    frame = frame.set_index(["target", "driver"])
+    frame.attrs["metadata"] = _metadata(common, step=step)
+    return frame
+
+
+def _metadata(common: CommonDraws, **extra: Any) -> dict[str, Any]:
+    return {
+        "scenario": common.scenario.name,
+        "scenario_file": common.scenario.path,
+        "calibration": common.model.calibration,
+        "calibration_version": common.model.version,
+        "draws": common.draws,
+        "method": common.method,
+        "seed": describe_seed(common.root),
+        **extra,
+    }
+
+
+def sensitivity_matrix(frame: pd.DataFrame, column: str = "sensitivity") -> pd.DataFrame:
+    """A table of :func:`sensitivities` with one row per target and one column per
+    driver, holding ``column``."""
+    wide = frame[column].unstack("driver")
+    drivers = list(dict.fromkeys(frame.index.get_level_values("driver")))
+    targets = list(dict.fromkeys(frame.index.get_level_values("target")))
+    return wide.loc[targets, drivers]
+
+
+def _per(row: pd.Series) -> str:
+    unit = str(row["unit"])
+    return "pp" if row["kind"] == "variable" and unit == "%" else unit or "unit"
+
+
+def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
+    """:func:`sensitivities` as text: for each target, every driver's sensitivity and its
+    standard error (pp of probability per unit), then the probability now and at minus
+    and plus one swing."""
+    meta = frame.attrs.get("metadata", {})
+    drivers = list(dict.fromkeys(frame.index.get_level_values("driver")))
+    targets = list(dict.fromkeys(frame.index.get_level_values("target")))
+    first = frame.xs(targets[0], level="target")
+    cells = {
+        (t, d): f"{row.sensitivity:+.{digits}f}±{row.std_error:.{digits}f}"
+        for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
+    }
+    label = max(len("all targets (joint)"), *(len(t) for t in targets))
+    width = max(8, *(len(c) for c in cells.values()), *(len(d) for d in drivers))
+    lines = []
+    if meta:
+        lines += [
+            f"tjsim sensitivity: scenario '{meta['scenario']}', {meta['draws']:,} draws, "
+            f"method {meta['method']}, seed {meta['seed']} (common random numbers)",
+            "",
+        ]
+    lines += [
+        "Change in P(met), in points per unit of each driver (± standard error):",
+        "",
+        f"{'target':<{label}}  {'P(met)':>6}  " + "  ".join(f"{d:>{width}}" for d in drivers),
+        f"{'(unit)':<{label}}  {'':>6}  "
+        + "  ".join(f"{'per ' + _per(first.loc[d]):>{width}}" for d in drivers),
+    ]
+    for t in targets:
+        name = "all targets (joint)" if t == JOINT else t
+        p = frame.loc[(t, drivers[0]), "probability"]
+        lines.append(
+            f"{name:<{label}}  {100 * p:5.1f}%  "
+            + "  ".join(f"{cells[(t, d)]:>{width}}" for d in drivers)
+        )
+    lines += [
+        "",
+        "P(met) at minus / plus one swing of each driver:",
+        "",
+        f"{'target':<{label}}  {'':>6}  " + "  ".join(f"{d:>{width}}" for d in drivers),
+        f"{'(swing)':<{label}}  {'':>6}  "
+        + "  ".join(f"{'±' + format(first.loc[d, 'swing'], '.3g'):>{width}}" for d in drivers),
+    ]
+    for t in targets:
+        name = "all targets (joint)" if t == JOINT else t
+        row = frame.xs(t, level="target")
+        pairs = [
+            f"{100 * row.at[d, 'p_minus']:.0f}/{100 * row.at[d, 'p_plus']:.0f}%" for d in drivers
+        ]
+        lines.append(f"{name:<{label}}  {'':>6}  " + "  ".join(f"{c:>{width}}" for c in pairs))
+    if meta.get("step") is not None:
+        lines += [
+            "",
+            f"Central differences with half-step {meta['step']:g} swing on common draws; "
+            "errors from the per-draw differences.",
+        ]
+    return "\n".join(lines)
+
+
+def plot_tornado(
+    table: pd.DataFrame,
+    target: str | None = None,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Tornado chart of ``target`` (default: the table's first target; ``"joint"`` for
+    all targets) from a :func:`tjsim.sensitivities` table: its probability at minus and
+    plus one swing of each driver."""
+    ids = list(dict.fromkeys(table.index.get_level_values("target")))
+    target = ids[0] if target is None else target
+    if target not in ids:
+        raise ScenarioError(unknown("target", target, ids), key="target")
+    rows = table.xs(target, level="target")
+    if title is None:
+        scenario = table.attrs.get("metadata", {}).get("scenario")
+        name = "all targets" if target == JOINT else target
+        title = f"{scenario}: {name}" if scenario else name
+    return figures.tornado(
+        rows, probability=float(rows["probability"].iloc[0]), title=title, ax=ax, **kwargs
+    )

@@ -1,0 +1,53 @@
+"""Calibration: the economy as data (facts with provenance, assumptions, equations,
+shocks, events and targets), read from YAML and validated.
+
+Layer 1. May import the foundation modules (:mod:`tjsim.errors`, :mod:`tjsim.seeding`,
+:mod:`tjsim.yamlio`, :mod:`tjsim.expressions`, :mod:`tjsim.marginals`,
+:mod:`tjsim.figures`) and nothing else of tjsim.
+"""
+
+from __future__ import annotations
+
+from .calibration import (
+    Calibration,
+    check_shock,
+    correlation_cholesky,
+    target_spec,
+    validate_parameters,
+)
+from .files import FILES, default_calibration_path, load_calibration
+from .specs import (
+    FACT_FIELDS,
+    FACT_KINDS,
+    LAYERS,
+    OPS,
+    EventSpec,
+    Fact,
+    QuarterlySpec,
+    ShareGroup,
+    ShockSpec,
+    TargetSpec,
+    VariableSpec,
+)
+
+__all__ = [
+    "FACT_FIELDS",
+    "FACT_KINDS",
+    "FILES",
+    "LAYERS",
+    "OPS",
+    "Calibration",
+    "EventSpec",
+    "Fact",
+    "QuarterlySpec",
+    "ShareGroup",
+    "ShockSpec",
+    "TargetSpec",
+    "VariableSpec",
+    "check_shock",
+    "correlation_cholesky",
+    "default_calibration_path",
+    "load_calibration",
+    "target_spec",
+    "validate_parameters",
+]

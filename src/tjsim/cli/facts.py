@@ -1,0 +1,53 @@
+"""``tjsim facts``: the calibration's facts and their sources."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import EXIT_OK, FACT_KINDS
+
+NAME = "facts"
+HELP = "list the calibration's facts and sources"
+
+
+EPILOG = """\
+Every number of the calibration with its unit, kind and source: report figures
+(report), other statistics (statistic), assumptions with their reasons (assumption)
+and parameters derived from them (derived).
+
+examples:
+  tjsim facts --kind report
+  tjsim facts --grep flood
+  tjsim facts --kind assumption --grep spread
+"""
+
+
+def add_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The options of ``tjsim facts``."""
+    cmd.add_argument("--kind", choices=FACT_KINDS, help="only facts of this kind")
+    cmd.add_argument(
+        "--grep", metavar="WORD", help="only facts whose id, label or source contain WORD"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the facts that match."""
+    from ..api import facts
+
+    frame = facts(derived=True)
+    if args.kind:
+        frame = frame[frame["kind"] == args.kind]
+    if args.grep:
+        text = frame["id"] + " " + frame["label"] + " " + frame["source"].fillna("")
+        frame = frame[text.str.contains(args.grep, case=False, regex=False)]
+    if frame.empty:
+        print("no facts match", file=sys.stderr)
+        return EXIT_OK
+    width = max(len(str(i)) for i in frame["id"])
+    print(f"{'id':<{width}}  {'value':>12}  {'unit':<12} {'kind':<10} label")
+    for row in frame.itertuples(index=False):
+        print(f"{row.id:<{width}}  {row.value:>12g}  {row.unit!s:<12} {row.kind:<10} {row.label}")
+        print(f"{'':<{width}}  source: {row.source}")
+    print(f"\n{len(frame)} facts")
+    return EXIT_OK

@@ -1,0 +1,55 @@
+"""``tjsim sensitivity``: how much each driver moves each target's odds."""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import EXIT_OK, read_scenario, scenario_argument, simulation_options
+
+NAME = "sensitivity"
+HELP = "how much each driver moves each target's odds"
+
+
+EPILOG = """\
+For every target and driver: the change in the probability of meeting the target per
+unit shift of the driver's mean (percentage points of probability per point), with its
+Monte Carlo error from common random numbers, and the probability at minus and plus one
+standard deviation of the driver.
+
+examples:
+  tjsim sensitivity scenarios/baseline.yaml
+  tjsim sensitivity scenarios/property_downturn.yaml --driver investment --driver exports
+  tjsim sensitivity --driver okun_coefficient --draws 50000
+"""
+
+
+def add_arguments(cmd: argparse.ArgumentParser) -> None:
+    """The options of ``tjsim sensitivity``."""
+    scenario_argument(cmd)
+    cmd.add_argument(
+        "--driver",
+        action="append",
+        metavar="D",
+        help="a driver or parameter id (repeatable; default: every driver)",
+    )
+    simulation_options(cmd, out=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the sensitivity table."""
+    from ..analysis import format_sensitivities
+    from ..api import sensitivities
+    from ..calibration import load_calibration
+
+    calibration = load_calibration()
+    scenario = read_scenario(args.file, calibration)
+    table = sensitivities(
+        scenario,
+        args.driver,
+        draws=args.draws,
+        seed=args.seed,
+        method=args.method,
+        calibration=calibration,
+    )
+    print(format_sensitivities(table))
+    return EXIT_OK

@@ -1,0 +1,14 @@
+"""Reports: the tables and figures of runs and comparisons written to folders, all or
+nothing.
+
+Layer 8. May import every layer below the command line: the foundation modules,
+:mod:`tjsim.calibration`, :mod:`tjsim.scenario`, :mod:`tjsim.model`,
+:mod:`tjsim.result`, :mod:`tjsim.engine`, :mod:`tjsim.analysis` and :mod:`tjsim.api`.
+"""
+
+from __future__ import annotations
+
+from .files import write_comparison, write_run
+from .folder import MARKER, check_output_folder, write_atomically
+
+__all__ = ["MARKER", "check_output_folder", "write_atomically", "write_comparison", "write_run"]

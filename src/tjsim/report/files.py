@@ -1,0 +1,119 @@
+"""Tables and figures of a run or a comparison, written into a folder.
+
+:func:`write_run` and :func:`write_comparison` write CSV and JSON tables and PNG
+figures into a folder (the command line fills a staging folder with them, see
+:mod:`tjsim.report.folder`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import figures
+from ..analysis.compare import PairedRun
+from ..result import SimulationResult
+from ..scenario import scenario_to_mapping
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+def write_run(result: SimulationResult, folder: Path) -> None:
+    """Write the tables, the scenario and the figures of ``result`` into ``folder``.
+
+    Files: ``probabilities.csv`` (every target and the joint), ``summary.csv``,
+    ``indicators.csv`` (every indicator's mean, spread and quantiles), ``count_met.csv``,
+    ``conditional.csv``, ``result.json`` (all of these with the run's metadata),
+    ``scenario.yaml``, ``probabilities.png`` and ``distribution_<indicator>.png`` for
+    each targeted indicator.
+    """
+    tables = {
+        "probabilities": _with_joint(result),
+        "summary": result.summary(),
+        "indicators": result.to_frame(),
+        "count_met": result.count_met(),
+        "conditional": result.conditional(),
+    }
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv")
+    document = {
+        "metadata": result.metadata,
+        "scenario": scenario_to_mapping(result.scenario),
+        **{name: _json_frame(frame) for name, frame in tables.items()},
+    }
+    _write_json(folder / "result.json", document)
+    (folder / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
+    targets = len(result.model.targets) + 1
+    _save_figure(
+        folder / "probabilities.png", (7.5, 0.32 * targets + 1.2), result.plot_probabilities
+    )
+    for indicator in dict.fromkeys(t.indicator for t in result.model.targets):
+        _save_figure(
+            folder / f"distribution_{indicator}.png",
+            (7.0, 3.6),
+            lambda ax, name=indicator: result.plot_distribution(name, ax=ax),
+        )
+    for variable in result.scenario.observed:
+        _save_figure(
+            folder / f"fan_{variable}.png",
+            (6.5, 3.8),
+            lambda ax, name=variable: result.plot_fan(name, ax=ax),
+        )
+
+
+def _with_joint(result: SimulationResult) -> pd.DataFrame:
+    """``result.probabilities()`` with a last row for all targets met together."""
+    probabilities = result.probabilities()
+    joint = result.joint().to_frame().T
+    joint.index = pd.Index(["joint"], name="target")
+    joint = joint.assign(
+        indicator="", reading="all targets met", label="All targets met together", wording=""
+    )
+    return pd.concat([probabilities, joint[probabilities.columns]])
+
+
+def _json_frame(frame: pd.DataFrame) -> Any:
+    """A frame as nested plain data (row -> column -> value; NaN as null)."""
+    return json.loads(frame.to_json(orient="index", double_precision=15))
+
+
+def _write_json(path: Path, document: Any) -> None:
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _save_figure(path: Path, size: tuple[float, float], draw: Callable[..., Axes]) -> None:
+    """Draw on a new Agg figure (no pyplot, no global state) and save it as PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(figure)
+    draw(ax=figure.subplots())
+    figure.savefig(path, dpi=110)
+
+
+def write_comparison(
+    table: pd.DataFrame, runs: Sequence[PairedRun], settings: dict[str, Any], folder: Path
+) -> None:
+    """Write ``comparison.csv``, ``comparison.json`` (with the settings and each run's
+    metadata) and ``comparison.png`` into ``folder``."""
+    table.to_csv(folder / "comparison.csv")
+    document = {
+        "settings": settings,
+        "runs": [run.result.metadata for run in runs],
+        "comparison": json.loads(
+            table.reset_index().to_json(orient="records", double_precision=15)
+        ),
+    }
+    _write_json(folder / "comparison.json", document)
+    targets = len(dict.fromkeys(table.index.get_level_values("target")))
+    _save_figure(
+        folder / "comparison.png",
+        (7.5, 0.35 * targets + 1.5),
+        lambda ax: figures.comparison_dots(table, ax=ax),
+    )

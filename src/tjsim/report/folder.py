@@ -1,0 +1,96 @@
+"""Output folders written all or nothing.
+
+:func:`write_atomically` fills a staging folder next to the target and renames it into
+place; a folder is replaced only if it is empty or an earlier tjsim output (it holds a
+:data:`MARKER` file).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from .._version import __version__
+from ..errors import TjsimError
+
+#: File that marks a folder as tjsim's output, which a later run may replace.
+MARKER = ".tjsim-output"
+
+
+def check_output_folder(folder: Path) -> None:
+    """Refuse ``folder`` unless it is new, empty, or an earlier tjsim output folder.
+
+    Raises
+    ------
+    TjsimError
+        If ``folder`` is a file or a non-empty folder that tjsim did not write.
+    """
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise TjsimError("exists and is not a folder; choose another --out", file=str(folder))
+    if (folder / MARKER).is_file() or not any(folder.iterdir()):
+        return
+    raise TjsimError(
+        f"exists and is not a tjsim output folder (it has no {MARKER} file); "
+        "choose another --out or remove it",
+        file=str(folder),
+    )
+
+
+def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
+    """Fill ``folder`` all or nothing: ``write`` fills a staging folder next to it, which
+    then replaces ``folder``.
+
+    An earlier tjsim output folder (or an empty folder) at ``folder`` is replaced; any
+    other existing path is refused (:func:`check_output_folder`). At every moment
+    ``folder`` holds either the old complete outputs or the new ones.
+    """
+    check_output_folder(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = _sibling_folder(folder, "new")
+    except OSError as exc:
+        raise TjsimError(
+            f"cannot create the output folder: {exc.strerror}", file=str(folder)
+        ) from None
+    try:
+        write(staging)
+        (staging / MARKER).write_text(
+            f"Written by tjsim {__version__}; the next run with this --out replaces this folder.\n",
+            encoding="utf-8",
+        )
+        _swap_in(staging, folder)
+    except OSError as exc:
+        raise TjsimError(
+            f"cannot write the outputs: {exc.strerror or exc}", file=str(folder)
+        ) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _sibling_folder(folder: Path, role: str) -> Path:
+    """Create a new hidden folder next to ``folder`` (permissions follow the umask)."""
+    sibling = folder.parent / f".{folder.name}.{role}-{secrets.token_hex(4)}"
+    sibling.mkdir()
+    return sibling
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Rename ``staging`` to ``folder``, moving an existing ``folder`` aside first."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    old = _sibling_folder(folder, "old")
+    os.rename(folder, old / folder.name)
+    try:
+        os.rename(staging, folder)
+    except OSError:
+        os.rename(old / folder.name, folder)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)

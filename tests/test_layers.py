@@ -1,0 +1,170 @@
+"""The package's layering: every module imports only its own layer and the layers below,
+and no import cycle exists (docs/architecture.md draws the layers).
+
+Imports anywhere in a module count, inside functions too; imports under
+``if TYPE_CHECKING:`` do not (they never run).
+"""
+
+from __future__ import annotations
+
+import ast
+import graphlib
+from pathlib import Path
+
+import pytest
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "tjsim"
+
+#: The layers, lowest first: a module may import its own layer and those before it.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundation",
+        (
+            "tjsim._version",
+            "tjsim.errors",
+            "tjsim.seeding",
+            "tjsim.yamlio",
+            "tjsim.expressions",
+            "tjsim.marginals",
+            "tjsim.figures",
+        ),
+    ),
+    ("calibration", ("tjsim.calibration",)),
+    ("scenario", ("tjsim.scenario",)),
+    ("model", ("tjsim.model",)),
+    ("result", ("tjsim.result",)),
+    ("engine", ("tjsim.engine",)),
+    ("analysis", ("tjsim.analysis",)),
+    ("api", ("tjsim.api",)),
+    ("report", ("tjsim.report",)),
+    ("app", ("tjsim.app",)),
+    ("cli", ("tjsim.cli", "tjsim.__main__")),
+]
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SOURCE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(SOURCE.rglob("*.py"))}
+
+
+def _layer(module: str) -> int:
+    for index, (_, prefixes) in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return index
+    raise AssertionError(f"{module} belongs to no layer; add it to LAYERS and the docs")
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(module: str, path: Path, known: set[str]) -> set[str]:
+    """The tjsim modules that ``module`` imports (a package import counts as its
+    ``__init__``; ``from package import submodule`` as the submodule)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            for child in node.orelse:
+                visit(child)
+            return
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                submodule = f"{target}.{alias.name}"
+                found.add(submodule if submodule in known else target)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return {name for name in found if name in known and name != "tjsim" and name != module}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    return {name: _imports(name, path, known) for name, path in modules.items()}
+
+
+def test_every_module_has_a_layer(graph):
+    for module in graph:
+        if module != "tjsim":
+            _layer(module)
+
+
+def test_no_module_imports_a_higher_layer(graph):
+    upward = [
+        f"{module} ({LAYERS[_layer(module)][0]}) imports {target} ({LAYERS[_layer(target)][0]})"
+        for module, targets in graph.items()
+        if module != "tjsim"
+        for target in sorted(targets)
+        if _layer(target) > _layer(module)
+    ]
+    assert not upward, "upward imports:\n" + "\n".join(upward)
+
+
+def test_no_import_cycles(graph):
+    sorter = graphlib.TopologicalSorter({m: t for m, t in graph.items() if m != "tjsim"})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        pytest.fail("import cycle: " + " -> ".join(exc.args[1]))
+
+
+def test_each_subpackage_says_what_it_may_import():
+    for init in sorted(SOURCE.glob("*/__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))) or ""
+        assert "May import" in doc, f"{init.parent.name}/__init__.py: say what it may import"
+
+
+def test_the_checker_sees_upward_imports_and_cycles(tmp_path):
+    """The checks above could fail: a fake upward import and a fake cycle are caught."""
+    fake = tmp_path / "tjsim" / "model"
+    fake.mkdir(parents=True)
+    (fake / "bad.py").write_text(
+        "from ..engine import simulate\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from ..cli import main\n",
+        encoding="utf-8",
+    )
+    known = {"tjsim.model.bad", "tjsim.engine", "tjsim.cli"}
+    global SOURCE
+    saved, SOURCE = SOURCE, tmp_path / "tjsim"
+    try:
+        found = _imports("tjsim.model.bad", fake / "bad.py", known)
+    finally:
+        SOURCE = saved
+    assert found == {"tjsim.engine"}
+    assert _layer("tjsim.engine") > _layer("tjsim.model.bad")
+    sorter = graphlib.TopologicalSorter({"a": {"b"}, "b": {"a"}})
+    with pytest.raises(graphlib.CycleError):
+        sorter.prepare()
+
+
+def test_import_tjsim_stays_lazy():
+    import subprocess
+    import sys
+
+    code = "import sys, tjsim; print(sorted(m for m in sys.modules if m.startswith('tjsim.')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['tjsim._version']"
