@@ -33,7 +33,7 @@ _EXPORTS = {
     "Scenario": "scenario",
     "baseline": "scenario",
     "Calibration": "calibration",
-    "load_calibration": "calibration",
+    "load_calibration": "api",
     "compile_model": "model",
     "TjsimError": "errors",
     "CalibrationError": "errors",
@@ -66,8 +66,16 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .analysis import RequiredShift, plot_tornado
-    from .api import facts, load_scenario, required_shift, sensitivities, simulate, targets
-    from .calibration import Calibration, load_calibration
+    from .api import (
+        facts,
+        load_calibration,
+        load_scenario,
+        required_shift,
+        sensitivities,
+        simulate,
+        targets,
+    )
+    from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
     from .result import SimulationResult, why_missed

@@ -24,10 +24,11 @@ import pandas as pd
 from . import analysis, engine
 from .analysis import CommonDraws, RequiredShift
 from .analysis.sensitivities import DEFAULT_STEP
-from .calibration import Calibration, load_calibration
+from .calibration import Calibration
+from .calibration import load_calibration as read_calibration
 from .calibration.tables import facts as fact_table
 from .errors import ScenarioError
-from .model import check_observed, check_scenario
+from .model import check_calibration, check_observed, check_scenario
 from .model.targets import target_table
 from .result import SimulationResult
 from .scenario import Scenario, read_observed, read_scenario
@@ -39,6 +40,19 @@ ScenarioLike = Scenario | str | os.PathLike | None
 
 
 # ---------------------------------------------------------------------- resolving
+def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
+    """Read and validate the calibration folder ``path`` (default: the packaged Tianjin
+    calibration), and compile its baseline once, so that a calibration that loads also
+    runs.
+
+    Raises
+    ------
+    CalibrationError
+        For any problem, naming the file and the key path.
+    """
+    return check_calibration(read_calibration(path))
+
+
 def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
     """A :class:`~tjsim.calibration.Calibration`: the one given, the folder given, or
     (``None``) the packaged Tianjin calibration."""

@@ -12,6 +12,7 @@ from .calibration import (
     Calibration,
     check_shock,
     correlation_cholesky,
+    reading_spec,
     target_spec,
     validate_parameters,
 )
@@ -24,9 +25,11 @@ from .specs import (
     EventSpec,
     Fact,
     QuarterlySpec,
+    ReadingSpec,
     ShareGroup,
     ShockSpec,
     TargetSpec,
+    TotalSpec,
     VariableSpec,
 )
 
@@ -40,14 +43,17 @@ __all__ = [
     "EventSpec",
     "Fact",
     "QuarterlySpec",
+    "ReadingSpec",
     "ShareGroup",
     "ShockSpec",
     "TargetSpec",
+    "TotalSpec",
     "VariableSpec",
     "check_shock",
     "correlation_cholesky",
     "default_calibration_path",
     "load_calibration",
+    "reading_spec",
     "target_spec",
     "validate_parameters",
 ]

@@ -59,8 +59,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
-    from ..api import load_observed, simulate
-    from ..calibration import load_calibration
+    from ..api import load_calibration, load_observed, simulate
     from ..report import check_output_folder, write_atomically, write_run
 
     calibration = load_calibration()

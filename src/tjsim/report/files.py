@@ -48,11 +48,11 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     }
     _write_json(folder / "result.json", document)
     (folder / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
-    targets = len(result.model.targets) + 1
+    targets = result.model.n_primary + 1
     _save_figure(
         folder / "probabilities.png", (7.5, 0.32 * targets + 1.2), result.plot_probabilities
     )
-    for indicator in dict.fromkeys(t.indicator for t in result.model.targets):
+    for indicator in dict.fromkeys(t.indicator for t in result.model.primary_targets):
         _save_figure(
             folder / f"distribution_{indicator}.png",
             (7.0, 3.6),
