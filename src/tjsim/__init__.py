@@ -27,6 +27,7 @@ _EXPORTS = {
     "facts": "api",
     "targets": "api",
     "sensitivities": "api",
+    "score": "api",
     "required_shift": "api",
     "SimulationResult": "result",
     "why_missed": "result",
@@ -39,6 +40,7 @@ _EXPORTS = {
     "CalibrationError": "errors",
     "ScenarioError": "errors",
     "RequiredShift": "analysis",
+    "ScoreResult": "analysis",
     "plot_tornado": "analysis",
 }
 
@@ -48,6 +50,7 @@ __all__ = [
     "RequiredShift",
     "Scenario",
     "ScenarioError",
+    "ScoreResult",
     "SimulationResult",
     "TjsimError",
     "__version__",
@@ -58,6 +61,7 @@ __all__ = [
     "load_scenario",
     "plot_tornado",
     "required_shift",
+    "score",
     "sensitivities",
     "simulate",
     "targets",
@@ -65,12 +69,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .analysis import RequiredShift, plot_tornado
+    from .analysis import RequiredShift, ScoreResult, plot_tornado
     from .api import (
         facts,
         load_calibration,
         load_scenario,
         required_shift,
+        score,
         sensitivities,
         simulate,
         targets,

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import analysis, engine
-from .analysis import CommonDraws, RequiredShift
+from .analysis import CommonDraws, RequiredShift, ScoreResult
 from .analysis.sensitivities import DEFAULT_STEP
 from .calibration import Calibration
 from .calibration import load_calibration as read_calibration
@@ -169,6 +169,7 @@ def simulate(
     calibration: CalibrationLike = None,
     observed: Mapping[str, Mapping[str, float]] | None = None,
     quarterly: bool = False,
+    reading: str | Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
@@ -210,6 +211,13 @@ def simulate(
     quarterly
         Add the quarterly year-to-date indicators (``gdp_growth_ytd_q1``, ...) even
         without observations, e.g. for a fan chart; implied by ``observed``.
+    reading
+        How the targets are read: a reading's name for every target that has it
+        (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
+        ``"headline"``), or ``{target: reading}``; default: the scenario's ``readings``,
+        else each target's default. Every reading is evaluated in any case
+        (:meth:`SimulationResult.readings`); this picks the one the probabilities, the
+        joint and the number met use.
     progress
         Optional callable receiving the number of draws finished after each chunk.
 
@@ -221,6 +229,8 @@ def simulate(
     resolved = resolve_scenario(scenario, cal)
     if observed:
         resolved = resolved.with_observed(observed)
+    if reading is not None:
+        resolved = resolved.with_reading(reading)
     return engine.simulate(
         cal,
         resolved,
@@ -399,3 +409,22 @@ def required_shift(
     """
     common = _common_draws(scenario, calibration, draws, seed, method, chunk_size)
     return analysis.required_shift(common, target, driver, probability, bounds)
+
+
+# ---------------------------------------------------------------------- the method, scored
+def score(calibration: CalibrationLike = None) -> ScoreResult:
+    """Score the calibration's uncertainty derivation on its own record, out of sample.
+
+    Each year of the record (``record`` in ``model.yaml``) is left out in turn, the bias,
+    ordinary-year spread and regime-break tail re-derived from the other years, and the
+    year's outturn scored against the predictive distribution they give: its place in
+    the distribution (PIT), whether it falls in the 50% and 90% bands, and its log score
+    against a naive normal with the record's spread. See docs/scoring.md.
+
+    Returns
+    -------
+    ScoreResult
+        ``to_frame()`` (one row per year), ``summary()``, ``caveat()``, ``plot()``; its
+        text shows all three.
+    """
+    return analysis.score(resolve_calibration(calibration))

@@ -45,6 +45,7 @@ from .specs import (
     Number,
     QuarterlySpec,
     ReadingSpec,
+    RecordSpec,
     ShareGroup,
     ShockSpec,
     TargetSpec,
@@ -69,6 +70,7 @@ class Calibration:
     share_groups: tuple[ShareGroup, ...] = ()
     quarterly: QuarterlySpec | None = None
     totals: Mapping[str, TotalSpec] = field(default_factory=dict)
+    record: RecordSpec | None = None
     files: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
@@ -252,6 +254,7 @@ def _build(
             "events",
             "quarterly",
             "totals",
+            "record",
         ),
         ("name", "version", "variables"),
         mfile,
@@ -418,6 +421,7 @@ def _build(
         quarterly = QuarterlySpec(tuple(weights), raw["persistence"], qvars)  # type: ignore[arg-type]
 
     totals = _build_totals(model.get("totals"), variables, mfile)
+    record = _build_record(model.get("record"), variables, mfile)
 
     calibration = Calibration(
         name=str(model["name"]),
@@ -432,6 +436,7 @@ def _build(
         share_groups=tuple(share_groups),
         quarterly=quarterly,
         totals=totals,
+        record=record,
         files=files,
     )
     params = calibration.parameters()
@@ -565,6 +570,36 @@ def _build_totals(
                 key=f"variables.{vid}.shock",
             )
     return totals
+
+
+def _build_record(raw: Any, variables: Mapping[str, VariableSpec], mfile: str) -> RecordSpec | None:
+    """Validate the ``record`` block (its parameter names are checked with the values)."""
+    if raw is None:
+        return None
+    names = ("outturn", "target", "ordinary", "tail", "bias", "spread")
+    names += ("tail_probability", "tail_impact")
+    item = _mapping(raw, mfile, "record")
+    _check_keys(
+        item, ("indicator", "years", *names), ("indicator", "years", *names), mfile, "record"
+    )
+    if item["indicator"] not in variables:
+        raise CalibrationError(
+            unknown("variable", str(item["indicator"]), variables),
+            file=mfile,
+            key="record.indicator",
+        )
+    years = item["years"]
+    if not (
+        isinstance(years, list)
+        and len(years) >= 3
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+    ):
+        raise CalibrationError(
+            f"expected a list of at least three years, found {years!r}",
+            file=mfile,
+            key="record.years",
+        )
+    return RecordSpec(str(item["indicator"]), tuple(years), *(str(item[n]) for n in names))
 
 
 def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) -> TargetSpec:
@@ -751,6 +786,22 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     else f"targets.{tid}"
                 )
                 cal.value(reading.threshold, params, tfile, f"{where}.threshold")
+    if cal.record is not None:
+        record = cal.record
+        for year in record.years:
+            for name in ("outturn", "target", "ordinary", "tail"):
+                ident = record.name(name, year)
+                if ident not in params:
+                    raise CalibrationError(
+                        unknown("parameter", ident, params), file=mfile, key=f"record.{name}"
+                    )
+        for name in ("bias", "spread", "tail_probability", "tail_impact"):
+            if record.name(name, 0) not in params:
+                raise CalibrationError(
+                    unknown("parameter", record.name(name, 0), params),
+                    file=mfile,
+                    key=f"record.{name}",
+                )
     for vid, total in cal.totals.items():
         spread = cal.value(total.spread, params, mfile, f"totals.{vid}.spread")
         if not spread > 0:

@@ -147,6 +147,32 @@ class ShareGroup:
 
 
 @dataclass(frozen=True)
+class RecordSpec:
+    """How the calibration's derivation is scored against its own record, year by year.
+
+    Each ``{year}`` in a name stands for the year. A year's ``outturn`` and ``target``
+    are facts; its ``ordinary`` and ``tail`` weights say how it counts. Leaving a year
+    out (both weights zero) and re-deriving gives the ``bias``, ``spread``,
+    ``tail_probability`` and ``tail_impact`` the calibration would have had without it.
+    """
+
+    indicator: str
+    years: tuple[int, ...]
+    outturn: str
+    target: str
+    ordinary: str
+    tail: str
+    bias: str
+    spread: str
+    tail_probability: str
+    tail_impact: str
+
+    def name(self, field_name: str, year: int) -> str:
+        """The parameter id of ``field_name`` (``outturn``, ...) for ``year``."""
+        return str(getattr(self, field_name)).format(year=year)
+
+
+@dataclass(frozen=True)
 class QuarterlySpec:
     """Quarterly structure: quarter weights (summing to one), the AR(1) persistence of
     quarterly deviations, and the variables with quarters (id -> deviation spread)."""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import figures
 from ..analysis.compare import PairedRun
+from ..analysis.score import ScoreResult
 from ..result import SimulationResult
 from ..scenario import scenario_to_mapping
 
@@ -34,6 +35,7 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     """
     tables = {
         "probabilities": _with_joint(result),
+        "readings": result.readings(detail=True),
         "summary": result.summary(),
         "indicators": result.to_frame(),
         "count_met": result.count_met(),
@@ -117,3 +119,10 @@ def write_comparison(
         (7.5, 0.35 * targets + 1.5),
         lambda ax: figures.comparison_dots(table, ax=ax),
     )
+
+
+def write_score(result: ScoreResult, folder: Path) -> None:
+    """Write ``score.csv`` (one row per year), ``score_summary.csv`` and ``score.png``."""
+    result.to_frame().to_csv(folder / "score.csv")
+    result.summary().to_csv(folder / "score_summary.csv")
+    _save_figure(folder / "score.png", (7.0, 3.8), lambda ax: result.plot(ax=ax))

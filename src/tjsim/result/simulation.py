@@ -148,7 +148,10 @@ class SimulationResult:
             return frame[["in_force", "rule", "probability", "std_error", "ci_low", "ci_high"]]
         wide = table.pivot(index="target", columns="reading_name", values="probability")
         order = list(dict.fromkeys(table["target"]))
-        names = list(dict.fromkeys(table["reading_name"]))
+        # Readings most targets share first, then in order of appearance.
+        counts = table["reading_name"].value_counts(sort=False)
+        first = {name: i for i, name in reversed(list(enumerate(table["reading_name"])))}
+        names = sorted(counts.index, key=lambda name: (-counts[name], first[name]))
         wide = wide.loc[order, names]
         wide.columns.name = "reading"
         wide.insert(0, "in_force", table[table["in_force"]].set_index("target")["reading_name"])
