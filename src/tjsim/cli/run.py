@@ -41,7 +41,7 @@ examples:
   tjsim run scenarios/baseline.yaml           # 200,000 draws, seed 2024 (from the file)
   tjsim run scenarios/price_shock.yaml --seed 7 --method sobol
   tjsim run scenarios/flood_repeat.yaml --out results/flood --quiet
-  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.3}'
+  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.0}' (hypothetical)
   tjsim run scenarios/baseline.yaml --reading strict --readings
 
 With --observed OBS (or an 'observed' block in the scenario), the draws are conditioned
@@ -57,7 +57,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         "--observed",
         type=Path,
         metavar="OBS",
-        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.3}'",
+        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.0}' (hypothetical)",
     )
     cmd.add_argument(
         "--reading",
