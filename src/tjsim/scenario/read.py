@@ -207,7 +207,7 @@ def _parent(
         )
     path = base_dir / extends
     try:
-        found = path.is_file()
+        found = path.exists()
         resolved = path.resolve()
     except (OSError, RuntimeError) as exc:
         parser.fail("extends", f"cannot read '{name}': {getattr(exc, 'strerror', None) or exc}")
