@@ -391,6 +391,12 @@ def test_out_the_working_folder_is_refused_without_strays(capsys, tmp_path, monk
     assert _strays(out) == []
 
 
+def test_out_a_name_the_system_refuses_is_an_input_error(capsys, tmp_path):
+    code, _, err = _run(capsys, "run", *FAST, "--out", tmp_path / ("b" * 5000))
+    assert code == 2 and err.endswith(": cannot use this folder: File name too long\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_out_a_mount_point_is_refused(capsys, tmp_path, monkeypatch):
     out = tmp_path / "mounted"
     out.mkdir()
@@ -628,3 +634,19 @@ def test_control_characters_never_reach_the_terminal(capsys, tmp_path):
     code, _, err = _run(capsys, "run", bad)
     assert code == 2 and "\x1b" not in err and "\\x1b[2Jinvest" in err
     assert visible("a\tb\nc\x1b\x9b\x00") == "a\tb\nc\\x1b\\x9b\\x00"
+
+
+def test_the_docs_state_the_limits():
+    from tjsim.engine import KEEP_DRAWS_LIMIT_BYTES
+    from tjsim.limits import MAX_MAGNITUDE, MAX_SPREAD
+
+    text = (Path(__file__).parent.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    limits = text[text.index("## Limits") :]
+    assert f"| {MAX_DRAWS:,} (`MAX_DRAWS`)" in limits
+    assert f"| {MAX_FILE_BYTES // 2**20} MiB (`MAX_FILE_BYTES`)" in limits
+    assert f"| {MAX_EXTENDS_DEPTH} links from one file (`MAX_EXTENDS_DEPTH`)" in limits
+    assert MAX_MAGNITUDE == 1e9 and "between -1e9 and 1e9 (`MAX_MAGNITUDE`)" in limits
+    assert f"at most {MAX_SPREAD:,.0f} in its unit (`MAX_SPREAD`)" in limits
+    assert f"within {MAX_SURPRISE:g} standard deviations" in limits
+    assert f"{KEEP_DRAWS_LIMIT_BYTES // 2**20} MiB of kept draws" in limits
+    assert "`threads` and `workers`" in limits

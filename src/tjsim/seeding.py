@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar, overload
@@ -114,8 +115,30 @@ def check_draws(method: str, draws: int) -> None:
         )
 
 
-class Slice(Sequence[T]):
-    """The items ``indices`` of a sequence, looked up on demand (a view, never a copy)."""
+class LazySequence(Sequence[T]):
+    """A sequence whose items are computed when asked for (:meth:`item`); a slice is a
+    :class:`Slice`, a view that copies nothing."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def item(self, position: int) -> T:
+        """The item at ``position`` (``0 <= position < len(self)``)."""
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Slice[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Slice[T]:
+        positions = range(len(self))
+        if isinstance(index, slice):
+            return Slice(self, positions[index])
+        return self.item(positions[index])  # negative indices; IndexError when outside
+
+
+class Slice(LazySequence[T]):
+    """The items ``indices`` of a sequence, looked up when asked for."""
 
     def __init__(self, items: Sequence[T], indices: range):
         self.items = items
@@ -124,20 +147,14 @@ class Slice(Sequence[T]):
     def __len__(self) -> int:
         return len(self.indices)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> Slice[T]: ...
-    def __getitem__(self, index: int | slice) -> T | Slice[T]:
-        if isinstance(index, slice):
-            return Slice(self.items, self.indices[index])
-        return self.items[self.indices[index]]
+    def item(self, position: int) -> T:
+        return self.items[self.indices[position]]
 
     def __repr__(self) -> str:
         return f"Slice({self.items!r}, {self.indices!r})"
 
 
-class BlockPlan(Sequence[Block]):
+class BlockPlan(LazySequence[Block]):
     """The blocks of a run of ``draws`` draws, each computed when asked for: the plan
     takes the same few bytes whatever the number of draws.
 
@@ -175,14 +192,7 @@ class BlockPlan(Sequence[Block]):
     def __len__(self) -> int:
         return self.group_starts[-1]
 
-    @overload
-    def __getitem__(self, index: int) -> Block: ...
-    @overload
-    def __getitem__(self, index: slice) -> Slice[Block]: ...
-    def __getitem__(self, index: int | slice) -> Block | Slice[Block]:
-        if isinstance(index, slice):
-            return Slice(self, range(len(self))[index])
-        position = range(len(self))[index]  # negative indices; IndexError when outside
+    def item(self, position: int) -> Block:
         group = bisect.bisect_right(self.group_starts, position) - 1
         j = position - self.group_starts[group]
         start = j * BLOCK_SIZE

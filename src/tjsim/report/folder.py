@@ -28,11 +28,19 @@ def check_output_folder(folder: Path) -> None:
     ------
     TjsimError
         If ``folder`` is a file, a non-empty folder that tjsim did not write, the working
-        folder or a folder that contains it, or a mount point (neither can be replaced
-        by renaming).
+        folder or a folder that contains it, a mount point (neither can be replaced by
+        renaming), or a path the system refuses (a name too long, say).
     """
-    here = Path.cwd().resolve()
-    target = folder.resolve()
+    try:
+        _check_output_folder(folder)
+    except OSError as exc:
+        raise TjsimError(
+            f"cannot use this folder: {exc.strerror or exc}", file=str(folder)
+        ) from None
+
+
+def _check_output_folder(folder: Path) -> None:
+    here, target = Path.cwd().resolve(), folder.resolve()
     if target == here or target in here.parents:
         raise TjsimError(
             "is the working folder or contains it, which tjsim cannot replace; choose "

@@ -14,16 +14,15 @@ import math
 import queue
 import threading
 from collections.abc import Iterator, Sequence
-from typing import overload
 
 import numpy as np
 
 from ...result.accumulator import Accumulator
-from ...seeding import BLOCK_SIZE, Block, BlockPlan, Slice
+from ...seeding import BLOCK_SIZE, Block, BlockPlan, LazySequence
 from ..kernels import BlockKernel
 
 
-class ChunkPlan(Sequence[Sequence[Block]]):
+class ChunkPlan(LazySequence[Sequence[Block]]):
     """Consecutive blocks of a :class:`~tjsim.seeding.BlockPlan` grouped into chunks of
     at most ``chunk_size`` draws (at least one block each), never spanning two Sobol
     scrambles; each chunk is computed when asked for, so the plan takes the same few
@@ -58,14 +57,7 @@ class ChunkPlan(Sequence[Sequence[Block]]):
     def __len__(self) -> int:
         return self.starts[-1]
 
-    @overload
-    def __getitem__(self, index: int) -> Sequence[Block]: ...
-    @overload
-    def __getitem__(self, index: slice) -> Slice[Sequence[Block]]: ...
-    def __getitem__(self, index: int | slice) -> Sequence[Block] | Slice[Sequence[Block]]:
-        if isinstance(index, slice):
-            return Slice(self, range(len(self))[index])
-        position = range(len(self))[index]  # negative indices; IndexError when outside
+    def item(self, position: int) -> Sequence[Block]:
         group = bisect.bisect_right(self.starts, position) - 1
         k = position - self.starts[group]
         count, whole, whole_chunks, chunks = self.shapes[group]
