@@ -48,6 +48,8 @@ NUMBER = st.one_of(
     WRONG,
 )
 PROBABILITY = st.one_of(st.floats(0, 1), NUMBER)
+#: Names of target readings, and one that is none.
+READING = st.sampled_from(["strict", "published", "about", "real", "nominal", "headline", "loose"])
 
 
 def names(known: list[str]) -> st.SearchStrategy:
@@ -134,6 +136,9 @@ SCENARIO = st.fixed_dictionaries(
             ),
             WRONG,
         ),
+        "readings": st.one_of(
+            READING, st.dictionaries(names(TARGETS), st.one_of(READING, WRONG), max_size=2), WRONG
+        ),
         "shocks_off": st.one_of(st.booleans(), WRONG),
     },
 )
@@ -174,6 +179,7 @@ PLAUSIBLE = st.fixed_dictionaries(
             st.fixed_dictionaries({}, optional={"Q1": st.floats(0, 6)}),
             max_size=1,
         ),
+        "readings": READING,
         "shocks_off": st.booleans(),
     },
 )
