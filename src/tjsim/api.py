@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import analysis, engine
@@ -58,6 +59,8 @@ def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
     (``None``) the packaged Tianjin calibration."""
     if isinstance(calibration, Calibration):
         return calibration
+    if calibration is not None and not isinstance(calibration, (str, os.PathLike)):
+        raise _wrong_type("calibration", "a Calibration, a calibration folder or None", calibration)
     return load_calibration(calibration)
 
 
@@ -66,7 +69,25 @@ def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenar
     against ``calibration``), or (``None``) the baseline."""
     if isinstance(scenario, (str, os.PathLike)):
         return load_scenario(Path(scenario), calibration=calibration)
-    return scenario or Scenario()
+    if scenario is None:
+        return Scenario()
+    if not isinstance(scenario, Scenario):
+        raise _wrong_type("scenario", "a Scenario, the path of a scenario file or None", scenario)
+    return scenario
+
+
+def _wrong_type(name: str, expected: str, value: Any) -> ScenarioError:
+    """The error for argument ``name`` of the wrong type."""
+    return ScenarioError(
+        f"{name} must be {expected}, found {type(value).__name__} {value!r:.60}", key=name
+    )
+
+
+def _flag(value: Any, name: str) -> bool:
+    """``value`` as a bool; anything but ``True`` or ``False`` is an error."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise _wrong_type(name, "True or False", value)
+    return bool(value)
 
 
 def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = None) -> Scenario:
@@ -180,7 +201,8 @@ def simulate(
         A :class:`~tjsim.scenario.Scenario`, the path of a scenario YAML file, or ``None``
         for the baseline.
     draws
-        Number of draws (default: the scenario's ``simulation.draws``, else 100,000).
+        Number of draws (default: the scenario's ``simulation.draws``, else 100,000), at
+        most :data:`tjsim.limits.MAX_DRAWS` (ten billion).
     seed
         None, int, :class:`numpy.random.SeedSequence` or :class:`numpy.random.Generator`
         (default: the scenario's seed, else fresh entropy). The same seed gives the same
@@ -195,10 +217,12 @@ def simulate(
         Keep every draw's indicator values as ``result.draws`` (an ``(draws, m)``
         DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
     workers
-        Processes to share the blocks among (results do not change).
+        Processes to share the blocks among (results do not change); at most the CPUs
+        available (more are capped to that: they would only cost memory).
     threads
         Threads per process evaluating blocks at once (results do not change); default:
-        the CPUs available divided among the workers, at most :data:`MAX_THREADS`.
+        the CPUs available divided among the workers, at most :data:`MAX_THREADS`; at
+        most the CPUs available (more are capped to that).
     calibration
         A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
         packaged Tianjin calibration).
@@ -225,6 +249,10 @@ def simulate(
     -------
     SimulationResult
     """
+    if observed is not None and not isinstance(observed, Mapping):
+        raise _wrong_type("observed", "a mapping {variable: {period: value}} or None", observed)
+    if progress is not None and not callable(progress):
+        raise _wrong_type("progress", "a function of the draws finished, or None", progress)
     cal = resolve_calibration(calibration)
     resolved = resolve_scenario(scenario, cal)
     if observed:
@@ -238,10 +266,10 @@ def simulate(
         seed=seed,
         method=method,
         chunk_size=chunk_size,
-        keep_draws=keep_draws,
+        keep_draws=_flag(keep_draws, "keep_draws"),
         workers=workers,
         threads=threads,
-        quarterly=quarterly,
+        quarterly=_flag(quarterly, "quarterly"),
         progress=progress,
     )
 

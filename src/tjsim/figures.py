@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+def error_bars(lengths: np.ndarray) -> np.ndarray:
+    """Error bar lengths as matplotlib takes them: a length a rounding error below zero
+    (a probability of exactly 0 or 1 and its interval's end) becomes zero; NaN, an
+    unknown error, stays and draws no bar."""
+    return np.where(lengths < 0, 0.0, lengths)
+
+
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
@@ -39,7 +46,9 @@ def probability_bars(
     ax = _axes(ax, (7.5, 0.32 * len(table) + 1.2))
     y = np.arange(len(table))[::-1]
     p = table["probability"].to_numpy() * 100
-    err = np.vstack([p - table["ci_low"].to_numpy() * 100, table["ci_high"].to_numpy() * 100 - p])
+    err = error_bars(
+        np.vstack([p - table["ci_low"].to_numpy() * 100, table["ci_high"].to_numpy() * 100 - p])
+    )
     ax.barh(y, p, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.set_xlim(0, 100)
@@ -178,7 +187,7 @@ def shock_gaps(
     ax = _axes(ax, (7.5, 0.32 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
     gap = rows["gap"].to_numpy(dtype=float)
-    err = Z95 * rows["std_error"].to_numpy(dtype=float)
+    err = error_bars(Z95 * rows["std_error"].to_numpy(dtype=float))
     kind = rows["kind"].to_numpy() if "kind" in rows.columns else np.full(len(rows), "shock")
     color = [colors[1] if k == "event" else colors[0] for k in kind]
     ax.barh(y, gap, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
@@ -245,7 +254,7 @@ def comparison_dots(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.errorbar(
             100 * rows["probability"],
             np.array([y[t] for t in rows.index]) + offset,
-            xerr=100 * Z95 * rows["std_error"],
+            xerr=error_bars(100 * Z95 * rows["std_error"].to_numpy(dtype=float)),
             fmt="o",
             markersize=4,
             label=rows["name"].iloc[0],

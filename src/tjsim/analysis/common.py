@@ -12,7 +12,6 @@ are recompiled and evaluated on the same latent normals.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from ..calibration import Calibration
 from ..engine import DEFAULT_CHUNK, LatentSampler, NumpyKernel, chunk_plan, run_settings
 from ..engine.kernels.numpy_kernel import met_flags
 from ..errors import ScenarioError, unknown
+from ..limits import MAX_MAGNITUDE
 from ..model import CompiledModel, build_model
 from ..model.moments import basis_moments
 from ..result import JOINT, SimulationResult
@@ -111,8 +111,14 @@ def resolve_driver(
         )
     if swing is None:
         swing = default
-    if not (isinstance(swing, (int, float, np.number)) and math.isfinite(swing) and swing > 0):
-        raise ScenarioError(f"the swing of '{driver}' must be a number > 0, found {swing!r}")
+    if isinstance(swing, (bool, np.bool_)) or not (
+        isinstance(swing, (int, float, np.number)) and 0 < swing <= MAX_MAGNITUDE
+    ):
+        raise ScenarioError(
+            f"the swing of '{driver}' must be a number > 0 and at most {MAX_MAGNITUDE:g}, "
+            f"found {swing!r:.40}",
+            key="swings",
+        )
     return Driver(driver, kind, label, unit, current, float(swing))
 
 

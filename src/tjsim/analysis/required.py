@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import optimize
 
 from ..errors import ScenarioError, TjsimError
+from ..limits import MAX_MAGNITUDE
 from ..result import JOINT, Z95, MeanEstimate
 from ..seeding import describe_seed
 from .common import CommonDraws, Driver, Variant, resolve_driver, target_column
@@ -200,9 +201,11 @@ def required_shift(
             raise ScenarioError(
                 f"bounds must be two numbers (low, high), found {bounds!r}", key="bounds"
             ) from None
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        if not (-MAX_MAGNITUDE <= lo < hi <= MAX_MAGNITUDE):
             raise ScenarioError(
-                f"bounds must be finite with low < high, found {bounds!r}", key="bounds"
+                f"bounds must be two numbers low < high between {-MAX_MAGNITUDE:g} and "
+                f"{MAX_MAGNITUDE:g}, found {bounds!r:.80}",
+                key="bounds",
             )
     # A variable's curve costs a comparison per draw and point; a parameter's may need
     # the model recompiled and re-evaluated at each point: a coarser grid.

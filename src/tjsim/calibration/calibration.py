@@ -38,6 +38,7 @@ from ..yamlio import kind_of
 from .specs import (
     FACT_FIELDS,
     FACT_KINDS,
+    JOINT,
     LAYERS,
     OPS,
     EventSpec,
@@ -149,6 +150,8 @@ def _number(ref: Any, parameters: Mapping[str, float], file: str, key: str) -> f
         return expressions.evaluate(tree, parameters, {})
     except ZeroDivisionError:
         raise CalibrationError(f"division by zero in {ref!r}", file=file, key=key) from None
+    except OverflowError:
+        raise CalibrationError(f"{ref!r} is too large to compute", file=file, key=key) from None
     except expressions.ExpressionError as exc:
         raise CalibrationError(str(exc), file=file, key=key) from None
 
@@ -608,7 +611,14 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
     A target gives either one rule at its top level (``op`` and ``threshold`` or
     ``compare_to``, optionally ``rounding``: one reading, named by ``reading`` or
     ``default``) or several named ``readings`` and the name of the default ``reading``.
+    The id ``joint`` is reserved for all targets met together.
     """
+    if tid == JOINT:
+        raise CalibrationError(
+            f"'{JOINT}' is reserved for all targets met together; give the target another id",
+            file=file,
+            key=key,
+        )
     raw = _mapping(raw, file, key)
     rule_keys = ("op", "threshold", "compare_to", "rounding")
     _check_keys(

@@ -18,6 +18,8 @@ FACT_KINDS = ("report", "statistic", "assumption")
 FACT_FIELDS = ("id", "value", "unit", "year", "kind", "label", "source")
 OPS = (">=", ">", "<=", "<")
 LAYERS = ("driver", "sector", "aggregate", "district", "satellite")
+#: The id results give to all targets met together: no target may have it.
+JOINT = "joint"
 
 Number = float | str  # a number, or an expression over parameter ids
 

@@ -64,9 +64,10 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar(settings["draws"] * len(scenarios), quiet=args.quiet) as progress:
         runs = [paired_run(s, calibration, progress, **settings) for s in scenarios]
     table = comparison_table(runs, settings["method"])
+    if args.out is not None:  # before printing: a closed pipe must not lose the files
+        write_atomically(args.out, lambda folder: write_comparison(table, runs, settings, folder))
     if not args.quiet:
         print(format_comparison(table, runs, settings))
     if args.out is not None:
-        write_atomically(args.out, lambda folder: write_comparison(table, runs, settings, folder))
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

@@ -98,11 +98,12 @@ def run(args: argparse.Namespace) -> int:
             calibration=calibration,
             progress=progress,
         )
+    if args.out is not None:  # before printing: a closed pipe must not lose the files
+        write_atomically(args.out, lambda folder: write_run(result, folder))
     if not args.quiet:
         print(result)
         if args.readings:
             print("\n" + format_readings(result.readings()))
     if args.out is not None:
-        write_atomically(args.out, lambda folder: write_run(result, folder))
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

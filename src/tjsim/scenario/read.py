@@ -33,13 +33,16 @@ Ids (drivers, events, targets, parameters) need a calibration: the caller passes
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ..calibration.specs import OPS
 from ..errors import ScenarioError, suggest, unknown
+from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE
 from ..marginals import FAMILIES
+from ..seeding import check_draws
 from ..yamlio import kind_of, read_yaml_mapping
 from .scenario import (
     METHODS,
@@ -57,6 +60,8 @@ Check = Callable[[Scenario], None]
 
 #: ``extends`` value that names the packaged calibration unchanged rather than a file.
 BASELINE = "baseline"
+#: The endings of the files ``extends`` may name.
+SUFFIXES = (".yaml", ".yml")
 
 TOP_KEYS = (
     "name",
@@ -144,6 +149,12 @@ def _build(
     own = _Parser(source).scenario(data)
     parent = _parent(data.get("extends"), source, base_dir, chain, check)
     scenario = parent.extended_by(own)
+    settings = scenario.simulation
+    if settings.draws is not None:
+        try:
+            check_draws(settings.method or "mc", settings.draws)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.message, file=source, key=f"simulation.{exc.key}") from None
     if check is not None:
         check(scenario)
     return scenario
@@ -171,24 +182,58 @@ def _parent(
     chain: tuple[Path, ...],
     check: Check | None,
 ) -> Scenario:
-    """The scenario named by ``extends`` (the baseline when there is none)."""
+    """The scenario named by ``extends`` (the baseline when there is none).
+
+    Only ``.yaml`` and ``.yml`` files are followed, at most
+    :data:`~tjsim.limits.MAX_EXTENDS_DEPTH` deep, so that ``extends`` cannot make tjsim
+    read (and quote in its errors) files that are not scenarios.
+    """
     if extends is None or extends == BASELINE:
         return baseline()
     parser = _Parser(source)
     if not isinstance(extends, str) or not extends.strip():
         parser.fail("extends", f"expected '{BASELINE}' or a scenario file, found {_shown(extends)}")
-    path = base_dir / extends
-    if not path.exists():
-        folder = Path(extends).parent
-        nearby = sorted(str(folder / p.name) for p in path.parent.glob("*.y*ml"))
+    name = _clipped(extends)
+    if Path(extends).suffix.lower() not in SUFFIXES:
         parser.fail(
             "extends",
-            f"no scenario file '{extends}' in {base_dir}{suggest(extends, nearby)}",
+            f"expected '{BASELINE}' or a scenario file ending in .yaml or .yml, found '{name}'",
         )
-    if path.resolve() in chain:
-        loop = " -> ".join(p.name for p in (*chain, path.resolve()))
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        parser.fail(
+            "extends",
+            f"a chain of more than {MAX_EXTENDS_DEPTH} extends links (from "
+            f"{chain[0].name}); merge some of its files",
+        )
+    path = base_dir / extends
+    try:
+        found = path.exists()
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        parser.fail("extends", f"cannot read '{name}': {getattr(exc, 'strerror', None) or exc}")
+    if not found:
+        folder = Path(extends).parent
+        nearby = sorted(str(folder / p.name) for p in _yaml_files(path.parent))
+        parser.fail("extends", f"no scenario file '{name}' in {base_dir}{suggest(extends, nearby)}")
+    if resolved.suffix.lower() not in SUFFIXES:
+        parser.fail("extends", f"'{name}' leads to a file that is not a .yaml or .yml file")
+    if resolved in chain:
+        loop = " -> ".join(p.name for p in (*chain, resolved))
         parser.fail("extends", f"circular extends: {loop}")
     return _load(path, chain, check)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The YAML files in ``folder`` (none if it cannot be listed)."""
+    try:
+        return [p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES]
+    except OSError:
+        return []
+
+
+def _clipped(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters, for messages."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class _Parser:
@@ -397,13 +442,19 @@ class _Parser:
         within: tuple[float, float] | None = None,
         closed: bool = False,
     ) -> float:
-        """A finite number, optionally ``> above`` or inside ``within`` (open unless
-        ``closed``)."""
+        """A finite number of magnitude at most :data:`~tjsim.limits.MAX_MAGNITUDE`,
+        optionally ``> above`` or inside ``within`` (open unless ``closed``)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(key, f"expected a number, found {_shown(value)}{_text_number(value)}")
         value = float(value)
         if not math.isfinite(value):
             self.fail(key, f"expected a finite number, found {value}")
+        if abs(value) > MAX_MAGNITUDE:
+            self.fail(
+                key,
+                f"expected a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}, "
+                f"found {value:g}",
+            )
         if above is not None and not value > above:
             self.fail(key, f"expected a number > {above:g}, found {value:g}")
         if within is not None:
@@ -442,11 +493,16 @@ def _shown(value: Any) -> str:
 
 
 def _text_number(value: Any) -> str:
-    """A hint for numbers that YAML 1.1 reads as text, such as ``1e5``."""
+    """A hint for numbers that YAML reads as text, such as ``1e5``, ``1:30`` or ``010``."""
     if not isinstance(value, str):
         return ""
+    text = value.strip().replace("_", "")
+    if re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?", text):
+        return " (a base-60 number such as 1:30 is not read as a number: write it in decimal)"
+    if re.fullmatch(r"[-+]?0[0-9]+", text):
+        return " (a whole number with a leading zero is not read as a number: drop the zero)"
     try:
-        number = float(value)
+        number = float(text)
     except ValueError:
         return ""
     if not math.isfinite(number):

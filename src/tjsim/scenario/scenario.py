@@ -16,6 +16,7 @@ Scenarios are checked against a calibration when they are compiled
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
@@ -23,12 +24,21 @@ from typing import Any
 
 from ..errors import ScenarioError
 from ..marginals import FAMILIES
-
-METHODS = ("mc", "antithetic", "sobol")
+from ..seeding import METHODS
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
+
+
+def _number(value: Any, name: str) -> float:
+    """``value`` as a float, or a :class:`~tjsim.errors.ScenarioError` naming the
+    argument (``True`` and ``"1.5"`` are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ScenarioError(
+            f"{name} must be a number, found {type(value).__name__} {value!r:.40}", key=name
+        )
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -187,11 +197,11 @@ class Scenario:
 
     def with_shift(self, driver: str, shift: float) -> Scenario:
         """Shift the mean of variable ``driver`` by ``shift`` (its unit, usually pp)."""
-        return self._driver(driver, DriverChange(shift=float(shift)))
+        return self._driver(driver, DriverChange(shift=_number(shift, "shift")))
 
     def with_scale(self, driver: str, factor: float) -> Scenario:
         """Multiply the spread of ``driver``'s shock by ``factor`` (> 0)."""
-        return self._driver(driver, DriverChange(scale=float(factor)))
+        return self._driver(driver, DriverChange(scale=_number(factor, "factor")))
 
     def with_distribution(
         self, driver: str, distribution: str, *, df: float | None = None, skew: float | None = None
@@ -201,12 +211,12 @@ class Scenario:
 
     def with_parameter(self, parameter: str, value: float) -> Scenario:
         """Set a calibration parameter (any fact id) to ``value``."""
-        return self._with(parameters={**self.parameters, parameter: float(value)})
+        return self._with(parameters={**self.parameters, parameter: _number(value, "value")})
 
     def with_correlation(self, first: str, second: str, value: float) -> Scenario:
         """Set the correlation between two shocked variables or events."""
         key = tuple(sorted((first, second)))
-        return self._with(correlations={**self.correlations, key: float(value)})
+        return self._with(correlations={**self.correlations, key: _number(value, "value")})
 
     def with_event(
         self,

@@ -47,7 +47,7 @@ def _run_part(args: tuple) -> Accumulator:
     return run_chunks(*args)
 
 
-def _split(chunks: Sequence[Sequence[Block]], parts: int) -> list[list[Sequence[Block]]]:
-    """Contiguous, near-equal parts of ``chunks``."""
+def _split(chunks: Sequence[Sequence[Block]], parts: int) -> list[Sequence[Sequence[Block]]]:
+    """Contiguous, near-equal parts of ``chunks`` (views of a lazy plan stay lazy)."""
     size = math.ceil(len(chunks) / parts)
-    return [list(chunks[i : i + size]) for i in range(0, len(chunks), size)]
+    return [chunks[i : i + size] for i in range(0, len(chunks), size)]
