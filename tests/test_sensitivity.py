@@ -101,7 +101,7 @@ def test_sensitivities_match_the_normal_density(toy, seed):
 
 def test_sensitivities_of_every_kind_of_driver_and_the_joint_event():
     cal = TOY_CAL
-    scenario = tjsim.baseline().without_target("y_above_a")
+    scenario = tjsim.baseline(TOY_CAL).without_target("y_above_a")
     table = tjsim.sensitivities(
         scenario, ["a", "y", "mu_y", "sd_e"], draws=100_000, seed=5, calibration=cal
     )
@@ -159,10 +159,10 @@ def test_common_random_numbers_beat_independent_runs():
     draws = 50_000
     crn = tjsim.sensitivities(drivers=["a"], draws=draws, seed=1, calibration=TOY_CAL)
     plus = tjsim.simulate(
-        tjsim.baseline().with_shift("a", h), draws=draws, seed=1, calibration=TOY_CAL
+        tjsim.baseline(TOY_CAL).with_shift("a", h), draws=draws, seed=1, calibration=TOY_CAL
     ).probabilities()
     minus = tjsim.simulate(
-        tjsim.baseline().with_shift("a", -h), draws=draws, seed=2, calibration=TOY_CAL
+        tjsim.baseline(TOY_CAL).with_shift("a", -h), draws=draws, seed=2, calibration=TOY_CAL
     ).probabilities()
     independent = 100 * np.hypot(plus["std_error"], minus["std_error"]) / (2 * h)
     paired = crn.xs("a", level="driver")["std_error"].loc[independent.index]
@@ -178,7 +178,7 @@ def test_common_random_numbers_beat_independent_runs():
         assert paired[target] == pytest.approx(exact, rel=0.05), target
     # With the same seed the two runs are the common draws: their difference is ours.
     same = tjsim.simulate(
-        tjsim.baseline().with_shift("a", -h), draws=draws, seed=1, calibration=TOY_CAL
+        tjsim.baseline(TOY_CAL).with_shift("a", -h), draws=draws, seed=1, calibration=TOY_CAL
     ).probabilities()
     np.testing.assert_allclose(
         100 * (plus["probability"] - same["probability"]) / (2 * h),
@@ -272,7 +272,7 @@ def test_required_value_of_parameters():
 
 
 def test_required_shift_for_all_targets_together():
-    scenario = tjsim.baseline().without_target("y_above_a")
+    scenario = tjsim.baseline(TOY_CAL).without_target("y_above_a")
     found = tjsim.required_shift(
         "joint", "a", 0.6, scenario, draws=60_000, seed=9, calibration=TOY_CAL
     )

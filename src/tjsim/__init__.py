@@ -31,7 +31,7 @@ _EXPORTS = {
     "SimulationResult": "result",
     "why_missed": "result",
     "Scenario": "scenario",
-    "baseline": "scenario",
+    "baseline": "api",
     "Calibration": "calibration",
     "load_calibration": "calibration",
     "compile_model": "model",
@@ -66,12 +66,20 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .analysis import RequiredShift, plot_tornado
-    from .api import facts, load_scenario, required_shift, sensitivities, simulate, targets
+    from .api import (
+        baseline,
+        facts,
+        load_scenario,
+        required_shift,
+        sensitivities,
+        simulate,
+        targets,
+    )
     from .calibration import Calibration, load_calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
     from .result import SimulationResult, why_missed
-    from .scenario import Scenario, baseline
+    from .scenario import Scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -31,6 +31,7 @@ from .model import check_observed, check_scenario
 from .model.targets import target_table
 from .result import SimulationResult
 from .scenario import Scenario, read_observed, read_scenario
+from .scenario import baseline as scenario_baseline
 from .scenario import scenario_from_mapping as _scenario_from_mapping
 from .seeding import SeedLike
 
@@ -52,7 +53,25 @@ def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenar
     against ``calibration``), or (``None``) the baseline."""
     if isinstance(scenario, (str, os.PathLike)):
         return load_scenario(Path(scenario), calibration=calibration)
-    return scenario or Scenario()
+    return scenario or scenario_baseline(calibration)
+
+
+def baseline(calibration: CalibrationLike = None) -> Scenario:
+    """The baseline scenario: the calibration unchanged, to build variants from.
+
+    Its ``with_*`` methods check every name against ``calibration`` (default: the
+    packaged Tianjin calibration) at the call, with a suggestion for a misspelt one::
+
+        tjsim.baseline().with_shift("investment", -2)   # "baseline + investment -2"
+
+    Parameters
+    ----------
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
+        packaged one). Start from ``tjsim.baseline(calibration=...)`` to build scenarios
+        for another calibration.
+    """
+    return scenario_baseline(resolve_calibration(calibration))
 
 
 def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = None) -> Scenario:
@@ -76,7 +95,9 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
         For any problem, naming the file and the key path.
     """
     cal = resolve_calibration(calibration)
-    return read_scenario(path, check=lambda scenario: check_scenario(scenario, cal))
+    return read_scenario(
+        path, check=lambda scenario: check_scenario(scenario, cal), calibration=cal
+    )
 
 
 def scenario_from_mapping(
@@ -106,6 +127,7 @@ def scenario_from_mapping(
         source=source,
         base_dir=base_dir,
         check=lambda scenario: check_scenario(scenario, cal),
+        calibration=cal,
     )
 
 

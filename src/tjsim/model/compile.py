@@ -20,10 +20,10 @@ from ..calibration import (
     target_spec,
     validate_parameters,
 )
-from ..errors import CalibrationError, ScenarioError, TjsimError, unknown
+from ..errors import CalibrationError, ScenarioError, TjsimError
 from ..expressions import LinearForm
 from ..marginals import Marginal
-from ..scenario import DriverChange, Scenario
+from ..scenario import DriverChange, Scenario, checks
 from .compiled import CompiledModel, Target
 
 
@@ -57,17 +57,8 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
 
     # -- drivers: shifts, scales and shapes
     for vid, change in scenario.drivers.items():
-        if vid not in cal.variables:
-            raise ScenarioError(
-                unknown("driver", vid, cal.variables), file=scenario.path, key=f"drivers.{vid}"
-            )
-        if cal.variables[vid].shock is None and (change.scale != 1.0 or change.distribution):
-            shocked = [v for v in cal.variables if cal.variables[v].shock is not None]
-            raise ScenarioError(
-                f"'{vid}' has no shock to rescale or reshape; variables with shocks: {', '.join(shocked)}",
-                file=scenario.path,
-                key=f"drivers.{vid}",
-            )
+        reshaped = change.scale != 1.0 or change.distribution is not None
+        checks.check_driver(cal, vid, reshaped=reshaped, file=scenario.path)
     marginals = []
     for vid in cal.shocked:
         spec = cal.variables[vid].shock
@@ -123,11 +114,7 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
         for pair, r in scenario.correlations.items()
     ]
     for (a, b), r, file, key in pairs:
-        for name in (a, b):
-            if name not in column:
-                raise ScenarioError(
-                    unknown("shocked variable or event", name, basis), file=file, key=key
-                )
+        checks.check_in_basis((a, b), basis, file=file, key=key)
         if a == b or not -1.0 < r < 1.0:
             raise ScenarioError(
                 f"a correlation between two different names must lie in (-1, 1), found {r:g}",
@@ -227,23 +214,9 @@ def resolve_events(
             impact,
         )
     for eid, event in scenario.events.items():
-        for vid in event.impact:
-            if vid not in cal.variables:
-                raise ScenarioError(
-                    unknown("variable", vid, cal.variables),
-                    file=scenario.path,
-                    key=f"events.{eid}.impact.{vid}",
-                )
-        if eid in events and not event.impact:
-            events[eid] = (event.probability, events[eid][1])
-        elif not event.impact:
-            raise ScenarioError(
-                "a new event needs an impact on at least one variable",
-                file=scenario.path,
-                key=f"events.{eid}",
-            )
-        else:
-            events[eid] = (event.probability, dict(event.impact))
+        checks.check_event(cal, eid, event, file=scenario.path)
+        impact = dict(event.impact) if event.impact else events[eid][1]
+        events[eid] = (event.probability, impact)
     return events
 
 
@@ -263,10 +236,10 @@ def resolve_targets(
     for tid, change in scenario.targets.items():
         key = f"targets.{tid}"
         if change is None:
-            if tid not in out:
-                raise ScenarioError(unknown("target", tid, out), file=scenario.path, key=key)
+            checks.check_dropped(tid, out, file=scenario.path)
             del out[tid]
             continue
+        checks.check_target_change(cal, tid, change, cal.targets, file=scenario.path)
         old = out.get(tid)
         raw = {
             "indicator": change.indicator or (old.indicator if old else None),
@@ -280,16 +253,6 @@ def resolve_targets(
         elif old is not None:
             raw["threshold" if old.threshold is not None else "compare_to"] = (
                 old.threshold if old.threshold is not None else old.compare_to
-            )
-        if raw["indicator"] is None:
-            raise ScenarioError(
-                "a new target needs an indicator",
-                file=scenario.path,
-                key=key,
-            )
-        if raw["op"] is None:
-            raise ScenarioError(
-                "a new target needs an op (>=, >, <=, <)", file=scenario.path, key=key
             )
         try:
             spec = target_spec(
