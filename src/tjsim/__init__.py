@@ -23,6 +23,7 @@ from ._version import __version__
 
 _EXPORTS = {
     "simulate": "api",
+    "compare": "api",
     "load_scenario": "api",
     "facts": "api",
     "targets": "api",
@@ -39,12 +40,14 @@ _EXPORTS = {
     "CalibrationError": "errors",
     "ScenarioError": "errors",
     "RequiredShift": "analysis",
+    "ComparisonResult": "analysis",
     "plot_tornado": "analysis",
 }
 
 __all__ = [
     "Calibration",
     "CalibrationError",
+    "ComparisonResult",
     "RequiredShift",
     "Scenario",
     "ScenarioError",
@@ -52,6 +55,7 @@ __all__ = [
     "TjsimError",
     "__version__",
     "baseline",
+    "compare",
     "compile_model",
     "facts",
     "load_calibration",
@@ -65,9 +69,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .analysis import RequiredShift, plot_tornado
+    from .analysis import ComparisonResult, RequiredShift, plot_tornado
     from .api import (
         baseline,
+        compare,
         facts,
         load_scenario,
         required_shift,

@@ -27,6 +27,7 @@ import pandas as pd
 from .. import figures
 from ..errors import ScenarioError, TjsimError, unknown
 from ..result import JOINT, MeanEstimate
+from ..scenario import describe_conditioning
 from ..seeding import describe_seed
 from .common import CommonDraws, Variant, default_drivers, resolve_driver
 
@@ -144,6 +145,8 @@ def _metadata(common: CommonDraws, **extra: Any) -> dict[str, Any]:
         "draws": common.draws,
         "method": common.method,
         "seed": describe_seed(common.root),
+        "conditioned": bool(common.scenario.observed),
+        "observed": {v: dict(p) for v, p in common.scenario.observed.items()},
         **extra,
     }
 
@@ -181,6 +184,7 @@ def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
         lines += [
             f"tjsim sensitivity: scenario '{meta['scenario']}', {meta['draws']:,} draws, "
             f"method {meta['method']}, seed {meta['seed']} (common random numbers)",
+            *([describe_conditioning(meta["observed"])] if meta.get("observed") else []),
             "",
         ]
     lines += [

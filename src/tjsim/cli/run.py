@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .common import (
     EXIT_OK,
     default_draws,
     first,
+    observed_option,
     read_scenario,
     say,
     scenario_argument,
@@ -47,26 +47,19 @@ writes a fan chart per observed variable (fan_<variable>.png).
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim run``."""
     scenario_argument(cmd)
-    cmd.add_argument(
-        "--observed",
-        type=Path,
-        metavar="OBS",
-        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.3}'",
-    )
+    observed_option(cmd)
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
-    from ..api import load_observed, simulate
+    from ..api import simulate
     from ..calibration import load_calibration
     from ..report import check_output_folder, write_atomically, write_run
 
     calibration = load_calibration()
-    scenario = read_scenario(args.file, calibration)
-    if args.observed is not None:
-        scenario = scenario.with_observed(load_observed(args.observed, calibration=calibration))
+    scenario = read_scenario(args, calibration)
     if args.out is not None:
         check_output_folder(args.out)
     total = first(args.draws, scenario.simulation.draws, default_draws())

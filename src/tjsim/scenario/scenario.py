@@ -342,14 +342,16 @@ class Scenario:
 
     def with_observed(self, observed: Mapping[str, Mapping[str, float]]) -> Scenario:
         """Add year-to-date observations, ``{variable: {period: value}}`` (merged per
-        variable over those already there); runs are then conditioned on them."""
+        variable over those already there); runs are then conditioned on them. The name
+        is kept: observations are data, not a change of scenario, and every result,
+        printout and figure of a conditioned run says what it is conditioned on."""
         self._check(checks.check_observed, observed)
         merged: dict[str, Any] = dict(self.observed)
         for variable, periods in observed.items():
             old = merged.get(variable)
             both = isinstance(old, Mapping) and isinstance(periods, Mapping)
             merged[variable] = {**old, **periods} if both else periods  # type: ignore[dict-item]
-        return self._changed(f"observed {describe_observed(observed)}", observed=merged)
+        return replace(self, observed=merged)
 
     def without_shocks(self) -> Scenario:
         """The same scenario with every shock and event switched off."""
@@ -426,6 +428,13 @@ def baseline(calibration: Calibration | None = None) -> Scenario:
     packaged one)."""
     what = f"The {calibration.name} calibration" if calibration is not None else "The calibration"
     return Scenario(name="baseline", description=f"{what}, unchanged.", calibration=calibration)
+
+
+def describe_conditioning(observed: Mapping[str, Mapping[str, float]]) -> str:
+    """What draws conditioned on ``observed`` are conditioned on, in words."""
+    if not observed:
+        return "not conditioned (no year-to-date figures)"
+    return f"conditioned on year-to-date figures: {describe_observed(observed)}"
 
 
 def describe_observed(observed: Mapping[str, Mapping[str, float]]) -> str:
