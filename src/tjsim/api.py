@@ -25,8 +25,7 @@ import pandas as pd
 from . import analysis, engine
 from .analysis import CommonDraws, ComparisonResult, RequiredShift
 from .analysis.sensitivities import DEFAULT_STEP
-from .calibration import Calibration, load_calibration
-from .calibration.tables import facts as fact_table
+from .calibration import Calibration, load_calibration, tables
 from .errors import ScenarioError, suggest
 from .model import check_observed, check_scenario
 from .model.targets import target_table
@@ -181,13 +180,48 @@ def load_observed(
 
 
 # ---------------------------------------------------------------------- tables
-def facts(calibration: CalibrationLike = None, *, derived: bool = False) -> pd.DataFrame:
+def facts(
+    calibration: CalibrationLike = None,
+    *,
+    derived: bool = False,
+    kind: str | None = None,
+    grep: str | None = None,
+) -> pd.DataFrame:
     """Every fact with its provenance: columns ``id, value, unit, year, kind, label, source``.
 
-    With ``derived=True`` the derived parameters follow, with kind ``derived`` and their
-    expression as source.
+    Parameters
+    ----------
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+    derived
+        Add the derived parameters, with kind ``derived`` and their expression as source.
+    kind
+        Keep one kind: ``report``, ``statistic``, ``assumption`` (or ``derived``).
+    grep
+        Keep the facts with a word starting with ``grep`` (any case) in their id, label
+        or quoted phrase (the source without its locator): ``grep="port"`` finds the
+        port's figures, not every fact whose source says "report".
     """
-    return fact_table(resolve_calibration(calibration), derived=derived)
+    return tables.facts(resolve_calibration(calibration), derived=derived, kind=kind, grep=grep)
+
+
+def drivers(calibration: CalibrationLike = None) -> pd.DataFrame:
+    """Every variable a scenario can shift, with its meaning: indexed by id, columns
+    ``layer, label, unit, equation, shock, spread`` (the driver layer first)."""
+    return tables.drivers(resolve_calibration(calibration))
+
+
+def events(calibration: CalibrationLike = None) -> pd.DataFrame:
+    """The calibrated events (discrete risks): indexed by id, columns ``label,
+    probability, impact, source``."""
+    return tables.events(resolve_calibration(calibration))
+
+
+def parameters(calibration: CalibrationLike = None) -> pd.DataFrame:
+    """The parameters the model uses (facts and assumptions it reads, then derived
+    ones): indexed by id, columns ``value, unit, kind, label, used_by, source``.
+    ``tjsim.baseline().with_parameter(id, value)`` changes one."""
+    return tables.parameters(resolve_calibration(calibration))
 
 
 def targets(calibration: CalibrationLike = None) -> pd.DataFrame:
