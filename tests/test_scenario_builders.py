@@ -52,7 +52,7 @@ def test_renaming_wins_and_settings_keep_the_name():
     assert (named.name, named.description) == ("slump", "Investment falls.")
     assert named.with_simulation(draws=1_000).name == "slump"
     # observations are data, not a change: conditioned results say so instead
-    assert named.with_observed({"gdp_growth": {"Q1": 5.3}}).name == "slump"
+    assert named.with_observed({"gdp_growth": {"Q1": 5.0}}).name == "slump"
 
 
 def test_the_derived_name_reaches_the_result_and_its_labels():
@@ -141,12 +141,12 @@ def test_a_calibrated_target_dropped_stays_dropped_and_a_change_keeps_its_fields
             "retail_sales",
         ),
         (
-            lambda s: s.with_observed({"gdp_growth": {"q1": 5.3}}),
+            lambda s: s.with_observed({"gdp_growth": {"q1": 5.0}}),
             "observed.gdp_growth.q1",
             "Q1",
         ),
         (
-            lambda s: s.with_observed({"gdp_grwth": {"Q1": 5.3}}),
+            lambda s: s.with_observed({"gdp_grwth": {"Q1": 5.0}}),
             "observed.gdp_grwth",
             "gdp_growth",
         ),
@@ -169,9 +169,9 @@ def test_a_new_event_or_target_still_says_what_it_needs():
 
 def test_the_unknown_period_lists_the_valid_ones():
     with pytest.raises(ScenarioError, match="expected one of Q1, H1, Q1-Q3, FY"):
-        tjsim.baseline().with_observed({"gdp_growth": {"Q2": 5.3}})
+        tjsim.baseline().with_observed({"gdp_growth": {"Q2": 5.0}})
     with pytest.raises(ScenarioError, match="expected one of Q1, H1, Q1-Q3, FY"):
-        tjsim.simulate(draws=1_000, observed={"gdp_growth": {"q1": 5.3}})
+        tjsim.simulate(draws=1_000, observed={"gdp_growth": {"q1": 5.0}})
 
 
 def test_the_error_says_which_calibration_checked_the_name():

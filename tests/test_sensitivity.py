@@ -85,7 +85,7 @@ def test_sensitivities_match_the_normal_density(toy, seed):
         ),
     }
     for target, (p, derivative) in closed.items():
-        est, se = table.loc[target, ["sensitivity", "std_error"]] / 100
+        est, se = table.loc[target, ["sensitivity", "std_error"]]
         # The estimator's expectation is the exact central difference...
         central = (p(toy, shift_a=h) - p(toy, shift_a=-h)) / (2 * h)
         exact_se = math.sqrt(abs(central) * 2 * h / draws) / (2 * h)  # floor when no flips
@@ -118,7 +118,7 @@ def test_sensitivities_of_every_kind_of_driver_and_the_joint_event():
         row = table.loc[(target, driver)]
         assert row["swing"] == pytest.approx(swing)
         central = (p(h) - p(-h)) / (2 * h)
-        assert abs(row["sensitivity"] / 100 - central) <= 4 * row["std_error"] / 100
+        assert abs(row["sensitivity"] - central) <= 4 * row["std_error"]
         assert row["p_minus"] == pytest.approx(p(-swing), abs=0.01)
         assert row["p_plus"] == pytest.approx(p(swing), abs=0.01)
 
@@ -164,7 +164,7 @@ def test_common_random_numbers_beat_independent_runs():
     minus = tjsim.simulate(
         tjsim.baseline(TOY_CAL).with_shift("a", -h), draws=draws, seed=2, calibration=TOY_CAL
     ).probabilities()
-    independent = 100 * np.hypot(plus["std_error"], minus["std_error"]) / (2 * h)
+    independent = np.hypot(plus["std_error"], minus["std_error"]) / (2 * h)
     paired = crn.xs("a", level="driver")["std_error"].loc[independent.index]
     # The gain is largest when the driver is a small part of the target's spread (y)
     # and smallest for the driver's own target (a), whose margin moves by sd / 4.
@@ -174,14 +174,14 @@ def test_common_random_numbers_beat_independent_runs():
     # q = P(+h) - P(-h): the paired error is sqrt(q (1 - q) / n) / 2h.
     for target, p in (("y_high", _p_y_high), ("a_positive", _p_a_positive)):
         q = p(TOY, shift_a=h) - p(TOY, shift_a=-h)
-        exact = 100 * math.sqrt(q * (1 - q) / draws) / (2 * h)
+        exact = math.sqrt(q * (1 - q) / draws) / (2 * h)
         assert paired[target] == pytest.approx(exact, rel=0.05), target
     # With the same seed the two runs are the common draws: their difference is ours.
     same = tjsim.simulate(
         tjsim.baseline(TOY_CAL).with_shift("a", -h), draws=draws, seed=1, calibration=TOY_CAL
     ).probabilities()
     np.testing.assert_allclose(
-        100 * (plus["probability"] - same["probability"]) / (2 * h),
+        (plus["probability"] - same["probability"]) / (2 * h),
         crn.xs("a", level="driver")["sensitivity"].loc[plus.index],
         atol=1e-9,
     )

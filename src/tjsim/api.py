@@ -171,7 +171,7 @@ def load_observed(
     The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,
     ``FY``), either at the top level or under an ``observed`` key::
 
-        gdp_growth: {Q1: 5.3}
+        gdp_growth: {Q1: 5.0}
         retail_sales: {Q1: 4.0, H1: 4.6}
     """
     observed = read_observed(path)
@@ -475,13 +475,18 @@ def sensitivities(
     -------
     pandas.DataFrame
         Indexed by ``(target, driver)`` (targets in calibration order, then ``joint``
-        for all targets met together), with columns
+        for all targets met together). Every probability in the table is a probability
+        (0 to 1), as in :meth:`~tjsim.result.SimulationResult.probabilities`;
+        ``frame.attrs["units"]`` says so column by column. The index is sorted (targets
+        and drivers keep this order), so ``.loc`` lookups and slices work without
+        warnings. Columns:
 
         ``sensitivity``
-            change in the probability, in percentage points, per unit of the driver
-            (its unit is the ``unit`` column: pp of growth for most drivers);
+            change in the probability per unit of the driver (0.01 is one percentage
+            point per unit; the driver's unit is the ``unit`` column: pp of growth for
+            most drivers);
         ``std_error``
-            its Monte Carlo standard error (pp per unit), from the per-draw differences
+            its Monte Carlo standard error (same unit), from the per-draw differences
             on common draws;
         ``probability``
             probability of meeting the target in the scenario;

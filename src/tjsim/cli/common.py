@@ -54,7 +54,7 @@ def observed_option(cmd: argparse.ArgumentParser) -> None:
         "--observed",
         type=Path,
         metavar="OBS",
-        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.3}'",
+        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.0}'",
     )
 
 

@@ -36,7 +36,7 @@ examples:
   tjsim run scenarios/baseline.yaml           # 200,000 draws, seed 2024 (from the file)
   tjsim run scenarios/price_shock.yaml --seed 7 --method sobol
   tjsim run scenarios/flood_repeat.yaml --out results/flood --quiet
-  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.3}'
+  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.0}'
 
 With --observed OBS (or an 'observed' block in the scenario), the draws are conditioned
 on year-to-date figures already published (periods Q1, H1, Q1-Q3, FY) and --out also

@@ -69,7 +69,7 @@ class SimulationResult:
     @property
     def conditioning(self) -> str:
         """What the draws are conditioned on, in words: ``"conditioned on year-to-date
-        figures: gdp_growth Q1 = 5.3"``, or that they are not."""
+        figures: gdp_growth Q1 = 5.0"``, or that they are not."""
         return describe_conditioning(self.scenario.observed)
 
     def _title(self, what: str = "") -> str:

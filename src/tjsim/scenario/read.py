@@ -162,7 +162,7 @@ def read_observed(path: str | Path) -> dict[str, dict[str, float]]:
     The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,
     ``FY``), either at the top level or under an ``observed`` key::
 
-        gdp_growth: {Q1: 5.3}
+        gdp_growth: {Q1: 5.0}
         retail_sales: {Q1: 4.0, H1: 4.6}
     """
     data = read_yaml_mapping(path, ScenarioError)

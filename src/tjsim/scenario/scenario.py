@@ -438,7 +438,7 @@ def describe_conditioning(observed: Mapping[str, Mapping[str, float]]) -> str:
 
 
 def describe_observed(observed: Mapping[str, Mapping[str, float]]) -> str:
-    """Observations as short text: ``"gdp_growth Q1 = 5.3, retail_sales H1 = 4.6"``."""
+    """Observations as short text: ``"gdp_growth Q1 = 5.0, retail_sales H1 = 4.6"``."""
     return ", ".join(
         f"{variable} {period} = {value:g}"
         if isinstance(value, (int, float)) and not isinstance(value, bool)
