@@ -92,3 +92,12 @@ def test_the_notebook_command_is_installed_with_the_dev_extra():
     if importlib.util.find_spec("nbconvert") is None:
         pytest.skip("nbconvert is not installed (pip install -e '.[dev]' installs it)")
     assert "jupyter nbconvert --to notebook --execute" in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_sensitivities_of_a_run_with_quarters_use_its_draws():
+    result = tjsim.simulate(draws=5_000, seed=4, quarterly=True, calibration=TOY_CAL)
+    table = tjsim.sensitivities(result, ["a"], calibration=TOY_CAL)
+    np.testing.assert_array_equal(
+        table.xs("a", level="driver")["probability"].drop("joint"),
+        result.probabilities()["probability"],
+    )

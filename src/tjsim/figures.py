@@ -29,6 +29,13 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return ax
 
 
+def _titled(ax: Axes, title: str) -> Axes:
+    """``ax`` with ``title`` (if any)."""
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def probability_bars(
     table: pd.DataFrame, *, title: str = "", ax: Axes | None = None, color: str = "#2b6cb0"
 ) -> Axes:
@@ -47,9 +54,7 @@ def probability_bars(
     for yi, pi in zip(y, p, strict=True):
         ax.text(min(pi + 1.5, 88), yi, f"{pi:.0f}%", va="center", fontsize=8)
     ax.axvline(50, color="#a0aec0", lw=0.8, ls=":")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def distribution(
@@ -110,9 +115,7 @@ def distribution(
             ax.legend(loc="upper right", fontsize=7, frameon=False)
     ax.set_xlabel(label)
     ax.set_ylabel("density")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def tornado(
@@ -156,9 +159,7 @@ def tornado(
     ax.set_xlim(max(low - pad, 0.0), min(high + pad, 100.0))
     ax.set_xlabel(f"probability of meeting the target (%), now {base:.1f}%")
     ax.legend(fontsize=8, loc="lower right")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def shock_gaps(
@@ -193,9 +194,7 @@ def shock_gaps(
     )
     ax.axvline(0.0, color="#1a202c", lw=1.0)
     ax.set_xlabel("average in draws that miss minus draws that meet (standard deviations)")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def fan_chart(
@@ -241,9 +240,7 @@ def fan_chart(
             wrap=True,
             color="#4a5568",
         )
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = None) -> Axes:
@@ -272,9 +269,7 @@ def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = N
     ax.set_xlim(0, 100)
     ax.set_xlabel("probability of meeting the target (%)")
     ax.legend(fontsize=7, loc="lower right")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def change_bars(
@@ -312,6 +307,4 @@ def change_bars(
     ax.axvline(0.0, color="#1a202c", lw=1.0)
     ax.set_xlabel("change in the probability of meeting the target (points), 95% error bars")
     ax.legend(fontsize=7, loc="best")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
