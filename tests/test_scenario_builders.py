@@ -35,8 +35,8 @@ def test_a_changed_baseline_says_what_changed():
         (lambda s: s.with_distribution("credit", "t", df=4), "b + credit t shock"),
         (lambda s: s.with_parameter("okun_coefficient", 0.4), "b + okun_coefficient = 0.4"),
         (
-            lambda s: s.with_correlation("investment", "exports", 0.3),
-            "b + corr(investment, exports) = 0.3",
+            lambda s: s.with_correlation("retail_sales", "exports", 0.3),
+            "b + corr(retail_sales, exports) = 0.3",
         ),
         (lambda s: s.without_target("gdp_growth"), "b + without gdp_growth"),
         (lambda s: s.with_target("gdp_growth", threshold=5), "b + target gdp_growth 5"),
@@ -126,9 +126,9 @@ def test_a_calibrated_target_dropped_stays_dropped_and_a_change_keeps_its_fields
             "okun_coefficient",
         ),
         (
-            lambda s: s.with_correlation("investmnt", "exports", 0.3),
-            "correlations.investmnt.exports",
-            "investment",
+            lambda s: s.with_correlation("exprts", "retail_sales", 0.3),
+            "correlations.exprts.retail_sales",
+            "exports",
         ),
         (
             lambda s: s.with_event("new_risk", 0.1, {"gdp_grwth": -1}),

@@ -50,19 +50,21 @@ _EXPORTS = {
     "parameters": "api",
     "targets": "api",
     "sensitivities": "api",
+    "score": "api",
     "required_shift": "api",
     "SimulationResult": "result",
     "why_missed": "result",
     "Scenario": "scenario",
     "baseline": "api",
     "Calibration": "calibration",
-    "load_calibration": "calibration",
+    "load_calibration": "api",
     "compile_model": "model",
     "TjsimError": "errors",
     "CalibrationError": "errors",
     "ScenarioError": "errors",
     "RequiredShift": "analysis",
     "ComparisonResult": "analysis",
+    "ScoreResult": "analysis",
     "plot_tornado": "analysis",
 }
 
@@ -73,6 +75,7 @@ __all__ = [
     "RequiredShift",
     "Scenario",
     "ScenarioError",
+    "ScoreResult",
     "SimulationResult",
     "TjsimError",
     "__version__",
@@ -87,6 +90,7 @@ __all__ = [
     "parameters",
     "plot_tornado",
     "required_shift",
+    "score",
     "sensitivities",
     "simulate",
     "targets",
@@ -94,21 +98,23 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .analysis import ComparisonResult, RequiredShift, plot_tornado
+    from .analysis import ComparisonResult, RequiredShift, ScoreResult, plot_tornado
     from .api import (
         baseline,
         compare,
         drivers,
         events,
         facts,
+        load_calibration,
         load_scenario,
         parameters,
         required_shift,
+        score,
         sensitivities,
         simulate,
         targets,
     )
-    from .calibration import Calibration, load_calibration
+    from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
     from .result import SimulationResult, why_missed

@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 
 from . import analysis, engine
-from .analysis import CommonDraws, ComparisonResult, RequiredShift
+from .analysis import CommonDraws, ComparisonResult, RequiredShift, ScoreResult
 from .analysis.sensitivities import DEFAULT_STEP
-from .calibration import Calibration, load_calibration, tables
+from .calibration import Calibration, tables
+from .calibration import load_calibration as read_calibration
 from .errors import ScenarioError, suggest
-from .model import check_observed, check_scenario
+from .model import check_calibration, check_observed, check_scenario, compile_model
 from .model.targets import target_table
 from .result import SimulationResult
 from .scenario import Scenario, read_observed, read_scenario
@@ -41,6 +42,19 @@ Observed = Mapping[str, Mapping[str, float]]
 
 
 # ---------------------------------------------------------------------- resolving
+def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
+    """Read and validate the calibration folder ``path`` (default: the packaged Tianjin
+    calibration), and compile its baseline once, so that a calibration that loads also
+    runs.
+
+    Raises
+    ------
+    CalibrationError
+        For any problem, naming the file and the key path.
+    """
+    return check_calibration(read_calibration(path))
+
+
 def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
     """A :class:`~tjsim.calibration.Calibration`: the one given, the folder given, or
     (``None``) the packaged Tianjin calibration."""
@@ -172,7 +186,7 @@ def load_observed(
     ``FY``), either at the top level or under an ``observed`` key::
 
         gdp_growth: {Q1: 5.0}
-        retail_sales: {Q1: 4.0, H1: 4.6}
+        retail_sales: {Q1: 5.5, H1: 5.0}
     """
     observed = read_observed(path)
     check_observed(observed, resolve_calibration(calibration), source=str(path))
@@ -208,7 +222,10 @@ def facts(
 def drivers(calibration: CalibrationLike = None) -> pd.DataFrame:
     """Every variable a scenario can shift, with its meaning: indexed by id, columns
     ``layer, label, unit, equation, shock, spread`` (the driver layer first)."""
-    return tables.drivers(resolve_calibration(calibration))
+    cal = resolve_calibration(calibration)
+    model = compile_model(cal)
+    spreads = {v: m.spread for v, m in zip(model.basis, model.marginals, strict=False)}
+    return tables.drivers(cal, spreads)
 
 
 def events(calibration: CalibrationLike = None) -> pd.DataFrame:
@@ -244,6 +261,7 @@ def simulate(
     calibration: CalibrationLike = None,
     observed: Observed | None = None,
     quarterly: bool = False,
+    reading: str | Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
@@ -286,6 +304,13 @@ def simulate(
     quarterly
         Add the quarterly year-to-date indicators (``gdp_growth_ytd_q1``, ...) even
         without observations, e.g. for a fan chart; implied by ``observed``.
+    reading
+        How the targets are read: a reading's name for every target that has it
+        (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
+        ``"headline"``), or ``{target: reading}``; default: the scenario's ``readings``,
+        else each target's default. Every reading is evaluated in any case
+        (:meth:`SimulationResult.readings`); this picks the one the probabilities, the
+        joint and the number met use.
     progress
         Optional callable receiving the number of draws finished after each chunk.
 
@@ -294,9 +319,12 @@ def simulate(
     SimulationResult
     """
     cal = resolve_calibration(calibration)
+    resolved = _observing(resolve_scenario(scenario, cal), observed)
+    if reading is not None:
+        resolved = resolved.with_reading(reading)
     return engine.simulate(
         cal,
-        _observing(resolve_scenario(scenario, cal), observed),
+        resolved,
         draws=draws,
         seed=seed,
         method=method,
@@ -554,3 +582,22 @@ def required_shift(
     """
     common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
     return analysis.required_shift(common, target, driver, probability, bounds)
+
+
+# ---------------------------------------------------------------------- the method, scored
+def score(calibration: CalibrationLike = None) -> ScoreResult:
+    """Score the calibration's uncertainty derivation on its own record, out of sample.
+
+    Each year of the record (``record`` in ``model.yaml``) is left out in turn, the bias,
+    ordinary-year spread and regime-break tail re-derived from the other years, and the
+    year's outturn scored against the predictive distribution they give: its place in
+    the distribution (PIT), whether it falls in the 50% and 90% bands, and its log score
+    against a naive normal with the record's spread. See docs/scoring.md.
+
+    Returns
+    -------
+    ScoreResult
+        ``to_frame()`` (one row per year), ``summary()``, ``caveat()``, ``plot()``; its
+        text shows all three.
+    """
+    return analysis.score(resolve_calibration(calibration))

@@ -13,6 +13,7 @@ from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_
 from .compare import PairedRun, compare, comparison_table, met_flags, paired_run
 from .comparison import ComparisonResult
 from .required import RequiredShift, required_shift
+from .score import ScoreResult, score
 from .sensitivities import (
     DEFAULT_STEP,
     format_sensitivities,
@@ -28,6 +29,7 @@ __all__ = [
     "Driver",
     "PairedRun",
     "RequiredShift",
+    "ScoreResult",
     "common_draws",
     "common_draws_of",
     "compare",
@@ -38,6 +40,7 @@ __all__ = [
     "plot_tornado",
     "required_shift",
     "resolve_driver",
+    "score",
     "sensitivity_matrix",
     "sensitivity_table",
 ]

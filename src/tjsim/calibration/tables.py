@@ -5,7 +5,7 @@ the model uses, each with its meaning (:func:`tjsim.facts`, :func:`tjsim.drivers
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -73,23 +73,16 @@ def matches_word(text: str, word: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}", text, re.IGNORECASE) is not None
 
 
-def drivers(calibration: Calibration) -> pd.DataFrame:
+def drivers(calibration: Calibration, spreads: Mapping[str, float]) -> pd.DataFrame:
     """Every variable a scenario can shift (``with_shift``), the driver layer first.
 
     Indexed by variable id, with columns ``layer, label, unit, equation, shock``
-    (the shock's family, empty without one) and ``spread`` (its spread, NaN without).
+    (the shock's family, empty without one) and ``spread`` (from ``spreads``, the
+    compiled shocks' spreads, some of which are solved when compiling; NaN without).
     """
-    cal = calibration
-    params = cal.parameters()
-    mfile = cal.files.get("model", "model.yaml")
     rows = []
-    for vid, spec in cal.variables.items():
+    for vid, spec in calibration.variables.items():
         shock = spec.shock
-        spread = (
-            cal.value(shock.spread, params, mfile, f"variables.{vid}.shock.spread")
-            if shock is not None
-            else float("nan")
-        )
         rows.append(
             {
                 "variable": vid,
@@ -98,7 +91,7 @@ def drivers(calibration: Calibration) -> pd.DataFrame:
                 "unit": spec.unit,
                 "equation": spec.equation,
                 "shock": shock.distribution if shock is not None else "",
-                "spread": spread,
+                "spread": spreads.get(vid, float("nan")),
             }
         )
     frame = pd.DataFrame(rows).set_index("variable")
@@ -159,7 +152,7 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
     """Parameter id -> where it is used, as ``(kind, name)`` pairs in model order.
 
     Kinds: ``derived``, ``equation``, ``shock``, ``share group``, ``quarterly``,
-    ``correlation``, ``event``, ``target``.
+    ``correlation``, ``event``, ``total``, ``target`` (any of its readings).
     """
     params = set(cal.parameters())
     uses: dict[str, list[tuple[str, str]]] = {}
@@ -189,6 +182,9 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
         add(referenced(event.probability), "event", eid)
         for ref in event.impact.values():
             add(referenced(ref), "event", eid)
+    for name, total in cal.totals.items():
+        add(referenced(total.spread), "total", name)
     for tid, target in cal.targets.items():
-        add(referenced(target.threshold), "target", tid)
+        for reading in target.readings.values():
+            add(referenced(reading.threshold), "target", tid)
     return uses

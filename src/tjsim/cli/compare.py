@@ -63,8 +63,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
-    from ..api import compare, resolve_scenario
-    from ..calibration import load_calibration
+    from ..api import compare, load_calibration, resolve_scenario
     from ..report import check_output_folder, write_atomically, write_comparison
 
     if len(args.files) < 2:

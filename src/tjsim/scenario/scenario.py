@@ -168,6 +168,9 @@ class Scenario:
         Year-to-date figures already published, ``{variable: {period: value}}``
         (periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``); simulations are conditioned on
         them (:mod:`tjsim.model.quarterly`).
+    readings
+        How targets are read: a reading's name for every target that has it (e.g.
+        ``"strict"``), or ``{target: reading}``; ``None`` keeps each target's default.
     shocks_off
         Switch every shock and event off: each draw is then the baseline plus shifts
         (a deterministic run, for checking the central case).
@@ -188,6 +191,7 @@ class Scenario:
     targets: Mapping[str, TargetChange | None] = field(default_factory=dict)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     observed: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    readings: str | Mapping[str, str] | None = None
     shocks_off: bool = False
     path: str | None = None
     calibration: Calibration | None = field(default=None, compare=False, repr=False)
@@ -200,6 +204,8 @@ class Scenario:
             for v, periods in self.observed.items()
         }
         object.__setattr__(self, "observed", _frozen(observed))
+        if isinstance(self.readings, Mapping):
+            object.__setattr__(self, "readings", _frozen(self.readings))
 
     # ------------------------------------------------------------ builders
     def _changed(self, change: str, **changes: Any) -> Scenario:
@@ -353,6 +359,19 @@ class Scenario:
             merged[variable] = {**old, **periods} if both else periods  # type: ignore[dict-item]
         return replace(self, observed=merged)
 
+    def with_reading(self, reading: str | Mapping[str, str]) -> Scenario:
+        """Read the targets another way: a reading's name for every target that has it
+        (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
+        ``"headline"``), or ``{target: reading}`` for some (merged over earlier ones)."""
+        label = (
+            ", ".join(f"{target} {name}" for target, name in reading.items())
+            if isinstance(reading, Mapping)
+            else str(reading)
+        )
+        if isinstance(reading, Mapping) and isinstance(self.readings, Mapping):
+            reading = {**self.readings, **reading}
+        return self._changed(f"reading {label}", readings=reading)
+
     def without_shocks(self) -> Scenario:
         """The same scenario with every shock and event switched off."""
         return self._changed("shocks off", shocks_off=True)
@@ -396,6 +415,7 @@ class Scenario:
             targets=targets,
             simulation=SimulationSettings(**sim),
             observed={**self.observed, **child.observed},
+            readings=_merge_readings(self.readings, child.readings),
             shocks_off=self.shocks_off or child.shocks_off,
             path=child.path,
             calibration=calibration,
@@ -418,8 +438,21 @@ class Scenario:
             or self.parameters
             or self.targets
             or self.observed
+            or self.readings is not None
             or self.shocks_off
         )
+
+
+def _merge_readings(
+    parent: str | Mapping[str, str] | None, child: str | Mapping[str, str] | None
+) -> str | Mapping[str, str] | None:
+    """A child's readings over its parent's: mappings merge key by key, otherwise the
+    child's win."""
+    if child is None:
+        return parent
+    if isinstance(child, Mapping) and isinstance(parent, Mapping):
+        return {**parent, **child}
+    return child
 
 
 def baseline(calibration: Calibration | None = None) -> Scenario:
