@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import norm
 
@@ -137,3 +138,18 @@ def test_the_command_line_prints_the_python_comparison(capsys):
     printed = capsys.readouterr().out
     expected = str(tjsim.compare(*files, draws=20_000, seed=5))
     assert expected in printed
+
+
+def test_a_tiny_negative_change_shows_as_plus_zero():
+    from tjsim.analysis.comparison import _cell
+
+    rows = pd.DataFrame(
+        {
+            "probability": [0.5, 0.4999],
+            "change": [np.nan, -0.0001],
+            "significant": [False] * 2,
+            "like_for_like": [True] * 2,
+        },
+        index=[0, 1],
+    )
+    assert _cell(rows, 1).endswith("+0.0 ")

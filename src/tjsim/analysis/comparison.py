@@ -224,4 +224,5 @@ def _cell(rows: pd.DataFrame, position: int) -> str:
     if np.isnan(row["change"]):
         return f"{text}    new"
     mark = "*" if row["significant"] else ("!" if not row["like_for_like"] else " ")
-    return f"{text} {100 * row['change']:+5.1f}{mark}"
+    shown = round(100 * row["change"], 1) + 0.0  # + 0.0: no "-0.0"
+    return f"{text} {shown:+5.1f}{mark}"
