@@ -80,7 +80,7 @@ def test_observing_the_whole_year_fixes_it_exactly():
     result = tjsim.simulate(
         draws=5_000, seed=6, calibration=cal, observed=observed, keep_draws=True
     )
-    draws = result.draws
+    draws = result.kept_draws
     np.testing.assert_allclose(draws["y"], 4.3, atol=1e-9)
     np.testing.assert_allclose(draws["y_ytd_h1"], 4.6, atol=1e-9)
     assert result.probabilities().loc["y_high", "probability"] == 0.0

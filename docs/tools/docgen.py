@@ -30,6 +30,7 @@ import numpy as np
 
 from tjsim import expressions
 from tjsim.calibration import Calibration, load_calibration
+from tjsim.calibration.tables import parameter_uses, referenced
 
 #: Marker that opens a generated block; the block's name follows the colon.
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
@@ -352,52 +353,6 @@ def _is_number(text: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- uses
-def referenced(ref: Any) -> set[str]:
-    """Names in a number-or-expression reference (nothing for a plain number)."""
-    if ref is None or isinstance(ref, bool) or isinstance(ref, (int, float)):
-        return set()
-    return expressions.names(expressions.parse(str(ref)))
-
-
-def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
-    """Parameter id -> where it is used, as ``(kind, name)`` pairs in model order.
-
-    Kinds: ``derived``, ``equation``, ``shock``, ``share group``, ``quarterly``,
-    ``correlation``, ``event``, ``target``.
-    """
-    params = set(cal.parameters())
-    uses: dict[str, list[tuple[str, str]]] = {}
-
-    def add(names: Iterable[str], kind: str, where: str) -> None:
-        for n in sorted(names):
-            if n in params and (kind, where) not in uses.setdefault(n, []):
-                uses[n].append((kind, where))
-
-    for did, text in cal.derived.items():
-        add(referenced(text), "derived", did)
-    for group in cal.share_groups:
-        add(group.parts, "share group", group.id)
-    for vid, spec in cal.variables.items():
-        add(expressions.names(spec.tree), "equation", vid)
-        if spec.shock is not None:
-            for ref in (spec.shock.spread, spec.shock.df, spec.shock.skew):
-                add(referenced(ref), "shock", vid)
-    quarterly = getattr(cal, "quarterly", None)
-    if quarterly is not None:
-        refs = [*quarterly.weights, quarterly.persistence, *quarterly.variables.values()]
-        for ref in refs:
-            add(referenced(ref), "quarterly", "quarterly")
-    for a, b, ref in cal.correlations:
-        add(referenced(ref), "correlation", f"{a}, {b}")
-    for eid, event in cal.events.items():
-        add(referenced(event.probability), "event", eid)
-        for ref in event.impact.values():
-            add(referenced(ref), "event", eid)
-    for tid, target in cal.targets.items():
-        add(referenced(target.threshold), "target", tid)
-    return uses
-
-
 def model_parameters(cal: Calibration) -> list[str]:
     """Ids of the facts the model uses (directly or through a derived parameter)."""
     uses = parameter_uses(cal)

@@ -184,13 +184,15 @@ class CommonDraws:
         method: str,
         root: np.random.SeedSequence,
         chunk_size: int | None = None,
+        quarterly: bool = False,
     ):
         self.calibration = calibration
         self.scenario = scenario
         self.draws = draws
         self.method = method
         self.root = root
-        self.model = build_model(calibration, scenario)
+        self.quarterly = quarterly
+        self.model = build_model(calibration, scenario, quarterly=quarterly)
         self.kernel = NumpyKernel.from_model(self.model)
         self.strict = self.model.target_strict
         self.blocks = plan_blocks(method, draws)
@@ -201,7 +203,7 @@ class CommonDraws:
 
     def variant(self, scenario: Scenario) -> Variant:
         """Compile ``scenario`` and decide how to evaluate it on these draws."""
-        model = build_model(self.calibration, scenario)
+        model = build_model(self.calibration, scenario, quarterly=self.quarterly)
         base = self.model
         readings = [(t.id, t.reading, t.primary) for t in model.targets]
         if readings != [(t.id, t.reading, t.primary) for t in base.targets] or not np.array_equal(
@@ -336,7 +338,7 @@ def common_draws_of(
 ) -> CommonDraws:
     """The draws of ``result`` (the same seed, method and scenario; ``draws`` defaults to
     the result's), ready to evaluate variants on; ``calibration`` must be the one the
-    result was simulated on."""
+    result was simulated on (a run with quarters, ``quarterly=True``, keeps them)."""
     common = CommonDraws(
         calibration,
         result.scenario,
@@ -344,10 +346,11 @@ def common_draws_of(
         result.method,
         result.seed,
         result.chunk_size,
+        quarterly=any(b.endswith("_dev_q1") for b in result.model.basis),
     )
     mine, theirs = common.model, result.model
     if not (
-        mine.target_constant.shape == theirs.target_constant.shape
+        mine.target_loadings.shape == theirs.target_loadings.shape
         and np.allclose(mine.target_constant, theirs.target_constant)
         and np.allclose(mine.target_loadings, theirs.target_loadings)
     ):

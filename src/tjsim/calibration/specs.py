@@ -148,6 +148,10 @@ class ShareGroup:
     exact: bool = True
 
 
+#: Year-to-date periods that figures are published for, and the quarters they cover.
+PERIODS: dict[str, int] = {"Q1": 1, "H1": 2, "Q1-Q3": 3, "FY": 4}
+
+
 @dataclass(frozen=True)
 class RecordSpec:
     """How the calibration's derivation is scored against its own record, year by year.

@@ -27,7 +27,7 @@ from ..errors import CalibrationError, ScenarioError, TjsimError, unknown
 from ..expressions import LinearForm
 from ..limits import MAX_MAGNITUDE, MAX_SPREAD
 from ..marginals import Marginal
-from ..scenario import DriverChange, Scenario
+from ..scenario import DriverChange, Scenario, checks
 from .compiled import CompiledModel, Target
 from .totals import solve_totals
 
@@ -106,17 +106,8 @@ def _compile(
 
     # -- drivers: shifts, scales and shapes
     for vid, change in scenario.drivers.items():
-        if vid not in cal.variables:
-            raise ScenarioError(
-                unknown("driver", vid, cal.variables), file=scenario.path, key=f"drivers.{vid}"
-            )
-        if cal.variables[vid].shock is None and (change.scale != 1.0 or change.distribution):
-            shocked = [v for v in cal.variables if cal.variables[v].shock is not None]
-            raise ScenarioError(
-                f"'{vid}' has no shock to rescale or reshape; variables with shocks: {', '.join(shocked)}",
-                file=scenario.path,
-                key=f"drivers.{vid}",
-            )
+        reshaped = change.scale != 1.0 or change.distribution is not None
+        checks.check_driver(cal, vid, reshaped=reshaped, file=scenario.path)
     marginals = []
     for vid in cal.shocked:
         spec = cal.variables[vid].shock
@@ -178,11 +169,7 @@ def _compile(
         for pair, r in scenario.correlations.items()
     ]
     for (a, b), r, file, key in pairs:
-        for name in (a, b):
-            if name not in column:
-                raise ScenarioError(
-                    unknown("shocked variable or event", name, basis), file=file, key=key
-                )
+        checks.check_in_basis((a, b), basis, file=file, key=key)
         if a == b or not -1.0 < r < 1.0:
             raise ScenarioError(
                 f"a correlation between two different names must lie in (-1, 1), found {r:g}",
@@ -328,23 +315,9 @@ def resolve_events(
             impact,
         )
     for eid, event in scenario.events.items():
-        for vid in event.impact:
-            if vid not in cal.variables:
-                raise ScenarioError(
-                    unknown("variable", vid, cal.variables),
-                    file=scenario.path,
-                    key=f"events.{eid}.impact.{vid}",
-                )
-        if eid in events and not event.impact:
-            events[eid] = (event.probability, events[eid][1])
-        elif not event.impact:
-            raise ScenarioError(
-                "a new event needs an impact on at least one variable",
-                file=scenario.path,
-                key=f"events.{eid}",
-            )
-        else:
-            events[eid] = (event.probability, dict(event.impact))
+        checks.check_event(cal, eid, event, file=scenario.path)
+        impact = dict(event.impact) if event.impact else events[eid][1]
+        events[eid] = (event.probability, impact)
     return events
 
 
@@ -415,10 +388,10 @@ def target_specs(cal: Calibration, scenario: Scenario) -> dict[str, TargetSpec]:
     for tid, change in scenario.targets.items():
         key = f"targets.{tid}"
         if change is None:
-            if tid not in specs:
-                raise ScenarioError(unknown("target", tid, specs), file=scenario.path, key=key)
+            checks.check_dropped(tid, specs, file=scenario.path)
             del specs[tid]
             continue
+        checks.check_target_change(cal, tid, change, cal.targets, file=scenario.path)
         old = specs.get(tid)
         rule = old.rule if old is not None else None
         raw: dict[str, Any] = {
@@ -436,12 +409,6 @@ def target_specs(cal: Calibration, scenario: Scenario) -> dict[str, TargetSpec]:
             )
         if rule is not None and rule.rounding and "threshold" in raw:
             raw["rounding"] = rule.rounding
-        if raw["indicator"] is None:
-            raise ScenarioError("a new target needs an indicator", file=scenario.path, key=key)
-        if raw["op"] is None:
-            raise ScenarioError(
-                "a new target needs an op (>=, >, <=, <)", file=scenario.path, key=key
-            )
         raw["reading"] = "scenario"
         try:
             spec = target_spec(

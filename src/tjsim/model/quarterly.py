@@ -41,14 +41,13 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
-from ..calibration import Calibration
-from ..errors import ScenarioError, unknown
+from ..calibration import PERIODS, Calibration
+from ..errors import ScenarioError
 from ..limits import MAX_SURPRISE
 from ..marginals import Marginal
+from ..scenario import checks
 from .compiled import CompiledModel
 
-#: Year-to-date periods and the number of quarters they cover.
-PERIODS: dict[str, int] = {"Q1": 1, "H1": 2, "Q1-Q3": 3, "FY": 4}
 _SUFFIX = {1: "ytd_q1", 2: "ytd_h1", 3: "ytd_q1_q3"}
 
 Observed = Mapping[str, Mapping[str, float]]
@@ -202,21 +201,9 @@ def condition(
     quarterly = sorted({b[: b.rindex("_dev_q")] for b in model.basis if "_dev_q" in b})
     names: list[tuple[str, str]] = []  # (variable, period) of each observation
     rows, values, partial = [], [], []
+    checks.check_observed_names(observed, quarterly, file=source)
     for variable, periods in observed.items():
         key = f"observed.{variable}"
-        if variable not in quarterly:
-            raise ScenarioError(
-                unknown("variable with quarterly data", variable, quarterly), file=source, key=key
-            )
-        if not isinstance(periods, Mapping) or not periods:
-            raise ScenarioError(
-                "expected a mapping of periods (Q1, H1, Q1-Q3, FY) to values", file=source, key=key
-            )
-        for period in periods:
-            if period not in PERIODS:
-                raise ScenarioError(
-                    unknown("period", str(period), PERIODS), file=source, key=f"{key}.{period}"
-                )
         for period in sorted(periods, key=PERIODS.__getitem__):
             value = periods[period]
             if (

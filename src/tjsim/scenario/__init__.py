@@ -15,6 +15,8 @@ from .scenario import (
     SimulationSettings,
     TargetChange,
     baseline,
+    describe_conditioning,
+    describe_observed,
 )
 from .write import scenario_to_mapping, to_yaml
 
@@ -27,6 +29,8 @@ __all__ = [
     "SimulationSettings",
     "TargetChange",
     "baseline",
+    "describe_conditioning",
+    "describe_observed",
     "read_observed",
     "read_scenario",
     "scenario_from_mapping",

@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..calibration.specs import OPS
+from ..calibration import OPS, Calibration
 from ..errors import ScenarioError, suggest, unknown
 from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE
 from ..marginals import FAMILIES
@@ -84,7 +84,9 @@ SIMULATION_KEYS = ("draws", "seed", "method")
 
 
 # ---------------------------------------------------------------------- reading
-def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
+def read_scenario(
+    path: str | Path, *, check: Check | None = None, calibration: Calibration | None = None
+) -> Scenario:
     """Read the scenario in YAML file ``path``, following ``extends``.
 
     Parameters
@@ -94,6 +96,9 @@ def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
     check
         Called with the scenario of every file of the ``extends`` chain (parents
         first); raises for ids the calibration does not know.
+    calibration
+        The calibration the returned scenario's builders check names against (and that
+        tells a target a parent file added from a calibrated one, when a child drops it).
 
     Returns
     -------
@@ -105,7 +110,7 @@ def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
     ScenarioError
         For any problem, naming the file and the key path.
     """
-    return _load(Path(path), (), check)
+    return _load(Path(path), (), check, calibration)
 
 
 def scenario_from_mapping(
@@ -114,6 +119,7 @@ def scenario_from_mapping(
     source: str | None = None,
     base_dir: str | Path | None = None,
     check: Check | None = None,
+    calibration: Calibration | None = None,
 ) -> Scenario:
     """Build a scenario from a parsed YAML mapping.
 
@@ -126,16 +132,18 @@ def scenario_from_mapping(
     base_dir
         Folder that a relative ``extends`` is resolved against (default: the working
         folder).
-    check
+    check, calibration
         As for :func:`read_scenario`.
     """
     folder = Path(base_dir) if base_dir is not None else Path()
-    return _build(data, source, folder, (), check)
+    return _build(data, source, folder, (), check, calibration)
 
 
-def _load(path: Path, chain: tuple[Path, ...], check: Check | None) -> Scenario:
+def _load(
+    path: Path, chain: tuple[Path, ...], check: Check | None, calibration: Calibration | None
+) -> Scenario:
     data = read_yaml_mapping(path, ScenarioError)
-    return _build(data, str(path), path.parent, (*chain, path.resolve()), check)
+    return _build(data, str(path), path.parent, (*chain, path.resolve()), check, calibration)
 
 
 def _build(
@@ -144,10 +152,11 @@ def _build(
     base_dir: Path,
     chain: tuple[Path, ...],
     check: Check | None,
+    calibration: Calibration | None,
 ) -> Scenario:
     """Parse ``data``, merge it over its parent and ``check`` the result."""
     own = _Parser(source).scenario(data)
-    parent = _parent(data.get("extends"), source, base_dir, chain, check)
+    parent = _parent(data.get("extends"), source, base_dir, chain, check, calibration)
     scenario = parent.extended_by(own)
     settings = scenario.simulation
     if settings.draws is not None:
@@ -181,6 +190,7 @@ def _parent(
     base_dir: Path,
     chain: tuple[Path, ...],
     check: Check | None,
+    calibration: Calibration | None,
 ) -> Scenario:
     """The scenario named by ``extends`` (the baseline when there is none).
 
@@ -189,7 +199,7 @@ def _parent(
     read (and quote in its errors) files that are not scenarios.
     """
     if extends is None or extends == BASELINE:
-        return baseline()
+        return baseline(calibration)
     parser = _Parser(source)
     if not isinstance(extends, str) or not extends.strip():
         parser.fail("extends", f"expected '{BASELINE}' or a scenario file, found {_shown(extends)}")
@@ -220,7 +230,7 @@ def _parent(
     if resolved in chain:
         loop = " -> ".join(p.name for p in (*chain, resolved))
         parser.fail("extends", f"circular extends: {loop}")
-    return _load(path, chain, check)
+    return _load(path, chain, check, calibration)
 
 
 def _yaml_files(folder: Path) -> list[Path]:
