@@ -1,15 +1,24 @@
 """Render the calibration as markdown for the documentation, so the docs cannot drift.
 
-The pages `docs/model.md` and `docs/calibration.md` hold blocks between two markers,
-`<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED -->`. Each block's content is
-rendered here from a calibration (by default the packaged one): the equations of every
-layer in LaTeX, with a table linking each symbol to its parameter id; every parameter
-with its value, source and uses; the derived parameters with their numbers; shocks,
-correlations, events, targets and the central case.
+The pages `docs/model.md`, `docs/calibration.md` and `docs/scoring.md` hold blocks
+between two markers, `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED -->`.
+Each block's content is rendered here from a calibration (by default the packaged one):
+the equations of every layer in LaTeX, with a table linking each symbol to its
+parameter id; every parameter with its value, source and uses; the derived parameters
+with their numbers; the GDP record and the derivation of its spread and tail; the
+totals and how each indicator's variance splits among its components; shocks,
+correlations, events, the targets' readings, the central case and the quarterly fit.
+Some blocks quote runs of the model (the readings, central against mean and median,
+the table of contestable choices): those are simulated once per calibration, with a
+fixed seed, on common draws (:func:`quoted_runs`). The scoring page's table comes from
+`tjsim.score`, and its figure (`docs/figures/score.png`) is drawn here too: the PNG
+carries a hash of the data it shows, so a stale figure is found without comparing
+pixels.
 
-From the repository's root, `python docs/tools/docgen.py` rewrites the blocks in place,
-and `python docs/tools/docgen.py --check` changes nothing and exits with status 1 when a block
-is stale (the test suite runs the check).
+From the repository's root, `python docs/tools/docgen.py` rewrites the blocks (and
+redraws the figures) in place, and `python docs/tools/docgen.py --check` changes nothing
+and exits with status 1 when a block or a figure is stale (the test suite runs the
+check).
 
 The module also holds `SphinxRoles`, the small extension that lets the documentation
 site's API pages show the reStructuredText roles and math directives of the library's
@@ -522,6 +531,186 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "")
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------------------- runs
+#: Draws and seed of the runs the pages quote: the readings, central against mean and
+#: median, and the table of choices, all on the same draws.
+RUN_DRAWS = 100_000
+RUN_SEED = 2024
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A contestable choice of the calibration, as a change to the baseline.
+
+    ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
+    target that has it so, and ``anchored`` moves the free component of GDP's total so
+    that GDP's central case is the target plus the planners' bias.
+    """
+
+    label: str
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    events: Mapping[str, float] = field(default_factory=dict)
+    reading: str | None = None
+    anchored: bool = False
+
+
+CHOICES: tuple[Choice, ...] = (
+    Choice("baseline, as calibrated"),
+    Choice("prior spread 0.5", {"gdp_prior_spread": 0.5}),
+    Choice("prior spread 1.0", {"gdp_prior_spread": 1.0}),
+    Choice("prior weight 1", {"gdp_prior_weight": 1.0}),
+    Choice("prior weight 6", {"gdp_prior_weight": 6.0}),
+    Choice("2018 counted as ordinary", {"record_ordinary_2018": 1.0, "record_break_2018": 0.0}),
+    Choice("2021 left out", {"record_ordinary_2021": 0.0, "record_break_2021": 0.0}),
+    Choice("break prior rate 0.02", {"break_prior_rate": 0.02}),
+    Choice("break prior rate 0.08", {"break_prior_rate": 0.08}),
+    Choice("no regime break at all", events={"regime_break": 0.0}),
+    Choice("strict reading", reading="strict"),
+    Choice("published reading", reading="published"),
+    Choice("about reading", reading="about"),
+    Choice("central case on target + bias", anchored=True),
+)
+
+
+@dataclass(frozen=True)
+class ChoiceOutcome:
+    """GDP and the joint probability under one choice (``None`` where the choice leaves
+    a total unreachable, with the reason in ``error``)."""
+
+    choice: Choice
+    parameters: Mapping[str, float]
+    change: str
+    gdp: float | None = None
+    joint: float | None = None
+    median: float | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class QuotedRuns:
+    """The baseline run and the choices, on the same draws."""
+
+    baseline: Any  # tjsim.SimulationResult
+    choices: tuple[ChoiceOutcome, ...]
+
+
+_RUNS: dict[str, QuotedRuns] = {}
+
+
+def quoted_runs(cal: Calibration) -> QuotedRuns:
+    """The runs the pages quote, computed once per calibration (by content) and process."""
+    key = hashlib.sha256(repr(cal).encode("utf-8")).hexdigest()
+    if key not in _RUNS:
+        _RUNS[key] = _quoted_runs(cal)
+    return _RUNS[key]
+
+
+def _quoted_runs(cal: Calibration) -> QuotedRuns:
+    from tjsim.analysis.common import common_draws
+    from tjsim.api import simulate
+
+    baseline = simulate(draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal)
+    common = common_draws(cal, baseline.scenario, draws=RUN_DRAWS, seed=RUN_SEED, method="mc")
+    latent = np.vstack([chunk.latent() for chunk in common.passes()])
+    if not np.allclose(common.model.correlation, np.eye(common.model.dimension)):
+        latent = latent @ common.model.cholesky.T  # every choice keeps the correlations
+    outcomes = tuple(_choice_outcome(cal, choice, latent, common.model) for choice in CHOICES)
+    reference = outcomes[0]
+    run = baseline.probabilities().loc[_record(cal).indicator, "probability"]
+    if (
+        abs(reference.gdp - run) > 3 / RUN_DRAWS
+        or abs(reference.joint - baseline.joint()["probability"]) > 3 / RUN_DRAWS
+    ):
+        raise AssertionError("the choices are not evaluated on the baseline run's draws")
+    return QuotedRuns(baseline, outcomes)
+
+
+def _choice_scenario(
+    cal: Calibration, choice: Choice, base: Any, values: Mapping[str, float]
+) -> tuple[Any, str]:
+    """The scenario of ``choice`` and a description of what it changes (``base`` is the
+    baseline's compiled model, ``values`` its parameters)."""
+    from tjsim.scenario import Scenario
+
+    scenario, changes = Scenario(), []
+    for pid, value in choice.parameters.items():
+        scenario = scenario.with_parameter(pid, value)
+        changes.append(f"[`{pid}`]({CALIBRATION_PAGE}#{pid}) = {number(value)}")
+    for eid, p in choice.events.items():
+        scenario = scenario.with_event(eid, p)
+        changes.append(f"[`{eid}`]({CALIBRATION_PAGE}#{eid}) probability {number(p)}")
+    if choice.reading is not None:
+        scenario = scenario.with_reading(choice.reading)
+        changes.append(f"every target that has it read `{choice.reading}`")
+    if choice.anchored:
+        record = _record(cal)
+        gdp = cal.targets[record.indicator]
+        target = cal.value(gdp.rule.threshold, values, "targets.yaml", record.indicator)
+        anchor_value = target + values[record.bias]
+        central = float(base.constant[base.indicators.index(record.indicator)])
+        free = cal.totals[record.indicator].free
+        scenario = scenario.with_shift(free, anchor_value - central)
+        changes.append(
+            f"`{free}` shifted {anchor_value - central:+.2f} pp: central {short(anchor_value)} "
+            f"= target {number(target)} + bias {short(values[record.bias])}, "
+            f"not the sectors' {short(central)}"
+        )
+    return scenario, "; ".join(changes) or "–"
+
+
+def _choice_outcome(
+    cal: Calibration, choice: Choice, latent: np.ndarray, base: Any
+) -> ChoiceOutcome:
+    """Evaluate ``choice`` on the baseline's (correlated) latent normals ``latent``."""
+    from tjsim.engine import NumpyKernel
+    from tjsim.engine.kernels.numpy_kernel import met_flags
+    from tjsim.errors import TjsimError
+    from tjsim.model import compile_model
+
+    record = _record(cal)
+    scenario, change = _choice_scenario(cal, choice, base, base.parameters)
+    try:
+        model = compile_model(cal, scenario)
+    except TjsimError:
+        parameters = cal.parameters(dict(choice.parameters))
+        return ChoiceOutcome(choice, parameters, change, error=_unreachable(cal, base, parameters))
+    assert np.array_equal(model.correlation, base.correlation)
+    kernel = replace(NumpyKernel.from_model(model), correlate=None)
+    x = kernel.basis(latent.copy())
+    m, primary = kernel.n_indicators, model.n_primary
+    columns = [model.indicators.index(record.indicator), *range(m, m + primary)]
+    values = x @ kernel.weights[:, columns] + kernel.offset[columns]
+    met = met_flags(values[:, 1:], model.target_strict[:primary], primary)
+    ids = [t.id for t in model.primary_targets]
+    return ChoiceOutcome(
+        choice,
+        model.parameters,
+        change,
+        gdp=float(met[:, ids.index(record.indicator)].mean()),
+        joint=float(met[:, -1].mean()),
+        median=float(np.median(values[:, 0])),
+    )
+
+
+def _unreachable(cal: Calibration, base: Any, parameters: Mapping[str, float]) -> str:
+    """Why GDP's total cannot be reached: the spread the other components give it."""
+    from tjsim.model.totals import core_covariance, margin_loadings
+
+    record = _record(cal)
+    total = cal.totals[record.indicator]
+    others = margin_loadings(base, total.indicator, total.relative_to)
+    others[base.basis.index(total.free)] = 0.0
+    reached = float(np.sqrt(others @ core_covariance(base, cal) @ others))
+    wanted = parameters[str(total.spread)]
+    return (
+        f"the components other than `{total.free}` already give `{total.indicator}` an "
+        f"ordinary-year spread of {reached:.3f}, more than the {wanted:.3f} this choice "
+        "derives from the record, so no spread of the free component reaches it (the "
+        "calibration refuses it with an error); reaching it would take smaller sector, "
+        "driver or event spreads."
+    )
+
+
 # ---------------------------------------------------------------------------- blocks
 def render_parameters(cal: Calibration) -> str:
     """Every fact the model uses, grouped by kind, with value, unit, source and uses."""
@@ -852,7 +1041,7 @@ def render_events(cal: Calibration) -> str:
         rows.append(
             [
                 anchor(eid),
-                cell(event.label),
+                cell(event.label) + (" (tail event, outside the totals)" if event.tail else ""),
                 _ref(event.probability, p),
                 f"{float(special.ndtri(p)):.4f}" if 0 < p < 1 else ("−∞" if p == 0 else "+∞"),
                 cell(event.source) or "–",
@@ -1493,186 +1682,6 @@ def render_score(cal: Calibration) -> str:
             "",
             f"**Caveat.** {result.caveat()}",
         ]
-    )
-
-
-# ---------------------------------------------------------------------------- runs
-#: Draws and seed of the runs the pages quote: the readings, central against mean and
-#: median, and the table of choices, all on the same draws.
-RUN_DRAWS = 100_000
-RUN_SEED = 2024
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A contestable choice of the calibration, as a change to the baseline.
-
-    ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
-    target that has it so, and ``anchored`` moves the free component of GDP's total so
-    that GDP's central case is the target plus the planners' bias.
-    """
-
-    label: str
-    parameters: Mapping[str, float] = field(default_factory=dict)
-    events: Mapping[str, float] = field(default_factory=dict)
-    reading: str | None = None
-    anchored: bool = False
-
-
-CHOICES: tuple[Choice, ...] = (
-    Choice("baseline, as calibrated"),
-    Choice("prior spread 0.5", {"gdp_prior_spread": 0.5}),
-    Choice("prior spread 1.0", {"gdp_prior_spread": 1.0}),
-    Choice("prior weight 1", {"gdp_prior_weight": 1.0}),
-    Choice("prior weight 6", {"gdp_prior_weight": 6.0}),
-    Choice("2018 counted as ordinary", {"record_ordinary_2018": 1.0, "record_break_2018": 0.0}),
-    Choice("2021 left out", {"record_ordinary_2021": 0.0, "record_break_2021": 0.0}),
-    Choice("break prior rate 0.02", {"break_prior_rate": 0.02}),
-    Choice("break prior rate 0.08", {"break_prior_rate": 0.08}),
-    Choice("no regime break at all", events={"regime_break": 0.0}),
-    Choice("strict reading", reading="strict"),
-    Choice("published reading", reading="published"),
-    Choice("about reading", reading="about"),
-    Choice("central case on target + bias", anchored=True),
-)
-
-
-@dataclass(frozen=True)
-class ChoiceOutcome:
-    """GDP and the joint probability under one choice (``None`` where the choice leaves
-    a total unreachable, with the reason in ``error``)."""
-
-    choice: Choice
-    parameters: Mapping[str, float]
-    change: str
-    gdp: float | None = None
-    joint: float | None = None
-    median: float | None = None
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class QuotedRuns:
-    """The baseline run and the choices, on the same draws."""
-
-    baseline: Any  # tjsim.SimulationResult
-    choices: tuple[ChoiceOutcome, ...]
-
-
-_RUNS: dict[str, QuotedRuns] = {}
-
-
-def quoted_runs(cal: Calibration) -> QuotedRuns:
-    """The runs the pages quote, computed once per calibration (by content) and process."""
-    key = hashlib.sha256(repr(cal).encode("utf-8")).hexdigest()
-    if key not in _RUNS:
-        _RUNS[key] = _quoted_runs(cal)
-    return _RUNS[key]
-
-
-def _quoted_runs(cal: Calibration) -> QuotedRuns:
-    from tjsim.analysis.common import common_draws
-    from tjsim.api import simulate
-
-    baseline = simulate(draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal)
-    common = common_draws(cal, baseline.scenario, draws=RUN_DRAWS, seed=RUN_SEED, method="mc")
-    latent = np.vstack([chunk.latent() for chunk in common.passes()])
-    if not np.allclose(common.model.correlation, np.eye(common.model.dimension)):
-        latent = latent @ common.model.cholesky.T  # every choice keeps the correlations
-    outcomes = tuple(_choice_outcome(cal, choice, latent, common.model) for choice in CHOICES)
-    reference = outcomes[0]
-    run = baseline.probabilities().loc[_record(cal).indicator, "probability"]
-    if (
-        abs(reference.gdp - run) > 3 / RUN_DRAWS
-        or abs(reference.joint - baseline.joint()["probability"]) > 3 / RUN_DRAWS
-    ):
-        raise AssertionError("the choices are not evaluated on the baseline run's draws")
-    return QuotedRuns(baseline, outcomes)
-
-
-def _choice_scenario(
-    cal: Calibration, choice: Choice, base: Any, values: Mapping[str, float]
-) -> tuple[Any, str]:
-    """The scenario of ``choice`` and a description of what it changes (``base`` is the
-    baseline's compiled model, ``values`` its parameters)."""
-    from tjsim.scenario import Scenario
-
-    scenario, changes = Scenario(), []
-    for pid, value in choice.parameters.items():
-        scenario = scenario.with_parameter(pid, value)
-        changes.append(f"[`{pid}`]({CALIBRATION_PAGE}#{pid}) = {number(value)}")
-    for eid, p in choice.events.items():
-        scenario = scenario.with_event(eid, p)
-        changes.append(f"[`{eid}`]({CALIBRATION_PAGE}#{eid}) probability {number(p)}")
-    if choice.reading is not None:
-        scenario = scenario.with_reading(choice.reading)
-        changes.append(f"every target that has it read `{choice.reading}`")
-    if choice.anchored:
-        record = _record(cal)
-        gdp = cal.targets[record.indicator]
-        target = cal.value(gdp.rule.threshold, values, "targets.yaml", record.indicator)
-        anchor_value = target + values[record.bias]
-        central = float(base.constant[base.indicators.index(record.indicator)])
-        free = cal.totals[record.indicator].free
-        scenario = scenario.with_shift(free, anchor_value - central)
-        changes.append(
-            f"`{free}` shifted {anchor_value - central:+.2f} pp: central {short(anchor_value)} "
-            f"= target {number(target)} + bias {short(values[record.bias])}, "
-            f"not the sectors' {short(central)}"
-        )
-    return scenario, "; ".join(changes) or "–"
-
-
-def _choice_outcome(
-    cal: Calibration, choice: Choice, latent: np.ndarray, base: Any
-) -> ChoiceOutcome:
-    """Evaluate ``choice`` on the baseline's (correlated) latent normals ``latent``."""
-    from tjsim.engine import NumpyKernel
-    from tjsim.engine.kernels.numpy_kernel import met_flags
-    from tjsim.errors import TjsimError
-    from tjsim.model import compile_model
-
-    record = _record(cal)
-    scenario, change = _choice_scenario(cal, choice, base, base.parameters)
-    try:
-        model = compile_model(cal, scenario)
-    except TjsimError:
-        parameters = cal.parameters(dict(choice.parameters))
-        return ChoiceOutcome(choice, parameters, change, error=_unreachable(cal, base, parameters))
-    assert np.array_equal(model.correlation, base.correlation)
-    kernel = replace(NumpyKernel.from_model(model), correlate=None)
-    x = kernel.basis(latent.copy())
-    m, primary = kernel.n_indicators, model.n_primary
-    columns = [model.indicators.index(record.indicator), *range(m, m + primary)]
-    values = x @ kernel.weights[:, columns] + kernel.offset[columns]
-    met = met_flags(values[:, 1:], model.target_strict[:primary], primary)
-    ids = [t.id for t in model.primary_targets]
-    return ChoiceOutcome(
-        choice,
-        model.parameters,
-        change,
-        gdp=float(met[:, ids.index(record.indicator)].mean()),
-        joint=float(met[:, -1].mean()),
-        median=float(np.median(values[:, 0])),
-    )
-
-
-def _unreachable(cal: Calibration, base: Any, parameters: Mapping[str, float]) -> str:
-    """Why GDP's total cannot be reached: the spread the other components give it."""
-    from tjsim.model.totals import core_covariance, margin_loadings
-
-    record = _record(cal)
-    total = cal.totals[record.indicator]
-    others = margin_loadings(base, total.indicator, total.relative_to)
-    others[base.basis.index(total.free)] = 0.0
-    reached = float(np.sqrt(others @ core_covariance(base, cal) @ others))
-    wanted = parameters[str(total.spread)]
-    return (
-        f"the components other than `{total.free}` already give `{total.indicator}` an "
-        f"ordinary-year spread of {reached:.3f}, more than the {wanted:.3f} this choice "
-        "derives from the record, so no spread of the free component reaches it (the "
-        "calibration refuses it with an error); reaching it would take smaller sector, "
-        "driver or event spreads."
     )
 
 
