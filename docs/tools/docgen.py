@@ -1153,7 +1153,7 @@ def render_readings(cal: Calibration) -> str:
         "",
         f"Probabilities from `tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED})`, every "
         "reading on the same draws (`result.readings()`); their Monte Carlo standard errors "
-        "are at most 0.16 points.",
+        f"are at most {50 / RUN_DRAWS**0.5:.2f} points.",
     ]
     if legend:
         lines += ["", "What the reading names mean:", ""]
