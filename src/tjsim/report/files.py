@@ -27,7 +27,8 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     """Write the tables, the scenario and the figures of ``result`` into ``folder``.
 
     Files: ``result.txt`` (the printout, which says what the run is conditioned on),
-    ``probabilities.csv`` (every target and the joint), ``summary.csv``,
+    ``probabilities.csv`` (every target and the joint), ``readings.csv`` (every target
+    under every reading), ``summary.csv``,
     ``indicators.csv`` (every indicator's mean, spread and quantiles), ``count_met.csv``,
     ``conditional.csv``, ``result.json`` (all of these with the run's metadata),
     ``scenario.yaml``, ``probabilities.png`` and ``distribution_<indicator>.png`` for
