@@ -6,6 +6,7 @@ Commands::
     tjsim compare FILE FILE [...] [--draws N] [--seed S] [--method M] [--out DIR]
     tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
     tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
+    tjsim explore [FILE] [--draws N] [--seed S] [--method M] [--port P] [--no-browser]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
     tjsim targets
@@ -40,6 +41,7 @@ COMMANDS = (
     "sensitivity",
     "require",
     "score",
+    "explore",
     "validate",
     "facts",
     "targets",

@@ -188,7 +188,7 @@ def run_report(
         f"{text(result.conditioning)}.</p>",
         *([f"<p>{text(scenario.description)}</p>"] if scenario.description else []),
         '<div class="headline">'
-        f'<div id="joint">All targets met together<strong data-value="{joint["probability"]!r}">'
+        f'<div id="joint">All targets met together<strong data-value="{float(joint["probability"])!r}">'
         f"{percent(joint['probability'])}</strong>± {100 * joint['std_error']:.2g} points "
         "(standard error)</div>"
         f"<div>Targets more likely met than not<strong>{met} of {len(probabilities)}</strong>"
