@@ -515,7 +515,14 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [MARKER, "comparison.csv", "comparison.json", "comparison.png"]
+        [
+            MARKER,
+            "changes.png",
+            "comparison.csv",
+            "comparison.json",
+            "comparison.png",
+            "comparison.txt",
+        ]
     )
 
 
@@ -523,7 +530,7 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "key", "words"),
     [
-        ({"scenario": 123}, "scenario", "a Scenario, the path of a scenario file or None"),
+        ({"scenario": 123}, "scenario", "a Scenario, a scenario file, a bundled scenario's name"),
         ({"observed": [{"gdp_growth": 5.0}]}, "observed", "a mapping {variable: {period: value}}"),
         ({"progress": 123}, "progress", "a function of the draws finished"),
         ({"keep_draws": "yes"}, "keep_draws", "True or False"),
@@ -619,7 +626,7 @@ def test_draws_unfit_for_the_files_method_name_the_file(tmp_path, calibration):
 
 def test_a_df_for_a_normal_shock_is_refused_in_python():
     cal = Toy().calibration()
-    scenario = tjsim.baseline().with_distribution("a", "normal", df=5.0)
+    scenario = tjsim.baseline(calibration=cal).with_distribution("a", "normal", df=5.0)
     with pytest.raises(tjsim.ScenarioError, match="df shapes a t shock") as caught:
         tjsim.simulate(scenario, draws=100, calibration=cal)
     assert caught.value.key == "drivers.a.df"

@@ -98,11 +98,10 @@ def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenar
         if isinstance(scenario, (int, float)) and not isinstance(scenario, bool)
         else ""
     )
-    raise ScenarioError(
-        "expected a Scenario, a scenario file, a bundled scenario's name or None as the "
-        f"scenario, found {type(scenario).__name__} {scenario!r}{hint}",
-        key="scenario",
+    error = _wrong_type(
+        "scenario", "a Scenario, a scenario file, a bundled scenario's name or None", scenario
     )
+    raise ScenarioError(error.message + hint, key="scenario")
 
 
 def baseline(calibration: CalibrationLike = None) -> Scenario:
