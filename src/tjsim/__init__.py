@@ -27,8 +27,8 @@ Quickstart (each line runs as it is; 100,000 draws take a second or two)::
     tjsim.drivers(); tjsim.events(); tjsim.parameters(); tjsim.targets()
     tjsim.facts(grep="port")
 
-    # A live explorer inline in the notebook (pip install "tjsim[app]"):
-    tjsim.explore("property_downturn", draws=100_000)
+    # A live explorer, inline in a notebook (pip install "tjsim[app]"):
+    # tjsim.explore("property_downturn")
 
 Scenario files (``tjsim run property_downturn`` on the command line) ship with the
 package and are accepted by name. The documentation (``docs/`` in the source: the
