@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..api import CalibrationLike, ScenarioLike, resolve_calibration, resolve_scenario
+from ..calibration import Calibration
 from ..errors import TjsimError
+from ..scenario import Scenario
 from .session import Explorer
 
 if TYPE_CHECKING:
@@ -27,21 +29,10 @@ def _require_panel() -> None:
         raise TjsimError(f"the explorer needs Panel, which is not installed: {INSTALL}")
 
 
-def explorer(
-    scenario: ScenarioLike = None,
-    *,
-    draws: int | None = None,
-    seed: int | None = None,
-    method: str | None = None,
-    calibration: CalibrationLike = None,
-    drivers: Iterable[str] | None = None,
-) -> Explorer:
-    """The :class:`~tjsim.app.session.Explorer` of :func:`explore` (its state, without a
-    page), with files and names resolved."""
+def _resolved(scenario: ScenarioLike, calibration: CalibrationLike) -> tuple[Scenario, Calibration]:
+    """The starting scenario and the calibration, files and names resolved."""
     cal = resolve_calibration(calibration)
-    return Explorer(
-        resolve_scenario(scenario, cal), cal, draws=draws, seed=seed, method=method, drivers=drivers
-    )
+    return resolve_scenario(scenario, cal), cal
 
 
 def explore(
@@ -96,9 +87,8 @@ def explore(
 
     from .panel_app import build
 
-    state = explorer(
-        scenario, draws=draws, seed=seed, method=method, calibration=calibration, drivers=drivers
-    )
+    start, cal = _resolved(scenario, calibration)
+    state = Explorer(start, cal, draws=draws, seed=seed, method=method, drivers=drivers)
     if "ipykernel" in sys.modules:  # load Panel's scripts into the notebook first
         pn.extension()
     return build(state)
@@ -127,8 +117,7 @@ def serve(
 
     from .panel_app import build
 
-    cal = resolve_calibration(calibration)
-    start = resolve_scenario(scenario, cal)
+    start, cal = _resolved(scenario, calibration)
     Explorer(start, cal, draws=draws, seed=seed, method=method)  # checks the settings now
 
     def page() -> Any:

@@ -110,9 +110,9 @@ class _Page:
         ex = self.explorer
         c = ex.controls
         settings = [
-            self._input("draws", "draws", c.draws, pn.widgets.IntInput, step=10_000),
-            self._input(
-                "seed", "seed (the same draws at every update)", c.seed, pn.widgets.IntInput
+            self._widget("draws", pn.widgets.IntInput, "draws", c.draws, step=10_000),
+            self._widget(
+                "seed", pn.widgets.IntInput, "seed (the same draws at every update)", c.seed
             ),
             self._select("method", "method", ["mc", "antithetic", "sobol"], c.method),
             self._select(
@@ -177,64 +177,54 @@ class _Page:
             width=340,
         )
 
+    def _widget(
+        self, key: str, kind: type, label: str, value: Any, *, watch: str = "value", **kwargs: Any
+    ):
+        """A widget whose changes go to :meth:`_changed` as ``key``; its CSS classes are
+        ``tj-<key>`` unless given."""
+        kwargs.setdefault("css_classes", [f"tj-{key}"])
+        widget = kind(label=label, value=value, sizing_mode="stretch_width", **kwargs)
+        widget.param.watch(lambda event: self._changed(key, event), watch)
+        self.widgets[key] = widget
+        return widget
+
     def _slider(
         self,
         key: str,
-        name: str,
+        label: str,
         value: float,
         start: float,
         end: float,
         step: float,
         classes: list[str],
     ):
-        widget = pn.widgets.EditableFloatSlider(
-            label=name,
-            value=value,
+        """A slider with a box to type into; it reports its value when let go."""
+        return self._widget(
+            key,
+            pn.widgets.EditableFloatSlider,
+            label,
+            value,
+            watch="value_throttled",
             format="0[.]0[000]",
             start=min(start, value),
             end=max(end, value),
             step=step,
             css_classes=classes,
-            sizing_mode="stretch_width",
         )
-        widget.param.watch(lambda event: self._changed(key, event), "value_throttled")
-        self.widgets[key] = widget
-        return widget
 
-    def _input(self, key: str, name: str, value: Any, kind: type, **kwargs: Any):
-        widget = kind(
-            label=name,
-            value=value,
-            css_classes=[f"tj-{key}"],
-            sizing_mode="stretch_width",
-            **kwargs,
-        )
-        widget.param.watch(lambda event: self._changed(key, event), "value")
-        self.widgets[key] = widget
-        return widget
-
-    def _select(self, key: str, name: str, options: list[str], value: str):
-        widget = pn.widgets.Select(
-            label=name,
-            options=options,
-            value=value,
-            css_classes=[f"tj-{key}"],
-            sizing_mode="stretch_width",
-        )
-        widget.param.watch(lambda event: self._changed(key, event), "value")
-        self.widgets[key] = widget
-        return widget
+    def _select(self, key: str, label: str, options: list[str], value: str):
+        return self._widget(key, pn.widgets.Select, label, value, options=options)
 
     def _readout_card(self) -> pn.Card:
         ex = self.explorer
         question = ex.readout
         target = self._select("readout-target", "to meet", [*ex.targets, JOINT], question.target)
         driver = self._select("readout-driver", "by moving", ex.drivers, question.driver)
-        level = self._input(
+        level = self._widget(
             "readout-probability",
+            pn.widgets.FloatInput,
             "with probability",
             question.probability,
-            pn.widgets.FloatInput,
             step=0.05,
         )
         return pn.Card(
@@ -388,15 +378,7 @@ class _Page:
             color=INK,
             line_width=1.5,
         )
-        plot.text(
-            x="high",
-            y="target",
-            text="text",
-            source=self.bars_source,
-            x_offset=4,
-            text_font_size="8pt",
-            text_baseline="middle",
-        )
+        _labels(plot, self.bars_source, "high", "target", "text", text_baseline="middle")
         plot.xaxis.axis_label = "probability of meeting the target (%)"
         plot.add_tools(
             HoverTool(
@@ -430,17 +412,14 @@ class _Page:
         plot.segment(
             x0="x", x1="x", y0=0, y1="top", source=self.line_source, color=RED, line_width=2
         )
-        plot.text(
-            x="x",
-            y="top",
-            text="name",
-            source=self.line_source,
-            x_offset=4,
-            text_color=RED,
-            text_font_size="8pt",
-        )
+        _labels(plot, self.line_source, "x", "top", "name", text_color=RED)
         plot.yaxis.axis_label = "density"
         return plot
+
+
+def _labels(plot: Any, source: ColumnDataSource, x: str, y: str, text: str, **style: Any) -> None:
+    """Small text labels just right of the points ``(x, y)`` of ``source``."""
+    plot.text(x=x, y=y, text=text, source=source, x_offset=4, text_font_size="8pt", **style)
 
 
 def _table(frame) -> str:
