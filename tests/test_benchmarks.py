@@ -3,6 +3,7 @@ size, and the engine features the benchmarks rely on (threads, streamed sampling
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -128,3 +129,21 @@ def test_streamed_latent_normals_equal_whole_blocks():
 def test_threads_is_checked(calibration):
     with pytest.raises(tjsim.ScenarioError, match="threads"):
         tjsim.simulate(draws=100, threads=0, calibration=calibration)
+
+
+def test_the_explorer_benchmark_runs_at_a_tiny_size(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import explorer
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    text = explorer.main(
+        ["--draws", "3000", "--rounds", "1", "--out", str(tmp_path), "--readme", "no"]
+    )
+    assert (tmp_path / "explorer.md").read_text(encoding="utf-8") == text
+    for kind in ("shift", "spread", "event"):
+        assert f"| {kind} |" in text and f"| {kind}: the whole update" in text
+    assert "**Machine**" in text and "load average" in text
+    results = json.loads((tmp_path / "explorer.json").read_text(encoding="utf-8"))["results"]
+    rows = [row for kind in results.values() for row in kind]
+    assert all(r["update"] == r["odds"] + r["readout"] + r["page"] > 0 for r in rows)
