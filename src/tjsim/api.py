@@ -150,11 +150,12 @@ def simulate(
     method: str | None = None,
     chunk_size: int | None = None,
     keep_draws: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     threads: int | None = None,
     calibration: CalibrationLike = None,
     observed: Mapping[str, Mapping[str, float]] | None = None,
     quarterly: bool = False,
+    backend: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
@@ -180,10 +181,12 @@ def simulate(
         Keep every draw's indicator values as ``result.draws`` (an ``(draws, m)``
         DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
     workers
-        Processes to share the blocks among (results do not change).
+        Worker processes to share the blocks among (results do not change): more than
+        one chooses the ``processes`` backend. Its processes persist and serve every
+        later run with the same number of workers.
     threads
-        Threads per process evaluating blocks at once (results do not change); default:
-        the CPUs available divided among the workers, at most :data:`MAX_THREADS`.
+        Threads of this process evaluating blocks at once (results do not change);
+        default: the CPUs available, at most :data:`MAX_THREADS`.
     calibration
         A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
         packaged Tianjin calibration).
@@ -196,6 +199,12 @@ def simulate(
     quarterly
         Add the quarterly year-to-date indicators (``gdp_growth_ytd_q1``, ...) even
         without observations, e.g. for a fan chart; implied by ``observed``.
+    backend
+        Where the blocks are evaluated: ``None`` or ``"local"`` (this process, default),
+        ``"processes"`` (a persistent pool of ``workers`` processes), ``"dask"`` (the
+        ``distributed.Client`` of this process) or a ``distributed.Client`` (``pip
+        install "tjsim[dask]"``). Every backend gives the same numbers for a seed; see
+        ``docs/sweeps.md``.
     progress
         Optional callable receiving the number of draws finished after each chunk.
 
@@ -218,6 +227,7 @@ def simulate(
         workers=workers,
         threads=threads,
         quarterly=quarterly,
+        backend=backend,
         progress=progress,
     )
 

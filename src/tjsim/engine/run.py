@@ -16,15 +16,17 @@ reproducibility) a kernel (:mod:`tjsim.engine.kernels`)
    (targets met, pairs, number met, quantile histograms) and the block's own floating
    point sums.
 
-A backend (:mod:`tjsim.engine.backends`) decides where blocks run (threads, worker
-processes) and merges their accumulators exactly, so a seed gives the same numbers bit
-for bit whatever the chunk size, the number of threads or of worker processes.
+A backend (:mod:`tjsim.engine.backends`) decides where blocks run (threads, a pool of
+worker processes, a Dask cluster); their accumulators are merged exactly, so a seed
+gives the same numbers bit for bit whatever the backend, the chunk size, the number of
+threads or of workers.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +36,8 @@ from ..model import build_model
 from ..result import SimulationResult
 from ..scenario import METHODS, Scenario
 from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, plan_blocks
-from .backends import chunk_plan, run_chunks, run_processes
-from .kernels import make_kernel
+from .backends import Job, chunk_plan, make_backend, merge_outputs, plan_tasks
+from .kernels import check_kernel
 
 #: Default draws per chunk (two blocks): the unit of work of a thread and of progress
 #: reports. Memory does not grow with it: the engine holds one block per thread.
@@ -87,6 +89,20 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def check_count(value: Any, key: str, *, optional: bool = False) -> None:
+    """Refuse ``value`` unless it is an integer >= 1 (or, if ``optional``, ``None``)."""
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ScenarioError(f"{key} must be an integer >= 1, found {value!r}", key=key)
+
+
+def default_threads(workers: int | None) -> int:
+    """Threads per process when none are asked for: the CPUs shared among ``workers``
+    processes, at most :data:`MAX_THREADS`."""
+    return max(1, min(MAX_THREADS, available_cpus() // (workers or 1)))
+
+
 def simulate(
     calibration: Calibration,
     scenario: Scenario,
@@ -96,34 +112,27 @@ def simulate(
     method: str | None = None,
     chunk_size: int | None = None,
     keep_draws: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     threads: int | None = None,
     quarterly: bool = False,
     kernel: str = "numpy",
+    backend: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` on ``calibration`` (both objects); the arguments are those
     of :func:`tjsim.simulate`, which resolves files and names and calls this."""
     draws, method, root = run_settings(scenario, draws, seed, method)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ScenarioError(f"workers must be an integer >= 1, found {workers!r}", key="workers")
-    if threads is not None and (
-        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
-    ):
-        raise ScenarioError(f"threads must be an integer >= 1, found {threads!r}", key="threads")
+    check_count(workers, "workers", optional=True)
+    check_count(threads, "threads", optional=True)
     chunk_size = DEFAULT_CHUNK if chunk_size is None else chunk_size
-    if (
-        isinstance(chunk_size, bool)
-        or not isinstance(chunk_size, (int, np.integer))
-        or chunk_size < 1
-    ):
-        raise ScenarioError(
-            f"chunk_size must be an integer >= 1, found {chunk_size!r}", key="chunk_size"
-        )
+    check_count(chunk_size, "chunk_size")
+    check_kernel(kernel)
     model = build_model(calibration, scenario, quarterly=quarterly)
-    evaluator = make_kernel(kernel, model)
     blocks = plan_blocks(method, int(draws))
     chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))
+    if threads is None:
+        threads = default_threads(workers)
+    runner = make_backend(backend, workers=workers, threads=threads)
     keep = None
     if keep_draws:
         needed = int(draws) * len(model.indicators) * 8
@@ -135,18 +144,14 @@ def simulate(
                 "keep_draws=False (probabilities and quantiles do not need the draws)",
                 key="keep_draws",
             )
-        if workers > 1:
-            raise ScenarioError("keep_draws=True needs workers=1", key="keep_draws")
+        if runner.name != "local":
+            raise ScenarioError(
+                "keep_draws=True needs the in-process backend (workers=1)", key="keep_draws"
+            )
         keep = np.empty((int(draws), len(model.indicators)))
-    workers = min(workers, len(chunks))
-    if threads is None:
-        threads = max(1, min(MAX_THREADS, available_cpus() // workers))
-    if workers == 1:
-        acc = run_chunks(evaluator, method, root, chunks, keep, 0, progress, threads)
-    else:
-        acc = run_processes(
-            evaluator, method, root, chunks, workers=workers, threads=threads, progress=progress
-        )
+    job = Job(lambda run: model, plan_tasks(1, chunks), kernel, method, root, keep=keep)
+    report = None if progress is None else (lambda done, runs: progress(done))
+    ((_, acc, _),) = merge_outputs(runner, job, report)
     return SimulationResult(
         model=model,
         accumulator=acc,
@@ -155,6 +160,6 @@ def simulate(
         n_draws=int(draws),
         scenario=scenario,
         chunk_size=int(chunk_size),
-        workers=workers,
+        workers=runner.workers,
         kept=keep,
     )

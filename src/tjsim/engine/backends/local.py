@@ -1,22 +1,21 @@
-"""Run blocks in this process, on one or several threads.
+"""Run tasks in this process, on one or several threads.
 
-Blocks are independent, so threads evaluate different chunks at once (numpy, BLAS and
-the random generators release the GIL); each thread has its own kernel worker and
-accumulator, merged exactly at the end, so the numbers do not depend on the number of
-threads.
+Blocks are independent, so threads evaluate different tasks at once (numpy, BLAS and
+the random generators release the GIL); each thread has its own
+:class:`~tjsim.engine.backends.tasks.TaskRunner`, and the accumulators are merged
+exactly, so the numbers do not depend on the number of threads.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ...result.accumulator import Accumulator
 from ...seeding import Block
-from ..kernels import BlockKernel
+from .tasks import Job, Task, TaskOutput, TaskRunner
 
 
 def chunk_plan(blocks: Sequence[Block], chunk_size: int) -> list[list[Block]]:
@@ -36,81 +35,76 @@ def chunk_plan(blocks: Sequence[Block], chunk_size: int) -> list[list[Block]]:
     return chunks
 
 
-def run_chunks(
-    kernel: BlockKernel,
-    method: str,
-    root: np.random.SeedSequence,
-    chunks: Sequence[Sequence[Block]],
-    keep: np.ndarray | None = None,
-    keep_start: int = 0,
-    progress=None,
-    threads: int = 1,
-) -> Accumulator:
-    """Simulate ``chunks`` and return their accumulator (``keep`` receives indicator rows
-    from row ``keep_start`` on). ``threads`` threads evaluate different chunks at once
-    (Sobol: different scrambles); the numbers do not depend on it."""
-    largest = max((b.size for chunk in chunks for b in chunk), default=0)
-    starts = np.cumsum([keep_start] + [sum(b.size for b in c) for c in chunks])
-    # Work units: chunks, or for Sobol whole scrambles (its points are made in order).
-    units: list[list[int]] = []
-    for i, chunk in enumerate(chunks):
-        if method == "sobol" and units and chunks[units[-1][-1]][0].group == chunk[0].group:
-            units[-1].append(i)
-        else:
-            units.append([i])
-    threads = max(1, min(int(threads), len(units)))
+class LocalBackend:
+    """This process, ``threads`` threads (the default backend).
 
-    def work(take, done) -> Accumulator:
-        acc = kernel.new_accumulator()
-        evaluate = kernel.worker(method, root, largest)
-        while (unit := take()) is not None:
-            for i in unit:
-                row = int(starts[i]) - keep_start
-                for block in chunks[i]:
-                    rows = None if keep is None else keep[row : row + block.size]
-                    evaluate(block, acc, rows)
-                    row += block.size
-                done(sum(b.size for b in chunks[i]))
-        return acc
+    The only backend that can keep every draw (``Job.keep``): the threads write into
+    one array.
+    """
 
-    pending = iter(units)
-    if threads == 1:
-        return work(lambda: next(pending, None), progress or (lambda n: None))
-    lock = threading.Lock()
-    finished: queue.Queue = queue.Queue()
+    name = "local"
+    workers = 1
 
-    def take():
-        with lock:
-            return next(pending, None)
+    def __init__(self, threads: int = 1):
+        self.threads = max(1, int(threads))
 
-    results: list[Accumulator | BaseException | None] = [None] * threads
+    def run(self, job: Job) -> Iterator[tuple[Task, TaskOutput]]:
+        """Evaluate ``job``'s tasks, yielding each output as it is ready."""
+        tasks = list(job.tasks)
+        threads = min(self.threads, len(tasks))
+        if threads <= 1:
+            runner = TaskRunner()
+            for task in tasks:
+                yield task, _evaluate(runner, job, task)
+            return
+        pending = iter(tasks)
+        lock = threading.Lock()
+        stop = threading.Event()
+        finished: queue.Queue = queue.Queue()
 
-    def run(i: int) -> None:
+        def work() -> None:
+            runner = TaskRunner()
+            try:
+                while not stop.is_set():
+                    with lock:
+                        task = next(pending, None)
+                    if task is None:
+                        break
+                    finished.put((task, _evaluate(runner, job, task)))
+            except BaseException as exc:  # re-raised in the calling thread
+                finished.put(exc)
+            finally:
+                finished.put(None)
+
+        pool = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+        for thread in pool:
+            thread.start()
         try:
-            results[i] = work(take, finished.put)
-        except BaseException as exc:  # re-raised in the calling thread
-            results[i] = exc
+            running = threads
+            while running:
+                item = finished.get()
+                if item is None:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
         finally:
-            finished.put(None)
+            stop.set()
+            for thread in pool:
+                thread.join()
 
-    pool = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    running = threads
-    while running:
-        item = finished.get()
-        if item is None:
-            running -= 1
-        elif progress is not None:
-            progress(item)
-    for thread in pool:
-        thread.join()
-    for item in results:
-        if isinstance(item, BaseException):
-            raise item
-    acc = results[0]
-    assert isinstance(acc, Accumulator)
-    for other in results[1:]:
-        assert isinstance(other, Accumulator)
-        acc.merge(other)
-    return acc
+
+def _evaluate(runner: TaskRunner, job: Job, task: Task) -> TaskOutput:
+    key = (job.id, task.run)
+    model = None if runner.has(key) else job.model(task.run)
+    keep = None
+    if job.keep is not None:
+        rows, starts = job.keep, job.rows
+
+        def keep(block: Block) -> np.ndarray:
+            return rows[starts[block.id] : starts[block.id] + block.size]
+
+    return runner.evaluate(
+        key, model, job.kernel, job.method, job.root, task.blocks, job.summary, keep
+    )
