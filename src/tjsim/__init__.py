@@ -28,6 +28,10 @@ _EXPORTS = {
     "targets": "api",
     "sensitivities": "api",
     "required_shift": "api",
+    "sweep": "api",
+    "load_grid": "api",
+    "SweepResult": "result",
+    "Grid": "scenario",
     "SimulationResult": "result",
     "why_missed": "result",
     "Scenario": "scenario",
@@ -45,33 +49,46 @@ _EXPORTS = {
 __all__ = [
     "Calibration",
     "CalibrationError",
+    "Grid",
     "RequiredShift",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
+    "SweepResult",
     "TjsimError",
     "__version__",
     "baseline",
     "compile_model",
     "facts",
     "load_calibration",
+    "load_grid",
     "load_scenario",
     "plot_tornado",
     "required_shift",
     "sensitivities",
     "simulate",
+    "sweep",
     "targets",
     "why_missed",
 ]
 
 if TYPE_CHECKING:
     from .analysis import RequiredShift, plot_tornado
-    from .api import facts, load_scenario, required_shift, sensitivities, simulate, targets
+    from .api import (
+        facts,
+        load_grid,
+        load_scenario,
+        required_shift,
+        sensitivities,
+        simulate,
+        sweep,
+        targets,
+    )
     from .calibration import Calibration, load_calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
-    from .result import SimulationResult, why_missed
-    from .scenario import Scenario, baseline
+    from .result import SimulationResult, SweepResult, why_missed
+    from .scenario import Grid, Scenario, baseline
 
 
 def __getattr__(name: str) -> Any:

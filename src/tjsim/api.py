@@ -15,7 +15,7 @@ Layer 7. May import every layer below it: the foundation modules,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +24,21 @@ import pandas as pd
 from . import analysis, engine
 from .analysis import CommonDraws, RequiredShift
 from .analysis.sensitivities import DEFAULT_STEP
+from .analysis.sweep import sweep as _sweep
 from .calibration import Calibration, load_calibration
 from .calibration.tables import facts as fact_table
 from .errors import ScenarioError
 from .model import check_observed, check_scenario
 from .model.targets import target_table
-from .result import SimulationResult
+from .result import SimulationResult, SweepResult
 from .scenario import Scenario, read_observed, read_scenario
 from .scenario import scenario_from_mapping as _scenario_from_mapping
+from .scenario.grid import Grid, check_grid, grid_from_mapping, read_grid
 from .seeding import SeedLike
 
 CalibrationLike = Calibration | str | os.PathLike | None
 ScenarioLike = Scenario | str | os.PathLike | None
+GridLike = Grid | Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]] | str | os.PathLike
 
 
 # ---------------------------------------------------------------------- resolving
@@ -123,6 +126,64 @@ def load_observed(
     observed = read_observed(path)
     check_observed(observed, resolve_calibration(calibration), source=str(path))
     return observed
+
+
+def load_grid(
+    path: str | os.PathLike,
+    *,
+    calibration: CalibrationLike = None,
+    scenario: ScenarioLike = None,
+) -> Grid:
+    """Read, validate and return the sweep grid in YAML file ``path``.
+
+    Parameters
+    ----------
+    path
+        A grid file (see ``docs/sweeps.md``): ``axes`` (every combination of their
+        values) or ``points`` (a list), keyed by scenario settings such as
+        ``drivers.investment.shift`` or ``events.property_slump.probability``.
+    calibration
+        The calibration that ids are checked against (default: the packaged one).
+    scenario
+        The scenario the grid will change (its own events may be swept too).
+
+    Raises
+    ------
+    ScenarioError
+        For any problem, naming the file and the key.
+    """
+    cal = resolve_calibration(calibration)
+    grid = read_grid(path)
+    check_grid(grid, cal, resolve_scenario(scenario, cal))
+    return grid
+
+
+def resolve_grid(grid: GridLike) -> Grid:
+    """A :class:`~tjsim.scenario.grid.Grid`: the one given, a grid file, a mapping of
+    axis keys to values (every combination), or a list of points."""
+    if isinstance(grid, Grid):
+        return grid
+    if isinstance(grid, (str, os.PathLike)):
+        return read_grid(Path(grid))
+    if isinstance(grid, Mapping):
+        return grid_from_mapping({"axes": {k: _listed(v) for k, v in grid.items()}})
+    if isinstance(grid, Sequence):
+        return grid_from_mapping({"points": [dict(point) for point in grid]})
+    raise ScenarioError(
+        "grid must be a Grid, a grid file, a mapping of axis keys to values or a list of "
+        f"points, found {type(grid).__name__}",
+        key="grid",
+    )
+
+
+def _listed(values: Any) -> Any:
+    """Values of an axis as a list (a numpy array or range included)."""
+    if isinstance(values, Mapping) or isinstance(values, str):
+        return values
+    try:
+        return [float(v) if hasattr(v, "__float__") else v for v in values]
+    except TypeError:
+        return [values]
 
 
 # ---------------------------------------------------------------------- tables
@@ -228,6 +289,84 @@ def simulate(
         threads=threads,
         quarterly=quarterly,
         backend=backend,
+        progress=progress,
+    )
+
+
+def sweep(
+    scenario: ScenarioLike,
+    grid: GridLike,
+    *,
+    draws: int | None = None,
+    seed: SeedLike = None,
+    method: str | None = None,
+    backend: Any = None,
+    workers: int | None = None,
+    threads: int | None = None,
+    blocks_per_task: int | None = None,
+    calibration: CalibrationLike = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Simulate ``scenario`` at every point of ``grid``, on common random numbers.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~tjsim.scenario.Scenario`, a scenario file, or ``None`` (the baseline).
+    grid
+        What to vary: a mapping of axis keys to values (every combination), e.g.
+        ``{"drivers.investment.shift": [-2, 0, 2], "drivers.exports.shift": [-1, 0, 1]}``;
+        a list of points (mappings of the same keys); a grid file; or a
+        :class:`~tjsim.scenario.grid.Grid`. Axis keys: ``drivers.<variable>.shift``
+        (added to the scenario's shift), ``drivers.<variable>.scale`` (multiplies the
+        shock's spread), ``parameters.<fact>`` (the value) and
+        ``events.<event>.probability``.
+    draws, seed, method
+        As for :func:`tjsim.simulate`, per point (default: the arguments, else the
+        grid file's ``simulation``, else the scenario's, else 100,000 draws, fresh
+        entropy and ``mc``). Every point uses the same seed: common random numbers.
+    backend
+        ``None`` or ``"local"`` (this process, ``threads`` threads), ``"processes"``
+        (a persistent pool of ``workers`` processes), ``"dask"`` (the
+        ``distributed.Client`` of this process) or a ``distributed.Client``. Every
+        backend gives the same numbers.
+    workers
+        Worker processes (more than one chooses ``"processes"``; default: one per CPU
+        for ``"processes"``).
+    threads
+        Threads of the ``local`` backend (default: the CPUs available).
+    blocks_per_task
+        Blocks of 32,768 draws per task, the unit of work sent to a worker (default: 2,
+        or 4 on Dask, whose per-task overhead is larger); does not change the numbers.
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+    progress
+        Optional callable ``progress(draws, points)`` told of every finished task: the
+        draws it evaluated and the points it completed (0 or 1).
+
+    Returns
+    -------
+    SweepResult
+        ``to_frame()`` (one row per point and target), ``joint()``,
+        ``frontier(target, probability)``, ``differences(target)`` and ``plot()``.
+    """
+    cal = resolve_calibration(calibration)
+    resolved = resolve_scenario(scenario, cal)
+    points = resolve_grid(grid)
+    engine.check_count(workers, "workers", optional=True)
+    engine.check_count(threads, "threads", optional=True)
+    runner = engine.make_backend(
+        backend, workers=workers, threads=threads or engine.default_threads(workers)
+    )
+    return _sweep(
+        cal,
+        resolved,
+        points,
+        backend=runner,
+        draws=draws,
+        seed=seed,
+        method=method,
+        blocks_per_task=blocks_per_task,
         progress=progress,
     )
 
