@@ -60,7 +60,9 @@ def sweep(
     settings = {f.name: getattr(grid.simulation, f.name) for f in fields(grid.simulation)}
     base = scenario.with_simulation(**{k: v for k, v in settings.items() if v is not None})
     draws, method, root = run_settings(base, draws, seed, method)
-    per_task = blocks_per_task or getattr(backend, "blocks_per_task", DEFAULT_BLOCKS_PER_TASK)
+    per_task = blocks_per_task
+    if per_task is None:
+        per_task = getattr(backend, "blocks_per_task", DEFAULT_BLOCKS_PER_TASK)
     if isinstance(per_task, bool) or not isinstance(per_task, int) or per_task < 1:
         raise ScenarioError(
             f"blocks_per_task must be an integer >= 1, found {per_task!r}", key="blocks_per_task"

@@ -6,6 +6,7 @@ Commands::
     tjsim compare FILE FILE [...] [--draws N] [--seed S] [--method M] [--out DIR]
     tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
     tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
+    tjsim sweep [FILE] --grid GRID [--out DIR] [--workers N | --scheduler ADDRESS]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
     tjsim targets
@@ -33,7 +34,7 @@ from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 #: The commands, in the order ``tjsim --help`` lists them: each is a module of this
 #: package with ``NAME``, ``HELP``, ``EPILOG``, ``add_arguments(parser)`` and
 #: ``run(args) -> int``.
-COMMANDS = ("run", "compare", "sensitivity", "require", "validate", "facts", "targets")
+COMMANDS = ("run", "compare", "sensitivity", "require", "sweep", "validate", "facts", "targets")
 
 
 # ---------------------------------------------------------------------- entry point
@@ -101,6 +102,7 @@ examples:
   tjsim run scenarios/baseline.yaml
   tjsim run scenarios/property_downturn.yaml --draws 500000 --out results/property
   tjsim compare scenarios/baseline.yaml scenarios/flood_repeat.yaml
+  tjsim sweep scenarios/baseline.yaml --grid scenarios/grids/investment_exports.yaml --out results/surface
   tjsim validate scenarios/*.yaml
   tjsim facts --grep containers
   tjsim targets

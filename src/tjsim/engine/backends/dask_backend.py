@@ -62,6 +62,7 @@ class DaskBackend:
 
     def __init__(self, client: Any = None, *, address: str | None = None):
         distributed = import_distributed()
+        self._own = client is None and address is not None
         if client is None:
             if address is not None:
                 try:
@@ -81,6 +82,11 @@ class DaskBackend:
                     ) from None
         self.client = client
         self._as_completed = distributed.as_completed
+
+    def close(self) -> None:
+        """Close the client if this backend opened it (from ``address``)."""
+        if self._own:
+            self.client.close()
 
     @property
     def workers(self) -> int:
