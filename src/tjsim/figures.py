@@ -307,25 +307,27 @@ def probability_surface(
     *,
     x_label: str,
     y_label: str,
-    levels: tuple[float, ...] = (0.25, 0.5, 0.75),
+    levels: tuple[float, ...] | None = None,
     frontier: Mapping[str, Any] | None = None,
     title: str = "",
     ax: Axes | None = None,
 ) -> Axes:
-    """A probability over two sweep axes: a heatmap of ``p`` ``(len(x), len(y))`` with
-    labelled contours at ``levels``.
+    """A probability over two sweep axes: a heatmap of ``p`` ``(len(x), len(y))``
+    (colours spanning the range of ``p``, in steps of 5%) with labelled contours at
+    ``levels`` (default: chosen by matplotlib).
 
     ``frontier`` draws a crossing line with its 95% band: a mapping with ``along``
     (``"x"`` or ``"y"``: the axis the crossings were solved along), ``line`` (the other
     axis's values), ``value``, ``low``, ``high`` (arrays) and ``label``.
     """
     ax = _axes(ax, (6.5, 5.0))
-    mesh = ax.pcolormesh(x, y, 100 * p.T, shading="nearest", cmap="RdYlBu", vmin=0, vmax=100)
+    low = np.floor(20 * np.nanmin(p)) * 5
+    high = max(np.ceil(20 * np.nanmax(p)) * 5, low + 5)
+    mesh = ax.pcolormesh(x, y, 100 * p.T, shading="nearest", cmap="RdYlBu", vmin=low, vmax=high)
     ax.figure.colorbar(mesh, ax=ax, label="probability (%)")
-    if len(x) > 1 and len(y) > 1:
-        contours = ax.contour(
-            x, y, 100 * p.T, levels=[100 * v for v in levels], colors="#1a202c", linewidths=0.8
-        )
+    if len(x) > 1 and len(y) > 1 and np.ptp(p) > 0:
+        chosen = None if levels is None else [100 * v for v in levels]
+        contours = ax.contour(x, y, 100 * p.T, levels=chosen, colors="#1a202c", linewidths=0.8)
         ax.clabel(contours, fmt="%.0f%%", fontsize=8)
     if frontier is not None and len(frontier["value"]):
         order = np.argsort(frontier["line"], kind="stable")
