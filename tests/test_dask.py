@@ -5,7 +5,6 @@ when a worker is killed mid-sweep; an interrupted sweep leaves nothing running."
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 import pytest
 
 import tjsim
+from sweep_helpers import GRID, assert_identical, kill_once
 from tjsim.cli import main
 from tjsim.seeding import BLOCK_SIZE
 from toy import Toy
@@ -24,7 +24,6 @@ distributed = pytest.importorskip(
     reason='the Dask backend needs dask and distributed: pip install -e ".[dev]" (or "tjsim[dask]")',
 )
 
-GRID = {"drivers.a.shift": [-1.0, 0.0, 1.0], "drivers.b.shift": [-0.5, 0.5]}
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 
 
@@ -46,11 +45,6 @@ def toy():
     return Toy().calibration()
 
 
-def _identical(a: tjsim.SweepResult, b: tjsim.SweepResult) -> None:
-    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), check_exact=True)
-    np.testing.assert_array_equal(a.cluster_met, b.cluster_met)
-
-
 def _no_tjsim_tasks(client, wait: float = 10.0) -> bool:
     """Whether the scheduler forgets every tjsim task within ``wait`` seconds."""
     deadline = time.monotonic() + wait
@@ -69,7 +63,7 @@ def test_a_sweep_on_dask_equals_in_process(client, toy, method):
     on_dask = tjsim.sweep(
         None, GRID, draws=draws, seed=4, method=method, calibration=toy, backend=client
     )
-    _identical(local, on_dask)
+    assert_identical(local, on_dask)
     assert (on_dask.backend, on_dask.workers) == ("dask", 2)
     by_name = tjsim.sweep(
         None,
@@ -81,7 +75,7 @@ def test_a_sweep_on_dask_equals_in_process(client, toy, method):
         backend="dask",
         blocks_per_task=1,
     )
-    _identical(local, by_name)
+    assert_identical(local, by_name)
 
 
 def test_simulate_on_dask_equals_in_process(client, calibration):
@@ -101,12 +95,8 @@ def test_a_killed_worker_mid_sweep_gives_identical_numbers(client, toy):
     draws = 4 * BLOCK_SIZE
     expected = tjsim.sweep(None, GRID, draws=draws, seed=21, calibration=toy, threads=1)
     victim = next(iter(client.run(os.getpid).values()))
-    killed = []
-
-    def kill(draws, points):
-        if not killed:
-            os.kill(victim, signal.SIGKILL)
-            killed.append(victim)
+    killed: list[int] = []
+    kill = kill_once(victim, killed)
 
     again = tjsim.sweep(
         None,
@@ -119,7 +109,7 @@ def test_a_killed_worker_mid_sweep_gives_identical_numbers(client, toy):
         progress=kill,
     )
     assert killed
-    _identical(expected, again)
+    assert_identical(expected, again)
     client.wait_for_workers(2, timeout=60)
 
 

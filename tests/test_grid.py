@@ -83,6 +83,10 @@ def test_python_forms_of_a_grid():
     )
     assert listed.shape is None and len(listed) == 2
     assert resolve_grid(product) is product
+    named = tjsim.Grid.product({"drivers.investment.shift": [0, 1]}, name="two")
+    assert (named.name, named.shape) == ("two", (2,))
+    points = tjsim.Grid.from_points([{"drivers.investment.shift": 0}], simulation={"seed": 1})
+    assert (len(points), points.simulation.seed) == (1, 1)
     with pytest.raises(ScenarioError, match="grid must be"):
         resolve_grid(3)
 

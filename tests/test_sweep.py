@@ -4,32 +4,24 @@ model's frontier matches its closed form."""
 
 from __future__ import annotations
 
-import os
-import signal
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import norm
 
 import tjsim
+from sweep_helpers import GRID, assert_identical, kill_once
 from tjsim.engine.backends import shared_pool
 from tjsim.result import Z95
 from tjsim.seeding import BLOCK_SIZE
 from toy import Toy
 
 TOY = Toy()
-GRID = {"drivers.a.shift": [-1.0, 0.0, 1.0], "drivers.b.shift": [-0.5, 0.5]}
 
 
 @pytest.fixture(scope="module")
 def toy():
     return TOY.calibration()
-
-
-def _identical(a: tjsim.SweepResult, b: tjsim.SweepResult) -> None:
-    pd.testing.assert_frame_equal(a.to_frame(), b.to_frame(), check_exact=True)
-    np.testing.assert_array_equal(a.cluster_met, b.cluster_met)
 
 
 @pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
@@ -76,7 +68,7 @@ def test_numbers_do_not_depend_on_tasks_threads_or_workers(toy):
         tjsim.sweep(None, GRID, draws=draws, seed=9, calibration=toy, workers=2),
     ]
     for other in runs:
-        _identical(base, other)
+        assert_identical(base, other)
     assert (runs[2].backend, runs[2].workers) == ("processes", 2)
 
 
@@ -219,12 +211,8 @@ def test_a_killed_worker_process_gives_identical_numbers(toy):
     expected = tjsim.sweep(None, GRID, draws=draws, seed=3, calibration=toy, threads=1)
     pool = shared_pool(2)
     victim = pool.pids()[0]
-    killed = []
-
-    def kill(draws, points):
-        if not killed:
-            os.kill(victim, signal.SIGKILL)
-            killed.append(victim)
+    killed: list[int] = []
+    kill = kill_once(victim, killed)
 
     again = tjsim.sweep(
         None,
@@ -237,7 +225,7 @@ def test_a_killed_worker_process_gives_identical_numbers(toy):
         progress=kill,
     )
     assert killed and victim not in pool.pids()
-    _identical(expected, again)
+    assert_identical(expected, again)
 
 
 def test_an_interrupted_sweep_stops_and_the_pool_still_works(toy):
@@ -250,7 +238,7 @@ def test_an_interrupted_sweep_stops_and_the_pool_still_works(toy):
         )
     expected = tjsim.sweep(None, GRID, draws=BLOCK_SIZE, seed=8, calibration=toy, threads=1)
     again = tjsim.sweep(None, GRID, draws=BLOCK_SIZE, seed=8, calibration=toy, workers=2)
-    _identical(expected, again)
+    assert_identical(expected, again)
 
 
 def test_simulate_on_the_pool_equals_in_process(calibration):
