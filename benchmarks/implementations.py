@@ -64,7 +64,7 @@ class Setup:
 
     @property
     def targets(self) -> list[str]:
-        return [t.id for t in self.model.targets]
+        return [t.id for t in self.model.primary_targets]
 
 
 # ---------------------------------------------------------------------- the floor
@@ -100,9 +100,10 @@ class RowModel:
         self.spread = [m.spread if m.is_linear else None for m in model.marginals]
         self.tables = {j: m.table() for j, m in enumerate(model.marginals) if not m.is_linear}
         self.events = model.event_thresholds
-        self.constant = model.target_constant
-        self.loadings = model.target_loadings
-        self.strict = model.target_strict
+        p = model.n_primary  # the readings in force (alternatives are not timed)
+        self.constant = model.target_constant[:p]
+        self.loadings = model.target_loadings[:p]
+        self.strict = model.target_strict[:p]
 
     def met(self, e: np.ndarray) -> np.ndarray:
         z = self.lower @ e
@@ -128,7 +129,7 @@ def latent_normals(setup: Setup, draws: int, seed: int = 1) -> np.ndarray:
 def loop(setup: Setup, draws: int, seed: int = 1) -> np.ndarray:
     """The per-draw pure-Python reference implementation."""
     ref = simulate_reference(setup.calibration, draws=draws, seed=seed, method="mc")
-    return ref.met.mean(axis=0)
+    return ref.met[:, : setup.model.n_primary].mean(axis=0)
 
 
 def pandas_rowwise(setup: Setup, draws: int, seed: int = 1) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -78,13 +79,22 @@ def test_every_report_phrase_is_quoted_from_the_report_sections():
 def test_targets_table_has_every_target_and_its_reading():
     table = tjsim.targets()
     assert list(table.index) == TARGET_IDS
-    assert table.loc["gdp_growth", ["op", "threshold"]].tolist() == [">=", 4.5]
-    assert table.loc["unemployment_rate", ["op", "threshold"]].tolist() == ["<=", 5.5]
-    assert table.loc["fixed_asset_investment", ["op", "threshold"]].tolist() == [">", 0.0]
-    assert table.loc["container_throughput", "threshold"] == 2300
+    # Published to one decimal: at least 4.5 as published is at least 4.45 unrounded.
+    assert table.loc["gdp_growth", ["op", "threshold"]].tolist() == [">=", pytest.approx(4.45)]
+    assert table.loc["gdp_growth", "reading"].startswith("published: gdp_growth >= 4.5")
+    assert table.loc["gdp_growth", "alternatives"] == "strict, about"
+    assert table.loc["unemployment_rate", ["op", "threshold"]].tolist() == [
+        "<",
+        pytest.approx(5.55),
+    ]
+    assert table.loc["fixed_asset_investment", ["op", "threshold"]].tolist() == [
+        ">=",
+        pytest.approx(0.05),
+    ]
+    assert table.loc["container_throughput", ["op", "threshold"]].tolist() == [">", 2300]
     assert table.loc["budget_revenue", "compare_to"] == "gdp_growth"
     assert table.loc["rural_income", "compare_to"] == "gdp_growth"
-    assert table.loc["district_wuqing", "threshold"] == 5.5
+    assert table.loc["district_wuqing", "threshold"] == pytest.approx(5.45)
     assert table["wording"].str.len().min() > 0
 
 
@@ -93,19 +103,41 @@ def test_real_time_calibration_uses_nothing_after_2024_targets():
     assert facts["year"].max() == 2024
 
 
-def test_history_derivation_of_the_gdp_spread():
+YEARS = (2017, 2018, 2019, 2021, 2022, 2023)
+
+
+def test_history_derivation_of_the_gdp_distribution():
+    """The GDP record's derivation, recomputed here from the facts and the year weights."""
     p = tjsim.load_calibration().parameters()
-    misses = {
-        y: p[f"gdp_growth_{y}"] - p[f"gdp_growth_target_{y}"] for y in (2018, 2021, 2022, 2023)
-    }
-    down = [m for m in misses.values() if m < 0]
-    up = [m for m in misses.values() if m > 0]
-    k, prior = p["spread_prior_weight"], p["spread_prior_sd"]
-    sigma_down = ((sum(m * m for m in down) + k * prior**2) / (len(down) + k)) ** 0.5
-    sigma_up = ((sum(m * m for m in up) + k * prior**2) / (len(up) + k)) ** 0.5
-    assert p["momentum_spread"] == pytest.approx((sigma_down + sigma_up) / 2)
-    assert p["momentum_skew"] == pytest.approx((sigma_up - sigma_down) / (sigma_up + sigma_down))
-    assert p["momentum_skew"] < 0  # downside
+    misses = {y: p[f"gdp_growth_{y}"] - p[f"gdp_growth_target_{y}"] for y in YEARS}
+    ordinary = [y for y in YEARS if p[f"record_ordinary_{y}"] == 1]
+    breaks = [y for y in YEARS if p[f"record_break_{y}"] == 1]
+    assert ordinary == [2019, 2021, 2023] and breaks == [2017, 2018, 2022]
+    bias = np.mean([misses[y] for y in ordinary])
+    assert p["gdp_planners_bias"] == pytest.approx(bias) and bias > 0
+    k, prior = p["gdp_prior_weight"], p["gdp_prior_spread"]
+    squares = sum((misses[y] - bias) ** 2 for y in ordinary)
+    spread = ((squares + k * prior**2) / (len(ordinary) - 1 + k)) ** 0.5
+    assert p["gdp_core_spread"] == pytest.approx(spread)
+    years, rate = p["break_prior_years"], p["break_prior_rate"]
+    assert p["regime_break_probability"] == pytest.approx(
+        (years * rate + len(breaks)) / (years + len(ordinary) + len(breaks))
+    )
+    weight, impact = p["break_impact_prior_weight"], p["break_impact_prior"]
+    assert p["regime_break_impact"] == pytest.approx(
+        (weight * impact + sum(misses[y] - bias for y in breaks)) / (weight + len(breaks))
+    )
+
+
+def test_leaving_a_year_out_moves_the_derivation():
+    """Which years count is a parameter: weights of zero drop a year everywhere."""
+    cal = tjsim.load_calibration()
+    base = cal.parameters()
+    without = cal.parameters({"record_ordinary_2021": 0.0})
+    assert without["gdp_planners_bias"] == pytest.approx(0.3)  # 2019 and 2023: +0.3 each
+    assert without["gdp_core_spread"] != base["gdp_core_spread"]
+    as_ordinary = cal.parameters({"record_break_2018": 0.0, "record_ordinary_2018": 1.0})
+    assert as_ordinary["regime_break_probability"] < base["regime_break_probability"]
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -144,8 +176,8 @@ def _set_fact(data, ident, value):
         ),
         (
             "assumptions.yaml",
-            lambda d: _set_fact(d, "investment_spread", -1.0),
-            "variables.investment.shock.spread",
+            lambda d: _set_fact(d, "property_investment_spread", -1.0),
+            "variables.property_investment.shock.spread",
             "spread must be >= 0",
         ),
         (
@@ -157,14 +189,14 @@ def _set_fact(data, ident, value):
         (
             "model.yaml",
             lambda d: d["correlations"].extend(
-                [["exports", "credit", 0.9], ["investment", "exports", 0.95]]
+                [["exports", "credit", 0.9], ["nonproperty_investment", "exports", 0.95]]
             ),
             "correlations",
             "positive definite",
         ),
         (
             "model.yaml",
-            lambda d: d["correlations"].append(["investment", "credit", 1.2]),
+            lambda d: d["correlations"].append(["property_investment", "credit", 1.2]),
             "correlations[",
             "between -1 and 1",
         ),
@@ -192,7 +224,7 @@ def _set_fact(data, ident, value):
         ),
         (
             "model.yaml",
-            lambda d: d["variables"]["cpi"].update(equation="exports * investment"),
+            lambda d: d["variables"]["cpi"].update(equation="exports * retail_sales"),
             "variables.cpi.equation",
             "linear",
         ),
@@ -216,9 +248,45 @@ def _set_fact(data, ident, value):
         ),
         (
             "targets.yaml",
-            lambda d: d["targets"]["cpi"].update(op="=>"),
-            "targets.cpi.op",
+            lambda d: d["targets"]["cpi"]["readings"]["strict"].update(op="=>"),
+            "targets.cpi.readings.strict.op",
             "op must be one of",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["cpi"].update(reading="publised"),
+            "targets.cpi.reading",
+            "did you mean 'published'",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["budget_revenue"]["readings"]["headline"].update(rounding=0.1),
+            "targets.budget_revenue.readings.headline.rounding",
+            "not to a comparison",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["totals"]["gdp_growth"].update(free="momentun"),
+            "totals.gdp_growth.free",
+            "did you mean 'momentum'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["variables"]["momentum"]["shock"].update(spread=1.0),
+            "totals.gdp_growth.free",
+            "is solved by this total",
+        ),
+        (
+            "assumptions.yaml",
+            lambda d: _set_fact(d, "gdp_prior_spread", 0.05),
+            "totals.gdp_growth",
+            "already give 'gdp_growth' a spread",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["events"]["regime_break"].update(tail="yes"),
+            "events.regime_break.tail",
+            "true or false",
         ),
         (
             "targets.yaml",

@@ -17,7 +17,7 @@ SCENARIO = (
     .with_distribution("cpi", "normal")
     .with_event("property_slump", probability=0.6)
     .with_event("port_strike", probability=0.3, impact={"container_growth": -4.0})
-    .with_parameter("okun_coefficient", 0.4)
+    .with_parameter("okun_coefficient", 0.12)
     .with_correlation("momentum", "exports", 0.5)
     .with_target("gdp_growth", threshold=4.0)
     .with_target("industry_fast", indicator="industry_va", op=">", threshold=5.0)
@@ -38,7 +38,11 @@ def test_engine_matches_reference_draw_for_draw(calibration, scenario, method):
     values = result.draws.to_numpy()
     scale = np.maximum(1.0, np.abs(ref.values))
     assert np.max(np.abs(values - ref.values) / scale) < 1e-6
+    readings = result.readings(detail=True)
+    assert tuple(readings.index) == ref.targets
+    np.testing.assert_array_equal(readings["probability"].to_numpy() * draws, ref.met.sum(axis=0))
+    primary = ref.met[:, : ref.n_primary]
     probs = result.probabilities()
-    assert tuple(probs.index) == ref.targets
-    np.testing.assert_array_equal(probs["probability"].to_numpy() * draws, ref.met.sum(axis=0))
-    assert result.joint()["probability"] * draws == ref.met.all(axis=1).sum()
+    assert tuple(probs.index) == tuple(t for t, _ in ref.targets[: ref.n_primary])
+    np.testing.assert_array_equal(probs["probability"].to_numpy() * draws, primary.sum(axis=0))
+    assert result.joint()["probability"] * draws == primary.all(axis=1).sum()

@@ -196,8 +196,10 @@ def tianjin(calibration):
 def test_tianjin_signs_and_probabilities(tianjin):
     result, table = tianjin
     assert set(table.index.get_level_values("driver")) == {
-        "investment",
+        "property_investment",
+        "nonproperty_investment",
         "retail_sales",
+        "ppi",
         "exports",
         "cpi",
         "credit",
@@ -206,7 +208,7 @@ def test_tianjin_signs_and_probabilities(tianjin):
         "momentum",
     }
     for target in ("fixed_asset_investment", "gdp_growth"):
-        row = table.loc[(target, "investment")]
+        row = table.loc[(target, "nonproperty_investment")]
         assert row["sensitivity"] > 4 * row["std_error"], target
         assert row["p_plus"] > row["probability"] > row["p_minus"], target
     assert table.loc[("cpi", "cpi"), "sensitivity"] < 0
@@ -214,7 +216,7 @@ def test_tianjin_signs_and_probabilities(tianjin):
     # Unemployment falls when growth is stronger: the "<=" target becomes likelier.
     assert table.loc[("unemployment_rate", "momentum"), "sensitivity"] > 0
     # The same draws as the run: the base probabilities are the run's, exactly.
-    probs = table.xs("investment", level="driver")["probability"]
+    probs = table.xs("nonproperty_investment", level="driver")["probability"]
     pd.testing.assert_series_equal(
         probs.iloc[:-1], result.probabilities()["probability"], check_names=False
     )
@@ -321,7 +323,7 @@ def test_bad_arguments_are_clear_errors(calibration):
     with pytest.raises(tjsim.ScenarioError, match="did you mean 'investment'"):
         tjsim.sensitivities(drivers=["invstment"], draws=1_000, seed=1)
     with pytest.raises(tjsim.ScenarioError, match="derived"):
-        tjsim.sensitivities(drivers=["momentum_spread"], draws=1_000, seed=1)
+        tjsim.sensitivities(drivers=["gdp_core_spread"], draws=1_000, seed=1)
     with pytest.raises(tjsim.ScenarioError, match="strictly between 0 and 1"):
         tjsim.required_shift("gdp_growth", "investment", 1.2, draws=1_000, seed=1)
     with pytest.raises(tjsim.ScenarioError, match="bounds"):
@@ -370,9 +372,10 @@ def test_why_missed_on_tianjin(tianjin):
     table = result.why_missed()
     assert table.index.names == ["target", "shock"]
     targets = list(dict.fromkeys(table.index.get_level_values("target")))
-    assert targets == [t.id for t in result.model.targets] + ["joint"]
+    assert targets == [t.id for t in result.model.primary_targets] + ["joint"]
     fai = table.loc["fixed_asset_investment"]
-    assert fai.index[0] == "investment" and fai.loc["investment", "gap"] < -1
+    assert fai.index[0] == "nonproperty_investment"
+    assert fai.loc["nonproperty_investment", "gap"] < -1
     assert fai.loc["property_slump", "kind"] == "event"
     assert fai.loc["property_slump", "gap"] > 0  # a property slump comes with misses
     # Raw means are the result's shock means.
@@ -386,23 +389,23 @@ def test_why_missed_on_tianjin(tianjin):
 def test_tables_text_and_figures(tianjin):
     result, table = tianjin
     wide = sensitivity_matrix(table)
-    assert wide.shape == (len(result.model.targets) + 1, 8)
+    assert wide.shape == (result.model.n_primary + 1, 10)
     assert (
-        wide.loc["gdp_growth", "investment"]
-        == table.loc[("gdp_growth", "investment"), "sensitivity"]
+        wide.loc["gdp_growth", "nonproperty_investment"]
+        == table.loc[("gdp_growth", "nonproperty_investment"), "sensitivity"]
     )
     text = format_sensitivities(table)
     assert "30,000 draws" in text and "investment" in text and "all targets (joint)" in text
     assert "per pp" in text
     ax = tjsim.plot_tornado(table, "gdp_growth")
-    assert len(ax.patches) == 16  # two bars per driver
+    assert len(ax.patches) == 20  # two bars per driver
     assert "gdp_growth" in ax.get_title()
     ax = tjsim.plot_tornado(table, top=3)
     assert len(ax.patches) == 6
     ax = result.plot_why_missed("fixed_asset_investment", top=5)
     assert len(ax.patches) == 5
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[0] == "investment"  # the largest gap on top
+    assert labels[0] == "nonproperty_investment"  # the largest gap on top
     with pytest.raises(tjsim.ScenarioError, match="did you mean"):
         tjsim.plot_tornado(table, "gdp_grwth")
 

@@ -41,7 +41,7 @@ def test_a_sweep_point_equals_a_plain_simulate(toy, method):
 def test_tianjin_points_with_every_kind_of_axis_equal_plain_simulations(calibration):
     grid = [
         {
-            "drivers.investment.scale": 1.5,
+            "drivers.exports.scale": 1.5,
             "parameters.property_impact_investment": -7.0,
             "events.property_slump.probability": probability,
         }

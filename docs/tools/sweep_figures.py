@@ -24,7 +24,7 @@ def main() -> None:
     _save_figure(
         IMAGES / "sweep_surface.png",
         (6.5, 5.0),
-        lambda ax: surface.plot("gdp_growth", probability=0.45, ax=ax),
+        lambda ax: surface.plot("gdp_growth", probability=0.3, ax=ax),
     )
     lines = tjsim.sweep(baseline, ROOT / "scenarios" / "grids" / "property_slump_odds.yaml")
     _save_figure(

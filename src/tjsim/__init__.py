@@ -27,6 +27,7 @@ _EXPORTS = {
     "facts": "api",
     "targets": "api",
     "sensitivities": "api",
+    "score": "api",
     "required_shift": "api",
     "sweep": "api",
     "load_grid": "api",
@@ -37,12 +38,13 @@ _EXPORTS = {
     "Scenario": "scenario",
     "baseline": "scenario",
     "Calibration": "calibration",
-    "load_calibration": "calibration",
+    "load_calibration": "api",
     "compile_model": "model",
     "TjsimError": "errors",
     "CalibrationError": "errors",
     "ScenarioError": "errors",
     "RequiredShift": "analysis",
+    "ScoreResult": "analysis",
     "plot_tornado": "analysis",
 }
 
@@ -53,6 +55,7 @@ __all__ = [
     "RequiredShift",
     "Scenario",
     "ScenarioError",
+    "ScoreResult",
     "SimulationResult",
     "SweepResult",
     "TjsimError",
@@ -65,6 +68,7 @@ __all__ = [
     "load_scenario",
     "plot_tornado",
     "required_shift",
+    "score",
     "sensitivities",
     "simulate",
     "sweep",
@@ -73,18 +77,20 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .analysis import RequiredShift, plot_tornado
+    from .analysis import RequiredShift, ScoreResult, plot_tornado
     from .api import (
         facts,
+        load_calibration,
         load_grid,
         load_scenario,
         required_shift,
+        score,
         sensitivities,
         simulate,
         sweep,
         targets,
     )
-    from .calibration import Calibration, load_calibration
+    from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
     from .result import SimulationResult, SweepResult, why_missed

@@ -22,13 +22,14 @@ from typing import Any
 import pandas as pd
 
 from . import analysis, engine
-from .analysis import CommonDraws, RequiredShift
+from .analysis import CommonDraws, RequiredShift, ScoreResult
 from .analysis.sensitivities import DEFAULT_STEP
 from .analysis.sweep import sweep as _sweep
-from .calibration import Calibration, load_calibration
+from .calibration import Calibration
+from .calibration import load_calibration as read_calibration
 from .calibration.tables import facts as fact_table
 from .errors import ScenarioError
-from .model import check_observed, check_scenario
+from .model import check_calibration, check_observed, check_scenario
 from .model.targets import target_table
 from .result import SimulationResult, SweepResult
 from .scenario import Scenario, read_observed, read_scenario
@@ -42,6 +43,19 @@ GridLike = Grid | Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]] 
 
 
 # ---------------------------------------------------------------------- resolving
+def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
+    """Read and validate the calibration folder ``path`` (default: the packaged Tianjin
+    calibration), and compile its baseline once, so that a calibration that loads also
+    runs.
+
+    Raises
+    ------
+    CalibrationError
+        For any problem, naming the file and the key path.
+    """
+    return check_calibration(read_calibration(path))
+
+
 def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
     """A :class:`~tjsim.calibration.Calibration`: the one given, the folder given, or
     (``None``) the packaged Tianjin calibration."""
@@ -120,8 +134,8 @@ def load_observed(
     The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,
     ``FY``), either at the top level or under an ``observed`` key::
 
-        gdp_growth: {Q1: 5.3}
-        retail_sales: {Q1: 4.0, H1: 4.6}
+        gdp_growth: {Q1: 5.0}
+        retail_sales: {Q1: 5.5, H1: 5.0}
     """
     observed = read_observed(path)
     check_observed(observed, resolve_calibration(calibration), source=str(path))
@@ -216,6 +230,7 @@ def simulate(
     calibration: CalibrationLike = None,
     observed: Mapping[str, Mapping[str, float]] | None = None,
     quarterly: bool = False,
+    reading: str | Mapping[str, str] | None = None,
     backend: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
@@ -260,6 +275,13 @@ def simulate(
     quarterly
         Add the quarterly year-to-date indicators (``gdp_growth_ytd_q1``, ...) even
         without observations, e.g. for a fan chart; implied by ``observed``.
+    reading
+        How the targets are read: a reading's name for every target that has it
+        (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
+        ``"headline"``), or ``{target: reading}``; default: the scenario's ``readings``,
+        else each target's default. Every reading is evaluated in any case
+        (:meth:`SimulationResult.readings`); this picks the one the probabilities, the
+        joint and the number met use.
     backend
         Where the blocks are evaluated: ``None`` or ``"local"`` (this process, default),
         ``"processes"`` (a persistent pool of ``workers`` processes), ``"dask"`` (the
@@ -277,6 +299,8 @@ def simulate(
     resolved = resolve_scenario(scenario, cal)
     if observed:
         resolved = resolved.with_observed(observed)
+    if reading is not None:
+        resolved = resolved.with_reading(reading)
     return engine.simulate(
         cal,
         resolved,
@@ -534,3 +558,22 @@ def required_shift(
     """
     common = _common_draws(scenario, calibration, draws, seed, method, chunk_size)
     return analysis.required_shift(common, target, driver, probability, bounds)
+
+
+# ---------------------------------------------------------------------- the method, scored
+def score(calibration: CalibrationLike = None) -> ScoreResult:
+    """Score the calibration's uncertainty derivation on its own record, out of sample.
+
+    Each year of the record (``record`` in ``model.yaml``) is left out in turn, the bias,
+    ordinary-year spread and regime-break tail re-derived from the other years, and the
+    year's outturn scored against the predictive distribution they give: its place in
+    the distribution (PIT), whether it falls in the 50% and 90% bands, and its log score
+    against a naive normal with the record's spread. See docs/scoring.md.
+
+    Returns
+    -------
+    ScoreResult
+        ``to_frame()`` (one row per year), ``summary()``, ``caveat()``, ``plot()``; its
+        text shows all three.
+    """
+    return analysis.score(resolve_calibration(calibration))

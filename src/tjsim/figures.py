@@ -345,3 +345,37 @@ def probability_surface(
     if title:
         ax.set_title(title)
     return ax
+
+
+def score_bands(
+    years: list[int],
+    bands: np.ndarray,
+    outturns: np.ndarray,
+    targets: np.ndarray,
+    *,
+    breaks: np.ndarray | None = None,
+    label: str = "",
+    ax: Axes | None = None,
+    color: str = "#2b6cb0",
+) -> Axes:
+    """Out-of-sample bands against outturns, year by year.
+
+    ``bands`` is ``(len(years), 5)``: the 5, 25, 50 (or centre), 75 and 95% points of
+    each year's predictive distribution; ``outturns`` are drawn as points (hollow in
+    the years flagged in ``breaks``), ``targets`` as short dashes.
+    """
+    ax = _axes(ax, (7.0, 3.8))
+    x = np.arange(len(years))
+    ax.vlines(x, bands[:, 0], bands[:, 4], color=color, alpha=0.35, lw=10, label="90% band")
+    ax.vlines(x, bands[:, 1], bands[:, 3], color=color, alpha=0.8, lw=10, label="50% band")
+    ax.plot(x, targets, "_", color="#c53030", markersize=18, mew=2, label="target")
+    flags = np.zeros(len(years), dtype=bool) if breaks is None else np.asarray(breaks)
+    ax.plot(x[~flags], outturns[~flags], "o", color="#1a202c", label="outturn")
+    if flags.any():
+        ax.plot(
+            x[flags], outturns[flags], "o", mfc="none", color="#1a202c", label="outturn (break)"
+        )
+    ax.set_xticks(x, [str(y) for y in years])
+    ax.set_ylabel(label)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return ax

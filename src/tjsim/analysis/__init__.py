@@ -12,6 +12,7 @@ from __future__ import annotations
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, comparison_table, format_comparison, met_flags, paired_run
 from .required import RequiredShift, required_shift
+from .score import ScoreResult, score
 from .sensitivities import (
     DEFAULT_STEP,
     format_sensitivities,
@@ -27,6 +28,7 @@ __all__ = [
     "Driver",
     "PairedRun",
     "RequiredShift",
+    "ScoreResult",
     "common_draws",
     "common_draws_of",
     "comparison_table",
@@ -37,6 +39,7 @@ __all__ = [
     "plot_tornado",
     "required_shift",
     "resolve_driver",
+    "score",
     "sensitivity_matrix",
     "sensitivity_table",
     "sweep",

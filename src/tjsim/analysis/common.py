@@ -20,8 +20,10 @@ import numpy as np
 
 from ..calibration import Calibration
 from ..engine import DEFAULT_CHUNK, LatentSampler, NumpyKernel, chunk_plan, run_settings
+from ..engine.kernels.numpy_kernel import met_flags
 from ..errors import ScenarioError, unknown
 from ..model import CompiledModel, build_model
+from ..model.moments import basis_moments
 from ..result import JOINT, SimulationResult
 from ..scenario import Scenario
 from ..seeding import BLOCK_SIZE, Block, SeedLike, plan_blocks
@@ -47,7 +49,8 @@ class Driver:
         shifts; shocks have mean zero), or the parameter's value.
     swing
         The unit of "one swing" for tornado charts and default search ranges: the
-        standard deviation of the variable's shock (1 for a variable without a shock),
+        standard deviation of the variable's shock (for a variable without one, such as
+        an aggregate, the standard deviation the other shocks give it; 1 if none),
         or ``PARAMETER_SWING`` times the parameter's absolute value (or that fraction
         of one when the value is zero).
     """
@@ -83,10 +86,11 @@ def resolve_driver(
     if driver in calibration.variables:
         spec = calibration.variables[driver]
         j = model.indicators.index(driver)
-        default = 1.0
         if driver in model.basis[: model.n_shocks]:
             std = model.marginals[model.basis.index(driver)].std
-            default = std if std > 0 else 1.0
+        else:  # a variable without a shock of its own: its spread from the others
+            std = indicator_std(model, j)
+        default = std if std > 0 else 1.0
         kind, label, unit, current = "variable", spec.label, spec.unit, float(model.constant[j])
     elif driver in calibration.derived:
         raise ScenarioError(
@@ -112,6 +116,13 @@ def resolve_driver(
     return Driver(driver, kind, label, unit, current, float(swing))
 
 
+def indicator_std(model: CompiledModel, row: int) -> float:
+    """Standard deviation of indicator ``row`` of ``model`` (all shocks and events)."""
+    _, cov = basis_moments(model.marginals, model.event_probabilities, model.correlation)
+    loadings = model.loadings[row]
+    return float(np.sqrt(max(loadings @ cov @ loadings, 0.0)))
+
+
 def default_drivers(calibration: Calibration) -> list[str]:
     """The calibration's driver-layer variables (else every variable with a shock)."""
     drivers = [v for v, spec in calibration.variables.items() if spec.layer == "driver"]
@@ -119,10 +130,11 @@ def default_drivers(calibration: Calibration) -> list[str]:
 
 
 def target_column(model: CompiledModel, target: str) -> int:
-    """Column of ``target`` in a met array (the last, ``len(targets)``, for ``joint``)."""
-    ids = [t.id for t in model.targets]
+    """Column of ``target`` (its reading in force) in a met array; the last,
+    ``len(model.targets)``, for ``joint``."""
+    ids = [t.id for t in model.primary_targets]
     if target == JOINT:
-        return len(ids)
+        return len(model.targets)
     if target not in ids:
         raise ScenarioError(unknown("target", target, [*ids, JOINT]), key="target")
     return ids.index(target)
@@ -146,17 +158,6 @@ class Variant:
     weights: np.ndarray | None = None
     offset: np.ndarray | None = None
     kernel: NumpyKernel | None = None
-
-
-def _met(margins: np.ndarray, strict: np.ndarray) -> np.ndarray:
-    """``(n, T + 1)`` booleans: each target met, and (last column) all of them."""
-    n, t = margins.shape
-    out = np.empty((n, t + 1), dtype=bool)
-    np.greater_equal(margins, 0.0, out=out[:, :t])
-    if strict.any():
-        out[:, :t][:, strict] = margins[:, strict] > 0.0
-    np.all(out[:, :t], axis=1, out=out[:, t])
-    return out
 
 
 class CommonDraws:
@@ -196,7 +197,8 @@ class CommonDraws:
         """Compile ``scenario`` and decide how to evaluate it on these draws."""
         model = build_model(self.calibration, scenario)
         base = self.model
-        if [t.id for t in model.targets] != [t.id for t in base.targets] or not np.array_equal(
+        readings = [(t.id, t.reading, t.primary) for t in model.targets]
+        if readings != [(t.id, t.reading, t.primary) for t in base.targets] or not np.array_equal(
             model.target_strict, base.target_strict
         ):
             raise ScenarioError("a variant must keep the scenario's targets and their readings")
@@ -295,7 +297,7 @@ class _Chunk:
         return kernel.values(kernel.basis(self.latent().copy()))[:, kernel.n_indicators :]
 
     def met(self, variant: Variant | None = None) -> np.ndarray:
-        return _met(self.margins(variant), self.owner.strict)
+        return met_flags(self.margins(variant), self.owner.strict, self.owner.model.n_primary)
 
     def met_column(self, variant: Variant | None, column: int) -> np.ndarray:
         """``(n, 1)`` booleans: target ``column`` (or, last, all targets) met."""

@@ -33,7 +33,7 @@ class PairedRun:
     @property
     def columns(self) -> list[str]:
         """Target ids of the columns of ``flags``."""
-        return [t.id for t in self.result.model.targets] + ["joint"]
+        return [t.id for t in self.result.model.primary_targets] + ["joint"]
 
     def flag_columns(self, ids: Sequence[str]) -> np.ndarray:
         """The flags of targets ``ids`` as 0/1 integers, ``(draws, len(ids))``."""
@@ -70,7 +70,7 @@ def met_flags(result: SimulationResult) -> np.ndarray:
     column): ``(draws, targets + 1)`` booleans."""
     ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
     draws = result.draws
-    targets = result.model.targets
+    targets = result.model.primary_targets
     flags = np.empty((len(draws), len(targets) + 1), dtype=bool)
     for j, target in enumerate(targets):
         other = draws[target.compare_to] if target.compare_to is not None else target.threshold

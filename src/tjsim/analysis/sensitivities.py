@@ -91,14 +91,15 @@ def sensitivity_table(
             diff[j].add(up, blocks)
 
     p0, _ = base.result()
-    targets = [t.id for t in model.targets] + [JOINT]
+    targets = [t.id for t in model.primary_targets] + [JOINT]
+    columns = [*range(model.n_primary), len(model.targets)]
     rows = []
     for j, drv in enumerate(resolved):
         h = step * drv.swing
         d, se = diff[j].result()
         p_lo, _ = minus[j].result()
         p_hi, _ = plus[j].result()
-        for k, tid in enumerate(targets):
+        for k, tid in zip(columns, targets, strict=True):
             rows.append(
                 (
                     tid,

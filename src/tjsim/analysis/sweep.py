@@ -27,7 +27,7 @@ from ..calibration import Calibration
 from ..engine import Backend, Job, check_kernel, chunk_plan, merge_outputs, plan_tasks, run_settings
 from ..errors import ScenarioError, TjsimError
 from ..model import CompiledModel, build_model
-from ..result.sweep import MetCounts, SweepResult, met_counts
+from ..result.sweep import MetCounts, SweepResult, in_force, met_counts
 from ..scenario import Scenario
 from ..scenario.grid import Grid, check_grid
 from ..seeding import BLOCK_SIZE, SeedLike, plan_blocks
@@ -73,18 +73,19 @@ def sweep(
     models = _point_model(calibration, scenario, grid, first)
     job = Job(models, tasks, kernel, method, root, summary=met_counts)
     counts: list[MetCounts | None] = [None] * len(grid)
-    block_met = np.zeros((len(grid), len(blocks), len(first.targets) + 1), dtype=np.int64)
+    keep = in_force(len(first.targets), first.n_primary)
+    block_met = np.zeros((len(grid), len(blocks), len(keep)), dtype=np.int64)
     position = {block.id: b for b, block in enumerate(blocks)}
     for run, totals, met in merge_outputs(backend, job, progress):
         counts[run] = totals
         for block_id, row in met.items():
-            block_met[run, position[block_id]] = row
+            block_met[run, position[block_id]] = row[keep]
     clusters, sizes = _clusters(blocks, method)
     cluster_met = np.stack([block_met[:, clusters == c].sum(axis=1) for c in range(len(sizes))], 1)
     return SweepResult(
         grid=grid,
         scenario=base,
-        targets=tuple(t.id for t in first.targets),
+        targets=tuple(t.id for t in first.primary_targets),
         counts=tuple(counts),  # type: ignore[arg-type]
         cluster_met=cluster_met,
         cluster_draws=sizes,

@@ -44,9 +44,12 @@ from .specs import (
     Fact,
     Number,
     QuarterlySpec,
+    ReadingSpec,
+    RecordSpec,
     ShareGroup,
     ShockSpec,
     TargetSpec,
+    TotalSpec,
     VariableSpec,
 )
 
@@ -66,6 +69,8 @@ class Calibration:
     targets: Mapping[str, TargetSpec]
     share_groups: tuple[ShareGroup, ...] = ()
     quarterly: QuarterlySpec | None = None
+    totals: Mapping[str, TotalSpec] = field(default_factory=dict)
+    record: RecordSpec | None = None
     files: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
@@ -248,6 +253,8 @@ def _build(
             "correlations",
             "events",
             "quarterly",
+            "totals",
+            "record",
         ),
         ("name", "version", "variables"),
         mfile,
@@ -288,7 +295,7 @@ def _build(
             _check_keys(
                 s,
                 ("distribution", "spread", "df", "skew"),
-                ("distribution", "spread"),
+                ("distribution",),
                 mfile,
                 f"{key}.shock",
             )
@@ -298,7 +305,7 @@ def _build(
                     file=mfile,
                     key=f"{key}.shock.distribution",
                 )
-            shock = ShockSpec(s["distribution"], s["spread"], s.get("df"), s.get("skew"))
+            shock = ShockSpec(s["distribution"], s.get("spread"), s.get("df"), s.get("skew"))
         spec = VariableSpec(
             str(vid), raw["layer"], str(raw["label"]), str(raw["unit"]), str(raw["equation"]), shock
         )
@@ -314,7 +321,7 @@ def _build(
         raw = _mapping(raw, mfile, key)
         _check_keys(
             raw,
-            ("label", "probability", "impact", "source"),
+            ("label", "probability", "impact", "source", "tail"),
             ("label", "probability", "impact"),
             mfile,
             key,
@@ -331,8 +338,18 @@ def _build(
                     file=mfile,
                     key=f"{key}.impact.{target}",
                 )
+        tail = raw.get("tail", False)
+        if not isinstance(tail, bool):
+            raise CalibrationError(
+                f"expected true or false, found {tail!r}", file=mfile, key=f"{key}.tail"
+            )
         events[str(eid)] = EventSpec(
-            str(eid), str(raw["label"]), raw["probability"], impact, str(raw.get("source", ""))
+            str(eid),
+            str(raw["label"]),
+            raw["probability"],
+            impact,
+            str(raw.get("source", "")),
+            tail,
         )
 
     correlations = []
@@ -403,6 +420,9 @@ def _build(
                 )
         quarterly = QuarterlySpec(tuple(weights), raw["persistence"], qvars)  # type: ignore[arg-type]
 
+    totals = _build_totals(model.get("totals"), variables, mfile)
+    record = _build_record(model.get("record"), variables, mfile)
+
     calibration = Calibration(
         name=str(model["name"]),
         version=str(model["version"]),
@@ -415,6 +435,8 @@ def _build(
         targets=targets,
         share_groups=tuple(share_groups),
         quarterly=quarterly,
+        totals=totals,
+        record=record,
         files=files,
     )
     params = calibration.parameters()
@@ -494,13 +516,105 @@ def correlation_cholesky(
         ) from None
 
 
+def _build_totals(
+    raw: Any, variables: Mapping[str, VariableSpec], mfile: str
+) -> dict[str, TotalSpec]:
+    """Validate the ``totals`` block; every shock without a spread must be the free
+    component of exactly one total, and every free component has no spread of its own."""
+    totals: dict[str, TotalSpec] = {}
+    free_of: dict[str, str] = {}
+    for vid, item in _mapping(raw or {}, mfile, "totals").items():
+        key = f"totals.{vid}"
+        item = _mapping(item, mfile, key)
+        _check_keys(item, ("spread", "free", "relative_to"), ("spread", "free"), mfile, key)
+        for name, value in (
+            ("", vid),
+            (".free", item["free"]),
+            (".relative_to", item.get("relative_to")),
+        ):
+            if value is not None and value not in variables:
+                raise CalibrationError(
+                    unknown("variable", str(value), variables), file=mfile, key=f"{key}{name}"
+                )
+        free = str(item["free"])
+        spec = variables[free].shock
+        if spec is None:
+            shocked = [v for v, s in variables.items() if s.shock is not None]
+            raise CalibrationError(
+                f"the free component '{free}' has no shock; variables with shocks: "
+                + ", ".join(shocked),
+                file=mfile,
+                key=f"{key}.free",
+            )
+        if spec.spread is not None:
+            raise CalibrationError(
+                f"the spread of '{free}' is solved by this total; remove "
+                f"variables.{free}.shock.spread",
+                file=mfile,
+                key=f"{key}.free",
+            )
+        if free in free_of:
+            raise CalibrationError(
+                f"'{free}' already closes totals.{free_of[free]}", file=mfile, key=f"{key}.free"
+            )
+        free_of[free] = str(vid)
+        relative_to = item.get("relative_to")
+        totals[str(vid)] = TotalSpec(
+            str(vid), item["spread"], free, None if relative_to is None else str(relative_to)
+        )
+    for vid, variable in variables.items():
+        if variable.shock is not None and variable.shock.spread is None and vid not in free_of:
+            raise CalibrationError(
+                "missing required key 'spread' (or make this shock the free component of a total)",
+                file=mfile,
+                key=f"variables.{vid}.shock",
+            )
+    return totals
+
+
+def _build_record(raw: Any, variables: Mapping[str, VariableSpec], mfile: str) -> RecordSpec | None:
+    """Validate the ``record`` block (its parameter names are checked with the values)."""
+    if raw is None:
+        return None
+    names = ("outturn", "target", "ordinary", "tail", "bias", "spread")
+    names += ("tail_probability", "tail_impact")
+    item = _mapping(raw, mfile, "record")
+    _check_keys(
+        item, ("indicator", "years", *names), ("indicator", "years", *names), mfile, "record"
+    )
+    if item["indicator"] not in variables:
+        raise CalibrationError(
+            unknown("variable", str(item["indicator"]), variables),
+            file=mfile,
+            key="record.indicator",
+        )
+    years = item["years"]
+    if not (
+        isinstance(years, list)
+        and len(years) >= 3
+        and all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+    ):
+        raise CalibrationError(
+            f"expected a list of at least three years, found {years!r}",
+            file=mfile,
+            key="record.years",
+        )
+    return RecordSpec(str(item["indicator"]), tuple(years), *(str(item[n]) for n in names))
+
+
 def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) -> TargetSpec:
-    """Validate one target mapping."""
+    """Validate one target mapping.
+
+    A target gives either one rule at its top level (``op`` and ``threshold`` or
+    ``compare_to``, optionally ``rounding``: one reading, named by ``reading`` or
+    ``default``) or several named ``readings`` and the name of the default ``reading``.
+    """
     raw = _mapping(raw, file, key)
+    rule_keys = ("op", "threshold", "compare_to", "rounding")
     _check_keys(
         raw,
-        ("indicator", "op", "threshold", "compare_to", "label", "wording", "source"),
-        ("indicator", "op"),
+        ("indicator", "label", "wording", "source", "reading", "readings", *rule_keys),
+        ("indicator",),
         file,
         key,
     )
@@ -510,6 +624,56 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
             file=file,
             key=f"{key}.indicator",
         )
+    default = raw.get("reading")
+    if raw.get("readings") is not None:
+        for name in rule_keys:
+            if name in raw:
+                raise CalibrationError(
+                    f"'{name}' belongs in a reading when a target has 'readings'",
+                    file=file,
+                    key=f"{key}.{name}",
+                )
+        entries = _mapping(raw["readings"], file, f"{key}.readings")
+        if not entries:
+            raise CalibrationError(
+                "expected at least one reading", file=file, key=f"{key}.readings"
+            )
+        readings = {
+            str(name): reading_spec(str(name), entry, variables, file, f"{key}.readings.{name}")
+            for name, entry in entries.items()
+        }
+        if default is None:
+            raise CalibrationError(
+                "missing required key 'reading' (the default reading's name)", file=file, key=key
+            )
+        if default not in readings:
+            raise CalibrationError(
+                unknown("reading", str(default), readings), file=file, key=f"{key}.reading"
+            )
+    else:
+        if "op" not in raw:
+            raise CalibrationError(
+                "missing required key 'op' (or give named 'readings')", file=file, key=key
+            )
+        default = str(default) if default is not None else "default"
+        rule = {name: raw[name] for name in rule_keys if name in raw}
+        readings = {default: reading_spec(default, rule, variables, file, key)}
+    return TargetSpec(
+        tid,
+        str(raw["indicator"]),
+        readings,
+        str(default),
+        str(raw.get("label", "")),
+        str(raw.get("wording", "")),
+        str(raw.get("source", "")),
+    )
+
+
+def reading_spec(name: str, raw: Any, variables: set[str], file: str, key: str) -> ReadingSpec:
+    """Validate one reading: ``op``, one of ``threshold`` and ``compare_to``, and
+    optionally ``indicator`` and ``rounding`` (for thresholds only)."""
+    raw = _mapping(raw, file, key)
+    _check_keys(raw, ("op", "threshold", "compare_to", "indicator", "rounding"), ("op",), file, key)
     if raw["op"] not in OPS:
         raise CalibrationError(
             f"op must be one of {', '.join(OPS)}, found {raw['op']!r}", file=file, key=f"{key}.op"
@@ -519,21 +683,34 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
         raise CalibrationError(
             "give exactly one of 'threshold' and 'compare_to'", file=file, key=key
         )
-    if has_other and raw["compare_to"] not in variables:
-        raise CalibrationError(
-            unknown("indicator", str(raw["compare_to"]), variables),
-            file=file,
-            key=f"{key}.compare_to",
-        )
-    return TargetSpec(
-        tid,
-        str(raw["indicator"]),
+    for field_name in ("compare_to", "indicator"):
+        if raw.get(field_name) is not None and raw[field_name] not in variables:
+            raise CalibrationError(
+                unknown("indicator", str(raw[field_name]), variables),
+                file=file,
+                key=f"{key}.{field_name}",
+            )
+    rounding = raw.get("rounding")
+    if rounding is not None:
+        if isinstance(rounding, bool) or not isinstance(rounding, (int, float)) or not rounding > 0:
+            raise CalibrationError(
+                f"rounding must be a number > 0, found {rounding!r}",
+                file=file,
+                key=f"{key}.rounding",
+            )
+        if has_other:
+            raise CalibrationError(
+                "rounding applies to a threshold, not to a comparison with another indicator",
+                file=file,
+                key=f"{key}.rounding",
+            )
+    return ReadingSpec(
+        name,
         str(raw["op"]),
         raw.get("threshold"),
         raw.get("compare_to"),
-        str(raw.get("label", "")),
-        str(raw.get("wording", "")),
-        str(raw.get("source", "")),
+        raw.get("indicator"),
+        None if rounding is None else float(rounding),
     )
 
 
@@ -601,8 +778,38 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                 key=f"correlations[{index}]",
             )
     for tid, target in cal.targets.items():
-        if target.threshold is not None:
-            cal.value(target.threshold, params, tfile, f"targets.{tid}.threshold")
+        for name, reading in target.readings.items():
+            if reading.threshold is not None:
+                where = (
+                    f"targets.{tid}.readings.{name}"
+                    if len(target.readings) > 1
+                    else f"targets.{tid}"
+                )
+                cal.value(reading.threshold, params, tfile, f"{where}.threshold")
+    if cal.record is not None:
+        record = cal.record
+        for year in record.years:
+            for name in ("outturn", "target", "ordinary", "tail"):
+                ident = record.name(name, year)
+                if ident not in params:
+                    raise CalibrationError(
+                        unknown("parameter", ident, params), file=mfile, key=f"record.{name}"
+                    )
+        for name in ("bias", "spread", "tail_probability", "tail_impact"):
+            if record.name(name, 0) not in params:
+                raise CalibrationError(
+                    unknown("parameter", record.name(name, 0), params),
+                    file=mfile,
+                    key=f"record.{name}",
+                )
+    for vid, total in cal.totals.items():
+        spread = cal.value(total.spread, params, mfile, f"totals.{vid}.spread")
+        if not spread > 0:
+            raise CalibrationError(
+                f"a total spread must be > 0, found {spread:g}",
+                file=mfile,
+                key=f"totals.{vid}.spread",
+            )
     if cal.quarterly is not None:
         q = cal.quarterly
         weights = [
@@ -631,8 +838,9 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
 def check_shock(
     shock: ShockSpec, file: str, key: str, value: Callable[[Number, str], float]
 ) -> None:
-    """Range checks of one shock's parameters; ``value(ref, key)`` resolves a reference."""
-    spread = value(shock.spread, f"{key}.spread")
+    """Range checks of one shock's parameters; ``value(ref, key)`` resolves a reference
+    (a spread of ``None``, solved by a total, is not checked here)."""
+    spread = 0.0 if shock.spread is None else value(shock.spread, f"{key}.spread")
     if spread < 0:
         raise CalibrationError(
             f"spread must be >= 0, found {spread:g}", file=file, key=f"{key}.spread"

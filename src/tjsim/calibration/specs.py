@@ -1,5 +1,5 @@
 """The pieces of a calibration, as frozen values: facts, shocks, variables, events,
-targets, share groups and the quarterly structure.
+targets and their readings, totals, share groups and the quarterly structure.
 
 These are plain containers; :mod:`tjsim.calibration.calibration` builds and validates
 them from data.
@@ -37,10 +37,14 @@ class Fact:
 
 @dataclass(frozen=True)
 class ShockSpec:
-    """A variable's additive, mean-zero shock: family and parameters (numbers or ids)."""
+    """A variable's additive, mean-zero shock: family and parameters (numbers or ids).
+
+    ``spread`` is ``None`` for the free component of a total (:class:`TotalSpec`): its
+    spread is then solved when the model is compiled.
+    """
 
     distribution: str
-    spread: Number
+    spread: Number | None
     df: Number | None = None
     skew: Number | None = None
 
@@ -70,26 +74,65 @@ class EventSpec:
     probability: Number
     impact: Mapping[str, Number]
     source: str = ""
+    tail: bool = False  # a regime break, outside the ordinary-year totals
+
+
+@dataclass(frozen=True)
+class ReadingSpec:
+    """One way of reading a target: ``indicator op threshold`` or ``indicator op
+    compare_to``, the indicator being the target's unless the reading names another.
+
+    ``rounding`` is the precision an outcome is published to: the published figure,
+    rounded half up, must meet the rule (``>= 4.5`` with rounding 0.1 holds from 4.45).
+    """
+
+    name: str
+    op: str
+    threshold: Number | None = None
+    compare_to: str | None = None
+    indicator: str | None = None
+    rounding: float | None = None
 
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A target: ``indicator op threshold`` or ``indicator op compare_to``."""
+    """A target: its indicator, its readings by name, and the default reading's name."""
 
     id: str
     indicator: str
-    op: str
-    threshold: Number | None = None
-    compare_to: str | None = None
+    readings: Mapping[str, ReadingSpec]
+    default: str
     label: str = ""
     wording: str = ""
     source: str = ""
 
     @property
+    def rule(self) -> ReadingSpec:
+        """The default reading."""
+        return self.readings[self.default]
+
+    @property
     def reading(self) -> str:
-        """Human-readable reading, e.g. ``gdp_growth >= 4.5``."""
-        other = self.compare_to if self.compare_to is not None else self.threshold
-        return f"{self.indicator} {self.op} {other}"
+        """The default reading as text, e.g. ``published: gdp_growth >= 4.5 (to 0.1)``."""
+        spec = self.rule
+        other = spec.compare_to if spec.compare_to is not None else spec.threshold
+        rounded = f" (to {spec.rounding:g})" if spec.rounding else ""
+        return f"{self.default}: {spec.indicator or self.indicator} {spec.op} {other}{rounded}"
+
+
+@dataclass(frozen=True)
+class TotalSpec:
+    """An indicator's ordinary-year total spread and the component that closes it.
+
+    The free component's spread is solved so that the spread of ``indicator`` (minus
+    ``relative_to``, when given), from every shock and every event but the tail events,
+    equals ``spread``.
+    """
+
+    indicator: str
+    spread: Number
+    free: str
+    relative_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +144,32 @@ class ShareGroup:
     total: float = 100.0
     tolerance: float = 0.05
     exact: bool = True
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """How the calibration's derivation is scored against its own record, year by year.
+
+    Each ``{year}`` in a name stands for the year. A year's ``outturn`` and ``target``
+    are facts; its ``ordinary`` and ``tail`` weights say how it counts. Leaving a year
+    out (both weights zero) and re-deriving gives the ``bias``, ``spread``,
+    ``tail_probability`` and ``tail_impact`` the calibration would have had without it.
+    """
+
+    indicator: str
+    years: tuple[int, ...]
+    outturn: str
+    target: str
+    ordinary: str
+    tail: str
+    bias: str
+    spread: str
+    tail_probability: str
+    tail_impact: str
+
+    def name(self, field_name: str, year: int) -> str:
+        """The parameter id of ``field_name`` (``outturn``, ...) for ``year``."""
+        return str(getattr(self, field_name)).format(year=year)
 
 
 @dataclass(frozen=True)

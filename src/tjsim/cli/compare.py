@@ -46,8 +46,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
     from ..analysis import comparison_table, format_comparison, paired_run
-    from ..api import load_scenario
-    from ..calibration import load_calibration
+    from ..api import load_calibration, load_scenario
     from ..report import check_output_folder, write_atomically, write_comparison
 
     if len(args.files) < 2:

@@ -34,7 +34,17 @@ from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 #: The commands, in the order ``tjsim --help`` lists them: each is a module of this
 #: package with ``NAME``, ``HELP``, ``EPILOG``, ``add_arguments(parser)`` and
 #: ``run(args) -> int``.
-COMMANDS = ("run", "compare", "sensitivity", "require", "sweep", "validate", "facts", "targets")
+COMMANDS = (
+    "run",
+    "compare",
+    "sensitivity",
+    "require",
+    "score",
+    "sweep",
+    "validate",
+    "facts",
+    "targets",
+)
 
 
 # ---------------------------------------------------------------------- entry point

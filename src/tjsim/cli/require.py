@@ -42,8 +42,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the required shift."""
-    from ..api import required_shift
-    from ..calibration import load_calibration
+    from ..api import load_calibration, required_shift
 
     calibration = load_calibration()
     scenario = read_scenario(args.file, calibration)

@@ -25,8 +25,13 @@ Prints every target's reading, probability and 95% interval, and the probability
 all targets are met together. Draws, seed and method default to the file's
 'simulation' settings, then to 100,000 draws, fresh entropy and mc.
 
-With --out DIR, writes probabilities.csv, summary.csv, indicators.csv, count_met.csv,
-conditional.csv, result.json (all tables and the run's metadata), scenario.yaml and PNG
+Targets are read as the calibration states (tjsim targets lists each reading); --reading
+picks another where a target allows it, and --readings prints every target's probability
+under every reading, all on the same draws.
+
+With --out DIR, writes probabilities.csv, readings.csv, summary.csv, indicators.csv,
+count_met.csv, conditional.csv, result.json (all tables and the run's metadata),
+scenario.yaml and PNG
 figures. DIR is written all or nothing: tjsim fills a staging folder next to it and
 renames it into place. An existing DIR is replaced only if it is empty or an earlier
 tjsim output (it holds a .tjsim-output file); anything else is refused.
@@ -36,7 +41,8 @@ examples:
   tjsim run scenarios/baseline.yaml           # 200,000 draws, seed 2024 (from the file)
   tjsim run scenarios/price_shock.yaml --seed 7 --method sobol
   tjsim run scenarios/flood_repeat.yaml --out results/flood --quiet
-  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.3}'
+  tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.0}' (hypothetical)
+  tjsim run scenarios/baseline.yaml --reading strict --readings
 
 With --observed OBS (or an 'observed' block in the scenario), the draws are conditioned
 on year-to-date figures already published (periods Q1, H1, Q1-Q3, FY) and --out also
@@ -51,7 +57,18 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         "--observed",
         type=Path,
         metavar="OBS",
-        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.3}'",
+        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.0}' (hypothetical)",
+    )
+    cmd.add_argument(
+        "--reading",
+        metavar="NAME",
+        help="read the targets this way where they allow it: strict, published, about, "
+        "real, nominal or headline (default: each target's own)",
+    )
+    cmd.add_argument(
+        "--readings",
+        action="store_true",
+        help="also print every target's probability under every reading",
     )
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -59,14 +76,16 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
-    from ..api import load_observed, simulate
-    from ..calibration import load_calibration
+    from ..api import load_calibration, load_observed, simulate
     from ..report import check_output_folder, write_atomically, write_run
+    from ..report.text import format_readings
 
     calibration = load_calibration()
     scenario = read_scenario(args.file, calibration)
     if args.observed is not None:
         scenario = scenario.with_observed(load_observed(args.observed, calibration=calibration))
+    if args.reading is not None:
+        scenario = scenario.with_reading(args.reading)
     if args.out is not None:
         check_output_folder(args.out)
     total = first(args.draws, scenario.simulation.draws, default_draws())
@@ -81,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         print(result)
+        if args.readings:
+            print("\n" + format_readings(result.readings()))
     if args.out is not None:
         write_atomically(args.out, lambda folder: write_run(result, folder))
         say(args, f"\nwrote {args.out}")

@@ -38,8 +38,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the sensitivity table."""
     from ..analysis import format_sensitivities
-    from ..api import sensitivities
-    from ..calibration import load_calibration
+    from ..api import load_calibration, sensitivities
 
     calibration = load_calibration()
     scenario = read_scenario(args.file, calibration)

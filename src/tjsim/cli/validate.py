@@ -31,8 +31,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check each file; print ``FILE: ok`` or its error."""
-    from ..api import load_scenario
-    from ..calibration import load_calibration
+    from ..api import load_calibration, load_scenario
 
     calibration = load_calibration()
     failed = 0

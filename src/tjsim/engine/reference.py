@@ -28,10 +28,13 @@ _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt
 
 @dataclass(frozen=True)
 class ReferenceDraws:
-    """Per-draw output: ``values`` ``(n, m)`` indicators, ``met`` ``(n, T)`` booleans."""
+    """Per-draw output: ``values`` ``(n, m)`` indicators, ``met`` ``(n, T)`` booleans for
+    every target under every reading (``targets``: ``(id, reading)``), the readings in
+    force first (``n_primary`` of them)."""
 
     indicators: tuple[str, ...]
-    targets: tuple[str, ...]
+    targets: tuple[tuple[str, str], ...]
+    n_primary: int
     values: np.ndarray
     met: np.ndarray
 
@@ -99,7 +102,8 @@ def simulate_reference(
             )
     return ReferenceDraws(
         indicators=tuple(cal.variables),
-        targets=tuple(t.id for t in targets),
+        targets=tuple((t.id, t.reading) for t in targets),
+        n_primary=sum(t.primary for t in targets),
         values=np.array(rows_out),
         met=np.array(met_out, dtype=bool).reshape(len(met_out), len(targets)),
     )

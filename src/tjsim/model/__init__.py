@@ -7,7 +7,7 @@ Layer 3. May import the foundation modules, :mod:`tjsim.calibration` and
 
 from __future__ import annotations
 
-from .build import build_model, check_observed, check_scenario
+from .build import build_model, check_calibration, check_observed, check_scenario
 from .compile import compile_model, resolve_events, resolve_targets
 from .compiled import BIN_WIDTH, CompiledModel, Target
 from .quarterly import PERIODS, condition, quarterly_model, ytd_indicator
@@ -18,6 +18,7 @@ __all__ = [
     "CompiledModel",
     "Target",
     "build_model",
+    "check_calibration",
     "check_observed",
     "check_scenario",
     "compile_model",

@@ -30,6 +30,13 @@ def build_model(
     return model
 
 
+def check_calibration(calibration: Calibration) -> Calibration:
+    """Compile ``calibration``'s baseline once, so that a calibration that loads also runs
+    (its totals are reachable, its readings resolve); returns it."""
+    compile_model(calibration)
+    return calibration
+
+
 def check_scenario(scenario: Scenario, calibration: Calibration) -> None:
     """Compile ``scenario`` (and condition it on its observations) to check every id."""
     build_model(calibration, scenario)

@@ -8,6 +8,7 @@ correlations, events, parameters and targets are applied on the way.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,8 @@ import numpy as np
 from .. import expressions
 from ..calibration import (
     Calibration,
+    ReadingSpec,
+    TargetSpec,
     check_shock,
     correlation_cholesky,
     target_spec,
@@ -25,6 +28,7 @@ from ..expressions import LinearForm
 from ..marginals import Marginal
 from ..scenario import DriverChange, Scenario
 from .compiled import CompiledModel, Target
+from .totals import solve_totals
 
 
 def _scenario_error(exc: TjsimError, scenario: Scenario, key: str) -> ScenarioError:
@@ -34,10 +38,13 @@ def _scenario_error(exc: TjsimError, scenario: Scenario, key: str) -> ScenarioEr
 
 
 def compile_model(calibration: Calibration, scenario: Scenario | None = None) -> CompiledModel:
-    """Compile ``calibration`` under ``scenario`` (default: the baseline)."""
+    """Compile ``calibration`` under ``scenario`` (default: the baseline).
+
+    The spreads of the totals' free components are solved first, on the calibration with
+    the scenario's parameters but none of its other changes (:mod:`tjsim.model.totals`).
+    """
     scenario = scenario or Scenario()
     cal = calibration
-    mfile = cal.files.get("model", "model.yaml")
     try:
         params = cal.parameters(scenario.parameters)
     except CalibrationError as exc:
@@ -51,6 +58,47 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
                 file=scenario.path,
                 key="parameters",
             ) from None
+    spreads: dict[str, float] = {}
+    if cal.totals:
+        try:
+            spreads = _solved_spreads(cal, scenario.parameters, params)
+        except CalibrationError as exc:
+            if not scenario.parameters:
+                raise
+            raise ScenarioError(
+                f"these parameter values leave a total unreachable: {exc}",
+                file=scenario.path,
+                key="parameters",
+            ) from None
+    return _compile(cal, scenario, params, spreads)
+
+
+#: Solved spreads by calibration and parameters (the calibration is kept to pin its id).
+_SOLVED: dict[tuple[int, tuple], tuple[Calibration, dict[str, float]]] = {}
+
+
+def _solved_spreads(
+    cal: Calibration, overrides: Mapping[str, float], params: Mapping[str, float]
+) -> dict[str, float]:
+    """The totals' free spreads for these parameters, solved once and remembered."""
+    key = (id(cal), tuple(sorted(params.items())))
+    if key not in _SOLVED:
+        if len(_SOLVED) >= 256:
+            _SOLVED.clear()
+        unit = _compile(cal, Scenario(parameters=overrides), params, None)
+        _SOLVED[key] = (cal, solve_totals(unit, cal, params))
+    return dict(_SOLVED[key][1])
+
+
+def _compile(
+    cal: Calibration,
+    scenario: Scenario,
+    params: Mapping[str, float],
+    spreads: Mapping[str, float] | None,
+) -> CompiledModel:
+    """Compile with the free components' ``spreads`` (``None``: unit spreads, for
+    solving the totals)."""
+    mfile = cal.files.get("model", "model.yaml")
 
     def value(ref: Any, key: str) -> float:
         return cal.value(ref, params, mfile, key)
@@ -85,17 +133,14 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
             if change.skew is not None
             else (value(spec.skew, f"variables.{vid}.shock.skew") if spec.skew is not None else 0.0)
         )
+        if spec.spread is not None:
+            spread = value(spec.spread, f"variables.{vid}.shock.spread")
+        else:
+            spread = 1.0 if spreads is None else spreads[vid]
         try:
             marginals.append(
-                Marginal(
-                    family,
-                    0.0
-                    if scenario.shocks_off
-                    else value(spec.spread, f"variables.{vid}.shock.spread") * change.scale,
-                    df,
-                    skew,
-                )
-            )  # type: ignore[arg-type]
+                Marginal(family, 0.0 if scenario.shocks_off else spread * change.scale, df, skew)  # type: ignore[arg-type]
+            )
         except ValueError as exc:
             raise ScenarioError(str(exc), file=scenario.path, key=f"drivers.{vid}") from None
 
@@ -169,7 +214,7 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
     base = np.array([forms[v].constant for v in indicators])
     loadings = np.array([forms[v].loadings for v in indicators]).reshape(len(indicators), d)
 
-    # -- targets
+    # -- targets: the readings in force, then the alternatives
     targets = resolve_targets(cal, scenario, params)
     t_const, t_load, strict = [], [], []
     for target in targets:
@@ -207,6 +252,8 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
         target_loadings=np.array(t_load, dtype=float).reshape(len(targets), d),
         target_strict=np.array(strict, dtype=bool),
         parameters=dict(params),
+        n_primary=sum(t.primary for t in targets),
+        solved_spreads=dict(spreads or {}),
     )
 
 
@@ -250,47 +297,98 @@ def resolve_events(
 def resolve_targets(
     cal: Calibration, scenario: Scenario, params: Mapping[str, float]
 ) -> list[Target]:
-    """The calibration's targets with the scenario's changes, drops and additions."""
+    """The calibration's targets with the scenario's changes, drops, additions and
+    readings: one :class:`Target` per target under the reading in force (``primary``),
+    then one per alternative reading of each target."""
+    specs = target_specs(cal, scenario)
+    selected = selected_readings(specs, scenario)
     tfile = cal.files.get("targets", "targets.yaml")
-    out: dict[str, Target] = {}
-    for tid, spec in cal.targets.items():
-        threshold = (
-            cal.value(spec.threshold, params, tfile, f"targets.{tid}.threshold")
-            if spec.threshold is not None
-            else None
-        )
-        out[tid] = Target.from_spec(spec, threshold, spec.wording, spec.source)
+    primary, alternatives = [], []
+    for tid, spec in specs.items():
+        for name, reading in spec.readings.items():
+            key = f"targets.{tid}.readings.{name}"
+            threshold = (
+                None
+                if reading.threshold is None
+                else cal.value(reading.threshold, params, scenario.path or tfile, key)
+            )
+            target = _resolved(spec, reading, threshold, primary=name == selected[tid])
+            (primary if target.primary else alternatives).append(target)
+    return primary + alternatives
+
+
+def _resolved(
+    spec: TargetSpec, reading: ReadingSpec, threshold: float | None, *, primary: bool
+) -> Target:
+    """``reading`` of ``spec`` as a rule on the unrounded indicator: the published
+    figure, rounded half up to ``rounding``, meets ``op threshold`` exactly when the
+    unrounded one meets the rule returned."""
+    indicator = reading.indicator or spec.indicator
+    op = reading.op
+    other = reading.compare_to if threshold is None else f"{threshold:g}"
+    stated = f"{indicator} {op} {other}"
+    if reading.rounding and threshold is not None:
+        half = reading.rounding / 2
+        op, threshold = {
+            ">=": (">=", threshold - half),
+            ">": (">=", threshold + half),
+            "<=": ("<", threshold + half),
+            "<": ("<", threshold - half),
+        }[reading.op]
+        stated += f", published to {reading.rounding:g}"
+    return Target(
+        id=spec.id,
+        indicator=indicator,
+        op=op,
+        threshold=threshold,
+        compare_to=reading.compare_to,
+        label=spec.label,
+        wording=spec.wording,
+        source=spec.source,
+        reading=reading.name,
+        primary=primary,
+        stated=stated,
+    )
+
+
+def target_specs(cal: Calibration, scenario: Scenario) -> dict[str, TargetSpec]:
+    """The calibration's target specs with the scenario's changes, drops and additions.
+
+    A changed or new target has one reading, ``scenario``: the change applied over the
+    target's default reading (whose rounding it keeps when both are thresholds).
+    """
+    specs = dict(cal.targets)
     for tid, change in scenario.targets.items():
         key = f"targets.{tid}"
         if change is None:
-            if tid not in out:
-                raise ScenarioError(unknown("target", tid, out), file=scenario.path, key=key)
-            del out[tid]
+            if tid not in specs:
+                raise ScenarioError(unknown("target", tid, specs), file=scenario.path, key=key)
+            del specs[tid]
             continue
-        old = out.get(tid)
-        raw = {
+        old = specs.get(tid)
+        rule = old.rule if old is not None else None
+        raw: dict[str, Any] = {
             "indicator": change.indicator or (old.indicator if old else None),
-            "op": change.op or (old.op if old else None),
             "label": change.label or (old.label if old else ""),
+            "op": change.op or (rule.op if rule else None),
         }
         if change.threshold is not None:
             raw["threshold"] = change.threshold
         elif change.compare_to is not None:
             raw["compare_to"] = change.compare_to
-        elif old is not None:
-            raw["threshold" if old.threshold is not None else "compare_to"] = (
-                old.threshold if old.threshold is not None else old.compare_to
+        elif rule is not None:
+            raw["threshold" if rule.threshold is not None else "compare_to"] = (
+                rule.threshold if rule.threshold is not None else rule.compare_to
             )
+        if rule is not None and rule.rounding and "threshold" in raw:
+            raw["rounding"] = rule.rounding
         if raw["indicator"] is None:
-            raise ScenarioError(
-                "a new target needs an indicator",
-                file=scenario.path,
-                key=key,
-            )
+            raise ScenarioError("a new target needs an indicator", file=scenario.path, key=key)
         if raw["op"] is None:
             raise ScenarioError(
                 "a new target needs an op (>=, >, <=, <)", file=scenario.path, key=key
             )
+        raw["reading"] = "scenario"
         try:
             spec = target_spec(
                 tid,
@@ -301,7 +399,41 @@ def resolve_targets(
             )
         except CalibrationError as exc:
             raise ScenarioError(exc.message, file=scenario.path, key=exc.key) from None
-        threshold = float(spec.threshold) if spec.threshold is not None else None
-        wording = old.wording if old and change.threshold is None and change.op is None else ""
-        out[tid] = Target.from_spec(spec, threshold, wording, old.source if old else "scenario")
-    return list(out.values())
+        unchanged = old is not None and change.threshold is None and change.op is None
+        specs[tid] = replace(
+            spec,
+            wording=old.wording if unchanged and old else "",
+            source=old.source if old else "scenario",
+        )
+    return specs
+
+
+def selected_readings(specs: Mapping[str, TargetSpec], scenario: Scenario) -> dict[str, str]:
+    """Target id -> the name of the reading in force: the scenario's ``readings`` (one
+    name for every target that has it, or a name per target), else the default."""
+    chosen = {tid: spec.default for tid, spec in specs.items()}
+    readings = scenario.readings
+    if readings is None:
+        return chosen
+    if isinstance(readings, str):
+        names = sorted({name for spec in specs.values() for name in spec.readings})
+        if readings not in names:
+            raise ScenarioError(
+                unknown("reading", readings, names), file=scenario.path, key="readings"
+            )
+        for tid, spec in specs.items():
+            if readings in spec.readings:
+                chosen[tid] = readings
+        return chosen
+    for tid, name in readings.items():
+        key = f"readings.{tid}"
+        if tid not in specs:
+            raise ScenarioError(unknown("target", tid, specs), file=scenario.path, key=key)
+        if name not in specs[tid].readings:
+            raise ScenarioError(
+                unknown(f"reading of '{tid}'", name, specs[tid].readings),
+                file=scenario.path,
+                key=key,
+            )
+        chosen[tid] = name
+    return chosen

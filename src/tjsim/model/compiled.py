@@ -17,12 +17,11 @@ Gaussian copula have correlation :math:`R = CC^\top`; shock :math:`k` is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
 
-from ..calibration import TargetSpec
 from ..marginals import Marginal
 
 #: Histogram bin width for quantiles (indicator units); quantiles are exact to half of it.
@@ -35,7 +34,14 @@ RANGE_SDS = 10.0
 
 @dataclass(frozen=True)
 class Target:
-    """A target resolved against the parameters: ``indicator op threshold|compare_to``."""
+    """A target under one reading, resolved against the parameters: met when
+    ``indicator op threshold`` (or ``indicator op compare_to``) holds.
+
+    ``op`` and ``threshold`` are the effective rule, rounding included (published to one
+    decimal, ``>= 4.5`` is ``>= 4.45``); ``stated`` is the rule as the reading states
+    it. The ``primary`` reading of each target is the one in force (probabilities,
+    the joint, the number met); the others are alternatives reported side by side.
+    """
 
     id: str
     indicator: str
@@ -45,27 +51,20 @@ class Target:
     label: str
     wording: str
     source: str
-
-    @classmethod
-    def from_spec(
-        cls, spec: TargetSpec, threshold: float | None, wording: str, source: str
-    ) -> Target:
-        """A resolved target from a validated spec and its numeric threshold."""
-        return cls(
-            spec.id,
-            spec.indicator,
-            spec.op,
-            threshold,
-            spec.compare_to,
-            spec.label,
-            wording,
-            source,
-        )
+    reading: str = "default"
+    primary: bool = True
+    stated: str = ""
 
     @property
-    def reading(self) -> str:
+    def rule(self) -> str:
+        """The effective rule, e.g. ``gdp_growth >= 4.45``."""
         other = self.compare_to if self.compare_to is not None else f"{self.threshold:g}"
         return f"{self.indicator} {self.op} {other}"
+
+    @property
+    def description(self) -> str:
+        """The reading's name and rule, e.g. ``published: gdp_growth >= 4.5 (to 0.1)``."""
+        return f"{self.reading}: {self.stated or self.rule}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +74,7 @@ class CompiledModel:
 
     The latent normals are ``z = F e`` with ``F = cholesky``; ``correlation`` is their
     covariance ``F F^T``, a correlation matrix unless the model is conditioned on
-    observations (:mod:`tjsim.quarterly`).
+    observations (:mod:`tjsim.model.quarterly`).
     """
 
     calibration: str
@@ -94,11 +93,22 @@ class CompiledModel:
     baseline: np.ndarray  # (m,) values with shocks, events and shifts off
     constant: np.ndarray  # (m,) baseline plus scenario shifts
     loadings: np.ndarray  # (m, d)
-    targets: tuple[Target, ...]
+    targets: tuple[Target, ...]  # the primary readings first, then the alternatives
     target_constant: np.ndarray  # (T,)
     target_loadings: np.ndarray  # (T, d)
     target_strict: np.ndarray  # (T,) bool
     parameters: Mapping[str, float]
+    n_primary: int = -1  # targets in force (the first n_primary); -1: all of them
+    solved_spreads: Mapping[str, float] = field(default_factory=dict)  # of the totals
+
+    def __post_init__(self) -> None:
+        if self.n_primary < 0:
+            object.__setattr__(self, "n_primary", len(self.targets))
+
+    @property
+    def primary_targets(self) -> tuple[Target, ...]:
+        """The targets under the readings in force."""
+        return self.targets[: self.n_primary]
 
     def basis_means(self) -> np.ndarray:
         """Exact expected value of every basis column, ``(d,)``.

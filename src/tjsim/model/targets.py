@@ -10,9 +10,16 @@ from .compile import resolve_targets
 
 
 def target_table(calibration: Calibration) -> pd.DataFrame:
-    """The targets, indexed by id: ``indicator, op, threshold, compare_to, reading, label,
-    wording, source`` (thresholds resolved to numbers)."""
-    rows = resolve_targets(calibration, Scenario(), calibration.parameters())
+    """The targets, indexed by id, under their default readings: ``indicator, op,
+    threshold, compare_to`` (the effective rule, rounding included, thresholds resolved
+    to numbers), ``reading`` (its name and rule as stated), ``alternatives`` (the other
+    readings' names), ``label, wording, source``."""
+    resolved = resolve_targets(calibration, Scenario(), calibration.parameters())
+    others: dict[str, list[str]] = {}
+    for t in resolved:
+        if not t.primary:
+            others.setdefault(t.id, []).append(t.reading)
+    rows = [t for t in resolved if t.primary]
     frame = pd.DataFrame(
         [
             {
@@ -21,7 +28,8 @@ def target_table(calibration: Calibration) -> pd.DataFrame:
                 "op": t.op,
                 "threshold": t.threshold,
                 "compare_to": t.compare_to,
-                "reading": t.reading,
+                "reading": t.description,
+                "alternatives": ", ".join(others.get(t.id, [])),
                 "label": t.label,
                 "wording": t.wording,
                 "source": t.source,

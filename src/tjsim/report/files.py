@@ -16,6 +16,7 @@ import pandas as pd
 
 from .. import figures
 from ..analysis.compare import PairedRun
+from ..analysis.score import ScoreResult
 from ..result import SimulationResult
 from ..scenario import scenario_to_mapping
 
@@ -34,6 +35,7 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     """
     tables = {
         "probabilities": _with_joint(result),
+        "readings": result.readings(detail=True),
         "summary": result.summary(),
         "indicators": result.to_frame(),
         "count_met": result.count_met(),
@@ -48,11 +50,11 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     }
     _write_json(folder / "result.json", document)
     (folder / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
-    targets = len(result.model.targets) + 1
+    targets = result.model.n_primary + 1
     _save_figure(
         folder / "probabilities.png", (7.5, 0.32 * targets + 1.2), result.plot_probabilities
     )
-    for indicator in dict.fromkeys(t.indicator for t in result.model.targets):
+    for indicator in dict.fromkeys(t.indicator for t in result.model.primary_targets):
         _save_figure(
             folder / f"distribution_{indicator}.png",
             (7.0, 3.6),
@@ -117,3 +119,10 @@ def write_comparison(
         (7.5, 0.35 * targets + 1.5),
         lambda ax: figures.comparison_dots(table, ax=ax),
     )
+
+
+def write_score(result: ScoreResult, folder: Path) -> None:
+    """Write ``score.csv`` (one row per year), ``score_summary.csv`` and ``score.png``."""
+    result.to_frame().to_csv(folder / "score.csv")
+    result.summary().to_csv(folder / "score_summary.csv")
+    _save_figure(folder / "score.png", (7.0, 3.8), lambda ax: result.plot(ax=ax))

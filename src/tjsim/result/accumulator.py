@@ -20,8 +20,9 @@ FIXED_POINT = 2.0**24
 class Accumulator:
     """Running totals of a simulation.
 
-    Shapes: ``m`` indicators, ``T`` targets (column ``T`` of the met arrays is the joint
-    event "all targets met"), ``d`` basis columns, ``H`` histogram bins in all.
+    Shapes: ``m`` indicators, ``T`` targets (every reading: the first ``P`` are the
+    readings in force; column ``T`` of the met arrays is the joint event "all ``P``
+    targets met"), ``d`` basis columns, ``H`` histogram bins in all.
     """
 
     n_indicators: int
@@ -30,8 +31,9 @@ class Accumulator:
     n_bins: int
     centre: np.ndarray  # (m,) moments are sums of deviations from it (the zero-shock values)
     draws: int = 0
+    n_primary: int = -1  # P, the targets in force (-1: all T)
     met: np.ndarray = field(init=False)  # (T+1,) int64
-    count_met: np.ndarray = field(init=False)  # (T+1,) int64: draws meeting exactly j targets
+    count_met: np.ndarray = field(init=False)  # (P+1,) int64: draws meeting exactly j targets
     both: np.ndarray = field(init=False)  # (T, T) int64: draws meeting both
     pair_square: np.ndarray = field(
         init=False
@@ -49,8 +51,10 @@ class Accumulator:
 
     def __post_init__(self) -> None:
         t1, m, d = self.n_targets + 1, self.n_indicators, self.n_basis
+        if self.n_primary < 0:
+            self.n_primary = self.n_targets
         self.met = np.zeros(t1, np.int64)
-        self.count_met = np.zeros(t1, np.int64)
+        self.count_met = np.zeros(self.n_primary + 1, np.int64)
         self.both = np.zeros((self.n_targets, self.n_targets), np.int64)
         self.pair_square = np.zeros(t1, np.int64)
         self.histogram = np.zeros(self.n_bins, np.int64)
@@ -61,9 +65,10 @@ class Accumulator:
 
     def merge(self, other: Accumulator) -> Accumulator:
         """Add ``other``'s totals into this accumulator (exact; order does not matter)."""
-        if (other.n_indicators, other.n_targets, other.n_basis, other.n_bins) != (
+        if (other.n_indicators, other.n_targets, other.n_primary, other.n_basis, other.n_bins) != (
             self.n_indicators,
             self.n_targets,
+            self.n_primary,
             self.n_basis,
             self.n_bins,
         ):

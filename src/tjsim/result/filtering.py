@@ -52,7 +52,7 @@ def why_missed(result: SimulationResult, target: str | None = None) -> pd.DataFr
     model = result.model
     acc = result.accumulator
     means = result.shock_means()
-    ids = [t.id for t in model.targets] + [JOINT]
+    ids = [t.id for t in model.primary_targets] + [JOINT]
     if target is not None and target not in ids:
         raise ScenarioError(unknown("target", target, ids), key="target")
     k = model.n_shocks
@@ -61,7 +61,7 @@ def why_missed(result: SimulationResult, target: str | None = None) -> pd.DataFr
         [[mg.std for mg in model.marginals], np.sqrt(probs * (1.0 - probs))]
     ).astype(float)
     kind = np.array(["shock"] * k + ["event"] * (model.dimension - k))
-    n_met = acc.met.astype(float)
+    n_met = acc.met[[*range(model.n_primary), len(model.targets)]].astype(float)
     n_missed = acc.draws - n_met
     d = model.dimension
     met = means["met"].to_numpy().reshape(len(ids), d)

@@ -76,24 +76,33 @@ class SimulationResult:
         return probability_errors(self.accumulator, self.method)
 
     @cached_property
-    def _probability_table(self) -> pd.DataFrame:
+    def _reading_table(self) -> pd.DataFrame:
+        """Every target under every reading, then the joint event (last row)."""
         p, se = self._estimates()
         low, high = wilson_interval(p, se, self.n_draws)
         targets = self.model.targets
-        frame = pd.DataFrame(
+        return pd.DataFrame(
             {
+                "target": [t.id for t in targets] + ["joint"],
+                "reading_name": [t.reading for t in targets] + [""],
+                "in_force": [t.primary for t in targets] + [True],
                 "indicator": [t.indicator for t in targets] + [""],
-                "reading": [t.reading for t in targets] + ["all targets met"],
+                "reading": [t.description for t in targets] + ["all targets met"],
                 "probability": p,
                 "std_error": se,
                 "ci_low": low,
                 "ci_high": high,
                 "label": [t.label for t in targets] + ["All targets met together"],
                 "wording": [t.wording for t in targets] + [""],
-            },
-            index=pd.Index([t.id for t in targets] + ["joint"], name="target"),
+            }
         )
-        return frame
+
+    @cached_property
+    def _probability_table(self) -> pd.DataFrame:
+        """The targets under the readings in force, then the joint event (last row)."""
+        table = self._reading_table
+        frame = table[table["in_force"]].drop(columns=["reading_name", "in_force"])
+        return frame.set_index("target")
 
     def probabilities(self) -> pd.DataFrame:
         """Probability of meeting each target, indexed by target id.
@@ -102,6 +111,33 @@ class SimulationResult:
         wording``.
         """
         return self._probability_table.iloc[:-1].copy()
+
+    def readings(self, *, detail: bool = False) -> pd.DataFrame:
+        """Each target's probability under every reading of it, side by side.
+
+        Targets are read as the calibration states (``published``: the figure as
+        published, rounded, meets the target; ``strict``; ``about`` for 左右 with a
+        tolerance; ``real``, ``nominal`` and ``headline`` for 同步); every reading is
+        evaluated on the same draws. Returns a frame indexed by target with one column
+        per reading (NaN where a target has no such reading) and ``in_force``, the
+        reading the other results use; with ``detail=True``, a long frame indexed by
+        ``(target, reading)`` with the rule, the probability, its error and interval.
+        """
+        table = self._reading_table.iloc[:-1]
+        if detail:
+            frame = table.rename(columns={"reading": "rule"}).set_index(["target", "reading_name"])
+            frame.index.names = ["target", "reading"]
+            return frame[["in_force", "rule", "probability", "std_error", "ci_low", "ci_high"]]
+        wide = table.pivot(index="target", columns="reading_name", values="probability")
+        order = list(dict.fromkeys(table["target"]))
+        # Readings most targets share first, then in order of appearance.
+        counts = table["reading_name"].value_counts(sort=False)
+        first = {name: i for i, name in reversed(list(enumerate(table["reading_name"])))}
+        names = sorted(counts.index, key=lambda name: (-counts[name], first[name]))
+        wide = wide.loc[order, names]
+        wide.columns.name = "reading"
+        wide.insert(0, "in_force", table[table["in_force"]].set_index("target")["reading_name"])
+        return wide
 
     def joint(self) -> pd.Series:
         """Probability that every target is met together, with its error and interval."""
@@ -121,11 +157,12 @@ class SimulationResult:
     def conditional(self) -> pd.DataFrame:
         """Matrix of ``P(row target met | column target met)`` (NaN where the column
         target is never met)."""
-        both = self.accumulator.both.astype(float)
+        p = self.model.n_primary
+        both = self.accumulator.both[:p, :p].astype(float)
         met = np.diag(both)
         with np.errstate(divide="ignore", invalid="ignore"):
             table = np.where(met > 0, both / met, np.nan)
-        ids = [t.id for t in self.model.targets]
+        ids = [t.id for t in self.model.primary_targets]
         return pd.DataFrame(
             table, index=pd.Index(ids, name="target"), columns=pd.Index(ids, name="given")
         )
@@ -135,14 +172,15 @@ class SimulationResult:
         miss each target (Monte Carlo filtering), long format indexed by ``(target, shock)``
         with columns ``met, missed, difference``."""
         acc = self.accumulator
+        rows = [*range(self.model.n_primary), len(self.model.targets)]
         total = acc.basis_sum / FIXED_POINT
-        met_sum = acc.basis_met_sum / FIXED_POINT
-        n_met = acc.met[:, None]
+        met_sum = acc.basis_met_sum[rows] / FIXED_POINT
+        n_met = acc.met[rows][:, None]
         n_missed = acc.draws - n_met
         with np.errstate(divide="ignore", invalid="ignore"):
             met_mean = np.where(n_met > 0, met_sum / n_met, np.nan)
             missed_mean = np.where(n_missed > 0, (total - met_sum) / n_missed, np.nan)
-        ids = [t.id for t in self.model.targets] + ["joint"]
+        ids = [t.id for t in self.model.primary_targets] + ["joint"]
         index = pd.MultiIndex.from_product([ids, list(self.model.basis)], names=["target", "shock"])
         return pd.DataFrame(
             {
@@ -187,8 +225,9 @@ class SimulationResult:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """Every indicator: label, unit, layer, baseline, exact expected value, simulated
-        mean and standard deviation, and the default quantiles."""
+        """Every indicator: label, unit, layer, baseline (the calibration's central case),
+        central (the scenario's: shocks at zero, no events), exact expected value,
+        simulated mean and standard deviation, and the default quantiles."""
         mean, std = self.accumulator.moments()
         quant = self.quantiles()
         quant.columns = [f"q{round(100 * c):02d}" for c in quant.columns]
@@ -198,6 +237,7 @@ class SimulationResult:
                 "unit": self.model.units,
                 "layer": self.model.layers,
                 "baseline": self.model.baseline,
+                "central": self.model.constant,
                 "expected": self.model.mean,
                 "mean": mean,
                 "std": std,
@@ -207,13 +247,20 @@ class SimulationResult:
         return frame.join(quant)
 
     def summary(self) -> pd.DataFrame:
-        """One row per target: the indicator's mean, spread and quantiles, and the
-        probability of meeting the target with its error."""
+        """One row per target: its indicator's central case, mean and median side by
+        side, its spread and 5%/95% quantiles, and the probability of meeting the target
+        with its error.
+
+        ``central`` is the indicator with every shock at zero and no event (the
+        scenario's central case); ``mean`` and ``median`` are of the simulated
+        distribution. They differ when events (most of them downside, and the tail
+        event of a regime break) and skewed shocks move the distribution away from
+        the central case.
+        """
         ind = self.to_frame()
         probs = self.probabilities()
-        stats = ind.loc[probs["indicator"], ["mean", "std", "q05", "q50", "q95"]].set_axis(
-            probs.index
-        )
+        stats = ind.loc[probs["indicator"], ["central", "mean", "q50", "std", "q05", "q95"]]
+        stats = stats.set_axis(probs.index).rename(columns={"q50": "median"})
         return pd.concat(
             [probs[["reading"]], stats, probs[["probability", "std_error", "ci_low", "ci_high"]]],
             axis=1,
@@ -300,7 +347,7 @@ class SimulationResult:
         edges = low[j] + width[j] * np.arange(bins[j] + 1)
         lines = {
             t.id: t.threshold
-            for t in self.model.targets
+            for t in self.model.primary_targets
             if t.indicator == indicator and t.threshold is not None
         }
         quant = self.quantiles((0.05, 0.5, 0.95)).loc[indicator].to_numpy()
@@ -337,7 +384,7 @@ class SimulationResult:
         threshold = next(
             (
                 t.threshold
-                for t in self.model.targets
+                for t in self.model.primary_targets
                 if t.indicator == variable and t.threshold is not None
             ),
             None,

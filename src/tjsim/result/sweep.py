@@ -70,14 +70,22 @@ class MetCounts:
         return self
 
 
+def in_force(n_targets: int, n_primary: int) -> np.ndarray:
+    """Columns of a met array that a sweep keeps: the ``n_primary`` targets under the
+    readings in force (the first ones), then the joint (column ``n_targets``)."""
+    return np.append(np.arange(n_primary), n_targets)
+
+
 def met_counts(acc: Accumulator) -> MetCounts:
-    """An accumulator's :class:`MetCounts` (what a sweep's tasks send back)."""
+    """An accumulator's :class:`MetCounts` (what a sweep's tasks send back), for the
+    targets under the readings in force and the joint."""
+    keep = in_force(acc.n_targets, acc.n_primary)
     return MetCounts(
         acc.draws,
-        acc.met.copy(),
-        acc.pair_square.copy(),
+        acc.met[keep],
+        acc.pair_square[keep],
         dict(acc.group_draws),
-        {g: np.array(v) for g, v in acc.group_met.items()},
+        {g: np.asarray(v)[keep] for g, v in acc.group_met.items()},
         set(acc.block_moments),
     )
 
@@ -93,7 +101,8 @@ class SweepResult:
     scenario
         The scenario every point changes.
     targets
-        Target ids, in calibration order (``joint``, all targets met, is added).
+        Target ids under the readings in force, in calibration order (``joint``, all of
+        them met, is added).
     counts
         One :class:`MetCounts` per point.
     cluster_met

@@ -18,6 +18,7 @@ A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
     simulation: {draws: 200000, seed: 2024, method: mc}
     observed:
       gdp_growth: {Q1: 5.5}
+    readings: strict          # or {gdp_growth: about, disposable_income: headline}
     shocks_off: false
 
 :func:`read_scenario` reads a file, follows ``extends`` and checks types and ranges.
@@ -68,6 +69,7 @@ TOP_KEYS = (
     "targets",
     "simulation",
     "observed",
+    "readings",
     "shocks_off",
 )
 DRIVER_KEYS = ("shift", "scale", "distribution", "df", "skew")
@@ -153,8 +155,8 @@ def read_observed(path: str | Path) -> dict[str, dict[str, float]]:
     The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,
     ``FY``), either at the top level or under an ``observed`` key::
 
-        gdp_growth: {Q1: 5.3}
-        retail_sales: {Q1: 4.0, H1: 4.6}
+        gdp_growth: {Q1: 5.0}
+        retail_sales: {Q1: 5.5, H1: 5.0}
     """
     data = read_yaml_mapping(path, ScenarioError)
     if set(data) == {"observed"}:
@@ -216,6 +218,7 @@ class _Parser:
             targets=self.targets(data.get("targets")),
             simulation=self.simulation(data.get("simulation")),
             observed=self.observed(data.get("observed")),
+            readings=self.readings(data.get("readings")),
             shocks_off=self.flag(data.get("shocks_off", False), "shocks_off"),
             path=self.source,
         )
@@ -313,6 +316,15 @@ class _Parser:
                 for period, value in self.mapping(periods, f"observed.{variable}").items()
             }
             for variable, periods in self.mapping(data, "observed").items()
+        }
+
+    def readings(self, data: Any) -> str | dict[str, str] | None:
+        """A reading's name, or ``{target: reading}``; names are checked on compiling."""
+        if data is None or (isinstance(data, str) and data):
+            return data
+        return {
+            target: self.identifier(name, f"readings.{target}")
+            for target, name in self.mapping(data, "readings").items()
         }
 
     def simulation(self, data: Any) -> SimulationSettings:

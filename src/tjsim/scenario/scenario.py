@@ -142,7 +142,10 @@ class Scenario:
     observed
         Year-to-date figures already published, ``{variable: {period: value}}``
         (periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``); simulations are conditioned on
-        them (:mod:`tjsim.quarterly`).
+        them (:mod:`tjsim.model.quarterly`).
+    readings
+        How targets are read: a reading's name for every target that has it (e.g.
+        ``"strict"``), or ``{target: reading}``; ``None`` keeps each target's default.
     shocks_off
         Switch every shock and event off: each draw is then the baseline plus shifts
         (a deterministic run, for checking the central case).
@@ -159,6 +162,7 @@ class Scenario:
     targets: Mapping[str, TargetChange | None] = field(default_factory=dict)
     simulation: SimulationSettings = field(default_factory=SimulationSettings)
     observed: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    readings: str | Mapping[str, str] | None = None
     shocks_off: bool = False
     path: str | None = None
 
@@ -170,6 +174,8 @@ class Scenario:
             for v, periods in self.observed.items()
         }
         object.__setattr__(self, "observed", _frozen(observed))
+        if isinstance(self.readings, Mapping):
+            object.__setattr__(self, "readings", _frozen(self.readings))
 
     # ------------------------------------------------------------ builders
     def _with(self, **changes: Any) -> Scenario:
@@ -245,6 +251,14 @@ class Scenario:
             merged[variable] = {**old, **periods} if both else periods  # type: ignore[dict-item]
         return self._with(observed=merged)
 
+    def with_reading(self, reading: str | Mapping[str, str]) -> Scenario:
+        """Read the targets another way: a reading's name for every target that has it
+        (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
+        ``"headline"``), or ``{target: reading}`` for some (merged over earlier ones)."""
+        if isinstance(reading, Mapping) and isinstance(self.readings, Mapping):
+            reading = {**self.readings, **reading}
+        return self._with(readings=reading)
+
     def without_shocks(self) -> Scenario:
         """The same scenario with every shock and event switched off."""
         return self._with(shocks_off=True)
@@ -275,6 +289,7 @@ class Scenario:
             targets={**self.targets, **child.targets},
             simulation=SimulationSettings(**sim),
             observed={**self.observed, **child.observed},
+            readings=_merge_readings(self.readings, child.readings),
             shocks_off=self.shocks_off or child.shocks_off,
             path=child.path,
         )
@@ -296,8 +311,21 @@ class Scenario:
             or self.parameters
             or self.targets
             or self.observed
+            or self.readings is not None
             or self.shocks_off
         )
+
+
+def _merge_readings(
+    parent: str | Mapping[str, str] | None, child: str | Mapping[str, str] | None
+) -> str | Mapping[str, str] | None:
+    """A child's readings over its parent's: mappings merge key by key, otherwise the
+    child's win."""
+    if child is None:
+        return parent
+    if isinstance(child, Mapping) and isinstance(parent, Mapping):
+        return {**parent, **child}
+    return child
 
 
 def baseline() -> Scenario:

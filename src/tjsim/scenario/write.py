@@ -37,6 +37,9 @@ def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
     out.update({key: value for key, value in sections.items() if value})
     if scenario.observed:
         out["observed"] = {v: dict(periods) for v, periods in scenario.observed.items()}
+    if scenario.readings is not None:
+        readings = scenario.readings
+        out["readings"] = readings if isinstance(readings, str) else dict(readings)
     if scenario.shocks_off:
         out["shocks_off"] = True
     return out

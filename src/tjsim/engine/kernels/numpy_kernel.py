@@ -98,6 +98,7 @@ class NumpyKernel:
     linear_columns: np.ndarray  # (l,) the other (normal) basis columns
     linear_basis: np.ndarray  # (u, l): their basis values = e[used] @ linear_basis
     met_order: np.ndarray  # (T,) target of each met row of the basis (grouped by test)
+    n_primary: int  # met rows of the readings in force (the first ones)
     met_tests: tuple[_Test, ...]  # the comparisons that fill the met rows, by group
     hist_add: np.ndarray  # (m,) bin position = ((V - c) + hist_add) * hist_scale
     bin_bottom: np.ndarray  # (m,) int: underflow bin
@@ -145,12 +146,14 @@ class NumpyKernel:
         index = {name: i for i, name in enumerate(model.indicators)}
         margins = -offset[m:]
         thresholds = np.where(model.target_strict, np.nextafter(margins, np.inf), margins)
-        groups: dict[tuple[bool, bool], list[int]] = {}
+        # The readings in force come first, so that the joint and the number met count
+        # the first n_primary met rows only.
+        groups: dict[tuple[bool, bool, bool], list[int]] = {}
         for t, target in enumerate(model.targets):
-            key = (target.op in (">=", ">"), target.compare_to is not None)
+            key = (not target.primary, target.op in (">=", ">"), target.compare_to is not None)
             groups.setdefault(key, []).append(t)
         order, tests = [], []
-        for (above, compare), members in sorted(groups.items()):
+        for (_, above, compare), members in sorted(groups.items()):
             first_row = len(order)
             order += members
             sign = 1.0 if above else -1.0
@@ -193,6 +196,7 @@ class NumpyKernel:
             linear_columns=linear,
             linear_basis=np.ascontiguousarray(upper[np.ix_(used, linear)] * scale[linear]),
             met_order=np.array(order, dtype=np.intp),
+            n_primary=model.n_primary,
             met_tests=tuple(tests),
             hist_add=shift / hist_scale,
             bin_bottom=starts.astype(np.intp),
@@ -216,15 +220,9 @@ class NumpyKernel:
         return out
 
     def met(self, values: np.ndarray) -> np.ndarray:
-        """``(n, T + 1)`` booleans: each target met, and (last column) all of them met."""
-        margins = values[:, self.n_indicators :]
-        n, t = margins.shape
-        out = np.empty((n, t + 1), dtype=bool)
-        np.greater_equal(margins, 0.0, out=out[:, :t])
-        if self.strict.any():
-            out[:, :t][:, self.strict] = margins[:, self.strict] > 0.0
-        np.all(out[:, :t], axis=1, out=out[:, t])
-        return out
+        """``(n, T + 1)`` booleans: each target (reading) met, and (last column) all the
+        targets in force met."""
+        return met_flags(values[:, self.n_indicators :], self.strict, self.n_primary)
 
     # ------------------------------------------------------------ the kernel interface
     name: ClassVar[str] = "numpy"
@@ -237,6 +235,7 @@ class NumpyKernel:
             self.weights.shape[0],
             self.n_bins,
             self.offset[: self.n_indicators],
+            n_primary=self.n_primary,
         )
 
     def worker(
@@ -252,6 +251,18 @@ class NumpyKernel:
             _evaluate_block(self, workspace, acc, block, method, sampler.stream(block), keep)
 
         return evaluate
+
+
+def met_flags(margins: np.ndarray, strict: np.ndarray, n_primary: int) -> np.ndarray:
+    """``(n, T + 1)`` booleans from target margins ``(n, T)``: each met (``> 0`` where
+    ``strict``, else ``>= 0``), and (last column) the first ``n_primary`` all met."""
+    n, t = margins.shape
+    out = np.empty((n, t + 1), dtype=bool)
+    np.greater_equal(margins, 0.0, out=out[:, :t])
+    if strict.any():
+        out[:, :t][:, strict] = margins[:, strict] > 0.0
+    np.all(out[:, :n_primary], axis=1, out=out[:, t])
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -307,7 +318,7 @@ class _BlockSums:
     """One block's partial results, summed over its pieces in a fixed order."""
 
     products: np.ndarray  # (T + 2, ...): [met; joint; 1] @ [e[used]; gathered; met; joint; 1]^T
-    count_met: np.ndarray  # (T + 1,) draws meeting exactly k targets
+    count_met: np.ndarray  # (P + 1,) draws meeting exactly k of the P targets in force
     squares: np.ndarray  # (m,) sums of (V - c)^2
     low: np.ndarray  # (m,) smallest V - c
     high: np.ndarray  # (m,) largest V - c
@@ -331,7 +342,7 @@ def _evaluate_block(
     width = ws.width
     sums = _BlockSums(
         products=np.zeros((t + 2, width - first)),
-        count_met=np.zeros(t + 1, dtype=np.int64),
+        count_met=np.zeros(kernel.n_primary + 1, dtype=np.int64),
         squares=np.zeros(m),
         low=np.full(m, np.inf),
         high=np.full(m, -np.inf),
@@ -375,8 +386,8 @@ def _evaluate_block(
             compare = np.greater_equal if test.above else np.less_equal
             compare(margin, test.thresholds, out=met[:, test.rows])
         count = ws.count[:size].reshape(subs, rows)
-        np.add.reduce(met, axis=1, out=count)
-        np.equal(count, t, out=x[:, k + t])
+        np.add.reduce(met[:, : kernel.n_primary], axis=1, out=count)
+        np.equal(count, kernel.n_primary, out=x[:, k + t])
         x[:, k + t + 1] = 1.0
         # -- sums over the draws: [met; joint; 1] @ basis^T in one product
         products = ws.sums[: subs * (t + 2) * (width - first)].reshape(subs, t + 2, width - first)
@@ -392,7 +403,7 @@ def _evaluate_block(
         # -- targets met, number met, joint
         counts = ws.count_int[:size]
         np.copyto(counts, count.ravel(), casting="unsafe")
-        sums.count_met += np.bincount(counts, minlength=t + 1)[: t + 1]
+        sums.count_met += np.bincount(counts, minlength=kernel.n_primary + 1)
         # -- moments and extremes
         sums.squares += np.einsum("bis,bis->i", v, v)
         low = v.min(axis=(0, 2))

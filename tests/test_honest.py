@@ -1,0 +1,231 @@
+"""Honest probabilities: the simulated distribution is the derived one, year-to-date
+evidence weighs what the record says, readings are explicit, and the method is scored
+out of sample."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tjsim
+from tjsim.analysis.score import Mixture
+from tjsim.model import build_model
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+@pytest.fixture(scope="module")
+def core_draws(calibration):
+    """The baseline without the regime-break tail, draws kept."""
+    scenario = tjsim.baseline().with_event("regime_break", 0.0)
+    return tjsim.simulate(scenario, draws=120_000, seed=3, keep_draws=True, calibration=calibration)
+
+
+# ---------------------------------------------------------------------- the total
+def test_every_indicator_has_its_derived_ordinary_year_spread(calibration, core_draws):
+    """Simulated with every shock and event but the tail, each total's indicator (or its
+    margin over another) has the spread its record gives."""
+    p = calibration.parameters()
+    draws = core_draws.draws
+    for vid, total in calibration.totals.items():
+        values = draws[vid] - (draws[total.relative_to] if total.relative_to else 0.0)
+        derived = p[str(total.spread)]
+        # The standard error of a standard deviation is about sd / sqrt(2n).
+        assert values.std() == pytest.approx(derived, rel=5 / math.sqrt(2 * len(draws))), vid
+
+
+def test_gdp_quantiles_are_the_derived_mixture(calibration, core_draws):
+    """With the tail, GDP's quantiles are those of the derived two-part distribution: the
+    ordinary-year spread around the simulated median, and the regime break with its own
+    probability and impact."""
+    p = calibration.parameters()
+    full = tjsim.simulate(draws=120_000, seed=3, calibration=calibration)
+    centre = core_draws.quantiles(0.5).loc["gdp_growth", 0.5]
+    derived = Mixture(
+        centre, p["gdp_core_spread"], p["regime_break_probability"], p["regime_break_impact"]
+    )
+    simulated = full.quantiles(QUANTILES).loc["gdp_growth"]
+    for q in QUANTILES:
+        assert simulated[q] == pytest.approx(derived.quantile(q), abs=0.06), q
+
+
+def test_the_ordinary_year_band_is_narrow(calibration, core_draws):
+    """Outturns in ordinary years landed within 0.3 points of target; without regime
+    breaks the model's 90% band for GDP is a few points wide, not seven."""
+    q = core_draws.quantiles((0.05, 0.95)).loc["gdp_growth"]
+    assert 1.0 < q[0.95] - q[0.05] < 2.5
+    full = tjsim.simulate(draws=60_000, seed=4, calibration=calibration)
+    assert full.probabilities().loc["gdp_growth", "probability"] < 0.6
+    assert full.quantiles(0.99).loc["gdp_growth", 0.99] < 6.0  # P(GDP >= 6) is tiny
+
+
+def test_summary_explains_central_mean_and_median(calibration):
+    result = tjsim.simulate(draws=60_000, seed=4, calibration=calibration)
+    row = result.summary().loc["gdp_growth"]
+    assert row["mean"] < row["median"] < row["central"]  # downside events and the tail
+    without_events = tjsim.simulate(
+        tjsim.baseline().without_shocks(), draws=1_000, seed=4, calibration=calibration
+    )
+    flat = without_events.summary().loc["gdp_growth"]
+    assert flat["central"] == flat["mean"] == pytest.approx(row["central"])
+
+
+# ---------------------------------------------------------------------- year to date
+def _gap_spreads(calibration) -> tuple[float, float]:
+    """The model's spread of Q1 and H1 growth around the year's, from its loadings."""
+    from tjsim.model.moments import basis_moments
+
+    model = build_model(calibration, tjsim.baseline(), quarterly=True)
+    _, cov = basis_moments(model.marginals, model.event_probabilities, model.correlation)
+    year = model.loadings[model.indicators.index("gdp_growth")]
+    out = []
+    for period in ("gdp_growth_ytd_q1", "gdp_growth_ytd_h1"):
+        gap = model.loadings[model.indicators.index(period)] - year
+        out.append(float(np.sqrt(gap @ cov @ gap)))
+    return out[0], out[1]
+
+
+def test_quarterly_gaps_reproduce_the_record(calibration):
+    """Q1 and H1 growth stray from the year's as much as in the ordinary years of
+    2018-2023, and every gap of the record lies within the model's 95% band."""
+    p = calibration.parameters()
+    q1, h1 = _gap_spreads(calibration)
+    assert q1 == pytest.approx(p["q1_gap_rms"], rel=0.02)
+    assert h1 == pytest.approx(p["h1_gap_rms"], rel=0.02)
+    for year in (2018, 2022, 2023):
+        gap = p[f"gdp_growth_q1_{year}"] - p[f"gdp_growth_{year}"]
+        assert abs(gap) < 1.96 * q1, year
+    for year in (2018, 2019, 2022, 2023):
+        gap = p[f"gdp_growth_h1_{year}"] - p[f"gdp_growth_{year}"]
+        assert abs(gap) < 1.96 * h1, year
+
+
+def test_a_strong_first_quarter_is_weak_evidence(calibration):
+    """A Q1 a point above the central case (hypothetical, as 2023's 5.5 was above its
+    year) moves the year's median by a fraction of that point."""
+    base = tjsim.simulate(draws=60_000, seed=7, calibration=calibration)
+    central = base.summary().loc["gdp_growth", "central"]
+    strong = tjsim.simulate(
+        draws=60_000,
+        seed=7,
+        calibration=calibration,
+        observed={"gdp_growth": {"Q1": round(central + 1.0, 1)}},
+    )
+    moved = (
+        strong.quantiles(0.5).loc["gdp_growth", 0.5] - base.quantiles(0.5).loc["gdp_growth", 0.5]
+    )
+    assert 0.0 < moved < 0.35
+    change = (
+        strong.probabilities().loc["gdp_growth", "probability"]
+        - base.probabilities().loc["gdp_growth", "probability"]
+    )
+    assert 0.0 < change < 0.25
+
+
+# ---------------------------------------------------------------------- readings
+def test_readings_are_side_by_side_and_selectable(calibration):
+    result = tjsim.simulate(draws=40_000, seed=5, calibration=calibration)
+    table = result.readings()
+    assert table.loc["gdp_growth", "in_force"] == "published"
+    gdp = table.loc["gdp_growth"]
+    assert gdp["strict"] <= gdp["published"] <= gdp["about"]
+    assert math.isnan(table.loc["urban_jobs", "published"])
+    probs = result.probabilities()["probability"]
+    for target, row in table.iterrows():
+        assert row[row["in_force"]] == probs[target]
+    strict = tjsim.simulate(draws=40_000, seed=5, calibration=calibration, reading="strict")
+    assert strict.probabilities().loc["gdp_growth", "probability"] == gdp["strict"]
+    # Targets without a strict reading keep their default.
+    assert strict.readings().loc["budget_revenue", "in_force"] == "headline"
+    detail = result.readings(detail=True)
+    assert detail.loc[("gdp_growth", "published"), "rule"].startswith("published: gdp_growth")
+    income = tjsim.simulate(
+        draws=40_000, seed=5, calibration=calibration, reading={"disposable_income": "nominal"}
+    )
+    assert income.readings().loc["disposable_income", "in_force"] == "nominal"
+
+
+def test_rounding_reads_the_published_figure(calibration):
+    """Published to one decimal, ">= 4.5" holds from 4.45 and "<= 5.5" below 5.55."""
+    table = tjsim.targets()
+    assert table.loc["gdp_growth", "threshold"] == pytest.approx(4.45)
+    assert table.loc["unemployment_rate", ["op", "threshold"]].tolist() == [
+        "<",
+        pytest.approx(5.55),
+    ]
+
+
+def test_bad_readings_are_named(calibration):
+    with pytest.raises(tjsim.ScenarioError, match="did you mean 'strict'"):
+        tjsim.simulate(draws=100, calibration=calibration, reading="strikt")
+    with pytest.raises(tjsim.ScenarioError, match="did you mean 'gdp_growth'"):
+        tjsim.simulate(draws=100, calibration=calibration, reading={"gdp_grwth": "strict"})
+    with pytest.raises(tjsim.ScenarioError, match="reading of 'cpi'"):
+        tjsim.simulate(draws=100, calibration=calibration, reading={"cpi": "real"})
+
+
+# ---------------------------------------------------------------------- scoring
+@settings(max_examples=50, deadline=None)
+@given(
+    centre=st.floats(-5, 10),
+    spread=st.floats(0.1, 3),
+    q=st.floats(0, 0.5),
+    impact=st.floats(-6, 0),
+    p=st.floats(0.01, 0.99),
+)
+def test_mixture_quantile_inverts_its_cdf(centre, spread, q, impact, p):
+    mixture = Mixture(centre, spread, q, impact)
+    assert mixture.cdf(mixture.quantile(p)) == pytest.approx(p, abs=1e-8)
+
+
+def test_score_leaves_each_year_out(calibration):
+    result = tjsim.score(calibration)
+    table = result.to_frame()
+    record = calibration.record
+    assert list(table.index) == list(record.years)
+    p = calibration.parameters()
+    for year, row in table.iterrows():
+        left_out = calibration.parameters(
+            {f"record_ordinary_{year}": 0.0, f"record_break_{year}": 0.0}
+        )
+        assert row["centre"] == pytest.approx(
+            p[f"gdp_growth_target_{year}"] + left_out["gdp_planners_bias"]
+        )
+        assert row["spread"] == pytest.approx(left_out["gdp_core_spread"])
+        mixture = Mixture(
+            row["centre"],
+            row["spread"],
+            left_out["regime_break_probability"],
+            left_out["regime_break_impact"],
+        )
+        assert row["pit"] == pytest.approx(mixture.cdf(row["outturn"]))
+        assert row["in90"] == (row["low90"] <= row["outturn"] <= row["high90"])
+    assert set(table["regime"]) == {"ordinary", "break"}
+    summary = result.summary()
+    assert summary.loc["all years", "years"] == len(record.years)
+    text = str(result)
+    assert "each year left out" in text and "95% interval" in text
+
+
+def test_score_needs_a_record():
+    from toy import Toy
+
+    with pytest.raises(tjsim.CalibrationError, match="no 'record'"):
+        tjsim.score(Toy().calibration())
+
+
+def test_score_command(capsys, tmp_path):
+    from tjsim.cli import main
+
+    assert main(["score", "--out", str(tmp_path / "score")]) == 0
+    out = capsys.readouterr().out
+    assert "2022" in out and "naive" in out
+    assert {p.name for p in (tmp_path / "score").iterdir()} >= {
+        "score.csv",
+        "score_summary.csv",
+        "score.png",
+    }
