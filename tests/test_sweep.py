@@ -186,6 +186,11 @@ def test_bad_sweep_arguments_are_clear_errors(toy, kwargs, match):
         tjsim.sweep(None, GRID, calibration=toy, **{"draws": 100, **kwargs})
 
 
+def test_the_dask_backend_without_a_client_is_a_clear_error(toy):
+    with pytest.raises(tjsim.TjsimError, match=r"distributed\.Client|tjsim\[dask\]"):
+        tjsim.sweep(None, GRID, draws=100, calibration=toy, backend="dask")
+
+
 def test_bad_frontier_arguments_and_a_bad_point(toy):
     result = tjsim.sweep(None, GRID, draws=1_000, calibration=toy)
     with pytest.raises(tjsim.ScenarioError, match="strictly between"):

@@ -192,7 +192,9 @@ class ProcessPool:
             if failures[ident] > RETRIES:
                 raise WorkerLost(
                     f"a worker process died {failures[ident]} times while evaluating the "
-                    f"same task (exit code {worker.process.exitcode}); is memory short?"
+                    f"same task (exit code {worker.process.exitcode}). Worker processes "
+                    "import the main script: put a script's code under "
+                    "'if __name__ == \"__main__\":'; otherwise, is memory short?"
                 )
             queued.appendleft(ident)
         worker.busy.clear()
