@@ -99,14 +99,12 @@ class Job:
         for task in self.tasks:
             self._pending[task.run] = self._pending.get(task.run, 0) + 1
         self._lock = threading.Lock()
+        #: Block id -> its first row in ``keep`` (blocks in task order).
+        self.rows: dict[int, int] = {}
         if self.keep is not None:
             starts = itertools.accumulate((b.size for t in self.tasks for b in t.blocks), initial=0)
             blocks = (b.id for t in self.tasks for b in t.blocks)
             self.rows = dict(zip(blocks, starts, strict=False))
-
-    @property
-    def runs(self) -> int:
-        return len(self._pending)
 
     def model(self, run: int) -> CompiledModel:
         """Run ``run``'s model, compiled on first use and kept until its tasks are done."""
