@@ -250,9 +250,10 @@ def simulate(
     method
         ``"mc"`` (default), ``"antithetic"`` or ``"sobol"``.
     chunk_size
-        Draws handed to a thread at once and between progress reports (rounded to whole
-        blocks of 32,768 draws). Memory does not grow with it: each thread holds one
-        block, about 60 MB.
+        Draws handed to a thread or a worker at once and between progress reports
+        (rounded to whole blocks of 32,768 draws; default: two blocks in this process,
+        four on worker processes and Dask). Memory does not grow with it: each thread
+        holds one block, about 60 MB.
     keep_draws
         Keep every draw's indicator values as ``result.draws`` (an ``(draws, m)``
         DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
@@ -360,8 +361,9 @@ def sweep(
     threads
         Threads of the ``local`` backend (default: the CPUs available).
     blocks_per_task
-        Blocks of 32,768 draws per task, the unit of work sent to a worker (default: 2,
-        or 4 on Dask, whose per-task overhead is larger); does not change the numbers.
+        Blocks of 32,768 draws per task, the unit of work sent to a worker (default: 2 in
+        this process, 4 on worker processes and Dask, whose per-task overhead is
+        larger); does not change the numbers.
     calibration
         A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
     progress

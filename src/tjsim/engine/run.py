@@ -124,15 +124,16 @@ def simulate(
     draws, method, root = run_settings(scenario, draws, seed, method)
     check_count(workers, "workers", optional=True)
     check_count(threads, "threads", optional=True)
-    chunk_size = DEFAULT_CHUNK if chunk_size is None else chunk_size
-    check_count(chunk_size, "chunk_size")
+    check_count(chunk_size, "chunk_size", optional=True)
     check_kernel(kernel)
-    model = build_model(calibration, scenario, quarterly=quarterly)
-    blocks = plan_blocks(method, int(draws))
-    chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))
     if threads is None:
         threads = default_threads(workers)
     runner = make_backend(backend, workers=workers, threads=threads)
+    if chunk_size is None:
+        chunk_size = getattr(runner, "blocks_per_task", 0) * BLOCK_SIZE or DEFAULT_CHUNK
+    model = build_model(calibration, scenario, quarterly=quarterly)
+    blocks = plan_blocks(method, int(draws))
+    chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))
     keep = None
     if keep_draws:
         needed = int(draws) * len(model.indicators) * 8

@@ -59,6 +59,7 @@ class DaskBackend:
     """
 
     name = "dask"
+    blocks_per_task = BLOCKS_PER_TASK
 
     def __init__(self, client: Any = None, *, address: str | None = None):
         distributed = import_distributed()
