@@ -23,8 +23,10 @@ from typing import Any
 from ...errors import TjsimError
 from .tasks import Job, Task, TaskOutput, evaluate_task
 
-#: Blocks of 32,768 draws per Dask task: Dask's overhead per task (about a millisecond
-#: on a local cluster, more across machines) stays under 1% of a task's time.
+#: Blocks of 32,768 draws per Dask task. Dask's overhead per task, measured at about
+#: 4 ms on a busy two-core machine (``benchmarks/sweep_scaling.py``), is then a few
+#: percent of a task's time at most (a block takes some 35 ms on an idle core), while a
+#: point of a million draws still makes eight tasks to spread over workers.
 BLOCKS_PER_TASK = 4
 #: Tasks submitted ahead per worker thread.
 TASKS_PER_THREAD = 4
