@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import tjsim
-from sweep_helpers import GRID, assert_identical, kill_once
+from sweep_helpers import GRID, assert_a_killed_worker_changes_nothing, assert_identical
 from tjsim.cli import main
 from tjsim.seeding import BLOCK_SIZE
 from toy import Toy
@@ -92,24 +92,8 @@ def test_simulate_on_dask_equals_in_process(client, calibration):
 
 
 def test_a_killed_worker_mid_sweep_gives_identical_numbers(client, toy):
-    draws = 4 * BLOCK_SIZE
-    expected = tjsim.sweep(None, GRID, draws=draws, seed=21, calibration=toy, threads=1)
     victim = next(iter(client.run(os.getpid).values()))
-    killed: list[int] = []
-    kill = kill_once(victim, killed)
-
-    again = tjsim.sweep(
-        None,
-        GRID,
-        draws=draws,
-        seed=21,
-        calibration=toy,
-        backend=client,
-        blocks_per_task=1,
-        progress=kill,
-    )
-    assert killed
-    assert_identical(expected, again)
+    assert_a_killed_worker_changes_nothing(toy, victim, backend=client)
     client.wait_for_workers(2, timeout=60)
 
 

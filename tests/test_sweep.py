@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import norm
 
 import tjsim
-from sweep_helpers import GRID, assert_identical, kill_once
+from sweep_helpers import GRID, assert_a_killed_worker_changes_nothing, assert_identical
 from tjsim.engine.backends import shared_pool
 from tjsim.result import Z95
 from tjsim.seeding import BLOCK_SIZE
@@ -212,25 +212,10 @@ def test_the_process_pool_persists_across_runs_and_points(toy):
 
 
 def test_a_killed_worker_process_gives_identical_numbers(toy):
-    draws = 4 * BLOCK_SIZE
-    expected = tjsim.sweep(None, GRID, draws=draws, seed=3, calibration=toy, threads=1)
     pool = shared_pool(2)
     victim = pool.pids()[0]
-    killed: list[int] = []
-    kill = kill_once(victim, killed)
-
-    again = tjsim.sweep(
-        None,
-        GRID,
-        draws=draws,
-        seed=3,
-        calibration=toy,
-        workers=2,
-        blocks_per_task=1,
-        progress=kill,
-    )
-    assert killed and victim not in pool.pids()
-    assert_identical(expected, again)
+    assert_a_killed_worker_changes_nothing(toy, victim, workers=2)
+    assert victim not in pool.pids()
 
 
 def test_an_interrupted_sweep_stops_and_the_pool_still_works(toy):
