@@ -15,7 +15,7 @@ import pytest
 import tjsim
 import tjsim.cli.common
 from tjsim import cli
-from tjsim.analysis import PairedRun, comparison_table, format_comparison, met_flags
+from tjsim.analysis import ComparisonResult, PairedRun, comparison_table, met_flags
 from tjsim.cli import main
 from tjsim.cli.progress import ProgressBar, progress_bar
 from tjsim.report import MARKER
@@ -384,19 +384,27 @@ def test_compare_out_writes_tables_and_a_figure(capsys, tmp_path):
     assert {p.name for p in out.iterdir()} == {
         MARKER,
         "comparison.csv",
+        "comparison.txt",
         "comparison.json",
         "comparison.png",
+        "changes.png",
     }
     document = json.loads((out / "comparison.json").read_text("utf-8"))
-    assert document["settings"] == {"draws": 20_000, "seed": 2024, "method": "mc"}
+    assert document["settings"] == {
+        "draws": 20_000,
+        "seed": 2024,
+        "method": "mc",
+        "error": "paired",
+    }
     rows = {
         (r["target"], r["scenario"]): r
         for r in document["comparison"]
         if r["target"] == "container_throughput"
     }
-    assert rows[("container_throughput", 1)]["change"] < 0
-    assert rows[("container_throughput", 1)]["significant"]
-    assert rows[("container_throughput", 1)]["error"] == "paired"
+    assert rows[("container_throughput", "export_tariffs")]["change"] < 0
+    assert rows[("container_throughput", "export_tariffs")]["significant"]
+    assert rows[("container_throughput", "export_tariffs")]["error"] == "paired"
+    assert "common random numbers" in (out / "comparison.txt").read_text("utf-8")
 
 
 def _paired_runs(seed: int, method: str, draws: int, calibration) -> np.ndarray:
@@ -425,10 +433,9 @@ def test_compare_falls_back_to_independent_errors_without_draws(calibration):
     assert row["error"] == "independent"
     assert row["change_se"] == pytest.approx(np.hypot(*errors))
     assert row["significant"]
-    text = format_comparison(
-        comparison_table(runs, "mc"), runs, {"draws": 1, "seed": 1, "method": "mc"}
-    )
-    assert "ignores the correlation" in text
+    comparison = ComparisonResult(tuple(results), comparison_table(runs, "mc"))
+    assert comparison.error == "independent"
+    assert "ignores the correlation" in str(comparison)
 
 
 @pytest.mark.parametrize("method", ["antithetic", "sobol"])
@@ -458,11 +465,8 @@ def test_facts_filters_by_kind_and_word(capsys):
     code, out, _ = _run(capsys, "facts", "--kind", "report", "--grep", "CONTAINER")
     assert code == 0
     ids = [line.split()[0] for line in out.splitlines()[1:] if line and not line[0].isspace()]
-    facts = tjsim.facts()
-    expected = facts[
-        (facts["kind"] == "report")
-        & (facts["id"] + facts["label"] + facts["source"]).str.lower().str.contains("container")
-    ]
+    expected = tjsim.facts(derived=True, kind="report", grep="container")
+    assert len(expected) > 0
     assert ids[:-1] == list(expected["id"])
     assert out.strip().endswith(f"{len(expected)} facts")
 

@@ -43,7 +43,7 @@ def test_probabilities_match_normal_cdf(toy, seed):
 def test_joint_probability_is_a_bivariate_normal_cdf():
     toy = Toy(threshold_y=4.2, threshold_a=0.5)
     cal = toy.calibration()
-    scenario = tjsim.baseline().without_target("y_above_a")
+    scenario = tjsim.baseline(cal).without_target("y_above_a")
     result = tjsim.simulate(scenario, draws=200_000, seed=3, calibration=cal)
     cov_ya = toy.beta_a * toy.sd_a**2 + toy.beta_b * toy.rho * toy.sd_a * toy.sd_b
     cov = [[toy.sd_y**2, cov_ya], [cov_ya, toy.sd_a**2]]

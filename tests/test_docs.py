@@ -31,7 +31,7 @@ def _load_docgen():
 
 docgen = _load_docgen()
 DOCS = ROOT / "docs"
-GENERATED_PAGES = ("model.md", "calibration.md")
+GENERATED_PAGES = ("model.md", "calibration.md", "scoring.md")
 EXAMPLE_PAGES = ("index.md", "api.md", "model.md")
 NOTEBOOK = DOCS / "quickstart.ipynb"
 
@@ -67,12 +67,12 @@ def test_docgen_command_checks_and_rewrites(tmp_path, cal, capsys):
     page = tmp_path / "calibration.md"
     text = _read("calibration.md")
     match = re.search(
-        r"(<!-- BEGIN GENERATED: momentum -->\n)(.*?)(<!-- END GENERATED -->)", text, re.S
+        r"(<!-- BEGIN GENERATED: record -->\n)(.*?)(<!-- END GENERATED -->)", text, re.S
     )
     assert match is not None
     page.write_text(text.replace(match.group(2), "\nstale\n\n"), encoding="utf-8")
     assert docgen.main(["--check", str(page)]) == 1
-    assert "stale blocks: momentum" in capsys.readouterr().out
+    assert "stale blocks: record" in capsys.readouterr().out
     assert docgen.main([str(page)]) == 0
     assert page.read_text(encoding="utf-8") == text
     assert docgen.main(["--check", str(page)]) == 0
@@ -98,15 +98,74 @@ def test_every_model_parameter_variable_and_target_is_documented(cal):
                 assert f"(calibration.md#{name})" in model_page, name
 
 
-def test_momentum_derivation_shows_the_history_numbers(cal):
-    block = docgen.render("momentum", cal)
+def test_record_derivation_shows_the_record_numbers(cal):
+    block = docgen.render("record", cal)
     p = cal.parameters()
-    for year, miss in ((2018, -1.4), (2021, 0.1), (2022, -4.0), (2023, 0.3)):
-        assert f"| {year} |" in block
-        assert f"{miss:+.1f}" in block
+    for year, miss, counted in (
+        (2017, -4.4, "regime break"),
+        (2019, 0.3, "ordinary"),
+        (2022, -4.0, "regime break"),
+        (2023, 0.3, "ordinary"),
+    ):
+        row = next(line for line in block.splitlines() if line.startswith(f"| {year} |"))
+        assert f"{miss:+.1f}" in row and row.endswith(f"| {counted} |")
         assert p[f"gdp_miss_{year}"] == pytest.approx(miss)
-    assert docgen.short(p["momentum_sigma_down"]) in block
-    assert docgen.short(p["momentum_skew"]) in block
+    for name in ("gdp_planners_bias", "gdp_core_spread", "regime_break_probability"):
+        assert f"= {docgen.short(p[name])}\n$$" in block, name
+    assert f"= {docgen.short(p['regime_break_impact'])}\n$$" in block
+
+
+def test_choices_match_simulations_on_the_same_draws(cal):
+    """The choices table's fast evaluation on common draws gives what a simulation of the
+    same scenario gives, for a choice that re-derives the spread and the tail."""
+    runs = docgen.quoted_runs(cal)
+    outcome = next(o for o in runs.choices if o.choice.label == "2018 counted as ordinary")
+    scenario = tjsim.baseline()
+    for pid, value in outcome.choice.parameters.items():
+        scenario = scenario.with_parameter(pid, value)
+    run = tjsim.simulate(scenario, draws=docgen.RUN_DRAWS, seed=docgen.RUN_SEED, calibration=cal)
+    tolerance = 3 / docgen.RUN_DRAWS  # a draw or two on the knife edge of a margin
+    assert outcome.gdp == pytest.approx(
+        run.probabilities().loc["gdp_growth", "probability"], abs=tolerance
+    )
+    assert outcome.joint == pytest.approx(run.joint()["probability"], abs=tolerance)
+    assert outcome.gdp != pytest.approx(runs.choices[0].gdp, abs=0.01)  # the choice matters
+    unreachable = [o for o in runs.choices if o.gdp is None]
+    for o in unreachable:  # a choice the calibration refuses is reported, not hidden
+        with pytest.raises(tjsim.ScenarioError, match="unreachable"):
+            tjsim.compile_model(
+                cal, tjsim.baseline().with_parameter(*next(iter(o.choice.parameters.items())))
+            )
+
+
+def test_small_variance_shares_are_grouped():
+    shares = {"a": 0.6, "b": 0.3, "c": 0.06, "d": 0.03, "e": 0.01}
+    assert docgen._shares_cell(shares) == "`a` 60%, `b` 30%, `c` 6%, 2 others 4%"
+    assert docgen._shares_cell({"a": 0.97, "b": 0.03}) == "`a` 97%, `b` 3%"
+
+
+def test_reading_notes_come_from_the_targets_file(cal):
+    legend, notes = docgen.target_notes(cal.files["targets"])
+    assert set(legend) == {"strict", "published", "about", "real", "nominal", "headline"}
+    assert "rounded" in legend["published"]
+    assert set(notes) <= set(cal.targets) and "budget_revenue" in notes
+    block = docgen.render("readings", cal)
+    for tid in cal.targets:
+        assert f'<a id="target-{tid}"></a>' in block
+    assert block.count("(default)") == len(cal.targets)
+
+
+def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
+    page = DOCS / "scoring.md"
+    text = page.read_text(encoding="utf-8")
+    assert docgen.figure_links(text) == ["figures/score.png"]
+    assert not docgen.stale_figures(page, text, cal), "run `python docs/tools/docgen.py`"
+    copy = tmp_path / "scoring.md"
+    copy.write_text(text, encoding="utf-8")
+    assert docgen.stale_figures(copy, text, cal) == ["figures/score.png"]  # missing
+    assert docgen.main([str(copy)]) == 0
+    assert docgen.stale_figures(copy, text, cal) == []
+    assert docgen.main(["--check", str(copy)]) == 0
 
 
 def test_generated_math_is_balanced(cal):

@@ -38,7 +38,7 @@ def test_adding_up_holds_in_every_draw(calibration):
     result = tjsim.simulate(
         scenario, draws=20_000, seed=1, keep_draws=True, calibration=calibration
     )
-    draws = result.draws
+    draws = result.kept_draws
     params = result.model.parameters
     shares = [params["binhai_share_2023"]] + [
         params[f"district_share_2023_{d}"] for d in DISTRICTS[1:]
@@ -50,7 +50,7 @@ def test_adding_up_holds_in_every_draw(calibration):
 
 def test_sector_shares_add_up_to_gdp(calibration):
     result = tjsim.simulate(draws=5_000, seed=2, keep_draws=True, calibration=calibration)
-    d, p = result.draws, result.model.parameters
+    d, p = result.kept_draws, result.model.parameters
     gdp = (
         p["share_primary_2023"] * d["primary_va"]
         + p["share_secondary_2023"] * d["secondary_va"]
@@ -155,7 +155,9 @@ def test_zero_shock_run_reproduces_the_baseline_exactly(calibration):
         calibration=calibration,
     )
     baseline = result.model.baseline
-    assert np.array_equal(result.draws.to_numpy(), np.broadcast_to(baseline, result.draws.shape))
+    assert np.array_equal(
+        result.kept_draws.to_numpy(), np.broadcast_to(baseline, result.kept_draws.shape)
+    )
     frame = result.to_frame()
     assert np.array_equal(frame["mean"].to_numpy(), baseline)
     assert np.array_equal(frame["std"].to_numpy(), np.zeros_like(baseline))
@@ -193,7 +195,7 @@ def test_quantiles_are_close_to_the_exact_sample_quantiles(calibration):
     result = tjsim.simulate(draws=100_000, seed=6, keep_draws=True, calibration=calibration)
     q = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
     ours = result.quantiles(q)
-    exact = result.draws.quantile(list(q)).T
+    exact = result.kept_draws.quantile(list(q)).T
     growth = [
         i
         for i, u in zip(result.model.indicators, result.model.units, strict=True)
@@ -201,7 +203,7 @@ def test_quantiles_are_close_to_the_exact_sample_quantiles(calibration):
     ]
     assert np.max(np.abs(ours.loc[growth].to_numpy() - exact.loc[growth].to_numpy())) < 0.01
     levels = [i for i in result.model.indicators if i not in growth]
-    spread = result.draws[levels].std().to_numpy()[:, None]
+    spread = result.kept_draws[levels].std().to_numpy()[:, None]
     assert (
         np.max(np.abs(ours.loc[levels].to_numpy() - exact.loc[levels].to_numpy()) / spread) < 0.01
     )
@@ -213,7 +215,7 @@ def test_keep_draws_refuses_more_than_the_memory_limit(calibration):
         tjsim.simulate(draws=too_many, keep_draws=True, calibration=calibration)
     result = tjsim.simulate(draws=100, calibration=calibration)
     with pytest.raises(ValueError, match="keep_draws=True"):
-        _ = result.draws
+        _ = result.kept_draws
 
 
 def test_events_occur_with_their_probability(calibration):

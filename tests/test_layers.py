@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "tjsim._version",
             "tjsim.errors",
+            "tjsim.limits",
             "tjsim.seeding",
             "tjsim.yamlio",
             "tjsim.expressions",

@@ -35,7 +35,7 @@ def test_engine_matches_reference_draw_for_draw(calibration, scenario, method):
     result = tjsim.simulate(
         scenario, draws=draws, seed=77, method=method, keep_draws=True, calibration=calibration
     )
-    values = result.draws.to_numpy()
+    values = result.kept_draws.to_numpy()
     scale = np.maximum(1.0, np.abs(ref.values))
     assert np.max(np.abs(values - ref.values) / scale) < 1e-6
     readings = result.readings(detail=True)

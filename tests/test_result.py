@@ -120,6 +120,6 @@ def test_import_does_not_load_matplotlib_or_pandas():
 
 def test_draws_frame(result):
     small = tjsim.simulate(draws=1_000, seed=1, keep_draws=True)
-    frame = small.draws
+    frame = small.kept_draws
     assert isinstance(frame, pd.DataFrame)
     assert frame.shape == (1_000, len(small.model.indicators))

@@ -85,7 +85,7 @@ def test_sensitivities_match_the_normal_density(toy, seed):
         ),
     }
     for target, (p, derivative) in closed.items():
-        est, se = table.loc[target, ["sensitivity", "std_error"]] / 100
+        est, se = table.loc[target, ["sensitivity", "std_error"]]
         # The estimator's expectation is the exact central difference...
         central = (p(toy, shift_a=h) - p(toy, shift_a=-h)) / (2 * h)
         exact_se = math.sqrt(abs(central) * 2 * h / draws) / (2 * h)  # floor when no flips
@@ -101,7 +101,7 @@ def test_sensitivities_match_the_normal_density(toy, seed):
 
 def test_sensitivities_of_every_kind_of_driver_and_the_joint_event():
     cal = TOY_CAL
-    scenario = tjsim.baseline().without_target("y_above_a")
+    scenario = tjsim.baseline(TOY_CAL).without_target("y_above_a")
     table = tjsim.sensitivities(
         scenario, ["a", "y", "mu_y", "sd_e"], draws=100_000, seed=5, calibration=cal
     )
@@ -118,7 +118,7 @@ def test_sensitivities_of_every_kind_of_driver_and_the_joint_event():
         row = table.loc[(target, driver)]
         assert row["swing"] == pytest.approx(swing)
         central = (p(h) - p(-h)) / (2 * h)
-        assert abs(row["sensitivity"] / 100 - central) <= 4 * row["std_error"] / 100
+        assert abs(row["sensitivity"] - central) <= 4 * row["std_error"]
         assert row["p_minus"] == pytest.approx(p(-swing), abs=0.01)
         assert row["p_plus"] == pytest.approx(p(swing), abs=0.01)
 
@@ -159,12 +159,12 @@ def test_common_random_numbers_beat_independent_runs():
     draws = 50_000
     crn = tjsim.sensitivities(drivers=["a"], draws=draws, seed=1, calibration=TOY_CAL)
     plus = tjsim.simulate(
-        tjsim.baseline().with_shift("a", h), draws=draws, seed=1, calibration=TOY_CAL
+        tjsim.baseline(TOY_CAL).with_shift("a", h), draws=draws, seed=1, calibration=TOY_CAL
     ).probabilities()
     minus = tjsim.simulate(
-        tjsim.baseline().with_shift("a", -h), draws=draws, seed=2, calibration=TOY_CAL
+        tjsim.baseline(TOY_CAL).with_shift("a", -h), draws=draws, seed=2, calibration=TOY_CAL
     ).probabilities()
-    independent = 100 * np.hypot(plus["std_error"], minus["std_error"]) / (2 * h)
+    independent = np.hypot(plus["std_error"], minus["std_error"]) / (2 * h)
     paired = crn.xs("a", level="driver")["std_error"].loc[independent.index]
     # The gain is largest when the driver is a small part of the target's spread (y)
     # and smallest for the driver's own target (a), whose margin moves by sd / 4.
@@ -174,14 +174,14 @@ def test_common_random_numbers_beat_independent_runs():
     # q = P(+h) - P(-h): the paired error is sqrt(q (1 - q) / n) / 2h.
     for target, p in (("y_high", _p_y_high), ("a_positive", _p_a_positive)):
         q = p(TOY, shift_a=h) - p(TOY, shift_a=-h)
-        exact = 100 * math.sqrt(q * (1 - q) / draws) / (2 * h)
+        exact = math.sqrt(q * (1 - q) / draws) / (2 * h)
         assert paired[target] == pytest.approx(exact, rel=0.05), target
     # With the same seed the two runs are the common draws: their difference is ours.
     same = tjsim.simulate(
-        tjsim.baseline().with_shift("a", -h), draws=draws, seed=1, calibration=TOY_CAL
+        tjsim.baseline(TOY_CAL).with_shift("a", -h), draws=draws, seed=1, calibration=TOY_CAL
     ).probabilities()
     np.testing.assert_allclose(
-        100 * (plus["probability"] - same["probability"]) / (2 * h),
+        (plus["probability"] - same["probability"]) / (2 * h),
         crn.xs("a", level="driver")["sensitivity"].loc[plus.index],
         atol=1e-9,
     )
@@ -274,7 +274,7 @@ def test_required_value_of_parameters():
 
 
 def test_required_shift_for_all_targets_together():
-    scenario = tjsim.baseline().without_target("y_above_a")
+    scenario = tjsim.baseline(TOY_CAL).without_target("y_above_a")
     found = tjsim.required_shift(
         "joint", "a", 0.6, scenario, draws=60_000, seed=9, calibration=TOY_CAL
     )

@@ -180,7 +180,7 @@ def test_district_exposures_follow_their_sector_mixes(calibration, base):
 def test_the_rest_of_the_city_is_not_anti_industrial(calibration):
     """On the draws, the rest of the city rises with industry (the old residual fell)."""
     result = tjsim.simulate(draws=20_000, seed=3, keep_draws=True, calibration=calibration)
-    draws = result.draws
+    draws = result.kept_draws
     slope = np.polyfit(draws["industry_va"], draws["district_rest"], 1)[0]
     assert slope > 0
 
@@ -212,7 +212,7 @@ def test_events_include_upside_risks_and_a_split_tariff_risk(calibration, base):
 
 def test_nominal_and_real_incomes_are_consistent(calibration):
     result = tjsim.simulate(draws=2_000, seed=4, keep_draws=True, calibration=calibration)
-    draws = result.draws
+    draws = result.kept_draws
     np.testing.assert_allclose(
         draws["disposable_income_nominal"] - draws["disposable_income"], draws["cpi"], atol=1e-9
     )

@@ -30,7 +30,7 @@ def test_a_sweep_point_equals_a_plain_simulate(toy, method):
     result = tjsim.sweep(None, GRID, draws=draws, seed=5, method=method, calibration=toy)
     frame = result.to_frame().set_index(["point", "target"])
     for point in range(len(result.grid)):
-        scenario = result.grid.scenario(tjsim.baseline(), point)
+        scenario = result.grid.scenario(tjsim.baseline(calibration=toy), point)
         alone = tjsim.simulate(scenario, draws=draws, seed=5, method=method, calibration=toy)
         expected = pd.concat([alone.probabilities(), alone.joint().to_frame().T])
         columns = ["probability", "std_error", "ci_low", "ci_high"]
@@ -109,9 +109,9 @@ def test_paired_errors_match_the_exact_paired_error_of_kept_draws(toy):
     change = result.differences("y_high").iloc[0]
     flags = []
     for point in range(2):
-        scenario = result.grid.scenario(tjsim.baseline(), point)
+        scenario = result.grid.scenario(tjsim.baseline(calibration=toy), point)
         kept = tjsim.simulate(scenario, draws=draws, seed=4, keep_draws=True, calibration=toy)
-        flags.append(kept.draws["y"].to_numpy() >= TOY.threshold_y)
+        flags.append(kept.kept_draws["y"].to_numpy() >= TOY.threshold_y)
     difference = flags[1].astype(float) - flags[0]
     exact = difference.std(ddof=1) / np.sqrt(draws)
     assert change["change"] == pytest.approx(difference.mean(), abs=1e-12)

@@ -46,6 +46,10 @@ class Toy:
     rho_q: float = 0.5
 
     def calibration(self) -> Calibration:
+        return Calibration.from_mappings(*self.mappings())
+
+    def mappings(self) -> tuple[list[dict], dict, dict]:
+        """The calibration's facts, model and targets, as read from YAML."""
         facts = [_fact(k, v) for k, v in vars(self).items()]
         model = {
             "name": "toy",
@@ -87,7 +91,7 @@ class Toy:
                 "y_above_a": {"indicator": "y", "op": ">=", "compare_to": "a"},
             }
         }
-        return Calibration.from_mappings(facts, model, targets)
+        return facts, model, targets
 
     @property
     def sd_y(self) -> float:

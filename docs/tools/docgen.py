@@ -1,15 +1,24 @@
 """Render the calibration as markdown for the documentation, so the docs cannot drift.
 
-The pages `docs/model.md` and `docs/calibration.md` hold blocks between two markers,
-`<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED -->`. Each block's content is
-rendered here from a calibration (by default the packaged one): the equations of every
-layer in LaTeX, with a table linking each symbol to its parameter id; every parameter
-with its value, source and uses; the derived parameters with their numbers; shocks,
-correlations, events, targets and the central case.
+The pages `docs/model.md`, `docs/calibration.md` and `docs/scoring.md` hold blocks
+between two markers, `<!-- BEGIN GENERATED: name -->` and `<!-- END GENERATED -->`.
+Each block's content is rendered here from a calibration (by default the packaged one):
+the equations of every layer in LaTeX, with a table linking each symbol to its
+parameter id; every parameter with its value, source and uses; the derived parameters
+with their numbers; the GDP record and the derivation of its spread and tail; the
+totals and how each indicator's variance splits among its components; shocks,
+correlations, events, the targets' readings, the central case and the quarterly fit.
+Some blocks quote runs of the model (the readings, central against mean and median,
+the table of contestable choices): those are simulated once per calibration, with a
+fixed seed, on common draws (:func:`quoted_runs`). The scoring page's table comes from
+`tjsim.score`, and its figure (`docs/figures/score.png`) is drawn here too: the PNG
+carries a hash of the data it shows, so a stale figure is found without comparing
+pixels.
 
-From the repository's root, `python docs/tools/docgen.py` rewrites the blocks in place,
-and `python docs/tools/docgen.py --check` changes nothing and exits with status 1 when a block
-is stale (the test suite runs the check).
+From the repository's root, `python docs/tools/docgen.py` rewrites the blocks (and
+redraws the figures) in place, and `python docs/tools/docgen.py --check` changes nothing
+and exits with status 1 when a block or a figure is stale (the test suite runs the
+check).
 
 The module also holds `SphinxRoles`, the small extension that lets the documentation
 site's API pages show the reStructuredText roles and math directives of the library's
@@ -20,9 +29,11 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +41,7 @@ import numpy as np
 
 from tjsim import expressions
 from tjsim.calibration import Calibration, load_calibration
+from tjsim.calibration.tables import parameter_uses, referenced
 
 #: Marker that opens a generated block; the block's name follows the colon.
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
@@ -56,10 +68,13 @@ LAYER_TITLES = {
 # Symbols of the Tianjin calibration's variables: (symbol, tag). The tag subscripts the
 # variable's shock (epsilon_tag). Unknown variables fall back to their id.
 VARIABLE_SYMBOLS: dict[str, tuple[str, str]] = {
+    "property_investment": (r"I_{\text{prop}}", r"\text{prop}"),
+    "nonproperty_investment": (r"I_{\text{proj}}", r"\text{proj}"),
     "investment": ("I", "I"),
     "retail_sales": ("R", "R"),
     "exports": ("X", "X"),
     "cpi": (r"\pi", r"\pi"),
+    "ppi": (r"\pi_{\text{ppi}}", r"\text{ppi}"),
     "credit": ("C", "C"),
     "weather": ("w", "w"),
     "hightech": ("h", "h"),
@@ -81,10 +96,14 @@ VARIABLE_SYMBOLS: dict[str, tuple[str, str]] = {
     "district_rest": (r"g_{\text{rest}}", r"\text{rest}"),
     "gdp_deflator": ("P", "P"),
     "nominal_gdp_growth": (r"g_{\text{nom}}", r"\text{nom}"),
+    "tax_revenue_growth": (r"r_{\text{tax}}", r"\text{tax}"),
+    "nontax_revenue_growth": (r"r_{\text{non}}", r"\text{non}"),
     "budget_revenue_growth": ("r", "r"),
     "budget_revenue": ("B", "B"),
     "disposable_income": ("y", "y"),
+    "disposable_income_nominal": (r"y^{\text{nom}}", r"y^{\text{nom}}"),
     "rural_income": (r"y_{\text{rural}}", r"\text{rural}"),
+    "rural_income_nominal": (r"y_{\text{rural}}^{\text{nom}}", r"\text{rural}^{\text{nom}}"),
     "urban_jobs": ("J", "J"),
     "unemployment_rate": ("u", "u"),
     "container_growth": ("k", "k"),
@@ -94,18 +113,37 @@ VARIABLE_SYMBOLS: dict[str, tuple[str, str]] = {
 #: Short names of the events, for their indicators D_tag and impacts delta^tag.
 EVENT_TAGS: dict[str, str] = {
     "flood_repeat": "flood",
-    "property_slump": "property",
-    "export_tariffs": "tariff",
+    "property_slump": "slump",
+    "property_stabilises": "stable",
+    "stimulus_round": "stimulus",
+    "tariffs_new_three": "duties",
+    "tariffs_broad": "trade",
+    "regime_break": "break",
 }
 
-#: Symbols of the parameters that appear in equations, shocks, events and correlations.
+#: Sector tags of the district mixes (``{district}_mix_{sector}``).
+SECTOR_TAGS: dict[str, str] = {
+    "primary": "pri",
+    "industry": "ind",
+    "construction": "con",
+    "finance": "fin",
+    "other_services": "os",
+}
+
+#: Symbols of the parameters that appear in equations, shocks, events, correlations and
+#: the record's derivation; district mixes and the record's yearly names are built by
+#: :func:`parameter_symbol`.
 PARAMETER_SYMBOLS: dict[str, str] = {
-    # drivers
+    # drivers: investment
+    "property_investment_share": r"\omega_{\text{prop}}",
+    "nonproperty_investment_share": r"\omega_{\text{proj}}",
+    "property_investment_central": r"\bar{I}_{\text{prop}}",
+    "property_investment_spread": r"s_{\text{prop}}",
+    "property_investment_skew": r"\gamma_{\text{prop}}",
+    "nonproperty_investment_central": r"\bar{I}_{\text{proj}}",
     "investment_central": r"\bar{I}",
-    "investment_spread": "s_{I}",
-    "investment_skew": r"\gamma_{I}",
+    # drivers: demand and prices
     "retail_central": r"\bar{R}",
-    "retail_spread": "s_{R}",
     "retail_skew": r"\gamma_{R}",
     "exports_central": r"\bar{X}",
     "exports_spread": "s_{X}",
@@ -113,18 +151,23 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "cpi_central": r"\bar{\pi}",
     "cpi_spread": r"s_{\pi}",
     "cpi_skew": r"\gamma_{\pi}",
+    "ppi_central": r"\bar{\pi}_{\text{ppi}}",
+    "ppi_spread": r"s_{\text{ppi}}",
     "credit_central": r"\bar{C}",
     "credit_spread": "s_{C}",
     "weather_spread": "s_{w}",
     "weather_df": r"\nu_{w}",
     "hightech_spread": "s_{h}",
     "hightech_df": r"\nu_{h}",
-    "momentum_spread": "s_{m}",
-    "momentum_skew": r"\gamma_{m}",
-    "momentum_sigma_down": r"\sigma_{m}^{\downarrow}",
-    "momentum_sigma_up": r"\sigma_{m}^{\uparrow}",
-    "spread_prior_sd": r"\sigma_{0}",
-    "spread_prior_weight": "k_{0}",
+    # reference levels at which the centrals are stated
+    "investment_reference": r"I^{\text{ref}}",
+    "retail_reference": r"R^{\text{ref}}",
+    "exports_reference": r"X^{\text{ref}}",
+    "cpi_reference": r"\pi^{\text{ref}}",
+    "ppi_reference": r"\pi_{\text{ppi}}^{\text{ref}}",
+    "credit_reference": r"C^{\text{ref}}",
+    "gdp_reference": r"g^{\text{ref}}",
+    "nominal_gdp_reference": r"g_{\text{nom}}^{\text{ref}}",
     # sectors
     "primary_central": r"\bar{g}_{\text{pri}}",
     "primary_spread": r"s_{\text{pri}}",
@@ -165,40 +208,40 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "beichen_premium": r"\mu_{\text{Beichen}}",
     "heping_premium": r"\mu_{\text{Heping}}",
     "district_persistence": r"\rho_{d}",
-    "binhai_on_industry": r"\kappa",
     "binhai_spread": r"s_{\text{Binhai}}",
     "district_spread": "s_{d}",
-    # satellites
+    # satellites: prices and revenue
     "deflator_central": r"\bar{P}",
-    "deflator_on_cpi": r"\phi",
+    "deflator_on_cpi": r"\phi_{\pi}",
+    "deflator_on_ppi": r"\phi_{\text{ppi}}",
     "deflator_spread": "s_{P}",
-    "revenue_central": r"\bar{r}",
-    "revenue_on_nominal_gdp": r"\eta",
-    "revenue_spread": "s_{r}",
-    "revenue_skew": r"\gamma_{r}",
+    "tax_revenue_central": r"\bar{r}_{\text{tax}}",
+    "tax_buoyancy": r"\eta",
+    "tax_revenue_spread": r"s_{\text{tax}}",
+    "nontax_revenue_central": r"\bar{r}_{\text{non}}",
+    "nontax_revenue_skew": r"\gamma_{\text{non}}",
+    "tax_share_of_budget_revenue_2023": r"\omega_{\text{tax}}",
     "budget_revenue_2023": "B_{2023}",
+    # satellites: incomes, labour, port
     "income_central": r"\bar{y}",
     "income_on_gdp": r"\lambda",
-    "income_spread": "s_{y}",
     "rural_income_central": r"\bar{y}_{\text{rural}}",
     "rural_income_on_gdp": r"\lambda_{\text{rural}}",
     "rural_income_spread": r"s_{\text{rural}}",
     "jobs_central": r"\bar{J}",
     "jobs_on_gdp": r"\theta",
-    "jobs_spread": "s_{J}",
     "unemployment_central": r"\bar{u}",
     "okun_coefficient": r"\beta_{\text{Okun}}",
-    "unemployment_spread": "s_{u}",
     "container_central": r"\bar{k}",
     "container_on_exports": r"\chi",
-    "container_spread": "s_{k}",
     "containers_2023": "K_{2023}",
     # correlations
-    "corr_investment_retail": r"\rho_{I,R}",
-    "corr_investment_exports": r"\rho_{I,X}",
+    "corr_property_retail": r"\rho_{\text{prop},R}",
+    "corr_investment_exports": r"\rho_{\text{proj},X}",
     "corr_retail_exports": r"\rho_{R,X}",
-    "corr_investment_credit": r"\rho_{I,C}",
+    "corr_investment_credit": r"\rho_{\text{proj},C}",
     "corr_retail_cpi": r"\rho_{R,\pi}",
+    "corr_cpi_ppi": r"\rho_{\pi,\text{ppi}}",
     "corr_exports_hightech": r"\rho_{X,h}",
     "corr_weather_flood": r"\rho_{w,\text{flood}}",
     # events
@@ -207,15 +250,47 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "flood_impact_industry": r"\delta^{\text{flood}}_{\text{ind}}",
     "flood_impact_construction": r"\delta^{\text{flood}}_{\text{con}}",
     "flood_impact_services": r"\delta^{\text{flood}}_{\text{os}}",
-    "property_probability": r"p_{\text{property}}",
-    "property_impact_investment": r"\delta^{\text{property}}_{I}",
-    "property_impact_construction": r"\delta^{\text{property}}_{\text{con}}",
-    "property_impact_services": r"\delta^{\text{property}}_{\text{os}}",
-    "property_impact_revenue": r"\delta^{\text{property}}_{r}",
-    "tariff_probability": r"p_{\text{tariff}}",
-    "tariff_impact_exports": r"\delta^{\text{tariff}}_{X}",
-    "tariff_impact_containers": r"\delta^{\text{tariff}}_{k}",
+    "property_probability": r"p_{\text{slump}}",
+    "property_impact_investment": r"\delta^{\text{slump}}_{\text{prop}}",
+    "property_impact_services": r"\delta^{\text{slump}}_{\text{os}}",
+    "property_impact_revenue": r"\delta^{\text{slump}}_{\text{tax}}",
+    "property_stabilises_probability": r"p_{\text{stable}}",
+    "property_stabilises_impact": r"\delta^{\text{stable}}_{\text{prop}}",
+    "stimulus_probability": r"p_{\text{stimulus}}",
+    "stimulus_impact_investment": r"\delta^{\text{stimulus}}_{\text{proj}}",
+    "tariff_narrow_probability": r"p_{\text{duties}}",
+    "tariff_narrow_impact_exports": r"\delta^{\text{duties}}_{X}",
+    "tariff_narrow_impact_containers": r"\delta^{\text{duties}}_{k}",
+    "tariff_broad_probability": r"p_{\text{trade}}",
+    "tariff_broad_impact_exports": r"\delta^{\text{trade}}_{X}",
+    "tariff_broad_impact_containers": r"\delta^{\text{trade}}_{k}",
+    # the GDP record and the regime-break tail
+    "gdp_planners_bias": "b",
+    "gdp_core_spread": r"\sigma_{g}",
+    "gdp_prior_spread": r"\sigma_{0}",
+    "gdp_prior_weight": "k_{0}",
+    "gdp_ordinary_years": r"n_{\text{ord}}",
+    "gdp_break_years": r"n_{\text{break}}",
+    "regime_break_probability": r"p_{\text{break}}",
+    "regime_break_impact": r"\delta^{\text{break}}_{m}",
+    "break_prior_rate": r"p_{0}",
+    "break_prior_years": r"k_{p}",
+    "break_impact_prior": r"\delta_{0}",
+    "break_impact_prior_weight": r"k_{\delta}",
+    # quarters
+    "quarterly_spread_gdp": r"\sigma_{q}",
+    "quarterly_persistence": r"\rho_{q}",
 }
+
+#: Yearly names of the record, ``(pattern, symbol)``: the year becomes a subscript.
+_YEARLY_SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"gdp_miss_(\d{4})"), "e_{{{0}}}"),
+    (re.compile(r"gdp_growth_target_(\d{4})"), r"\tau_{{{0}}}"),
+    (re.compile(r"gdp_growth_(\d{4})"), "g_{{{0}}}"),
+    (re.compile(r"record_ordinary_(\d{4})"), r"w^{{\text{{ord}}}}_{{{0}}}"),
+    (re.compile(r"record_break_(\d{4})"), r"w^{{\text{{break}}}}_{{{0}}}"),
+)
+_MIX = re.compile(r"(?P<district>[a-z]+)_mix_(?P<sector>[a-z_]+)")
 
 
 def _escape_tex(text: str) -> str:
@@ -242,9 +317,15 @@ def parameter_symbol(pid: str) -> str:
     """LaTeX symbol of parameter ``pid`` (its id in roman type when it has none)."""
     if pid in PARAMETER_SYMBOLS:
         return PARAMETER_SYMBOLS[pid]
-    miss = re.fullmatch(r"gdp_miss_(\d{4})", pid)
-    if miss is not None:
-        return f"e_{{{miss.group(1)}}}"
+    for pattern, symbol in _YEARLY_SYMBOLS:
+        yearly = pattern.fullmatch(pid)
+        if yearly is not None:
+            return symbol.format(yearly.group(1))
+    mix = _MIX.fullmatch(pid)
+    if mix is not None and mix.group("sector") in SECTOR_TAGS:
+        district = mix.group("district")
+        name = district if district == "rest" else district.capitalize()
+        return rf"a^{{\text{{{name}}}}}_{{\text{{{SECTOR_TAGS[mix.group('sector')]}}}}}"
     return rf"\mathrm{{{_escape_tex(pid)}}}"
 
 
@@ -352,52 +433,6 @@ def _is_number(text: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- uses
-def referenced(ref: Any) -> set[str]:
-    """Names in a number-or-expression reference (nothing for a plain number)."""
-    if ref is None or isinstance(ref, bool) or isinstance(ref, (int, float)):
-        return set()
-    return expressions.names(expressions.parse(str(ref)))
-
-
-def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
-    """Parameter id -> where it is used, as ``(kind, name)`` pairs in model order.
-
-    Kinds: ``derived``, ``equation``, ``shock``, ``share group``, ``quarterly``,
-    ``correlation``, ``event``, ``target``.
-    """
-    params = set(cal.parameters())
-    uses: dict[str, list[tuple[str, str]]] = {}
-
-    def add(names: Iterable[str], kind: str, where: str) -> None:
-        for n in sorted(names):
-            if n in params and (kind, where) not in uses.setdefault(n, []):
-                uses[n].append((kind, where))
-
-    for did, text in cal.derived.items():
-        add(referenced(text), "derived", did)
-    for group in cal.share_groups:
-        add(group.parts, "share group", group.id)
-    for vid, spec in cal.variables.items():
-        add(expressions.names(spec.tree), "equation", vid)
-        if spec.shock is not None:
-            for ref in (spec.shock.spread, spec.shock.df, spec.shock.skew):
-                add(referenced(ref), "shock", vid)
-    quarterly = getattr(cal, "quarterly", None)
-    if quarterly is not None:
-        refs = [*quarterly.weights, quarterly.persistence, *quarterly.variables.values()]
-        for ref in refs:
-            add(referenced(ref), "quarterly", "quarterly")
-    for a, b, ref in cal.correlations:
-        add(referenced(ref), "correlation", f"{a}, {b}")
-    for eid, event in cal.events.items():
-        add(referenced(event.probability), "event", eid)
-        for ref in event.impact.values():
-            add(referenced(ref), "event", eid)
-    for tid, target in cal.targets.items():
-        add(referenced(target.threshold), "target", tid)
-    return uses
-
-
 def model_parameters(cal: Calibration) -> list[str]:
     """Ids of the facts the model uses (directly or through a derived parameter)."""
     uses = parameter_uses(cal)
@@ -418,6 +453,8 @@ def _use_link(kind: str, where: str) -> str:
         return f"[correlation {where}]({MODEL_PAGE}#correlations)"
     if kind == "quarterly":
         return f"[quarters]({MODEL_PAGE}#quarters)"
+    if kind == "total":
+        return f"[total of `{where}`](#totals)"
     return f"{kind} `{where}`"
 
 
@@ -444,6 +481,186 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "")
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- runs
+#: Draws and seed of the runs the pages quote: the readings, central against mean and
+#: median, and the table of choices, all on the same draws.
+RUN_DRAWS = 100_000
+RUN_SEED = 2024
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A contestable choice of the calibration, as a change to the baseline.
+
+    ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
+    target that has it so, and ``anchored`` moves the free component of GDP's total so
+    that GDP's central case is the target plus the planners' bias.
+    """
+
+    label: str
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    events: Mapping[str, float] = field(default_factory=dict)
+    reading: str | None = None
+    anchored: bool = False
+
+
+CHOICES: tuple[Choice, ...] = (
+    Choice("baseline, as calibrated"),
+    Choice("prior spread 0.5", {"gdp_prior_spread": 0.5}),
+    Choice("prior spread 1.0", {"gdp_prior_spread": 1.0}),
+    Choice("prior weight 1", {"gdp_prior_weight": 1.0}),
+    Choice("prior weight 6", {"gdp_prior_weight": 6.0}),
+    Choice("2018 counted as ordinary", {"record_ordinary_2018": 1.0, "record_break_2018": 0.0}),
+    Choice("2021 left out", {"record_ordinary_2021": 0.0, "record_break_2021": 0.0}),
+    Choice("break prior rate 0.02", {"break_prior_rate": 0.02}),
+    Choice("break prior rate 0.08", {"break_prior_rate": 0.08}),
+    Choice("no regime break at all", events={"regime_break": 0.0}),
+    Choice("strict reading", reading="strict"),
+    Choice("published reading", reading="published"),
+    Choice("about reading", reading="about"),
+    Choice("central case on target + bias", anchored=True),
+)
+
+
+@dataclass(frozen=True)
+class ChoiceOutcome:
+    """GDP and the joint probability under one choice (``None`` where the choice leaves
+    a total unreachable, with the reason in ``error``)."""
+
+    choice: Choice
+    parameters: Mapping[str, float]
+    change: str
+    gdp: float | None = None
+    joint: float | None = None
+    median: float | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class QuotedRuns:
+    """The baseline run and the choices, on the same draws."""
+
+    baseline: Any  # tjsim.SimulationResult
+    choices: tuple[ChoiceOutcome, ...]
+
+
+_RUNS: dict[str, QuotedRuns] = {}
+
+
+def quoted_runs(cal: Calibration) -> QuotedRuns:
+    """The runs the pages quote, computed once per calibration (by content) and process."""
+    key = hashlib.sha256(repr(cal).encode("utf-8")).hexdigest()
+    if key not in _RUNS:
+        _RUNS[key] = _quoted_runs(cal)
+    return _RUNS[key]
+
+
+def _quoted_runs(cal: Calibration) -> QuotedRuns:
+    from tjsim.analysis.common import common_draws
+    from tjsim.api import simulate
+
+    baseline = simulate(draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal)
+    common = common_draws(cal, baseline.scenario, draws=RUN_DRAWS, seed=RUN_SEED, method="mc")
+    latent = np.vstack([chunk.latent() for chunk in common.passes()])
+    if not np.allclose(common.model.correlation, np.eye(common.model.dimension)):
+        latent = latent @ common.model.cholesky.T  # every choice keeps the correlations
+    outcomes = tuple(_choice_outcome(cal, choice, latent, common.model) for choice in CHOICES)
+    reference = outcomes[0]
+    run = baseline.probabilities().loc[_record(cal).indicator, "probability"]
+    if (
+        abs(reference.gdp - run) > 3 / RUN_DRAWS
+        or abs(reference.joint - baseline.joint()["probability"]) > 3 / RUN_DRAWS
+    ):
+        raise AssertionError("the choices are not evaluated on the baseline run's draws")
+    return QuotedRuns(baseline, outcomes)
+
+
+def _choice_scenario(
+    cal: Calibration, choice: Choice, base: Any, values: Mapping[str, float]
+) -> tuple[Any, str]:
+    """The scenario of ``choice`` and a description of what it changes (``base`` is the
+    baseline's compiled model, ``values`` its parameters)."""
+    from tjsim.scenario import Scenario
+
+    scenario, changes = Scenario(), []
+    for pid, value in choice.parameters.items():
+        scenario = scenario.with_parameter(pid, value)
+        changes.append(f"[`{pid}`]({CALIBRATION_PAGE}#{pid}) = {number(value)}")
+    for eid, p in choice.events.items():
+        scenario = scenario.with_event(eid, p)
+        changes.append(f"[`{eid}`]({CALIBRATION_PAGE}#{eid}) probability {number(p)}")
+    if choice.reading is not None:
+        scenario = scenario.with_reading(choice.reading)
+        changes.append(f"every target that has it read `{choice.reading}`")
+    if choice.anchored:
+        record = _record(cal)
+        gdp = cal.targets[record.indicator]
+        target = cal.value(gdp.rule.threshold, values, "targets.yaml", record.indicator)
+        anchor_value = target + values[record.bias]
+        central = float(base.constant[base.indicators.index(record.indicator)])
+        free = cal.totals[record.indicator].free
+        scenario = scenario.with_shift(free, anchor_value - central)
+        changes.append(
+            f"`{free}` shifted {anchor_value - central:+.2f} pp: central {short(anchor_value)} "
+            f"= target {number(target)} + bias {short(values[record.bias])}, "
+            f"not the sectors' {short(central)}"
+        )
+    return scenario, "; ".join(changes) or "–"
+
+
+def _choice_outcome(
+    cal: Calibration, choice: Choice, latent: np.ndarray, base: Any
+) -> ChoiceOutcome:
+    """Evaluate ``choice`` on the baseline's (correlated) latent normals ``latent``."""
+    from tjsim.engine import NumpyKernel
+    from tjsim.engine.kernels.numpy_kernel import met_flags
+    from tjsim.errors import TjsimError
+    from tjsim.model import compile_model
+
+    record = _record(cal)
+    scenario, change = _choice_scenario(cal, choice, base, base.parameters)
+    try:
+        model = compile_model(cal, scenario)
+    except TjsimError:
+        parameters = cal.parameters(dict(choice.parameters))
+        return ChoiceOutcome(choice, parameters, change, error=_unreachable(cal, base, parameters))
+    assert np.array_equal(model.correlation, base.correlation)
+    kernel = replace(NumpyKernel.from_model(model), correlate=None)
+    x = kernel.basis(latent.copy())
+    m, primary = kernel.n_indicators, model.n_primary
+    columns = [model.indicators.index(record.indicator), *range(m, m + primary)]
+    values = x @ kernel.weights[:, columns] + kernel.offset[columns]
+    met = met_flags(values[:, 1:], model.target_strict[:primary], primary)
+    ids = [t.id for t in model.primary_targets]
+    return ChoiceOutcome(
+        choice,
+        model.parameters,
+        change,
+        gdp=float(met[:, ids.index(record.indicator)].mean()),
+        joint=float(met[:, -1].mean()),
+        median=float(np.median(values[:, 0])),
+    )
+
+
+def _unreachable(cal: Calibration, base: Any, parameters: Mapping[str, float]) -> str:
+    """Why GDP's total cannot be reached: the spread the other components give it."""
+    from tjsim.model.totals import core_covariance, margin_loadings
+
+    record = _record(cal)
+    total = cal.totals[record.indicator]
+    others = margin_loadings(base, total.indicator, total.relative_to)
+    others[base.basis.index(total.free)] = 0.0
+    reached = float(np.sqrt(others @ core_covariance(base, cal) @ others))
+    wanted = parameters[str(total.spread)]
+    return (
+        f"the components other than `{total.free}` already give `{total.indicator}` an "
+        f"ordinary-year spread of {reached:.3f}, more than the {wanted:.3f} this choice "
+        "derives from the record, so no spread of the free component reaches it (the "
+        "calibration refuses it with an error); reaching it would take smaller sector, "
+        "driver or event spreads."
+    )
 
 
 # ---------------------------------------------------------------------------- blocks
@@ -510,7 +727,7 @@ def _with_numbers(text: str, values: Mapping[str, float]) -> str:
 def render_derived(cal: Calibration) -> str:
     """Each derived parameter: its definition as in model.yaml, with the numbers, its value
     and where it is used."""
-    values = cal.parameters()
+    values = _values(cal)
     uses = parameter_uses(cal)
     parts = []
     for did, text in cal.derived.items():
@@ -531,69 +748,140 @@ def render_derived(cal: Calibration) -> str:
     return "\n\n".join(parts)
 
 
-def _momentum_params(values: Mapping[str, float]) -> list[int]:
-    years = sorted(
-        int(m.group(1)) for k in values if (m := re.fullmatch(r"gdp_miss_(\d{4})", k)) is not None
-    )
-    if not years:
-        raise KeyError("the calibration has no gdp_miss_YYYY derived parameters")
-    return years
+def _record(cal: Calibration) -> Any:
+    if cal.record is None:
+        raise KeyError("the calibration has no 'record' block")
+    return cal.record
 
 
-def render_momentum(cal: Calibration) -> str:
-    """The history behind the common momentum shock's two-piece spread, with its numbers."""
-    from tjsim.marginals import Marginal
+def _derivation(cal: Calibration, did: str, values: Mapping[str, float]) -> list[str]:
+    """A derived parameter as ``symbol = formula = numbers = value``, in display math."""
+    text = cal.derived[did]
+    return [
+        "$$",
+        f"{parameter_symbol(did)} = {to_latex(text, parameter_symbol)}"
+        f" = {_with_numbers(text, values)} = {short(values[did])}",
+        "$$",
+    ]
 
-    values = cal.parameters()
-    years = _momentum_params(values)
+
+def render_record(cal: Calibration) -> str:
+    """The GDP record (outturn, target, miss, how each year counts) and the derivation of
+    the planners' bias, the ordinary-year spread and the regime-break tail."""
+    record = _record(cal)
+    values = _values(cal)
+    bias = values[record.bias]
     rows = []
-    for y in years:
-        miss = values[f"gdp_miss_{y}"]
+    for year in record.years:
+        target = values[record.name("target", year)]
+        outturn = values[record.name("outturn", year)]
+        ordinary = values[record.name("ordinary", year)]
+        tail = values[record.name("tail", year)]
+        regime = "ordinary" if ordinary and not tail else "regime break" if tail else "left out"
         rows.append(
             [
-                str(y),
-                f"[{number(values[f'gdp_growth_{y}'])}](#gdp_growth_{y})",
-                f"[{number(values[f'gdp_growth_target_{y}'])}](#gdp_growth_target_{y})",
-                f"{miss:+.1f}",
-                "downside miss" if miss < 0 else "upside beat",
+                str(year),
+                _link_number(record.name("target", year), target),
+                _link_number(record.name("outturn", year), outturn),
+                f"{outturn - target:+.1f}",
+                f"{outturn - target - bias:+.2f}",
+                _link_number(record.name("ordinary", year), ordinary),
+                _link_number(record.name("tail", year), tail),
+                regime,
             ]
         )
+    steps = [record.bias, record.spread, record.tail_probability, record.tail_impact]
+    counts = sorted(
+        {
+            name
+            for did in steps
+            for name in referenced(cal.derived[did])
+            if name in cal.derived and name not in _yearly_names(cal) and name not in steps
+        },
+        key=list(cal.derived).index,
+    )
     lines = [
         table(
-            ["Year", "Outturn (%)", "Target (%)", "Outturn − target (pp)", "Side"], rows, "rrrrl"
+            [
+                "Year",
+                "Target τ (%)",
+                "Outturn g (%)",
+                "Miss e = g − τ (pp)",
+                "Less the bias, e − b",
+                "Ordinary weight",
+                "Break weight",
+                "Counted as",
+            ],
+            rows,
+            "rrrrrrrl",
         ),
         "",
-        f"With the prior $\\sigma_0$ = {number(values['spread_prior_sd'])} pp and "
-        f"$k_0$ = {number(values['spread_prior_weight'])} pseudo-years:",
+        "How many years count each way:",
         "",
     ]
-    for did in ("momentum_sigma_down", "momentum_sigma_up", "momentum_spread", "momentum_skew"):
-        text = cal.derived[did]
-        symbolic = to_latex(text, parameter_symbol)
-        lines += [
-            "$$",
-            f"{parameter_symbol(did)} = {symbolic} = {_with_numbers(text, values)}"
-            f" = {short(values[did])}",
-            "$$",
-            "",
-        ]
-    marginal = Marginal("two_piece", values["momentum_spread"], skew=values["momentum_skew"])
-    down, up = marginal.sigmas
-    lines += [
-        "The two-piece normal's half-scales are then "
-        f"$s_m(1-\\gamma_m) = {short(down)}$ below the mode and "
-        f"$s_m(1+\\gamma_m) = {short(up)}$ above it, exactly the two estimates. After "
-        f"centring, the shock's standard deviation is {short(marginal.std)} pp and its "
-        f"mode sits {short(abs(marginal.offset))} pp "
-        f"{'above' if marginal.offset < 0 else 'below'} its mean of zero.",
-    ]
+    for did in counts:
+        lines += [*_derivation(cal, did, values), ""]
+    titles = {
+        record.bias: "The planners' bias, the mean miss of the ordinary years:",
+        record.spread: (
+            "The ordinary-year spread: the bias-free misses of the ordinary years, shrunk "
+            f"toward the prior ${parameter_symbol('gdp_prior_spread')}$ worth "
+            f"${parameter_symbol('gdp_prior_weight')}$ pseudo-years:"
+        ),
+        record.tail_probability: (
+            "The yearly probability of a regime break: the share of break years under a "
+            f"Beta prior of mean ${parameter_symbol('break_prior_rate')}$ worth "
+            f"${parameter_symbol('break_prior_years')}$ pseudo-years:"
+        ),
+        record.tail_impact: (
+            "Its impact: the mean bias-free miss of the break years, shrunk toward the prior "
+            f"${parameter_symbol('break_impact_prior')}$ worth "
+            f"${parameter_symbol('break_impact_prior_weight')}$ pseudo-year:"
+        ),
+    }
+    for did in steps:
+        lines += [titles[did], "", *_derivation(cal, did, values), ""]
     return "\n".join(lines)
 
 
-def _compiled(cal: Calibration):
+def _yearly_names(cal: Calibration) -> set[str]:
+    """The record's per-year parameter ids (outturns, targets, weights, misses)."""
+    record = _record(cal)
+    names = {
+        record.name(field_name, year)
+        for year in record.years
+        for field_name in ("outturn", "target", "ordinary", "tail")
+    }
+    return names | {did for did in cal.derived if re.fullmatch(r"gdp_miss_\d{4}", did)}
+
+
+def _link_number(pid: str, value: float) -> str:
+    """``value`` linked to parameter ``pid``'s row on the calibration page."""
+    return f"[{number(value)}]({CALIBRATION_PAGE}#{pid})"
+
+
+#: Per calibration object (kept alive with it): its parameter values and compiled
+#: baseline, computed once per process; both are pure functions of the calibration.
+_MEMO: dict[tuple[str, int], tuple[Calibration, Any]] = {}
+
+
+def _memo(kind: str, cal: Calibration, make: Callable[[], Any]) -> Any:
+    key = (kind, id(cal))
+    if key not in _MEMO or _MEMO[key][0] is not cal:
+        _MEMO[key] = (cal, make())
+    return _MEMO[key][1]
+
+
+def _values(cal: Calibration) -> dict[str, float]:
+    """Every parameter's value (do not modify the dictionary returned)."""
+    return _memo("values", cal, cal.parameters)
+
+
+def _compiled(cal: Calibration) -> Any:
+    """The calibration's baseline, compiled."""
     from tjsim.model import compile_model
 
-    return compile_model(cal)
+    return _memo("model", cal, lambda: compile_model(cal))
 
 
 def render_shocks(cal: Calibration) -> str:
@@ -611,12 +899,17 @@ def render_shocks(cal: Calibration) -> str:
             shape = f"skew {_ref(spec.skew, marginal.skew)}"
             down, up = marginal.sigmas
             halves = f"{short(down)} / {short(up)}"
+        spread = (
+            f"solved: {short(marginal.spread)}"
+            if spec.spread is None
+            else _ref(spec.spread, marginal.spread)
+        )
         rows.append(
             [
                 f"[`{vid}`]({MODEL_PAGE}#{vid})",
                 f"${shock_symbol(vid)}$",
                 marginal.family.replace("_", "-"),
-                _ref(spec.spread, marginal.spread),
+                spread,
                 shape,
                 halves,
                 short(marginal.std),
@@ -649,7 +942,7 @@ def _ref(ref: Any, value: float) -> str:
 def render_correlations(cal: Calibration) -> str:
     """The latent-normal correlation matrix of the basis columns that have correlations."""
     model = _compiled(cal)
-    values = cal.parameters()
+    values = _values(cal)
     pairs = [
         [
             f"`{a}`",
@@ -693,14 +986,14 @@ def render_events(cal: Calibration) -> str:
     """Each event: probability, latent threshold and report passage; then its impacts."""
     from scipy import special
 
-    values = cal.parameters()
+    values = _values(cal)
     rows, impacts = [], []
     for eid, event in cal.events.items():
         p = cal.value(event.probability, values, "model.yaml", f"events.{eid}")
         rows.append(
             [
                 anchor(eid),
-                cell(event.label),
+                cell(event.label) + (" (tail event, outside the totals)" if event.tail else ""),
                 _ref(event.probability, p),
                 f"{float(special.ndtri(p)):.4f}" if 0 < p < 1 else ("−∞" if p == 0 else "+∞"),
                 cell(event.source) or "–",
@@ -732,27 +1025,148 @@ def render_events(cal: Calibration) -> str:
     )
 
 
-def render_targets(cal: Calibration) -> str:
-    """Each target: the report's wording, its reading and where the threshold comes from."""
-    from tjsim.api import targets as target_table
+_LEGEND_START = re.compile(r"^#\s*Reading names")
+_LEGEND_ENTRY = re.compile(r"^#\s{1,4}(?P<name>\w+)\s{2,}(?P<text>\S.*)$")
+_LEGEND_MORE = re.compile(r"^#\s{5,}(?P<text>\S.*)$")
+_TARGET_LINE = re.compile(r"^  (?P<id>\w+):\s*$")
+_TARGET_NOTE = re.compile(r"^\s{4,}#\s?(?P<text>.*)$")
 
-    frame = target_table(cal)
+
+def target_notes(path: str | Path | None) -> tuple[dict[str, str], dict[str, str]]:
+    """The comments of a targets file: what each reading name means (the header's list
+    of reading names) and each target's note (comment lines inside its entry)."""
+    if path is None or not Path(path).is_file():
+        return {}, {}
+    legend: dict[str, str] = {}
+    notes: dict[str, list[str]] = {}
+    in_legend, last, target = False, "", ""
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if _LEGEND_START.match(line):
+            in_legend = True
+            continue
+        if in_legend:
+            entry, more = _LEGEND_ENTRY.match(line), _LEGEND_MORE.match(line)
+            if more and last:
+                legend[last] += " " + more.group("text").strip()
+            elif entry:
+                last = entry.group("name")
+                legend[last] = entry.group("text").strip()
+            else:
+                in_legend = False
+        heading, note = _TARGET_LINE.match(line), _TARGET_NOTE.match(line)
+        if heading:
+            target = heading.group("id")
+        elif note and target:
+            notes.setdefault(target, []).append(note.group("text").strip())
+    return legend, {tid: " ".join(lines) for tid, lines in notes.items()}
+
+
+def _percent(p: float, digits: int = 1) -> str:
+    return f"{100 * p:.{digits}f}%"
+
+
+def render_readings(cal: Calibration) -> str:
+    """Each target: the report's wording, every reading with its rule as stated and as
+    applied to the unrounded figure, the default marked, the probability under each in
+    the baseline run, and the calibration's note on the choice."""
+    runs = quoted_runs(cal)
+    model = _compiled(cal)
+    probabilities = runs.baseline.readings(detail=True)["probability"]
+    legend, notes = target_notes(cal.files.get("targets"))
     rows = []
-    for tid, row in frame.iterrows():
-        spec = cal.targets[str(tid)]
-        if spec.compare_to is not None:
-            other = f"[`{spec.compare_to}`]({MODEL_PAGE}#{spec.compare_to})"
-        else:
-            other = _ref(spec.threshold, float(row["threshold"]))
+    for tid, spec in cal.targets.items():
+        first = True
+        for target in (t for t in model.targets if t.id == tid):
+            name = f"**{target.reading}** (default)" if target.primary else target.reading
+            rows.append(
+                [
+                    f'<a id="target-{tid}"></a>`{tid}`' if first else "",
+                    cell(spec.wording) if first else "",
+                    name,
+                    cell(target.stated or target.rule),
+                    f"`{target.rule}`",
+                    _percent(float(probabilities.loc[(tid, target.reading)])),
+                ]
+            )
+            first = False
+    lines = [
+        table(
+            [
+                "Target",
+                "Report wording",
+                "Reading",
+                "Rule as stated",
+                "Met when (unrounded)",
+                "P(met), baseline",
+            ],
+            rows,
+            "lllllr",
+        ),
+        "",
+        f"Probabilities from `tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED})`, every "
+        "reading on the same draws (`result.readings()`); their Monte Carlo standard errors "
+        f"are at most {50 / RUN_DRAWS**0.5:.2f} points.",
+    ]
+    if legend:
+        lines += ["", "What the reading names mean:", ""]
+        lines += [f"- **{name}**: {cell(text)}" for name, text in legend.items()]
+    if notes:
+        lines += ["", "The calibration's notes on its defaults:", ""]
+        lines += [f"- `{tid}`: {cell(text)}" for tid, text in notes.items()]
+    return "\n".join(lines)
+
+
+#: Components below this share of an indicator's ordinary-year variance are grouped.
+SMALL_SHARE = 0.05
+
+
+def render_totals(cal: Calibration) -> str:
+    """Each total: the spread its record gives, the free component and its solved spread,
+    and where the indicator's ordinary-year variance comes from."""
+    from tjsim.model.totals import variance_shares
+
+    model = _compiled(cal)
+    values = _values(cal)
+    rows = []
+    for vid, total in cal.totals.items():
+        what = f"[`{total.indicator}`]({MODEL_PAGE}#{total.indicator})"
+        if total.relative_to is not None:
+            what += f" − [`{total.relative_to}`]({MODEL_PAGE}#{total.relative_to})"
+        spread = cal.value(total.spread, values, "model.yaml", f"totals.{vid}.spread")
+        shares = variance_shares(model, cal, total.indicator, total.relative_to)
         rows.append(
             [
-                f'<a id="target-{tid}"></a>`{tid}`',
-                cell(row["wording"]),
-                f"[`{spec.indicator}`]({MODEL_PAGE}#{spec.indicator}) `{spec.op}` {other}",
-                cell(row["source"]),
+                what,
+                _ref(total.spread, spread) if isinstance(total.spread, str) else number(spread),
+                f"[`{total.free}`]({MODEL_PAGE}#{total.free})",
+                short(model.solved_spreads[total.free]),
+                _shares_cell(shares),
             ]
         )
-    return table(["Target", "Report wording", "Reading", "Source"], rows)
+    return table(
+        [
+            "Indicator (or margin)",
+            "Ordinary-year spread, from its record",
+            "Free component",
+            "Its solved spread",
+            "Shares of the ordinary-year variance",
+        ],
+        rows,
+        "lllrl",
+    )
+
+
+def _shares_cell(shares: Mapping[str, float]) -> str:
+    """``a 55%, b 21%, ..., 9 others 4%``: the large shares, then the small ones together."""
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    large = [(name, share) for name, share in ranked if share >= SMALL_SHARE]
+    small = [(name, share) for name, share in ranked if share < SMALL_SHARE]
+    if len(small) == 1:
+        large, small = ranked, []
+    parts = [f"`{name}` {100 * share:.0f}%" for name, share in large]
+    if small:
+        parts.append(f"{len(small)} others {100 * sum(share for _, share in small):.0f}%")
+    return ", ".join(parts)
 
 
 def render_central_case(cal: Calibration) -> str:
@@ -807,7 +1221,7 @@ def render_reduced_form(cal: Calibration) -> str:
 
 def _equation_latex(cal: Calibration, vid: str) -> str:
     spec = cal.variables[vid]
-    values = cal.parameters()
+    values = _values(cal)
 
     def name(n: str) -> str:
         if n in cal.variables:
@@ -831,7 +1245,7 @@ def _equation_latex(cal: Calibration, vid: str) -> str:
 
 
 def _layer_parameters(cal: Calibration, vids: Sequence[str]) -> list[str]:
-    values = cal.parameters()
+    values = _values(cal)
     out: list[str] = []
     for vid in vids:
         spec = cal.variables[vid]
@@ -853,18 +1267,35 @@ def _shock_sentence(cal: Calibration, vid: str) -> str:
     if spec is None:
         return ""
     symbol = shock_symbol(vid)
-    spread = _sym_or_number(spec.spread)
+    if spec.spread is None:
+        spread = f"solved from {_total_link(cal, vid)}"
+    else:
+        spread = f"${_sym_or_number(spec.spread)}$"
     if spec.distribution == "normal":
-        return f"${symbol}$: normal, standard deviation ${spread}$."
+        return f"${symbol}$: normal, standard deviation {spread}."
     if spec.distribution == "t":
         return (
             f"${symbol}$: Student-t with ${_sym_or_number(spec.df)}$ degrees of freedom, "
-            f"rescaled to standard deviation ${spread}$."
+            f"rescaled to standard deviation {spread}."
         )
     return (
-        f"${symbol}$: two-piece normal, spread ${spread}$, skew ${_sym_or_number(spec.skew)}$, "
+        f"${symbol}$: two-piece normal, spread {spread}, skew ${_sym_or_number(spec.skew)}$, "
         "centred to mean zero."
     )
+
+
+def _total_of(cal: Calibration, free: str) -> Any:
+    """The total whose free component is ``free``."""
+    return next(total for total in cal.totals.values() if total.free == free)
+
+
+def _total_link(cal: Calibration, free: str, page: str = CALIBRATION_PAGE) -> str:
+    """``the total of `x` `` (or of `x` against `y`), linked to the totals table."""
+    total = _total_of(cal, free)
+    what = f"`{total.indicator}`"
+    if total.relative_to is not None:
+        what += f" against `{total.relative_to}`"
+    return f"[the total of {what}]({page}#totals)"
 
 
 def _sym_or_number(ref: Any) -> str:
@@ -873,7 +1304,7 @@ def _sym_or_number(ref: Any) -> str:
 
 def render_layer(cal: Calibration, layer: str) -> str:
     """The equations of one layer in LaTeX, then the table of the symbols they use."""
-    values = cal.parameters()
+    values = _values(cal)
     vids = [v for v, s in cal.variables.items() if s.layer == layer]
     parts = []
     for vid in vids:
@@ -916,11 +1347,12 @@ def render_layer(cal: Calibration, layer: str) -> str:
 
 
 def render_quarterly(cal: Calibration) -> str:
-    """The quarterly structure: quarter weights, persistence and deviation spreads."""
+    """The quarterly structure: quarter weights, persistence and deviation spreads; then
+    the fit to the record's year-to-date gaps and the weight a first quarter carries."""
     spec = getattr(cal, "quarterly", None)
     if spec is None:
         return "This calibration has no quarterly structure."
-    values = cal.parameters()
+    values = _values(cal)
     mfile = "model.yaml"
     weights = [
         [f"Q{i + 1}", _ref(w, cal.value(w, values, mfile, "quarterly.weights"))]
@@ -941,6 +1373,266 @@ def render_quarterly(cal: Calibration) -> str:
             f"Persistence of the quarterly deviations: {_ref(spec.persistence, rho)}.",
             "",
             table(["Variable with quarters", "Deviation spread (pp)"], spreads, "lr"),
+            "",
+            _quarterly_fit(cal),
+        ]
+    )
+
+
+#: The record's root-mean-square gaps of year-to-date GDP growth to the year's, by the
+#: number of quarters they cover.
+GAP_RECORDS = {1: "q1_gap_rms", 2: "h1_gap_rms"}
+
+
+def _quarterly_fit(cal: Calibration) -> str:
+    """The model's spread of Q1 and H1 growth around the year's against the record's
+    gaps, and the weight of evidence: the year's best linear prediction per point of a
+    year-to-date surprise, in an ordinary year and with the regime-break tail."""
+    from tjsim.model import build_model
+    from tjsim.model.moments import basis_moments
+    from tjsim.model.quarterly import ytd_indicator
+    from tjsim.model.totals import core_covariance
+    from tjsim.scenario import Scenario
+
+    values = _values(cal)
+    variable = _record(cal).indicator
+    if not all(name in cal.derived for name in GAP_RECORDS.values()):
+        return ""
+    model = build_model(cal, Scenario(), quarterly=True)
+    _, full = basis_moments(model.marginals, model.event_probabilities, model.correlation)
+    core = core_covariance(model, cal)
+    year = model.loadings[model.indicators.index(variable)]
+    rows = []
+    for quarters, rms in GAP_RECORDS.items():
+        period = "Q1" if quarters == 1 else "H1"
+        ytd = model.loadings[model.indicators.index(ytd_indicator(variable, quarters))]
+        gap = ytd - year
+        pattern = re.compile(rf"{variable}_{period.lower()}_(\d{{4}})")
+        gaps = [
+            f"{match.group(1)}: {values[name] - values[f'{variable}_{match.group(1)}']:+.1f}"
+            for name in sorted(referenced(cal.derived[rms]))
+            if (match := pattern.fullmatch(name)) is not None
+        ]
+        rows.append(
+            [
+                period,
+                ", ".join(gaps),
+                _ref(rms, values[rms]),
+                short(np.sqrt(gap @ core @ gap)),
+                short((year @ core @ ytd) / (ytd @ core @ ytd)),
+                short((year @ full @ ytd) / (ytd @ full @ ytd)),
+            ]
+        )
+    return "\n".join(
+        [
+            "Fit to the record, and the weight of year-to-date evidence (exact moments of "
+            "the model, `tjsim.model.moments`):",
+            "",
+            table(
+                [
+                    "Figure",
+                    "Record: gap to the year (pp)",
+                    "Record: RMS gap",
+                    "Model: spread of the gap",
+                    "Weight, ordinary year",
+                    "Weight, with the tail",
+                ],
+                rows,
+                "llrrrr",
+            ),
+            "",
+            "The weight is the year's best linear prediction per point of surprise in the "
+            "figure, Cov(year, figure) / Var(figure): in an ordinary year, and counting the "
+            "regime-break tail, which a strong figure also makes less likely.",
+        ]
+    )
+
+
+def render_choices(cal: Calibration) -> str:
+    """How P(GDP target met), GDP's median and the joint probability move with each
+    contestable choice, all on the baseline run's draws."""
+    runs = quoted_runs(cal)
+    record = _record(cal)
+    tail = next(eid for eid, event in cal.events.items() if event.tail)
+    reference = runs.choices[0]
+    assert reference.gdp is not None
+    rows, unreachable = [], []
+    for outcome in runs.choices:
+        p = outcome.parameters
+        tail_probability = outcome.choice.events.get(tail, p[record.tail_probability])
+        derived = [
+            short(p[record.spread]),
+            short(tail_probability),
+            short(p[record.tail_impact]),
+        ]
+        if outcome.gdp is None:
+            unreachable.append(outcome)
+            results = ["not reachable¹", "", "", ""]
+        else:
+            assert outcome.joint is not None and outcome.median is not None
+            change = 100 * (outcome.gdp - reference.gdp)
+            results = [
+                _percent(outcome.gdp),
+                "" if outcome is reference else f"{change:+.1f}",
+                f"{outcome.median:.2f}",
+                _percent(outcome.joint, 3),
+            ]
+        rows.append([cell(outcome.choice.label), outcome.change, *derived, *results])
+    symbols = [parameter_symbol(n) for n in (record.spread, record.tail_probability)]
+    lines = [
+        table(
+            [
+                "Choice",
+                "What changes",
+                f"${symbols[0]}$",
+                f"${symbols[1]}$",
+                f"${parameter_symbol(record.tail_impact)}$",
+                "P(GDP target met)",
+                "Change (pp)",
+                "GDP median (%)",
+                "P(all targets)",
+            ],
+            rows,
+            "llrrrrrrr",
+        ),
+        "",
+        f"Every row is evaluated on the same {RUN_DRAWS:,} draws (seed {RUN_SEED}), those of "
+        f"`tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED})`: the first row is that "
+        "run, and the differences between rows come from the choices, not from sampling. "
+        f"The baseline's standard error of P(GDP target met) is "
+        f"{100 * runs.baseline.probabilities().loc[record.indicator, 'std_error']:.2f} "
+        "points; P(all targets) rests on a few dozen draws and moves by noise of its own "
+        "size.",
+    ]
+    for outcome in unreachable:
+        lines += [
+            "",
+            f"¹ {cell(outcome.choice.label)}: {outcome.error}",
+        ]
+    return "\n".join(lines)
+
+
+def render_central_mean_median(cal: Calibration) -> str:
+    """GDP's central case, mean and median from the baseline run, and the gap between
+    them: each event's exact effect on the mean, and the median without the tail."""
+    runs = quoted_runs(cal)
+    record = _record(cal)
+    gdp = record.indicator
+    row = runs.baseline.summary().loc[gdp]
+    model = runs.baseline.model
+    j = model.indicators.index(gdp)
+    rows = []
+    effects = {}
+    for k, eid in enumerate(model.basis[model.n_shocks :]):
+        impact = float(model.loadings[j, model.n_shocks + k])
+        if impact:
+            p = float(model.event_probabilities[k])
+            effects[eid] = p * impact
+            rows.append([f"[`{eid}`](#{eid})", number(p), f"{impact:+.3f}", f"{p * impact:+.3f}"])
+    rows.sort(key=lambda r: float(r[3]))
+    exact = float(model.mean[j] - model.constant[j])
+    rows.append(["all events", "", "", f"**{exact:+.3f}**"])
+    tail = next(eid for eid, event in cal.events.items() if event.tail)
+    core = next(o for o in runs.choices if o.choice.events.get(tail) == 0.0)
+    assert core.median is not None
+    return "\n".join(
+        [
+            table(
+                ["Statistic", f"`{gdp}` (%)"],
+                [
+                    ["central case (every shock at zero, no event)", short(row["central"])],
+                    ["median", short(row["median"])],
+                    ["mean", short(row["mean"])],
+                    ["median without the regime break (its probability 0)", short(core.median)],
+                    ["exact mean (central case + events' expected impacts)", short(model.mean[j])],
+                    ["standard deviation", short(row["std"])],
+                    ["5% and 95% quantiles", f"{short(row['q05'])}, {short(row['q95'])}"],
+                ],
+                "lr",
+            ),
+            "",
+            f"From `tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED}).summary()`; the "
+            "median without the regime break is on the same draws. The shocks have mean "
+            "zero, so the mean differs from the central case by the events' expected "
+            "impacts alone, probability times impact:",
+            "",
+            table(
+                ["Event", "Probability", "Impact on GDP if it occurs (pp)", "Effect on the mean"],
+                rows,
+                "lrrr",
+            ),
+        ]
+    )
+
+
+def render_score(cal: Calibration) -> str:
+    """The record's years scored out of sample (``tjsim.score``): each year's bands, PIT
+    and log score against the naive normal, the summary and the caveat."""
+    from tjsim.api import score
+
+    result = score(cal)
+    t = result.to_frame()
+    rows = [
+        [
+            str(year),
+            r["regime"],
+            number(r["target"]),
+            number(r["outturn"]),
+            f"{r['centre']:.2f}",
+            f"{r['low50']:.2f} to {r['high50']:.2f}",
+            f"{r['low90']:.2f} to {r['high90']:.2f}",
+            f"{r['pit']:.2f}",
+            f"{r['log_score']:.2f}",
+            f"{r['naive_log_score']:.2f}",
+        ]
+        for year, r in t.iterrows()
+    ]
+    summary = [
+        [
+            name,
+            str(int(s["years"])),
+            f"{_percent(s['coverage_50'], 0)} ({_percent(s['naive_coverage_50'], 0)})",
+            f"{_percent(s['coverage_90'], 0)} ({_percent(s['naive_coverage_90'], 0)})",
+            f"{s['log_score']:.2f}",
+            f"{s['naive_log_score']:.2f}",
+            f"{s['log_score_gain']:+.2f}",
+        ]
+        for name, s in result.summary().iterrows()
+    ]
+    return "\n".join(
+        [
+            table(
+                [
+                    "Year",
+                    "Counted as",
+                    "Target",
+                    "Outturn",
+                    "Centre τ + b",
+                    "50% band",
+                    "90% band",
+                    "PIT",
+                    "Log score",
+                    "Naive log score",
+                ],
+                rows,
+                "llrrrllrrr",
+            ),
+            "",
+            table(
+                [
+                    "Years",
+                    "Count",
+                    "In the 50% band (naive)",
+                    "In the 90% band (naive)",
+                    "Mean log score",
+                    "Naive",
+                    "Gain",
+                ],
+                summary,
+                "lrrrrrr",
+            ),
+            "",
+            f"**Caveat.** {result.caveat()}",
         ]
     )
 
@@ -948,11 +1640,15 @@ def render_quarterly(cal: Calibration) -> str:
 BLOCKS: dict[str, Callable[[Calibration], str]] = {
     "parameters": render_parameters,
     "derived": render_derived,
-    "momentum": render_momentum,
+    "record": render_record,
     "shocks": render_shocks,
     "correlations": render_correlations,
     "events": render_events,
-    "targets": render_targets,
+    "readings": render_readings,
+    "totals": render_totals,
+    "choices": render_choices,
+    "central-mean-median": render_central_mean_median,
+    "score": render_score,
     "central-case": render_central_case,
     "reduced-form": render_reduced_form,
     "quarterly": render_quarterly,
@@ -1009,6 +1705,72 @@ def default_files(root: Path | None = None) -> list[Path]:
     return [p for p in sorted(folder.glob("*.md")) if BEGIN.split("{")[0] in p.read_text("utf-8")]
 
 
+# ---------------------------------------------------------------------------- figures
+#: A link to a generated figure in a page, relative to the page.
+_FIGURE_LINK = re.compile(r"\]\((?P<path>figures/[\w.-]+\.png)\)")
+#: The PNG text key holding a hash of the data a generated figure shows.
+FIGURE_KEY = "tjsim-data"
+
+
+def _score_figure(cal: Calibration) -> tuple[str, Callable[..., Any]]:
+    from tjsim.api import score
+
+    result = score(cal)
+    return result.to_frame().to_csv(float_format="%.10g"), result.plot
+
+
+#: Generated figures by their path relative to ``docs/``: the size in inches, and a
+#: function of the calibration returning the data shown (as text) and a drawing
+#: function taking ``ax=``.
+FIGURES: dict[str, tuple[tuple[float, float], Callable[[Calibration], tuple[str, Any]]]] = {
+    "figures/score.png": ((7.0, 3.8), _score_figure),
+}
+
+
+def _data_hash(data: str) -> str:
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _stored_hash(path: Path) -> str | None:
+    """The data hash a generated PNG carries (``None`` for a missing or foreign file)."""
+    if not path.is_file():
+        return None
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return getattr(image, "text", {}).get(FIGURE_KEY)
+
+
+def figure_links(text: str) -> list[str]:
+    """The generated figures a page shows (paths relative to the page)."""
+    found = dict.fromkeys(match.group("path") for match in _FIGURE_LINK.finditer(text))
+    return [link for link in found if link in FIGURES]
+
+
+def stale_figures(page: Path, text: str, calibration: Calibration) -> list[str]:
+    """The generated figures of ``page`` that are missing or show other data than the
+    calibration's (compared by the hash each PNG carries, not pixel by pixel)."""
+    return [
+        link
+        for link in figure_links(text)
+        if _stored_hash(page.parent / link) != _data_hash(FIGURES[link][1](calibration)[0])
+    ]
+
+
+def write_figure(path: Path, link: str, calibration: Calibration) -> None:
+    """Draw figure ``link`` of :data:`FIGURES` into ``path``, with its data's hash."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    size, make = FIGURES[link]
+    data, draw = make(calibration)
+    figure = Figure(figsize=size, layout="constrained")
+    FigureCanvasAgg(figure)
+    draw(ax=figure.subplots())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110, metadata={FIGURE_KEY: _data_hash(data), "Software": None})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python docs/tools/docgen.py [--check] [FILE ...]``."""
     parser = argparse.ArgumentParser(
@@ -1019,7 +1781,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "files", nargs="*", type=Path, help="markdown files (default: docs/*.md with blocks)"
     )
     parser.add_argument(
-        "--check", action="store_true", help="change nothing; exit 1 if a block is stale"
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if a block or a generated figure is stale",
     )
     parser.add_argument(
         "--calibration", type=Path, default=None, help="calibration folder (default: packaged)"
@@ -1038,9 +1802,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = max(status, 2)
             continue
         stale = stale_blocks(text, cal)
+        figures = stale_figures(path, text, cal)
         if args.check:
             if stale:
                 print(f"{path}: stale blocks: {', '.join(stale)}")
+            if figures:
+                print(f"{path}: stale figures: {', '.join(figures)}")
+            if stale or figures:
                 status = max(status, 1)
             else:
                 print(f"{path}: up to date")
@@ -1048,7 +1816,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if stale:
             path.write_text(update_text(text, cal), encoding="utf-8")
             print(f"{path}: regenerated {', '.join(stale)}")
-        else:
+        for link in figures:
+            write_figure(path.parent / link, link, cal)
+            print(f"{path}: drew {link}")
+        if not stale and not figures:
             print(f"{path}: up to date")
     if args.check and status == 1:
         print("run `python docs/tools/docgen.py` to regenerate them")

@@ -16,23 +16,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import analysis, engine
-from .analysis import CommonDraws, RequiredShift, ScoreResult
+from .analysis import CommonDraws, ComparisonResult, RequiredShift, ScoreResult
 from .analysis.sensitivities import DEFAULT_STEP
 from .analysis.sweep import sweep as _sweep
-from .calibration import Calibration
+from .calibration import Calibration, tables
 from .calibration import load_calibration as read_calibration
-from .calibration.tables import facts as fact_table
-from .errors import ScenarioError
-from .model import check_calibration, check_observed, check_scenario
+from .errors import ScenarioError, suggest
+from .model import check_calibration, check_observed, check_scenario, compile_model
 from .model.targets import target_table
 from .result import SimulationResult, SweepResult
 from .scenario import Scenario, read_observed, read_scenario
+from .scenario import baseline as scenario_baseline
 from .scenario import scenario_from_mapping as _scenario_from_mapping
 from .scenario.grid import Grid, check_grid, grid_from_mapping, read_grid
 from .seeding import SeedLike
@@ -40,6 +42,7 @@ from .seeding import SeedLike
 CalibrationLike = Calibration | str | os.PathLike | None
 ScenarioLike = Scenario | str | os.PathLike | None
 GridLike = Grid | Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]] | str | os.PathLike
+Observed = Mapping[str, Mapping[str, float]]
 
 
 # ---------------------------------------------------------------------- resolving
@@ -61,15 +64,79 @@ def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
     (``None``) the packaged Tianjin calibration."""
     if isinstance(calibration, Calibration):
         return calibration
+    if calibration is not None and not isinstance(calibration, (str, os.PathLike)):
+        raise _wrong_type("calibration", "a Calibration, a calibration folder or None", calibration)
     return load_calibration(calibration)
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The scenario files that ship with tjsim, by name (``baseline``,
+    ``property_downturn``, ...)."""
+    folder = Path(str(resources.files("tjsim") / "data" / "scenarios"))
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
 
 
 def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenario:
     """A :class:`~tjsim.scenario.Scenario`: the one given, the file given (checked
-    against ``calibration``), or (``None``) the baseline."""
+    against ``calibration``), a bundled scenario's name (``"property_downturn"``), or
+    (``None``) the baseline."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if scenario is None:
+        return scenario_baseline(calibration)
     if isinstance(scenario, (str, os.PathLike)):
-        return load_scenario(Path(scenario), calibration=calibration)
-    return scenario or Scenario()
+        path = Path(scenario)
+        bundled = bundled_scenarios()
+        if not path.exists() and str(scenario) in bundled:
+            path = bundled[str(scenario)]
+        elif not path.exists() and path.suffix == "" and path.name == str(scenario):
+            raise ScenarioError(
+                f"no scenario file '{scenario}', and no bundled scenario of that name"
+                f"{suggest(str(scenario), bundled)}; bundled: {', '.join(bundled)}",
+                key="scenario",
+            )
+        return load_scenario(path, calibration=calibration)
+    hint = (
+        "; draws is keyword-only: simulate(draws=...)"
+        if isinstance(scenario, (int, float)) and not isinstance(scenario, bool)
+        else ""
+    )
+    error = _wrong_type(
+        "scenario", "a Scenario, a scenario file, a bundled scenario's name or None", scenario
+    )
+    raise ScenarioError(error.message + hint, key="scenario")
+
+
+def baseline(calibration: CalibrationLike = None) -> Scenario:
+    """The baseline scenario: the calibration unchanged, to build variants from.
+
+    Its ``with_*`` methods check every name against ``calibration`` (default: the
+    packaged Tianjin calibration) at the call, with a suggestion for a misspelt one::
+
+        tjsim.baseline().with_shift("investment", -2)   # "baseline + investment -2"
+
+    Parameters
+    ----------
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
+        packaged one). Start from ``tjsim.baseline(calibration=...)`` to build scenarios
+        for another calibration.
+    """
+    return scenario_baseline(resolve_calibration(calibration))
+
+
+def _wrong_type(name: str, expected: str, value: Any) -> ScenarioError:
+    """The error for argument ``name`` of the wrong type."""
+    return ScenarioError(
+        f"{name} must be {expected}, found {type(value).__name__} {value!r:.60}", key=name
+    )
+
+
+def _flag(value: Any, name: str) -> bool:
+    """``value`` as a bool; anything but ``True`` or ``False`` is an error."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise _wrong_type(name, "True or False", value)
+    return bool(value)
 
 
 def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = None) -> Scenario:
@@ -93,7 +160,9 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
         For any problem, naming the file and the key path.
     """
     cal = resolve_calibration(calibration)
-    return read_scenario(path, check=lambda scenario: check_scenario(scenario, cal))
+    return read_scenario(
+        path, check=lambda scenario: check_scenario(scenario, cal), calibration=cal
+    )
 
 
 def scenario_from_mapping(
@@ -123,6 +192,7 @@ def scenario_from_mapping(
         source=source,
         base_dir=base_dir,
         check=lambda scenario: check_scenario(scenario, cal),
+        calibration=cal,
     )
 
 
@@ -201,13 +271,51 @@ def _listed(values: Any) -> Any:
 
 
 # ---------------------------------------------------------------------- tables
-def facts(calibration: CalibrationLike = None, *, derived: bool = False) -> pd.DataFrame:
+def facts(
+    calibration: CalibrationLike = None,
+    *,
+    derived: bool = False,
+    kind: str | None = None,
+    grep: str | None = None,
+) -> pd.DataFrame:
     """Every fact with its provenance: columns ``id, value, unit, year, kind, label, source``.
 
-    With ``derived=True`` the derived parameters follow, with kind ``derived`` and their
-    expression as source.
+    Parameters
+    ----------
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+    derived
+        Add the derived parameters, with kind ``derived`` and their expression as source.
+    kind
+        Keep one kind: ``report``, ``statistic``, ``assumption`` (or ``derived``).
+    grep
+        Keep the facts with a word starting with ``grep`` (any case) in their id, label
+        or quoted phrase (the source without its locator): ``grep="port"`` finds the
+        port's figures, not every fact whose source says "report".
     """
-    return fact_table(resolve_calibration(calibration), derived=derived)
+    return tables.facts(resolve_calibration(calibration), derived=derived, kind=kind, grep=grep)
+
+
+def drivers(calibration: CalibrationLike = None) -> pd.DataFrame:
+    """Every variable a scenario can shift, with its meaning: indexed by id, columns
+    ``layer, label, unit, equation, shock, spread`` (the driver layer first)."""
+    cal = resolve_calibration(calibration)
+    model = compile_model(cal)
+    spreads = {v: m.spread for v, m in zip(model.basis, model.marginals, strict=False)}
+    return tables.drivers(cal, spreads)
+
+
+def events(calibration: CalibrationLike = None) -> pd.DataFrame:
+    """The calibrated events (discrete risks): indexed by id, columns ``label,
+    probability, impact, source``."""
+    return tables.events(resolve_calibration(calibration))
+
+
+def parameters(calibration: CalibrationLike = None) -> pd.DataFrame:
+    """The parameters the model uses (facts and assumptions it reads, then derived
+    ones): indexed by id, columns ``value, unit, kind, label, used_by, source``.
+    ``tjsim.baseline().with_parameter(id, value)`` changes one."""
+    return tables.parameters(resolve_calibration(calibration))
 
 
 def targets(calibration: CalibrationLike = None) -> pd.DataFrame:
@@ -228,7 +336,7 @@ def simulate(
     workers: int | None = None,
     threads: int | None = None,
     calibration: CalibrationLike = None,
-    observed: Mapping[str, Mapping[str, float]] | None = None,
+    observed: Observed | None = None,
     quarterly: bool = False,
     reading: str | Mapping[str, str] | None = None,
     backend: Any = None,
@@ -239,10 +347,11 @@ def simulate(
     Parameters
     ----------
     scenario
-        A :class:`~tjsim.scenario.Scenario`, the path of a scenario YAML file, or ``None``
-        for the baseline.
+        A :class:`~tjsim.scenario.Scenario`, the path of a scenario YAML file, the name
+        of a bundled scenario (``"property_downturn"``), or ``None`` for the baseline.
     draws
-        Number of draws (default: the scenario's ``simulation.draws``, else 100,000).
+        Number of draws (keyword-only; default: the scenario's ``simulation.draws``,
+        else 100,000), at most :data:`tjsim.limits.MAX_DRAWS` (ten billion).
     seed
         None, int, :class:`numpy.random.SeedSequence` or :class:`numpy.random.Generator`
         (default: the scenario's seed, else fresh entropy). The same seed gives the same
@@ -255,15 +364,17 @@ def simulate(
         four on worker processes and Dask). Memory does not grow with it: each thread
         holds one block, about 60 MB.
     keep_draws
-        Keep every draw's indicator values as ``result.draws`` (an ``(draws, m)``
+        Keep every draw's indicator values as ``result.kept_draws`` (an ``(draws, m)``
         DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
     workers
         Worker processes to share the blocks among (results do not change): more than
-        one chooses the ``processes`` backend. Its processes persist and serve every
-        later run with the same number of workers.
+        one chooses the ``processes`` backend, whose processes persist and serve every
+        later run with the same number of workers; at most the CPUs available (more are
+        capped to that: they would only cost memory).
     threads
         Threads of this process evaluating blocks at once (results do not change);
-        default: the CPUs available, at most :data:`MAX_THREADS`.
+        default: the CPUs available, at most :data:`MAX_THREADS`; at most the CPUs
+        available (more are capped to that).
     calibration
         A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
         packaged Tianjin calibration).
@@ -296,10 +407,12 @@ def simulate(
     -------
     SimulationResult
     """
+    if observed is not None and not isinstance(observed, Mapping):
+        raise _wrong_type("observed", "a mapping {variable: {period: value}} or None", observed)
+    if progress is not None and not callable(progress):
+        raise _wrong_type("progress", "a function of the draws finished, or None", progress)
     cal = resolve_calibration(calibration)
-    resolved = resolve_scenario(scenario, cal)
-    if observed:
-        resolved = resolved.with_observed(observed)
+    resolved = _observing(resolve_scenario(scenario, cal), observed)
     if reading is not None:
         resolved = resolved.with_reading(reading)
     return engine.simulate(
@@ -309,10 +422,10 @@ def simulate(
         seed=seed,
         method=method,
         chunk_size=chunk_size,
-        keep_draws=keep_draws,
+        keep_draws=_flag(keep_draws, "keep_draws"),
         workers=workers,
         threads=threads,
-        quarterly=quarterly,
+        quarterly=_flag(quarterly, "quarterly"),
         backend=backend,
         progress=progress,
     )
@@ -379,11 +492,9 @@ def sweep(
     cal = resolve_calibration(calibration)
     resolved = resolve_scenario(scenario, cal)
     points = resolve_grid(grid)
-    engine.check_count(workers, "workers", optional=True)
-    engine.check_count(threads, "threads", optional=True)
-    runner = engine.make_backend(
-        backend, workers=workers, threads=threads or engine.default_threads(workers)
-    )
+    workers = engine.count_argument(workers, "workers")
+    threads = engine.count_argument(threads, "threads") or engine.default_threads(workers)
+    runner = engine.make_backend(backend, workers=workers, threads=threads)
     return _sweep(
         cal,
         resolved,
@@ -393,6 +504,66 @@ def sweep(
         seed=seed,
         method=method,
         blocks_per_task=blocks_per_task,
+        progress=progress,
+    )
+
+
+def compare(
+    *scenarios: ScenarioLike,
+    draws: int | None = None,
+    seed: SeedLike = None,
+    method: str | None = None,
+    calibration: CalibrationLike = None,
+    observed: Observed | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ComparisonResult:
+    """Compare scenarios on common random numbers: each target's probability in every
+    scenario and its change from the first, with the change's paired error.
+
+    Every scenario is simulated with the same draws, seed and method, so a change
+    reflects the scenario rather than sampling noise, and its standard error comes from
+    the per-draw differences of the met flags (much smaller than that of two
+    independent runs). Runs too large to keep their draws (about two million or more)
+    fall back to ``sqrt(se1**2 + se2**2)`` and say so.
+
+    Parameters
+    ----------
+    *scenarios
+        Two or more: :class:`~tjsim.scenario.Scenario` objects, scenario files, bundled
+        scenario names, or ``None`` (the baseline). The first is the reference.
+    draws, seed, method
+        As for :func:`tjsim.simulate` (default: the first scenario's settings, else
+        100,000 draws, fresh entropy shared by every run, and ``mc``).
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+    observed
+        Year-to-date figures every scenario is conditioned on (as for
+        :func:`tjsim.simulate`).
+    chunk_size, progress
+        As for :func:`tjsim.simulate` (``progress`` counts the draws of every run).
+
+    Returns
+    -------
+    ComparisonResult
+        ``to_frame()`` (probability, change, its error, significance and whether the
+        joint probability is like for like, per target and scenario), ``changes()``,
+        a printout, an HTML table in notebooks, ``plot()`` and ``plot_changes()``.
+
+    Examples
+    --------
+    >>> slump = tjsim.baseline().with_shift("investment", -3)  # doctest: +SKIP
+    >>> tjsim.compare(tjsim.baseline(), slump, draws=50_000, seed=2024)  # doctest: +SKIP
+    """
+    cal = resolve_calibration(calibration)
+    resolved = [_observing(resolve_scenario(s, cal), observed) for s in scenarios]
+    return analysis.compare(
+        cal,
+        resolved,
+        draws=draws,
+        seed=seed,
+        method=method,
+        chunk_size=chunk_size,
         progress=progress,
     )
 
@@ -414,6 +585,11 @@ def _result_calibration(result: SimulationResult, calibration: CalibrationLike) 
     return cal
 
 
+def _observing(scenario: Scenario, observed: Observed | None) -> Scenario:
+    """``scenario`` with ``observed`` figures added (if any)."""
+    return scenario.with_observed(observed) if observed else scenario
+
+
 def _common_draws(
     scenario: ScenarioLike | SimulationResult,
     calibration: CalibrationLike,
@@ -421,19 +597,25 @@ def _common_draws(
     seed: SeedLike,
     method: str | None,
     chunk_size: int | None,
+    observed: Observed | None,
 ) -> CommonDraws:
     """The draws to evaluate variants on: a result's, or those of a simulation."""
     if isinstance(scenario, SimulationResult):
-        if seed is not None or method is not None:
+        given = [
+            name
+            for name, value in (("seed", seed), ("method", method), ("observed", observed))
+            if value
+        ]
+        if given:
             raise ScenarioError(
-                "seed and method come from the result; pass a scenario to choose them",
-                key="seed" if seed is not None else "method",
+                f"{given[0]} comes from the result; pass a scenario to choose it",
+                key=given[0],
             )
         return analysis.common_draws_of(scenario, _result_calibration(scenario, calibration), draws)
     cal = resolve_calibration(calibration)
     return analysis.common_draws(
         cal,
-        resolve_scenario(scenario, cal),
+        _observing(resolve_scenario(scenario, cal), observed),
         draws=draws,
         seed=seed,
         method=method,
@@ -452,6 +634,7 @@ def sensitivities(
     swings: Mapping[str, float] | None = None,
     calibration: CalibrationLike = None,
     chunk_size: int | None = None,
+    observed: Observed | None = None,
 ) -> pd.DataFrame:
     """How much each driver moves the probability of meeting each target.
 
@@ -483,18 +666,26 @@ def sensitivities(
         A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
     chunk_size
         Draws evaluated at once (as in :func:`tjsim.simulate`).
+    observed
+        Year-to-date figures to condition on, as for :func:`tjsim.simulate` (a
+        result's own conditioning is used when ``scenario`` is a result).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``(target, driver)`` (targets in calibration order, then ``joint``
-        for all targets met together), with columns
+        for all targets met together). Every probability in the table is a probability
+        (0 to 1), as in :meth:`~tjsim.result.SimulationResult.probabilities`;
+        ``frame.attrs["units"]`` says so column by column. The index is sorted (targets
+        and drivers keep this order), so ``.loc`` lookups and slices work without
+        warnings. Columns:
 
         ``sensitivity``
-            change in the probability, in percentage points, per unit of the driver
-            (its unit is the ``unit`` column: pp of growth for most drivers);
+            change in the probability per unit of the driver (0.01 is one percentage
+            point per unit; the driver's unit is the ``unit`` column: pp of growth for
+            most drivers);
         ``std_error``
-            its Monte Carlo standard error (pp per unit), from the per-draw differences
+            its Monte Carlo standard error (same unit), from the per-draw differences
             on common draws;
         ``probability``
             probability of meeting the target in the scenario;
@@ -505,7 +696,7 @@ def sensitivities(
 
         ``frame.attrs["metadata"]`` records draws, seed, method, step and scenario.
     """
-    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size)
+    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
     return analysis.sensitivity_table(common, drivers, step=step, swings=swings)
 
 
@@ -521,6 +712,7 @@ def required_shift(
     bounds: tuple[float, float] | None = None,
     calibration: CalibrationLike = None,
     chunk_size: int | None = None,
+    observed: Observed | None = None,
 ) -> RequiredShift:
     """The shift of ``driver`` that brings P(``target`` met) to ``probability``.
 
@@ -543,8 +735,9 @@ def required_shift(
         being the driver's shock sd, 1 for a variable without a shock, or 10% of a
         parameter's value). Parameter values that make the calibration invalid are
         skipped.
-    calibration, chunk_size
-        As for :func:`tjsim.simulate`.
+    calibration, chunk_size, observed
+        As for :func:`tjsim.simulate` (a result's own conditioning is used when
+        ``scenario`` is a result).
 
     Returns
     -------
@@ -558,7 +751,7 @@ def required_shift(
         For unknown ids, a probability outside (0, 1), or when no shift within
         ``bounds`` reaches ``probability`` (the message gives the probabilities found).
     """
-    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size)
+    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
     return analysis.required_shift(common, target, driver, probability, bounds)
 
 

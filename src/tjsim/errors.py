@@ -44,18 +44,27 @@ class ScenarioError(TjsimError):
 
 
 def suggest(name: str, options: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the nearest option, or ``""``.
+    """Return ``" (did you mean 'x'?)"`` for the nearest option, or ``""`` (case is
+    ignored: ``q1`` suggests ``Q1``).
 
     Examples
     --------
     >>> suggest("gdp_grwth", ["gdp_growth", "cpi"])
     " (did you mean 'gdp_growth'?)"
     """
-    matches = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    options = list(options)
+    folded = {str(option).casefold(): option for option in options}
+    matches = difflib.get_close_matches(str(name).casefold(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean '{folded[matches[0]]}'?)" if matches else ""
 
 
 def unknown(kind: str, name: str, options: Iterable[str]) -> str:
     """Message for an unknown name, with a suggestion when one is close."""
     options = sorted(options)
     return f"unknown {kind} '{name}'{suggest(name, options)}"
+
+
+def unknown_of(kind: str, name: str, options: Iterable[str]) -> str:
+    """:func:`unknown` followed by every valid option, for short lists (periods, ops)."""
+    options = list(options)
+    return f"{unknown(kind, name, options)}; expected one of {', '.join(map(str, options))}"

@@ -20,12 +20,26 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
+def error_bars(lengths: np.ndarray) -> np.ndarray:
+    """Error bar lengths as matplotlib takes them: a length a rounding error below zero
+    (a probability of exactly 0 or 1 and its interval's end) becomes zero; NaN, an
+    unknown error, stays and draws no bar."""
+    return np.where(lengths < 0, 0.0, lengths)
+
+
 def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
 
     _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _titled(ax: Axes, title: str) -> Axes:
+    """``ax`` with ``title`` (if any)."""
+    if title:
+        ax.set_title(title)
     return ax
 
 
@@ -39,7 +53,9 @@ def probability_bars(
     ax = _axes(ax, (7.5, 0.32 * len(table) + 1.2))
     y = np.arange(len(table))[::-1]
     p = table["probability"].to_numpy() * 100
-    err = np.vstack([p - table["ci_low"].to_numpy() * 100, table["ci_high"].to_numpy() * 100 - p])
+    err = error_bars(
+        np.vstack([p - table["ci_low"].to_numpy() * 100, table["ci_high"].to_numpy() * 100 - p])
+    )
     ax.barh(y, p, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.set_xlim(0, 100)
@@ -47,9 +63,7 @@ def probability_bars(
     for yi, pi in zip(y, p, strict=True):
         ax.text(min(pi + 1.5, 88), yi, f"{pi:.0f}%", va="center", fontsize=8)
     ax.axvline(50, color="#a0aec0", lw=0.8, ls=":")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def distribution(
@@ -59,6 +73,7 @@ def distribution(
     label: str,
     thresholds: Mapping[str, float | None] | None = None,
     quantiles: np.ndarray | None = None,
+    quantile_labels: list[str] | None = None,
     title: str = "",
     ax: Axes | None = None,
     bins: int = 80,
@@ -68,7 +83,8 @@ def distribution(
     """Density of an indicator from fine histogram ``counts`` over ``edges``.
 
     The fine bins are merged into about ``bins`` bars over the 0.1%-99.9% range; target
-    thresholds are drawn as vertical lines and the 5/50/95% quantiles as ticks.
+    thresholds are drawn as vertical lines and ``quantiles`` as dashed lines, named in
+    a legend by ``quantile_labels``.
     """
     ax = _axes(ax, (7.0, 3.6))
     total = counts.sum()
@@ -101,13 +117,14 @@ def distribution(
                 ha="left",
             )
     if quantiles is not None:
-        for q in quantiles:
-            ax.axvline(q, color="#1a202c", lw=0.8, ls="--")
+        for i, q in enumerate(quantiles):
+            name = quantile_labels[i] if quantile_labels is not None else None
+            ax.axvline(q, color="#1a202c", lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
+        if quantile_labels is not None:
+            ax.legend(loc="upper right", fontsize=7, frameon=False)
     ax.set_xlabel(label)
     ax.set_ylabel("density")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def tornado(
@@ -151,9 +168,7 @@ def tornado(
     ax.set_xlim(max(low - pad, 0.0), min(high + pad, 100.0))
     ax.set_xlabel(f"probability of meeting the target (%), now {base:.1f}%")
     ax.legend(fontsize=8, loc="lower right")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def shock_gaps(
@@ -178,7 +193,7 @@ def shock_gaps(
     ax = _axes(ax, (7.5, 0.32 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
     gap = rows["gap"].to_numpy(dtype=float)
-    err = Z95 * rows["std_error"].to_numpy(dtype=float)
+    err = error_bars(Z95 * rows["std_error"].to_numpy(dtype=float))
     kind = rows["kind"].to_numpy() if "kind" in rows.columns else np.full(len(rows), "shock")
     color = [colors[1] if k == "event" else colors[0] for k in kind]
     ax.barh(y, gap, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
@@ -188,9 +203,7 @@ def shock_gaps(
     )
     ax.axvline(0.0, color="#1a202c", lw=1.0)
     ax.set_xlabel("average in draws that miss minus draws that meet (standard deviations)")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _titled(ax, title)
 
 
 def fan_chart(
@@ -201,13 +214,15 @@ def fan_chart(
     observed: Mapping[str, float] | None = None,
     threshold: float | None = None,
     title: str = "",
+    note: str | None = None,
     ax: Axes | None = None,
     color: str = "#2b6cb0",
 ) -> Axes:
     """Fan chart of cumulative year-to-date growth.
 
     ``bands`` is ``(len(periods), 5)``: the 5, 25, 50, 75 and 95% quantiles at each
-    period. Observed periods are drawn as points, the target as a horizontal line.
+    period. Observed periods are drawn as points, the target as a horizontal line;
+    ``note`` is written small under the plot.
     """
     ax = _axes(ax, (6.5, 3.8))
     x = np.arange(len(periods))
@@ -223,12 +238,21 @@ def fan_chart(
     ax.set_xlabel("year to date")
     ax.set_ylabel(label)
     ax.legend(loc="best", fontsize=8, frameon=False)
-    if title:
-        ax.set_title(title)
-    return ax
+    if note:
+        ax.text(
+            0.0,
+            -0.22,
+            note,
+            transform=ax.transAxes,
+            fontsize=7,
+            va="top",
+            wrap=True,
+            color="#4a5568",
+        )
+    return _titled(ax, title)
 
 
-def comparison_dots(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = None) -> Axes:
     """Dots with 95% error bars: each target's probability under each scenario.
 
     ``table`` is indexed by ``(target, scenario)`` (the scenario's position) with
@@ -245,7 +269,7 @@ def comparison_dots(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         ax.errorbar(
             100 * rows["probability"],
             np.array([y[t] for t in rows.index]) + offset,
-            xerr=100 * Z95 * rows["std_error"],
+            xerr=error_bars(100 * Z95 * rows["std_error"].to_numpy(dtype=float)),
             fmt="o",
             markersize=4,
             label=rows["name"].iloc[0],
@@ -254,7 +278,45 @@ def comparison_dots(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     ax.set_xlim(0, 100)
     ax.set_xlabel("probability of meeting the target (%)")
     ax.legend(fontsize=7, loc="lower right")
-    return ax
+    return _titled(ax, title)
+
+
+def change_bars(
+    change: pd.DataFrame,
+    std_error: pd.DataFrame,
+    *,
+    order: list[str] | None = None,
+    title: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal bars of changes in probability with 95% error bars.
+
+    ``change`` and ``std_error`` are indexed by target with one column per scenario
+    (probability units; NaN rows are left empty); ``order`` lists the targets top down.
+    """
+    order = list(change.index) if order is None else order
+    ax = _axes(ax, (7.5, 0.35 * len(order) + 1.5))
+    y = np.arange(len(order))[::-1].astype(float)
+    count = len(change.columns)
+    height = 0.8 / max(count, 1)
+    for i, name in enumerate(change.columns):
+        offset = height * (i - (count - 1) / 2)
+        values = 100 * change[name].reindex(order).to_numpy(dtype=float)
+        errors = 100 * Z95 * std_error[name].reindex(order).to_numpy(dtype=float)
+        ax.barh(
+            y - offset,
+            np.nan_to_num(values),
+            height=height,
+            xerr=np.nan_to_num(errors),
+            alpha=0.85,
+            label=str(name),
+            error_kw={"ecolor": "#1a202c", "capsize": 2},
+        )
+    ax.set_yticks(y, order)
+    ax.axvline(0.0, color="#1a202c", lw=1.0)
+    ax.set_xlabel("change in the probability of meeting the target (points), 95% error bars")
+    ax.legend(fontsize=7, loc="best")
+    return _titled(ax, title)
 
 
 def probability_lines(

@@ -4,17 +4,26 @@ into blocks.
 The random numbers of a simulation are cut into fixed-size *blocks* of draws
 (:func:`plan_blocks`). Block ``b`` always draws from
 ``SeedSequence(entropy, spawn_key=(b,))``, whatever the chunk size or the number of
-worker processes, so results do not depend on either.
+worker processes, so results do not depend on either. The plan is computed block by
+block when asked for, so it takes no memory to speak of at any number of draws.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
+from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar, overload
 
 import numpy as np
 
 from .errors import ScenarioError
+from .limits import MAX_DRAWS
+
+T = TypeVar("T")
 
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
@@ -22,6 +31,8 @@ SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 BLOCK_SIZE = 2**15
 #: Independent scrambles of a Sobol run (the error estimate's degrees of freedom + 1).
 SOBOL_SCRAMBLES = 16
+#: The sampling methods (:mod:`tjsim.engine.sampling`).
+METHODS = ("mc", "antithetic", "sobol")
 
 
 def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
@@ -75,32 +86,129 @@ class Block:
     start: int = 0  # index of the block's first point within its group
 
 
-def plan_blocks(method: str, draws: int) -> list[Block]:
-    """The blocks of a run of ``draws`` draws."""
-    if method == "antithetic" and draws % 2:
+def check_draws(method: str, draws: int) -> None:
+    """Raise :class:`~tjsim.errors.ScenarioError` unless a run of ``draws`` draws with
+    ``method`` can be planned: a whole number from 1 to :data:`~tjsim.limits.MAX_DRAWS`,
+    even for ``antithetic``, at least two per scramble for ``sobol``."""
+    if method not in METHODS:
         raise ScenarioError(
-            f"antithetic sampling needs an even number of draws, found {draws}", key="draws"
+            f"method must be one of {', '.join(METHODS)}, found {method!r}", key="method"
         )
-    if method in ("mc", "antithetic"):
-        return [
-            Block(b, min(BLOCK_SIZE, draws - b * BLOCK_SIZE))
-            for b in range(math.ceil(draws / BLOCK_SIZE))
-        ]
-    if method != "sobol":
+    if isinstance(draws, (bool, np.bool_)) or not isinstance(draws, (int, np.integer)):
+        raise ScenarioError(f"draws must be a whole number, found {draws!r}", key="draws")
+    if not 1 <= draws <= MAX_DRAWS:
         raise ScenarioError(
-            f"method must be one of mc, antithetic, sobol, found {method!r}", key="method"
-        )
-    if draws < 2 * SOBOL_SCRAMBLES:
-        raise ScenarioError(
-            f"sobol sampling needs at least {2 * SOBOL_SCRAMBLES} draws ({SOBOL_SCRAMBLES} scrambles), found {draws}",
+            f"draws must lie between 1 and {MAX_DRAWS:,} (the most one run may ask for), "
+            f"found {int(draws):,}",
             key="draws",
         )
-    per, extra = divmod(draws, SOBOL_SCRAMBLES)
-    stride = math.ceil((per + 1) / BLOCK_SIZE)
-    blocks = []
-    for group in range(SOBOL_SCRAMBLES):
-        size = per + (group < extra)
-        for j in range(math.ceil(size / BLOCK_SIZE)):
-            start = j * BLOCK_SIZE
-            blocks.append(Block(group * stride + j, min(BLOCK_SIZE, size - start), group, start))
-    return blocks
+    if method == "antithetic" and draws % 2:
+        raise ScenarioError(
+            f"antithetic sampling needs an even number of draws, found {int(draws):,}",
+            key="draws",
+        )
+    if method == "sobol" and draws < 2 * SOBOL_SCRAMBLES:
+        raise ScenarioError(
+            f"sobol sampling needs at least {2 * SOBOL_SCRAMBLES} draws "
+            f"({SOBOL_SCRAMBLES} scrambles), found {int(draws):,}",
+            key="draws",
+        )
+
+
+class LazySequence(Sequence[T]):
+    """A sequence whose items are computed when asked for (:meth:`item`); a slice is a
+    :class:`Slice`, a view that copies nothing."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def item(self, position: int) -> T:
+        """The item at ``position`` (``0 <= position < len(self)``)."""
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Slice[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Slice[T]:
+        positions = range(len(self))
+        if isinstance(index, slice):
+            return Slice(self, positions[index])
+        return self.item(positions[index])  # negative indices; IndexError when outside
+
+
+class Slice(LazySequence[T]):
+    """The items ``indices`` of a sequence, looked up when asked for."""
+
+    def __init__(self, items: Sequence[T], indices: range):
+        self.items = items
+        self.indices = indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def item(self, position: int) -> T:
+        return self.items[self.indices[position]]
+
+    def __repr__(self) -> str:
+        return f"Slice({self.items!r}, {self.indices!r})"
+
+
+class BlockPlan(LazySequence[Block]):
+    """The blocks of a run of ``draws`` draws, each computed when asked for: the plan
+    takes the same few bytes whatever the number of draws.
+
+    ``mc`` and ``antithetic``
+        block ``b`` holds draws ``b * BLOCK_SIZE`` up to the next block (the last one
+        may be shorter); its id is ``b``.
+    ``sobol``
+        the draws are cut into :data:`SOBOL_SCRAMBLES` groups (scrambles) of ``per``
+        or ``per + 1`` points (the first ``draws % SOBOL_SCRAMBLES`` groups have one
+        more), each cut into blocks; block ``j`` of group ``g`` starts at point
+        ``j * BLOCK_SIZE`` of its scramble and has id ``g * stride + j`` with
+        ``stride = ceil((per + 1) / BLOCK_SIZE)``, so ids never collide.
+
+    Raises
+    ------
+    ScenarioError
+        If ``draws`` does not suit ``method`` (:func:`check_draws`).
+    """
+
+    def __init__(self, method: str, draws: int):
+        check_draws(method, draws)
+        self.method = method
+        self.draws = int(draws)
+        if method == "sobol":
+            per, extra = divmod(self.draws, SOBOL_SCRAMBLES)
+            self.group_sizes = tuple(per + (g < extra) for g in range(SOBOL_SCRAMBLES))
+            self.stride = math.ceil((per + 1) / BLOCK_SIZE)
+        else:
+            self.group_sizes = (self.draws,)
+            self.stride = 0
+        counts = [math.ceil(size / BLOCK_SIZE) for size in self.group_sizes]
+        #: Index of each group's first block, and (last) the number of blocks.
+        self.group_starts = tuple(itertools.accumulate(counts, initial=0))
+
+    def __len__(self) -> int:
+        return self.group_starts[-1]
+
+    def item(self, position: int) -> Block:
+        group = bisect.bisect_right(self.group_starts, position) - 1
+        j = position - self.group_starts[group]
+        start = j * BLOCK_SIZE
+        size = min(BLOCK_SIZE, self.group_sizes[group] - start)
+        if self.method != "sobol":
+            return Block(j, size)
+        return Block(group * self.stride + j, size, group, start)
+
+    def group_blocks(self, group: int) -> range:
+        """Indices of the blocks of group ``group`` (Sobol scramble; ``0`` otherwise)."""
+        return range(self.group_starts[group], self.group_starts[group + 1])
+
+    def __repr__(self) -> str:
+        return f"BlockPlan({self.method!r}, {self.draws})"
+
+
+def plan_blocks(method: str, draws: int) -> BlockPlan:
+    """The blocks of a run of ``draws`` draws (a :class:`BlockPlan`, computed on demand)."""
+    return BlockPlan(method, draws)

@@ -10,7 +10,8 @@ Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 from __future__ import annotations
 
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
-from .compare import PairedRun, comparison_table, format_comparison, met_flags, paired_run
+from .compare import PairedRun, compare, comparison_table, met_flags, paired_run
+from .comparison import ComparisonResult
 from .required import RequiredShift, required_shift
 from .score import ScoreResult, score
 from .sensitivities import (
@@ -25,14 +26,15 @@ from .sweep import sweep
 __all__ = [
     "DEFAULT_STEP",
     "CommonDraws",
+    "ComparisonResult",
     "Driver",
     "PairedRun",
     "RequiredShift",
     "ScoreResult",
     "common_draws",
     "common_draws_of",
+    "compare",
     "comparison_table",
-    "format_comparison",
     "format_sensitivities",
     "met_flags",
     "paired_run",

@@ -12,7 +12,6 @@ are recompiled and evaluated on the same latent normals.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from ..calibration import Calibration
 from ..engine import DEFAULT_CHUNK, LatentSampler, NumpyKernel, chunk_plan, run_settings
 from ..engine.kernels.numpy_kernel import met_flags
 from ..errors import ScenarioError, unknown
+from ..limits import MAX_MAGNITUDE
 from ..model import CompiledModel, build_model
 from ..model.moments import basis_moments
 from ..result import JOINT, SimulationResult
@@ -111,8 +111,14 @@ def resolve_driver(
         )
     if swing is None:
         swing = default
-    if not (isinstance(swing, (int, float, np.number)) and math.isfinite(swing) and swing > 0):
-        raise ScenarioError(f"the swing of '{driver}' must be a number > 0, found {swing!r}")
+    if isinstance(swing, (bool, np.bool_)) or not (
+        isinstance(swing, (int, float, np.number)) and 0 < swing <= MAX_MAGNITUDE
+    ):
+        raise ScenarioError(
+            f"the swing of '{driver}' must be a number > 0 and at most {MAX_MAGNITUDE:g}, "
+            f"found {swing!r:.40}",
+            key="swings",
+        )
     return Driver(driver, kind, label, unit, current, float(swing))
 
 
@@ -178,13 +184,15 @@ class CommonDraws:
         method: str,
         root: np.random.SeedSequence,
         chunk_size: int | None = None,
+        quarterly: bool = False,
     ):
         self.calibration = calibration
         self.scenario = scenario
         self.draws = draws
         self.method = method
         self.root = root
-        self.model = build_model(calibration, scenario)
+        self.quarterly = quarterly
+        self.model = build_model(calibration, scenario, quarterly=quarterly)
         self.kernel = NumpyKernel.from_model(self.model)
         self.strict = self.model.target_strict
         self.blocks = plan_blocks(method, draws)
@@ -195,7 +203,7 @@ class CommonDraws:
 
     def variant(self, scenario: Scenario) -> Variant:
         """Compile ``scenario`` and decide how to evaluate it on these draws."""
-        model = build_model(self.calibration, scenario)
+        model = build_model(self.calibration, scenario, quarterly=self.quarterly)
         base = self.model
         readings = [(t.id, t.reading, t.primary) for t in model.targets]
         if readings != [(t.id, t.reading, t.primary) for t in base.targets] or not np.array_equal(
@@ -330,7 +338,7 @@ def common_draws_of(
 ) -> CommonDraws:
     """The draws of ``result`` (the same seed, method and scenario; ``draws`` defaults to
     the result's), ready to evaluate variants on; ``calibration`` must be the one the
-    result was simulated on."""
+    result was simulated on (a run with quarters, ``quarterly=True``, keeps them)."""
     common = CommonDraws(
         calibration,
         result.scenario,
@@ -338,10 +346,11 @@ def common_draws_of(
         result.method,
         result.seed,
         result.chunk_size,
+        quarterly=any(b.endswith("_dev_q1") for b in result.model.basis),
     )
     mine, theirs = common.model, result.model
     if not (
-        mine.target_constant.shape == theirs.target_constant.shape
+        mine.target_loadings.shape == theirs.target_loadings.shape
         and np.allclose(mine.target_constant, theirs.target_constant)
         and np.allclose(mine.target_loadings, theirs.target_loadings)
     ):

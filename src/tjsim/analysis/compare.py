@@ -1,5 +1,7 @@
 """Scenario comparisons on common random numbers: every target's probability in every
-scenario, its change from the first, and the paired Monte Carlo error of the change.
+scenario, its change from the first, and the paired Monte Carlo error of the change
+(:func:`compare` runs them; :class:`~tjsim.analysis.comparison.ComparisonResult` holds
+and shows the outcome).
 
 Runs that kept their draws give per-draw met flags, and the error of a change is the
 paired error of the per-draw differences (:func:`tjsim.result.paired_standard_error`);
@@ -9,7 +11,7 @@ of common random numbers, and the table says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,9 +19,12 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import Calibration
-from ..engine import KEEP_DRAWS_LIMIT_BYTES, simulate
+from ..engine import KEEP_DRAWS_LIMIT_BYTES, run_settings, simulate
+from ..errors import ScenarioError
 from ..result import Z95, SimulationResult, paired_standard_error
 from ..scenario import Scenario
+from ..seeding import SeedLike
+from .comparison import SHOWN_CHANGE, ComparisonResult
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,12 @@ def paired_run(
     progress: Any,
     *,
     draws: int,
-    seed: int,
+    seed: SeedLike,
     method: str,
+    chunk_size: int | None = None,
 ) -> PairedRun:
+    """Simulate ``scenario``, keeping its per-draw met flags when the draws fit in
+    :data:`~tjsim.engine.KEEP_DRAWS_LIMIT_BYTES` (the draws themselves are dropped)."""
     keep = draws * len(calibration.variables) * 8 <= KEEP_DRAWS_LIMIT_BYTES
     result = simulate(
         calibration,
@@ -57,6 +65,7 @@ def paired_run(
         draws=draws,
         seed=seed,
         method=method,
+        chunk_size=chunk_size,
         keep_draws=keep,
         progress=progress,
     )
@@ -65,11 +74,44 @@ def paired_run(
     return PairedRun(replace(result, kept=None), met_flags(result))
 
 
+def compare(
+    calibration: Calibration,
+    scenarios: Sequence[Scenario],
+    *,
+    draws: int | None = None,
+    seed: SeedLike = None,
+    method: str | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ComparisonResult:
+    """Simulate every scenario on the same draws and compare each with the first.
+
+    Draws, seed and method are the arguments, else the first scenario's
+    ``simulation`` settings, else 100,000 draws, fresh entropy (drawn once and shared)
+    and ``mc``. See :func:`tjsim.compare`.
+    """
+    if len(scenarios) < 2:
+        raise ScenarioError(
+            f"a comparison needs at least two scenarios, found {len(scenarios)}", key="scenarios"
+        )
+    draws, method, root = run_settings(scenarios[0], draws, seed, method)
+    runs = [
+        paired_run(
+            s, calibration, progress, draws=draws, seed=root, method=method, chunk_size=chunk_size
+        )
+        for s in scenarios
+    ]
+    return ComparisonResult(
+        results=tuple(run.result for run in runs),
+        table=comparison_table(runs, method),
+    )
+
+
 def met_flags(result: SimulationResult) -> np.ndarray:
     """Whether each kept draw of ``result`` meets each target, and all of them (last
     column): ``(draws, targets + 1)`` booleans."""
     ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
-    draws = result.draws
+    draws = result.kept_draws
     targets = result.model.primary_targets
     flags = np.empty((len(draws), len(targets) + 1), dtype=bool)
     for j, target in enumerate(targets):
@@ -83,10 +125,14 @@ def comparison_table(runs: Sequence[PairedRun], method: str) -> pd.DataFrame:
     """Every target's probability in every run and its change from the first run.
 
     Returns a long frame indexed by ``(target, scenario)`` (scenario = position of the
-    run) with columns ``probability, std_error, change, change_se, significant, error,
-    name``. ``change_se`` is the paired standard error of the change when both runs kept
-    their draws (``error`` = ``paired``), else ``sqrt(se_a**2 + se_b**2)``, which ignores
-    the correlation of common random numbers (``error`` = ``independent``).
+    run) with columns ``probability, std_error, change, change_se, significant,
+    like_for_like, error, name``. ``change_se`` is the paired standard error of the
+    change when both runs kept their draws (``error`` = ``paired``), else
+    ``sqrt(se_a**2 + se_b**2)``, which ignores the correlation of common random numbers
+    (``error`` = ``independent``). A change is ``significant`` when it exceeds 1.96
+    times ``change_se``, shows as at least 0.1 points (:data:`SHOWN_CHANGE`) and is
+    ``like_for_like``: false for the joint probability of a run whose set of targets
+    differs from the first run's.
     """
     frames = [
         _compared(run, runs[0], method).assign(scenario=position, name=run.result.scenario.name)
@@ -104,7 +150,9 @@ def _compared(run: PairedRun, reference: PairedRun, method: str) -> pd.DataFrame
     for targets that ``reference`` lacks)."""
     table = _probability_rows(run.result)
     if run is reference:
-        return table.assign(change=np.nan, change_se=np.nan, significant=False, error="")
+        return table.assign(
+            change=np.nan, change_se=np.nan, significant=False, like_for_like=True, error=""
+        )
     base = _probability_rows(reference.result).reindex(table.index)
     if run.flags is not None and reference.flags is not None:
         shared = list(base.index[base["probability"].notna()])
@@ -116,10 +164,15 @@ def _compared(run: PairedRun, reference: PairedRun, method: str) -> pd.DataFrame
         change_se = np.sqrt(table["std_error"] ** 2 + base["std_error"] ** 2)
         error = "independent"
     change = table["probability"] - base["probability"]
+    same_targets = set(run.columns) == set(reference.columns)
+    like_for_like = pd.Series(True, index=table.index)
+    like_for_like["joint"] = same_targets
+    significant = (change.abs() > Z95 * change_se) & (change.abs() >= SHOWN_CHANGE) & like_for_like
     return table.assign(
         change=change,
         change_se=change_se,
-        significant=change.abs() > Z95 * change_se,
+        significant=significant,
+        like_for_like=like_for_like,
         error=error,
     )
 
@@ -130,62 +183,3 @@ def _probability_rows(result: SimulationResult) -> pd.DataFrame:
     frame = pd.concat([probabilities, joint])
     frame.index.name = "target"
     return frame
-
-
-def format_comparison(
-    table: pd.DataFrame, runs: Sequence[PairedRun], settings: dict[str, Any]
-) -> str:
-    """The comparison as text: probabilities side by side, each with its change from the
-    first scenario, starred when it exceeds Monte Carlo error."""
-    names = [run.result.scenario.name for run in runs]
-    widths = [max(len(names[0]), 7)] + [max(len(n), 15) for n in names[1:]]
-    targets = list(dict.fromkeys(table.index.get_level_values("target")))
-    label = max(len("all targets (joint)"), *(len(t) for t in targets))
-    lines = [
-        f"tjsim compare: {settings['draws']:,} draws each, method {settings['method']}, "
-        f"seed {settings['seed']} (common random numbers)",
-        "",
-        f"{'target':<{label}}  "
-        + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True)),
-    ]
-    for target in targets:
-        rows = table.loc[target]
-        cells = []
-        for position, width in enumerate(widths):
-            cells.append(f"{_cell(rows, position):>{width}}")
-        name = "all targets (joint)" if target == "joint" else target
-        lines.append(f"{name:<{label}}  " + "  ".join(cells))
-    lines += ["", *_footnotes(table, runs)]
-    return "\n".join(lines)
-
-
-def _cell(rows: pd.DataFrame, position: int) -> str:
-    if position not in rows.index:
-        return "-"
-    row = rows.loc[position]
-    text = f"{100 * row['probability']:5.1f}%"
-    if position == 0:
-        return text
-    if row["change"] != row["change"]:  # NaN: the first scenario has no such target
-        return f"{text}    new"
-    mark = "*" if row["significant"] else " "
-    return f"{text} {100 * row['change']:+5.1f}{mark}"
-
-
-def _footnotes(table: pd.DataFrame, runs: Sequence[PairedRun]) -> list[str]:
-    paired = (table["error"] != "independent").all()
-    basis = (
-        "the paired standard error of the change over the common draws"
-        if paired
-        else "sqrt(se1^2 + se2^2), which ignores the correlation of common random "
-        "numbers (usually positive, so the test is usually conservative)"
-    )
-    files = [
-        f"  {run.result.scenario.name}: {run.result.scenario.path or '(built in)'}" for run in runs
-    ]
-    return [
-        "Each column after the first: P(met) and its change in points from the first column;",
-        f"* marks a change larger than 1.96 times {basis}.",
-        "Scenarios:",
-        *files,
-    ]

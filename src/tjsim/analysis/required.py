@@ -18,7 +18,9 @@ import pandas as pd
 from scipy import optimize
 
 from ..errors import ScenarioError, TjsimError
+from ..limits import MAX_MAGNITUDE
 from ..result import JOINT, Z95, MeanEstimate
+from ..scenario import describe_conditioning
 from ..seeding import describe_seed
 from .common import CommonDraws, Driver, Variant, resolve_driver, target_column
 
@@ -63,6 +65,7 @@ class RequiredShift:
     method: str
     seed: int | str
     scenario: str
+    conditioning: str = ""
     curve: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
 
     def __str__(self) -> str:
@@ -75,6 +78,7 @@ class RequiredShift:
             [
                 f"To meet {what} with probability {_pct(self.probability)} "
                 f"(now {_pct(self.start_probability)}, scenario '{self.scenario}'):",
+                *([f"  {self.conditioning}"] if self.conditioning else []),
                 f"  {'shift' if self.kind == 'variable' else 'change'} {self.driver} by "
                 f"{self.shift:+.3g}{step}  (95% interval {self.low:+.3g} to {self.high:+.3g})",
                 f"  {self.driver} {moved}: {self.current:.4g} -> {self.value:.4g}{unit}"
@@ -200,9 +204,11 @@ def required_shift(
             raise ScenarioError(
                 f"bounds must be two numbers (low, high), found {bounds!r}", key="bounds"
             ) from None
-        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        if not (-MAX_MAGNITUDE <= lo < hi <= MAX_MAGNITUDE):
             raise ScenarioError(
-                f"bounds must be finite with low < high, found {bounds!r}", key="bounds"
+                f"bounds must be two numbers low < high between {-MAX_MAGNITUDE:g} and "
+                f"{MAX_MAGNITUDE:g}, found {bounds!r:.80}",
+                key="bounds",
             )
     # A variable's curve costs a comparison per draw and point; a parameter's may need
     # the model recompiled and re-evaluated at each point: a coarser grid.
@@ -274,5 +280,8 @@ def required_shift(
         method=common.method,
         seed=describe_seed(common.root),
         scenario=common.scenario.name,
+        conditioning=describe_conditioning(common.scenario.observed)
+        if common.scenario.observed
+        else "",
         curve=curve.frame(),
     )

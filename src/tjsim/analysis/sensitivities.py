@@ -27,6 +27,7 @@ import pandas as pd
 from .. import figures
 from ..errors import ScenarioError, TjsimError, unknown
 from ..result import JOINT, MeanEstimate
+from ..scenario import describe_conditioning
 from ..seeding import describe_seed
 from .common import CommonDraws, Variant, default_drivers, resolve_driver
 
@@ -104,8 +105,8 @@ def sensitivity_table(
                 (
                     tid,
                     drv.id,
-                    100.0 * d[k] / (2 * h),
-                    100.0 * se[k] / (2 * h),
+                    d[k] / (2 * h),
+                    se[k] / (2 * h),
                     p0[k],
                     p_lo[k],
                     p_hi[k],
@@ -129,11 +130,32 @@ def sensitivity_table(
             "kind",
         ],
     )
-    frame["_t"] = frame["target"].map(targets.index)
-    frame = frame.sort_values(["_t"], kind="stable").drop(columns="_t")
-    frame = frame.set_index(["target", "driver"])
+    driver_ids = [drv.id for drv in resolved]
+    codes = [frame["target"].map(targets.index), frame["driver"].map(driver_ids.index)]
+    frame = frame.assign(_t=codes[0]).sort_values("_t", kind="stable").drop(columns="_t")
+    # Levels in calibration order with codes sorted: the index is lexsorted, so
+    # .loc lookups and slices work without warnings and keep this order.
+    frame.index = pd.MultiIndex(
+        levels=[targets, driver_ids],
+        codes=[codes[0].loc[frame.index], codes[1].loc[frame.index]],
+        names=["target", "driver"],
+    )
+    frame = frame.drop(columns=["target", "driver"])
     frame.attrs["metadata"] = _metadata(common, step=step)
+    frame.attrs["units"] = dict(UNITS)
     return frame
+
+
+#: What each column of :func:`sensitivity_table` is measured in (also in ``attrs``).
+UNITS = {
+    "sensitivity": "probability (0-1) per unit of the driver: 0.01 is one point per unit",
+    "std_error": "as sensitivity",
+    "probability": "probability (0-1)",
+    "p_minus": "probability (0-1)",
+    "p_plus": "probability (0-1)",
+    "swing": "the driver's unit",
+    "unit": "the driver's unit, as text",
+}
 
 
 def _metadata(common: CommonDraws, **extra: Any) -> dict[str, Any]:
@@ -145,6 +167,8 @@ def _metadata(common: CommonDraws, **extra: Any) -> dict[str, Any]:
         "draws": common.draws,
         "method": common.method,
         "seed": describe_seed(common.root),
+        "conditioned": bool(common.scenario.observed),
+        "observed": {v: dict(p) for v, p in common.scenario.observed.items()},
         **extra,
     }
 
@@ -172,7 +196,7 @@ def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
     targets = list(dict.fromkeys(frame.index.get_level_values("target")))
     first = frame.xs(targets[0], level="target")
     cells = {
-        (t, d): f"{row.sensitivity:+.{digits}f}±{row.std_error:.{digits}f}"
+        (t, d): f"{100 * row.sensitivity:+.{digits}f}±{100 * row.std_error:.{digits}f}"
         for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
     }
     label = max(len("all targets (joint)"), *(len(t) for t in targets))
@@ -182,6 +206,7 @@ def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
         lines += [
             f"tjsim sensitivity: scenario '{meta['scenario']}', {meta['draws']:,} draws, "
             f"method {meta['method']}, seed {meta['seed']} (common random numbers)",
+            *([describe_conditioning(meta["observed"])] if meta.get("observed") else []),
             "",
         ]
     lines += [

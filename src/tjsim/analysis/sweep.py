@@ -71,7 +71,7 @@ def sweep(
     blocks = plan_blocks(method, draws)
     tasks = plan_tasks(len(grid), chunk_plan(blocks, per_task * BLOCK_SIZE))
     models = _point_model(calibration, scenario, grid, first)
-    job = Job(models, tasks, kernel, method, root, summary=met_counts)
+    job = Job(models, tasks, kernel, method, root, summary=met_counts, block_counts=True)
     counts: list[MetCounts | None] = [None] * len(grid)
     keep = in_force(len(first.targets), first.n_primary)
     block_met = np.zeros((len(grid), len(blocks), len(keep)), dtype=np.int64)

@@ -25,7 +25,7 @@ import graphlib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ from ..yamlio import kind_of
 from .specs import (
     FACT_FIELDS,
     FACT_KINDS,
+    JOINT,
     LAYERS,
     OPS,
     EventSpec,
@@ -129,6 +130,15 @@ class Calibration:
 
 
 # ---------------------------------------------------------------------- validation
+@lru_cache(maxsize=4096)
+def _parsed(text: Any) -> tuple[ast.Expression, frozenset[str], bool]:
+    """A parameter expression's tree, the names it uses and whether it calls a function
+    (parsed once: the derived parameters are re-evaluated for every override)."""
+    tree = expressions.parse(text)
+    calls = any(isinstance(node, ast.Call) for node in ast.walk(tree))
+    return tree, frozenset(expressions.names(tree)), calls
+
+
 def _number(ref: Any, parameters: Mapping[str, float], file: str, key: str) -> float:
     if isinstance(ref, bool):
         raise CalibrationError(
@@ -137,18 +147,20 @@ def _number(ref: Any, parameters: Mapping[str, float], file: str, key: str) -> f
     if isinstance(ref, (int, float)):
         return float(ref)
     try:
-        tree = expressions.parse(ref)
+        tree, names, calls = _parsed(ref)
     except expressions.ExpressionError as exc:
         raise CalibrationError(str(exc), file=file, key=key) from None
-    for name in expressions.names(tree):
+    for name in names:
         if name not in parameters:
             raise CalibrationError(unknown("parameter", name, parameters), file=file, key=key)
-    if any(isinstance(node, ast.Call) for node in ast.walk(tree)):
+    if calls:
         raise CalibrationError("baseline() is only allowed in equations", file=file, key=key)
     try:
         return expressions.evaluate(tree, parameters, {})
     except ZeroDivisionError:
         raise CalibrationError(f"division by zero in {ref!r}", file=file, key=key) from None
+    except OverflowError:
+        raise CalibrationError(f"{ref!r} is too large to compute", file=file, key=key) from None
     except expressions.ExpressionError as exc:
         raise CalibrationError(str(exc), file=file, key=key) from None
 
@@ -608,7 +620,14 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
     A target gives either one rule at its top level (``op`` and ``threshold`` or
     ``compare_to``, optionally ``rounding``: one reading, named by ``reading`` or
     ``default``) or several named ``readings`` and the name of the default ``reading``.
+    The id ``joint`` is reserved for all targets met together.
     """
+    if tid == JOINT:
+        raise CalibrationError(
+            f"'{JOINT}' is reserved for all targets met together; give the target another id",
+            file=file,
+            key=key,
+        )
     raw = _mapping(raw, file, key)
     rule_keys = ("op", "threshold", "compare_to", "rounding")
     _check_keys(

@@ -18,6 +18,8 @@ FACT_KINDS = ("report", "statistic", "assumption")
 FACT_FIELDS = ("id", "value", "unit", "year", "kind", "label", "source")
 OPS = (">=", ">", "<=", "<")
 LAYERS = ("driver", "sector", "aggregate", "district", "satellite")
+#: The id results give to all targets met together: no target may have it.
+JOINT = "joint"
 
 Number = float | str  # a number, or an expression over parameter ids
 
@@ -144,6 +146,10 @@ class ShareGroup:
     total: float = 100.0
     tolerance: float = 0.05
     exact: bool = True
+
+
+#: Year-to-date periods that figures are published for, and the quarters they cover.
+PERIODS: dict[str, int] = {"Q1": 1, "H1": 2, "Q1-Q3": 3, "FY": 4}
 
 
 @dataclass(frozen=True)

@@ -41,15 +41,42 @@ def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> Non
 
 def scenario_argument(cmd: argparse.ArgumentParser) -> None:
     """Add the optional scenario file argument to ``cmd``."""
-    cmd.add_argument("file", nargs="?", help="scenario YAML file (default: the baseline)")
+    cmd.add_argument(
+        "file",
+        nargs="?",
+        help="scenario YAML file or bundled scenario name (default: the baseline)",
+    )
 
 
-def read_scenario(path: str | None, calibration: Calibration) -> Scenario:
-    """The scenario in file ``path`` (checked against ``calibration``), or the baseline."""
-    from ..api import load_scenario
-    from ..scenario import baseline
+def observed_option(cmd: argparse.ArgumentParser) -> None:
+    """Add ``--observed OBS`` (year-to-date figures to condition on) to ``cmd``."""
+    cmd.add_argument(
+        "--observed",
+        type=Path,
+        metavar="OBS",
+        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.0}'",
+    )
 
-    return baseline() if path is None else load_scenario(path, calibration=calibration)
+
+def read_observed_option(
+    args: argparse.Namespace, calibration: Calibration
+) -> dict[str, dict[str, float]] | None:
+    """The observations of ``--observed``, checked against ``calibration``, or None."""
+    from ..api import load_observed
+
+    if args.observed is None:
+        return None
+    return load_observed(args.observed, calibration=calibration)
+
+
+def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenario:
+    """The scenario of ``args.file`` (a file or a bundled name, checked against
+    ``calibration``; default: the baseline) with ``--observed`` figures added."""
+    from ..api import resolve_scenario
+
+    scenario = resolve_scenario(args.file, calibration)
+    observed = read_observed_option(args, calibration)
+    return scenario.with_observed(observed) if observed else scenario
 
 
 def default_draws() -> int:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ..errors import TjsimError
-from .common import EXIT_OK, default_draws, first, say, simulation_options
+from .common import (
+    EXIT_OK,
+    default_draws,
+    first,
+    observed_option,
+    read_observed_option,
+    say,
+    simulation_options,
+)
 from .progress import progress_bar
 
 NAME = "compare"
@@ -24,49 +32,63 @@ draws both runs share. Runs too large to keep their draws (over about two millio
 fall back to sqrt(se1^2 + se2^2), which ignores the correlation between the runs, and
 say so.
 
-With --out DIR, writes comparison.csv, comparison.json and comparison.png, all or
-nothing (see 'tjsim run --help').
+A change that rounds to 0.0 points is never starred, and a joint probability over a
+different set of targets than the first file's is marked '!' (not like for like).
+With --observed OBS every scenario is conditioned on the same year-to-date figures, and
+the header says so.
+
+With --out DIR, writes comparison.csv, comparison.json, comparison.png and
+changes.png, all or nothing (see 'tjsim run --help').
 
 examples:
   tjsim compare scenarios/baseline.yaml scenarios/property_downturn.yaml
   tjsim compare scenarios/baseline.yaml scenarios/*_push.yaml --draws 100000
   tjsim compare scenarios/baseline.yaml scenarios/export_tariffs.yaml --out results/tariffs
+  tjsim compare baseline property_downturn --observed q1.yaml
 """
 
 
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim compare``."""
     cmd.add_argument(
-        "files", nargs="+", metavar="FILE", help="scenario files; the first is the reference"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="scenario files or bundled scenario names; the first is the reference",
     )
+    observed_option(cmd)
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
-    from ..analysis import comparison_table, format_comparison, paired_run
-    from ..api import load_calibration, load_scenario
+    from ..api import compare, load_calibration, resolve_scenario
     from ..report import check_output_folder, write_atomically, write_comparison
 
     if len(args.files) < 2:
         raise TjsimError(f"compare needs at least two scenario files, found {len(args.files)}")
     calibration = load_calibration()
-    scenarios = [load_scenario(path, calibration=calibration) for path in args.files]
+    scenarios = [resolve_scenario(path, calibration) for path in args.files]
+    observed = read_observed_option(args, calibration)
     if args.out is not None:
         check_output_folder(args.out)
     reference = scenarios[0].simulation
-    settings = {
-        "draws": first(args.draws, reference.draws, default_draws()),
-        "seed": first(args.seed, reference.seed, COMPARE_SEED),
-        "method": first(args.method, reference.method, "mc"),
-    }
-    with progress_bar(settings["draws"] * len(scenarios), quiet=args.quiet) as progress:
-        runs = [paired_run(s, calibration, progress, **settings) for s in scenarios]
-    table = comparison_table(runs, settings["method"])
+    draws = first(args.draws, reference.draws, default_draws())
+    with progress_bar(draws * len(scenarios), quiet=args.quiet) as progress:
+        comparison = compare(
+            *scenarios,
+            draws=draws,
+            seed=first(args.seed, reference.seed, COMPARE_SEED),
+            method=args.method,
+            calibration=calibration,
+            observed=observed,
+            progress=progress,
+        )
+    if args.out is not None:  # before printing: a closed pipe must not lose the files
+        write_atomically(args.out, lambda folder: write_comparison(comparison, folder))
     if not args.quiet:
-        print(format_comparison(table, runs, settings))
+        print(comparison)
     if args.out is not None:
-        write_atomically(args.out, lambda folder: write_comparison(table, runs, settings, folder))
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

@@ -14,11 +14,15 @@ HELP = "list the calibration's facts and sources"
 EPILOG = """\
 Every number of the calibration with its unit, kind and source: report figures
 (report), other statistics (statistic), assumptions with their reasons (assumption)
-and parameters derived from them (derived).
+and parameters derived from them (derived). --grep WORD keeps the facts with a word
+starting with WORD (any case) in their id, label or quoted phrase: the source's text
+after its locator, so that 'port' finds the port and not every "report".
 
 examples:
   tjsim facts --kind report
   tjsim facts --grep flood
+  tjsim facts --grep port
+  tjsim facts --grep 港口
   tjsim facts --kind assumption --grep spread
 """
 
@@ -27,7 +31,9 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim facts``."""
     cmd.add_argument("--kind", choices=FACT_KINDS, help="only facts of this kind")
     cmd.add_argument(
-        "--grep", metavar="WORD", help="only facts whose id, label or source contain WORD"
+        "--grep",
+        metavar="WORD",
+        help="only facts with a word starting with WORD in their id, label or quoted phrase",
     )
 
 
@@ -35,12 +41,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the facts that match."""
     from ..api import facts
 
-    frame = facts(derived=True)
-    if args.kind:
-        frame = frame[frame["kind"] == args.kind]
-    if args.grep:
-        text = frame["id"] + " " + frame["label"] + " " + frame["source"].fillna("")
-        frame = frame[text.str.contains(args.grep, case=False, regex=False)]
+    frame = facts(derived=True, kind=args.kind, grep=args.grep)
     if frame.empty:
         print("no facts match", file=sys.stderr)
         return EXIT_OK

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
+import signal
 import sys
 from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import TjsimError
 from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from .terminal import Terminated, guarded_streams, silence, terminate_cleanly, visible
 
 #: The commands, in the order ``tjsim --help`` lists them: each is a module of this
 #: package with ``NAME``, ``HELP``, ``EPILOG``, ``add_arguments(parser)`` and
@@ -57,21 +58,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     try:
-        return args.handler(args)
+        with terminate_cleanly(), guarded_streams():
+            return args.handler(args)
     except TjsimError as exc:
-        print(f"tjsim: error: {exc}", file=sys.stderr)
+        print(f"tjsim: error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("tjsim: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("tjsim: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:  # e.g. `tjsim facts | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence(sys.stdout)
         return EXIT_OK
     except Exception as exc:
         if args.debug:
             raise
         print(
-            f"tjsim: internal error: {type(exc).__name__}: {exc}\n"
+            f"tjsim: internal error: {type(exc).__name__}: {visible(str(exc))}\n"
             "Run the command again with --debug to see the traceback, and please report it.",
             file=sys.stderr,
         )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK, read_scenario, scenario_argument, simulation_options
+from .common import (
+    EXIT_OK,
+    observed_option,
+    read_scenario,
+    scenario_argument,
+    simulation_options,
+)
 
 NAME = "require"
 HELP = "the shift of a driver that brings a target to a probability"
@@ -25,6 +31,7 @@ examples:
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim require``."""
     scenario_argument(cmd)
+    observed_option(cmd)
     cmd.add_argument("--target", required=True, metavar="T", help="a target id, or 'joint'")
     cmd.add_argument("--driver", required=True, metavar="D", help="a driver or parameter id")
     cmd.add_argument(
@@ -45,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import load_calibration, required_shift
 
     calibration = load_calibration()
-    scenario = read_scenario(args.file, calibration)
+    scenario = read_scenario(args, calibration)
     answer = required_shift(
         args.target,
         args.driver,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from .common import (
     EXIT_OK,
     default_draws,
     first,
+    observed_option,
     read_scenario,
     say,
     scenario_argument,
@@ -53,12 +53,7 @@ writes a fan chart per observed variable (fan_<variable>.png).
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim run``."""
     scenario_argument(cmd)
-    cmd.add_argument(
-        "--observed",
-        type=Path,
-        metavar="OBS",
-        help="YAML file of year-to-date figures to condition on, e.g. 'gdp_growth: {Q1: 5.0}' (hypothetical)",
-    )
+    observed_option(cmd)
     cmd.add_argument(
         "--reading",
         metavar="NAME",
@@ -76,14 +71,12 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
-    from ..api import load_calibration, load_observed, simulate
+    from ..api import load_calibration, simulate
     from ..report import check_output_folder, write_atomically, write_run
     from ..report.text import format_readings
 
     calibration = load_calibration()
-    scenario = read_scenario(args.file, calibration)
-    if args.observed is not None:
-        scenario = scenario.with_observed(load_observed(args.observed, calibration=calibration))
+    scenario = read_scenario(args, calibration)
     if args.reading is not None:
         scenario = scenario.with_reading(args.reading)
     if args.out is not None:
@@ -98,11 +91,12 @@ def run(args: argparse.Namespace) -> int:
             calibration=calibration,
             progress=progress,
         )
+    if args.out is not None:  # before printing: a closed pipe must not lose the files
+        write_atomically(args.out, lambda folder: write_run(result, folder))
     if not args.quiet:
         print(result)
         if args.readings:
             print("\n" + format_readings(result.readings()))
     if args.out is not None:
-        write_atomically(args.out, lambda folder: write_run(result, folder))
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

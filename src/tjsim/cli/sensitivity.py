@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK, read_scenario, scenario_argument, simulation_options
+from .common import (
+    EXIT_OK,
+    observed_option,
+    read_scenario,
+    scenario_argument,
+    simulation_options,
+)
 
 NAME = "sensitivity"
 HELP = "how much each driver moves each target's odds"
@@ -26,6 +32,7 @@ examples:
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim sensitivity``."""
     scenario_argument(cmd)
+    observed_option(cmd)
     cmd.add_argument(
         "--driver",
         action="append",
@@ -41,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import load_calibration, sensitivities
 
     calibration = load_calibration()
-    scenario = read_scenario(args.file, calibration)
+    scenario = read_scenario(args, calibration)
     table = sensitivities(
         scenario,
         args.driver,

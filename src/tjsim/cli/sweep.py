@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import EXIT_OK, default_draws, first, say, scenario_argument, simulation_options
+from .common import (
+    EXIT_OK,
+    default_draws,
+    first,
+    observed_option,
+    say,
+    scenario_argument,
+    simulation_options,
+)
 from .progress import progress_bar
 
 if TYPE_CHECKING:
@@ -51,6 +59,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim sweep``."""
     scenario_argument(cmd)
     cmd.add_argument("--grid", required=True, type=Path, metavar="GRID", help="grid YAML file")
+    observed_option(cmd)
     simulation_options(cmd)
     cmd.add_argument(
         "--target",
@@ -81,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from .common import read_scenario
 
     calibration = load_calibration()
-    scenario = read_scenario(args.file, calibration)
+    scenario = read_scenario(args, calibration)
     grid = load_grid(args.grid, calibration=calibration, scenario=scenario)
     if args.out is not None:
         check_output_folder(args.out)

@@ -34,8 +34,8 @@ from ..calibration import Calibration
 from ..errors import ScenarioError
 from ..model import build_model
 from ..result import SimulationResult
-from ..scenario import METHODS, Scenario
-from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, plan_blocks
+from ..scenario import Scenario
+from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, check_draws, plan_blocks
 from .backends import Job, chunk_plan, make_backend, merge_outputs, plan_tasks
 from .kernels import check_kernel
 
@@ -58,27 +58,49 @@ def run_settings(
     least_draws: int = 1,
 ) -> tuple[int, str, np.random.SeedSequence]:
     """``(draws, method, root seed)``: the arguments, else the scenario's ``simulation``
-    settings, else the defaults; checked, with errors naming the argument."""
+    settings, else the defaults; checked before anything runs, with errors naming the
+    argument, or the scenario's file and ``simulation`` key when the value came from
+    there."""
+    stored = scenario.simulation
 
     def pick(value, stored, default):
         return value if value is not None else (stored if stored is not None else default)
 
-    draws = pick(draws, scenario.simulation.draws, DEFAULT_DRAWS)
-    method = pick(method, scenario.simulation.method, "mc")
-    seed = pick(seed, scenario.simulation.seed, None)
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < least_draws:
-        raise ScenarioError(
-            f"draws must be an integer >= {least_draws}, found {draws!r}", key="draws"
-        )
-    if method not in METHODS:
-        raise ScenarioError(
-            f"method must be one of {', '.join(METHODS)}, found {method!r}", key="method"
-        )
+    chosen = {
+        "draws": pick(draws, stored.draws, DEFAULT_DRAWS),
+        "method": pick(method, stored.method, "mc"),
+    }
+    from_file = {
+        "draws": draws is None and stored.draws is not None,
+        "method": method is None and stored.method is not None,
+    }
     try:
-        root = as_seed_sequence(seed)
+        check_draws(chosen["method"], chosen["draws"])
+        if chosen["draws"] < least_draws:
+            raise ScenarioError(
+                f"draws must be at least {least_draws}, found {chosen['draws']}", key="draws"
+            )
+    except ScenarioError as exc:
+        if from_file.get(exc.key):
+            raise ScenarioError(
+                exc.message, file=scenario.path, key=f"simulation.{exc.key}"
+            ) from None
+        raise
+    try:
+        root = as_seed_sequence(pick(seed, stored.seed, None))
     except (TypeError, ValueError) as exc:
         raise ScenarioError(str(exc), key="seed") from None
-    return int(draws), method, root
+    return int(chosen["draws"]), chosen["method"], root
+
+
+def count_argument(value: object, name: str) -> int | None:
+    """``value`` (``None`` stays ``None``: the default) as a whole number >= 1, capped
+    at the CPUs available: more threads or processes than CPUs only cost memory."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ScenarioError(f"{name} must be a whole number >= 1, found {value!r}", key=name)
+    return min(int(value), available_cpus())
 
 
 def available_cpus() -> int:
@@ -87,14 +109,6 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
-
-
-def check_count(value: Any, key: str, *, optional: bool = False) -> None:
-    """Refuse ``value`` unless it is an integer >= 1 (or, if ``optional``, ``None``)."""
-    if optional and value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ScenarioError(f"{key} must be an integer >= 1, found {value!r}", key=key)
 
 
 def default_threads(workers: int | None) -> int:
@@ -122,34 +136,27 @@ def simulate(
     """Simulate ``scenario`` on ``calibration`` (both objects); the arguments are those
     of :func:`tjsim.simulate`, which resolves files and names and calls this."""
     draws, method, root = run_settings(scenario, draws, seed, method)
-    check_count(workers, "workers", optional=True)
-    check_count(threads, "threads", optional=True)
-    check_count(chunk_size, "chunk_size", optional=True)
+    workers = count_argument(workers, "workers")
+    threads = count_argument(threads, "threads") or default_threads(workers)
+    if chunk_size is not None and (
+        isinstance(chunk_size, (bool, np.bool_))
+        or not isinstance(chunk_size, (int, np.integer))
+        or chunk_size < 1
+    ):
+        raise ScenarioError(
+            f"chunk_size must be a whole number >= 1, found {chunk_size!r}", key="chunk_size"
+        )
     check_kernel(kernel)
-    if threads is None:
-        threads = default_threads(workers)
     runner = make_backend(backend, workers=workers, threads=threads)
+    if keep_draws and runner.name != "local":
+        raise ScenarioError(
+            "keep_draws=True needs workers=1 (the in-process backend)", key="keep_draws"
+        )
     if chunk_size is None:
         chunk_size = getattr(runner, "blocks_per_task", 0) * BLOCK_SIZE or DEFAULT_CHUNK
     model = build_model(calibration, scenario, quarterly=quarterly)
-    blocks = plan_blocks(method, int(draws))
-    chunks = chunk_plan(blocks, max(int(chunk_size), BLOCK_SIZE))
-    keep = None
-    if keep_draws:
-        needed = int(draws) * len(model.indicators) * 8
-        if needed > KEEP_DRAWS_LIMIT_BYTES:
-            most = KEEP_DRAWS_LIMIT_BYTES // (len(model.indicators) * 8)
-            raise ScenarioError(
-                f"keep_draws=True for {draws:,} draws needs {needed / 2**20:,.0f} MiB, above the "
-                f"{KEEP_DRAWS_LIMIT_BYTES / 2**20:,.0f} MiB limit; use at most {most:,} draws or "
-                "keep_draws=False (probabilities and quantiles do not need the draws)",
-                key="keep_draws",
-            )
-        if runner.name != "local":
-            raise ScenarioError(
-                "keep_draws=True needs the in-process backend (workers=1)", key="keep_draws"
-            )
-        keep = np.empty((int(draws), len(model.indicators)))
+    keep = _kept_draws(draws, len(model.indicators)) if keep_draws else None
+    chunks = chunk_plan(plan_blocks(method, draws), max(int(chunk_size), BLOCK_SIZE))
     job = Job(lambda run: model, plan_tasks(1, chunks), kernel, method, root, keep=keep)
     report = None if progress is None else (lambda done, runs: progress(done))
     ((_, acc, _),) = merge_outputs(runner, job, report)
@@ -164,3 +171,18 @@ def simulate(
         workers=runner.workers,
         kept=keep,
     )
+
+
+def _kept_draws(draws: int, indicators: int) -> np.ndarray:
+    """The table ``keep_draws=True`` fills, ``(draws, indicators)``; refused above
+    :data:`KEEP_DRAWS_LIMIT_BYTES`."""
+    needed = draws * indicators * 8
+    if needed > KEEP_DRAWS_LIMIT_BYTES:
+        most = KEEP_DRAWS_LIMIT_BYTES // (indicators * 8)
+        raise ScenarioError(
+            f"keep_draws=True for {draws:,} draws needs {needed / 2**20:,.0f} MiB, above the "
+            f"{KEEP_DRAWS_LIMIT_BYTES / 2**20:,.0f} MiB limit; use at most {most:,} draws or "
+            "keep_draws=False (probabilities and quantiles do not need the draws)",
+            key="keep_draws",
+        )
+    return np.empty((draws, indicators))

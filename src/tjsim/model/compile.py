@@ -25,8 +25,9 @@ from ..calibration import (
 )
 from ..errors import CalibrationError, ScenarioError, TjsimError, unknown
 from ..expressions import LinearForm
+from ..limits import MAX_MAGNITUDE, MAX_SPREAD
 from ..marginals import Marginal
-from ..scenario import DriverChange, Scenario
+from ..scenario import DriverChange, Scenario, checks
 from .compiled import CompiledModel, Target
 from .totals import solve_totals
 
@@ -105,17 +106,8 @@ def _compile(
 
     # -- drivers: shifts, scales and shapes
     for vid, change in scenario.drivers.items():
-        if vid not in cal.variables:
-            raise ScenarioError(
-                unknown("driver", vid, cal.variables), file=scenario.path, key=f"drivers.{vid}"
-            )
-        if cal.variables[vid].shock is None and (change.scale != 1.0 or change.distribution):
-            shocked = [v for v in cal.variables if cal.variables[v].shock is not None]
-            raise ScenarioError(
-                f"'{vid}' has no shock to rescale or reshape; variables with shocks: {', '.join(shocked)}",
-                file=scenario.path,
-                key=f"drivers.{vid}",
-            )
+        reshaped = change.scale != 1.0 or change.distribution is not None
+        checks.check_driver(cal, vid, reshaped=reshaped, file=scenario.path)
     marginals = []
     for vid in cal.shocked:
         spec = cal.variables[vid].shock
@@ -123,6 +115,7 @@ def _compile(
         check_shock(spec, mfile, f"variables.{vid}.shock", value)
         change = scenario.drivers.get(vid, DriverChange())
         family = change.distribution or spec.distribution
+        _check_shape(change, family, vid, scenario)
         df = (
             change.df
             if change.df is not None
@@ -137,9 +130,17 @@ def _compile(
             spread = value(spec.spread, f"variables.{vid}.shock.spread")
         else:
             spread = 1.0 if spreads is None else spreads[vid]
+        spread *= change.scale
+        if not spread <= MAX_SPREAD:
+            raise ScenarioError(
+                f"the shock of '{vid}' would have a spread of {spread:g}, above the "
+                f"{MAX_SPREAD:g} tjsim computes with",
+                file=scenario.path,
+                key=f"drivers.{vid}.scale" if change.scale != 1.0 else "parameters",
+            )
         try:
             marginals.append(
-                Marginal(family, 0.0 if scenario.shocks_off else spread * change.scale, df, skew)  # type: ignore[arg-type]
+                Marginal(family, 0.0 if scenario.shocks_off else spread, df, skew)  # type: ignore[arg-type]
             )
         except ValueError as exc:
             raise ScenarioError(str(exc), file=scenario.path, key=f"drivers.{vid}") from None
@@ -168,11 +169,7 @@ def _compile(
         for pair, r in scenario.correlations.items()
     ]
     for (a, b), r, file, key in pairs:
-        for name in (a, b):
-            if name not in column:
-                raise ScenarioError(
-                    unknown("shocked variable or event", name, basis), file=file, key=key
-                )
+        checks.check_in_basis((a, b), basis, file=file, key=key)
         if a == b or not -1.0 < r < 1.0:
             raise ScenarioError(
                 f"a correlation between two different names must lie in (-1, 1), found {r:g}",
@@ -195,24 +192,30 @@ def _compile(
     def baseline_of(name: str) -> LinearForm:
         return LinearForm.scalar(forms[name].constant, d)
 
-    for vid in cal.order:
-        spec = cal.variables[vid]
-        try:
-            form = expressions.compile_linear(spec.tree, resolve, baseline_of, d)
-        except expressions.ExpressionError as exc:
-            raise CalibrationError(str(exc), file=mfile, key=f"variables.{vid}.equation") from None
-        extra = np.zeros(d)
-        if spec.shock is not None:
-            extra[column[vid]] = 1.0
-        for eid, (_, impact) in events.items():
-            extra[column[eid]] += impact.get(vid, 0.0)
-        shift = scenario.drivers[vid].shift if vid in scenario.drivers else 0.0
-        forms[vid] = LinearForm(form.constant, form.shift + shift, form.loadings + extra)
+    with np.errstate(over="ignore", invalid="ignore"):  # _check_size reports overflows
+        for vid in cal.order:
+            spec = cal.variables[vid]
+            try:
+                form = expressions.compile_linear(spec.tree, resolve, baseline_of, d)
+            except expressions.ExpressionError as exc:
+                raise CalibrationError(
+                    str(exc), file=mfile, key=f"variables.{vid}.equation"
+                ) from None
+            extra = np.zeros(d)
+            if spec.shock is not None:
+                extra[column[vid]] = 1.0
+            for eid, (_, impact) in events.items():
+                extra[column[eid]] += impact.get(vid, 0.0)
+            shift = scenario.drivers[vid].shift if vid in scenario.drivers else 0.0
+            forms[vid] = LinearForm(form.constant, form.shift + shift, form.loadings + extra)
 
-    indicators = tuple(cal.variables)
-    constant = np.array([forms[v].value for v in indicators])
-    base = np.array([forms[v].constant for v in indicators])
-    loadings = np.array([forms[v].loadings for v in indicators]).reshape(len(indicators), d)
+        indicators = tuple(cal.variables)
+        constant = np.array([forms[v].value for v in indicators])
+        base = np.array([forms[v].constant for v in indicators])
+        loadings = np.array([forms[v].loadings for v in indicators]).reshape(len(indicators), d)
+    _check_size(
+        indicators, np.maximum(np.abs(base), np.abs(constant)), loadings, marginals, scenario
+    )
 
     # -- targets: the readings in force, then the alternatives
     targets = resolve_targets(cal, scenario, params)
@@ -257,6 +260,44 @@ def _compile(
     )
 
 
+def _check_shape(change: DriverChange, family: str, vid: str, scenario: Scenario) -> None:
+    """Refuse a ``df`` for a shock that is not ``t`` and a ``skew`` for one that is not
+    ``two_piece`` (they would be silently ignored)."""
+    for name, wanted in (("df", "t"), ("skew", "two_piece")):
+        if getattr(change, name) is not None and family != wanted:
+            raise ScenarioError(
+                f"{name} shapes a {wanted} shock, but the shock of '{vid}' is {family}; "
+                f"set distribution: {wanted} as well, or leave {name} out",
+                file=scenario.path,
+                key=f"drivers.{vid}.{name}",
+            )
+
+
+def _check_size(
+    indicators: tuple[str, ...],
+    level: np.ndarray,
+    loadings: np.ndarray,
+    marginals: list[Marginal],
+    scenario: Scenario,
+) -> None:
+    """Refuse a model whose indicators reach beyond :data:`~tjsim.limits.MAX_MAGNITUDE`
+    (their level plus the spread their shocks and events can add), where the engine's
+    sums would overflow or lose the digits that matter."""
+    k = len(marginals)
+    with np.errstate(over="ignore", invalid="ignore"):
+        stds = np.array([mg.std for mg in marginals])
+        reach = level + np.abs(loadings[:, :k]) @ stds + np.abs(loadings[:, k:]).sum(axis=1)
+    too_big = ~(reach <= MAX_MAGNITUDE)  # NaN counts as too big
+    if too_big.any():
+        i = int(np.flatnonzero(too_big)[0])
+        raise ScenarioError(
+            f"'{indicators[i]}' would reach {reach[i]:g} in this scenario, beyond the "
+            f"{MAX_MAGNITUDE:g} tjsim computes with; check the shifts, event impacts and "
+            "parameters that move it",
+            file=scenario.path,
+        )
+
+
 def resolve_events(
     cal: Calibration, scenario: Scenario, params: Mapping[str, float]
 ) -> dict[str, tuple[float, dict[str, float]]]:
@@ -274,23 +315,9 @@ def resolve_events(
             impact,
         )
     for eid, event in scenario.events.items():
-        for vid in event.impact:
-            if vid not in cal.variables:
-                raise ScenarioError(
-                    unknown("variable", vid, cal.variables),
-                    file=scenario.path,
-                    key=f"events.{eid}.impact.{vid}",
-                )
-        if eid in events and not event.impact:
-            events[eid] = (event.probability, events[eid][1])
-        elif not event.impact:
-            raise ScenarioError(
-                "a new event needs an impact on at least one variable",
-                file=scenario.path,
-                key=f"events.{eid}",
-            )
-        else:
-            events[eid] = (event.probability, dict(event.impact))
+        checks.check_event(cal, eid, event, file=scenario.path)
+        impact = dict(event.impact) if event.impact else events[eid][1]
+        events[eid] = (event.probability, impact)
     return events
 
 
@@ -361,10 +388,10 @@ def target_specs(cal: Calibration, scenario: Scenario) -> dict[str, TargetSpec]:
     for tid, change in scenario.targets.items():
         key = f"targets.{tid}"
         if change is None:
-            if tid not in specs:
-                raise ScenarioError(unknown("target", tid, specs), file=scenario.path, key=key)
+            checks.check_dropped(tid, specs, file=scenario.path)
             del specs[tid]
             continue
+        checks.check_target_change(cal, tid, change, cal.targets, file=scenario.path)
         old = specs.get(tid)
         rule = old.rule if old is not None else None
         raw: dict[str, Any] = {
@@ -382,12 +409,6 @@ def target_specs(cal: Calibration, scenario: Scenario) -> dict[str, TargetSpec]:
             )
         if rule is not None and rule.rounding and "threshold" in raw:
             raw["rounding"] = rule.rounding
-        if raw["indicator"] is None:
-            raise ScenarioError("a new target needs an indicator", file=scenario.path, key=key)
-        if raw["op"] is None:
-            raise ScenarioError(
-                "a new target needs an op (>=, >, <=, <)", file=scenario.path, key=key
-            )
         raw["reading"] = "scenario"
         try:
             spec = target_spec(

@@ -41,13 +41,13 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
-from ..calibration import Calibration
-from ..errors import ScenarioError, unknown
+from ..calibration import PERIODS, Calibration
+from ..errors import ScenarioError
+from ..limits import MAX_SURPRISE
 from ..marginals import Marginal
+from ..scenario import checks
 from .compiled import CompiledModel
 
-#: Year-to-date periods and the number of quarters they cover.
-PERIODS: dict[str, int] = {"Q1": 1, "H1": 2, "Q1-Q3": 3, "FY": 4}
 _SUFFIX = {1: "ytd_q1", 2: "ytd_h1", 3: "ytd_q1_q3"}
 
 Observed = Mapping[str, Mapping[str, float]]
@@ -148,6 +148,40 @@ def linear_predictors(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.concatenate([beta, events_beta])
 
 
+def _check_plausible(
+    names: list[tuple[str, str]],
+    o: np.ndarray,
+    h: np.ndarray,
+    s: np.ndarray,
+    source: str | None,
+) -> None:
+    """Refuse an observation far outside what the model can produce.
+
+    Under the linearised model the observations are normal with mean ``h`` and
+    covariance ``s``. Each observation, given those before it (``names`` order), must
+    lie within :data:`~tjsim.limits.MAX_SURPRISE` standard deviations of its
+    conditional mean; beyond that the linear approximation of non-normal shocks no
+    longer holds and the conditioned distributions mean nothing.
+    """
+    for i, (variable, period) in enumerate(names):
+        weights = np.linalg.solve(s[:i, :i], s[:i, i]) if i else np.zeros(0)
+        mean = h[i] + weights @ (o[:i] - h[:i])
+        sd = float(np.sqrt(max(s[i, i] - s[:i, i] @ weights, 0.0)))
+        if abs(o[i] - mean) <= MAX_SURPRISE * sd:
+            continue
+        given = ", ".join(f"{v} {p} = {x:g}" for (v, p), x in zip(names[:i], o, strict=False))
+        low, high = mean - MAX_SURPRISE * sd, mean + MAX_SURPRISE * sd
+        raise ScenarioError(
+            f"{o[i]:g} is far outside what the model can produce"
+            + (f" given {given}" if given else "")
+            + f": the plausible range is {low:.2f} to {high:.2f} (the expected {mean:.2f} "
+            f"plus or minus {MAX_SURPRISE:g} standard deviations of {sd:.2f}); check the "
+            "figure (cumulative year-on-year growth in percent)",
+            file=source,
+            key=f"observed.{variable}.{period}",
+        )
+
+
 def condition(
     model: CompiledModel, observed: Observed, *, source: str | None = None
 ) -> CompiledModel:
@@ -165,33 +199,25 @@ def condition(
         The file the observations came from, for error messages.
     """
     quarterly = sorted({b[: b.rindex("_dev_q")] for b in model.basis if "_dev_q" in b})
+    names: list[tuple[str, str]] = []  # (variable, period) of each observation
     rows, values, partial = [], [], []
+    checks.check_observed_names(observed, quarterly, file=source)
     for variable, periods in observed.items():
         key = f"observed.{variable}"
-        if variable not in quarterly:
-            raise ScenarioError(
-                unknown("variable with quarterly data", variable, quarterly), file=source, key=key
-            )
-        if not isinstance(periods, Mapping) or not periods:
-            raise ScenarioError(
-                "expected a mapping of periods (Q1, H1, Q1-Q3, FY) to values", file=source, key=key
-            )
-        for period, value in periods.items():
-            if period not in PERIODS:
-                raise ScenarioError(
-                    unknown("period", str(period), PERIODS), file=source, key=f"{key}.{period}"
-                )
+        for period in sorted(periods, key=PERIODS.__getitem__):
+            value = periods[period]
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))
                 or not np.isfinite(value)
             ):
                 raise ScenarioError(
-                    f"expected a growth rate in percent, found {value!r}",
+                    f"expected a growth rate in percent, found {value!r:.40}",
                     file=source,
                     key=f"{key}.{period}",
                 )
             index = model.indicators.index(ytd_indicator(variable, PERIODS[period]))
+            names.append((variable, period))
             rows.append(index)
             values.append(float(value))
             partial.append(PERIODS[period] < 4)
@@ -211,6 +237,7 @@ def condition(
             file=source,
             key="observed",
         )
+    _check_plausible(names, o, h, s, source)
     gain = np.linalg.solve(s, big_h @ r).T  # (d, n) = R H^T S^-1
     mu = gain @ (o - h)
     cov = r - gain @ big_h @ r

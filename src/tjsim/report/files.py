@@ -8,14 +8,13 @@ figures into a folder (the command line fills a staging folder with them, see
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .. import figures
-from ..analysis.compare import PairedRun
+from ..analysis import ComparisonResult
 from ..analysis.score import ScoreResult
 from ..result import SimulationResult
 from ..scenario import scenario_to_mapping
@@ -27,7 +26,9 @@ if TYPE_CHECKING:
 def write_run(result: SimulationResult, folder: Path) -> None:
     """Write the tables, the scenario and the figures of ``result`` into ``folder``.
 
-    Files: ``probabilities.csv`` (every target and the joint), ``summary.csv``,
+    Files: ``result.txt`` (the printout, which says what the run is conditioned on),
+    ``probabilities.csv`` (every target and the joint), ``readings.csv`` (every target
+    under every reading), ``summary.csv``,
     ``indicators.csv`` (every indicator's mean, spread and quantiles), ``count_met.csv``,
     ``conditional.csv``, ``result.json`` (all of these with the run's metadata),
     ``scenario.yaml``, ``probabilities.png`` and ``distribution_<indicator>.png`` for
@@ -43,6 +44,7 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     }
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv")
+    (folder / "result.txt").write_text(f"{result}\n", encoding="utf-8")
     document = {
         "metadata": result.metadata,
         "scenario": scenario_to_mapping(result.scenario),
@@ -99,26 +101,26 @@ def _save_figure(path: Path, size: tuple[float, float], draw: Callable[..., Axes
     figure.savefig(path, dpi=110)
 
 
-def write_comparison(
-    table: pd.DataFrame, runs: Sequence[PairedRun], settings: dict[str, Any], folder: Path
-) -> None:
-    """Write ``comparison.csv``, ``comparison.json`` (with the settings and each run's
-    metadata) and ``comparison.png`` into ``folder``."""
-    table.to_csv(folder / "comparison.csv")
+def write_comparison(comparison: ComparisonResult, folder: Path) -> None:
+    """Write ``comparison.csv`` (:meth:`ComparisonResult.to_frame`), ``comparison.txt``
+    (the printout), ``comparison.json`` (with the settings and each run's metadata),
+    ``comparison.png`` and ``changes.png`` into ``folder``."""
+    frame = comparison.to_frame()
+    frame.to_csv(folder / "comparison.csv")
+    (folder / "comparison.txt").write_text(f"{comparison}\n", encoding="utf-8")
+    meta = comparison.metadata
     document = {
-        "settings": settings,
-        "runs": [run.result.metadata for run in runs],
+        "settings": {k: meta[k] for k in ("draws", "seed", "method", "error")},
+        "runs": meta["runs"],
         "comparison": json.loads(
-            table.reset_index().to_json(orient="records", double_precision=15)
+            frame.reset_index().to_json(orient="records", double_precision=15)
         ),
     }
     _write_json(folder / "comparison.json", document)
-    targets = len(dict.fromkeys(table.index.get_level_values("target")))
-    _save_figure(
-        folder / "comparison.png",
-        (7.5, 0.35 * targets + 1.5),
-        lambda ax: figures.comparison_dots(table, ax=ax),
-    )
+    targets = len(dict.fromkeys(frame.index.get_level_values("target")))
+    size = (7.5, 0.35 * targets + 1.5)
+    _save_figure(folder / "comparison.png", size, comparison.plot)
+    _save_figure(folder / "changes.png", size, comparison.plot_changes)
 
 
 def write_score(result: ScoreResult, folder: Path) -> None:

@@ -21,17 +21,42 @@ MARKER = ".tjsim-output"
 
 
 def check_output_folder(folder: Path) -> None:
-    """Refuse ``folder`` unless it is new, empty, or an earlier tjsim output folder.
+    """Refuse ``folder`` unless it is new, empty, or an earlier tjsim output folder that
+    can be replaced.
 
     Raises
     ------
     TjsimError
-        If ``folder`` is a file or a non-empty folder that tjsim did not write.
+        If ``folder`` is a file, a non-empty folder that tjsim did not write, the working
+        folder or a folder that contains it, a mount point (neither can be replaced by
+        renaming), or a path the system refuses (a name too long, say).
     """
+    try:
+        _check_output_folder(folder)
+    except OSError as exc:
+        raise TjsimError(
+            f"cannot use this folder: {exc.strerror or exc}", file=str(folder)
+        ) from None
+
+
+def _check_output_folder(folder: Path) -> None:
+    here, target = Path.cwd().resolve(), folder.resolve()
+    if target == here or target in here.parents:
+        raise TjsimError(
+            "is the working folder or contains it, which tjsim cannot replace; choose "
+            "another --out",
+            file=str(folder),
+        )
     if not folder.exists():
         return
     if not folder.is_dir():
         raise TjsimError("exists and is not a folder; choose another --out", file=str(folder))
+    if os.path.ismount(folder):
+        raise TjsimError(
+            "is a mount point, which tjsim cannot replace (it renames a finished folder "
+            "into place); choose a folder inside it",
+            file=str(folder),
+        )
     if (folder / MARKER).is_file() or not any(folder.iterdir()):
         return
     raise TjsimError(
@@ -47,9 +72,12 @@ def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
 
     An earlier tjsim output folder (or an empty folder) at ``folder`` is replaced; any
     other existing path is refused (:func:`check_output_folder`). At every moment
-    ``folder`` holds either the old complete outputs or the new ones.
+    ``folder`` holds either the old complete outputs or the new ones, and whatever
+    happens (an error, Ctrl-C, a termination signal the command line turns into an
+    exception) no staging folder is left behind.
     """
     check_output_folder(folder)
+    folder = Path(os.path.abspath(folder))
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = _sibling_folder(folder, "new")
@@ -69,8 +97,7 @@ def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
             f"cannot write the outputs: {exc.strerror or exc}", file=str(folder)
         ) from None
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _sibling_folder(folder: Path, role: str) -> Path:
@@ -81,16 +108,29 @@ def _sibling_folder(folder: Path, role: str) -> Path:
 
 
 def _swap_in(staging: Path, folder: Path) -> None:
-    """Rename ``staging`` to ``folder``, moving an existing ``folder`` aside first."""
+    """Rename ``staging`` to ``folder``, moving an existing ``folder`` aside first and
+    back if the rename fails; the aside folder is removed either way, unless moving
+    ``folder`` back failed too (the error then says where the old outputs are)."""
     if not folder.exists():
         os.rename(staging, folder)
         return
-    old = _sibling_folder(folder, "old")
-    os.rename(folder, old / folder.name)
+    aside = _sibling_folder(folder, "old")
+    keep_aside = False
     try:
-        os.rename(staging, folder)
-    except OSError:
-        os.rename(old / folder.name, folder)
-        raise
+        os.rename(folder, aside / folder.name)
+        try:
+            os.rename(staging, folder)
+        except OSError:
+            try:
+                os.rename(aside / folder.name, folder)
+            except OSError:
+                keep_aside = True
+                raise TjsimError(
+                    "cannot write the outputs, nor put the previous ones back: they are "
+                    f"in {aside / folder.name}",
+                    file=str(folder),
+                ) from None
+            raise
     finally:
-        shutil.rmtree(old, ignore_errors=True)
+        if not keep_aside:
+            shutil.rmtree(aside, ignore_errors=True)

@@ -36,11 +36,12 @@ def wilson_interval(p: np.ndarray, se: np.ndarray, draws: int) -> tuple[np.ndarr
     """
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.where((se > 0) & (p > 0) & (p < 1), p * (1 - p) / se**2, draws)
     z2 = Z95**2
-    centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
-    half = Z95 * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2)) / (1 + z2 / n_eff)
+    # A tiny error makes n_eff overflow to inf: the interval then shrinks to p.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        n_eff = np.where((se > 0) & (p > 0) & (p < 1), p * (1 - p) / se**2, draws)
+        centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+        half = Z95 * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2)) / (1 + z2 / n_eff)
     low = np.clip(np.minimum(centre - half, p), 0.0, 1.0)
     high = np.clip(np.maximum(centre + half, p), 0.0, 1.0)
     return low, high

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..calibration.specs import JOINT  # the joint event "all targets met"; no target has it
 from ..errors import ScenarioError, unknown
 
 if TYPE_CHECKING:
     from .simulation import SimulationResult
-
-#: Id of the joint event "all targets met" in tables indexed by target.
-JOINT = "joint"
 
 
 def why_missed(result: SimulationResult, target: str | None = None) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from .._version import __version__
 from ..errors import ScenarioError, unknown
 from ..model import CompiledModel
 from ..model.quarterly import PERIODS, ytd_indicator
-from ..scenario import Scenario
+from ..scenario import Scenario, describe_conditioning, describe_observed
 from ..seeding import describe_seed
 from . import filtering
 from .accumulator import FIXED_POINT, Accumulator
@@ -61,9 +61,23 @@ class SimulationResult:
             "dimension": self.model.dimension,
             "chunk_size": self.chunk_size,
             "workers": self.workers,
+            "conditioned": bool(self.scenario.observed),
             "observed": {v: dict(p) for v, p in self.scenario.observed.items()},
             "tjsim_version": __version__,
         }
+
+    @property
+    def conditioning(self) -> str:
+        """What the draws are conditioned on, in words: ``"conditioned on year-to-date
+        figures: gdp_growth Q1 = 5.0"``, or that they are not."""
+        return describe_conditioning(self.scenario.observed)
+
+    def _title(self, what: str = "") -> str:
+        """A figure's title: the scenario, ``what`` is shown, and any conditioning."""
+        title = f"{self.scenario.name}: {what}" if what else self.scenario.name
+        if self.scenario.observed:
+            title += f"\n(conditioned on {describe_observed(self.scenario.observed)})"
+        return title
 
     @property
     def dimension(self) -> int:
@@ -267,10 +281,14 @@ class SimulationResult:
         )
 
     @property
-    def draws(self) -> pd.DataFrame:
-        """Every draw (``keep_draws=True`` runs only): one column per indicator."""
+    def kept_draws(self) -> pd.DataFrame:
+        """Every draw's indicator values (``keep_draws=True`` runs only): an
+        ``(n_draws, indicators)`` table. The number of draws is :attr:`n_draws`."""
         if self.kept is None:
-            raise ValueError("this result kept no draws; simulate(..., keep_draws=True) keeps them")
+            raise ValueError(
+                "this result kept no draws; simulate(..., keep_draws=True) keeps them "
+                "(the number of draws is result.n_draws)"
+            )
         return pd.DataFrame(self.kept, columns=pd.Index(self.model.indicators, name="indicator"))
 
     # ---------------------------------------------------------------- display
@@ -280,6 +298,7 @@ class SimulationResult:
         lines = [
             f"tjsim: scenario '{meta['scenario']}' on {meta['calibration']} calibration {meta['calibration_version']}",
             f"{meta['draws']:,} draws, method {meta['method']}, seed {meta['seed']}, {meta['dimension']} random numbers per draw",
+            *([self.conditioning] if self.scenario.observed else []),
             "",
             f"{'target':<24} {'reading':<44} {'P(met)':>7}  {'95% interval':>15}",
         ]
@@ -296,7 +315,8 @@ class SimulationResult:
 
     def __repr__(self) -> str:
         meta = self.metadata
-        return f"<SimulationResult scenario={meta['scenario']!r} draws={meta['draws']:,} method={meta['method']} seed={meta['seed']}>"
+        observed = f" {self.conditioning}" if self.scenario.observed else ""
+        return f"<SimulationResult scenario={meta['scenario']!r} draws={meta['draws']:,} method={meta['method']} seed={meta['seed']}{observed}>"
 
     def _repr_html_(self) -> str:
         meta = self.metadata
@@ -316,6 +336,7 @@ class SimulationResult:
         head = html.escape(
             f"Scenario '{meta['scenario']}' · {meta['calibration']} {meta['calibration_version']} · "
             f"{meta['draws']:,} draws ({meta['method']}, seed {meta['seed']})"
+            + (f" · {self.conditioning}" if self.scenario.observed else "")
         )
         return (
             f"<div><p><strong>tjsim</strong> {head}</p><table>"
@@ -333,7 +354,7 @@ class SimulationResult:
     def plot_probabilities(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Horizontal bars of each target's probability with 95% error bars."""
         return figures.probability_bars(
-            self._probability_table, title=self.scenario.name, ax=ax, **kwargs
+            self._probability_table, title=self._title(), ax=ax, **kwargs
         )
 
     def plot_distribution(self, indicator: str, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
@@ -357,7 +378,8 @@ class SimulationResult:
             label=f"{self.model.labels[j]} ({self.model.units[j]})",
             thresholds=lines,
             quantiles=quant,
-            title=self.scenario.name,
+            quantile_labels=["5% quantile", "median", "95% quantile"],
+            title=self._title(indicator),
             ax=ax,
             **kwargs,
         )
@@ -390,13 +412,24 @@ class SimulationResult:
             None,
         )
         j = self.model.indicators.index(variable)
+        observed = dict(self.scenario.observed.get(variable, {}))
+        note = None
+        if not self.scenario.observed:
+            note = (
+                "unconditioned: no year-to-date figure is observed yet, so every period "
+                "carries about the whole year's uncertainty; simulate with observed=... "
+                "to narrow the fan"
+            )
         return figures.fan_chart(
             list(PERIODS),
             bands,
             label=f"{self.model.labels[j]}, year to date ({self.model.units[j]})",
-            observed=dict(self.scenario.observed.get(variable, {})),
+            observed=observed,
             threshold=threshold,
-            title=f"{self.scenario.name}: {variable}",
+            title=self._title(variable)
+            if self.scenario.observed
+            else f"{self.scenario.name}: {variable}, unconditioned",
+            note=note,
             ax=ax,
             **kwargs,
         )
@@ -416,6 +449,4 @@ class SimulationResult:
         target = self.model.targets[0].id if target is None else target
         rows = self.why_missed(target)
         name = "all targets" if target == "joint" else target
-        return figures.shock_gaps(
-            rows, title=f"{self.scenario.name}: why {name} is missed", ax=ax, **kwargs
-        )
+        return figures.shock_gaps(rows, title=self._title(f"why {name} is missed"), ax=ax, **kwargs)

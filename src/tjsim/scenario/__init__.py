@@ -17,6 +17,8 @@ from .scenario import (
     SimulationSettings,
     TargetChange,
     baseline,
+    describe_conditioning,
+    describe_observed,
 )
 from .write import scenario_to_mapping, to_yaml
 
@@ -32,6 +34,8 @@ __all__ = [
     "TargetChange",
     "baseline",
     "check_grid",
+    "describe_conditioning",
+    "describe_observed",
     "grid_from_mapping",
     "read_grid",
     "read_observed",

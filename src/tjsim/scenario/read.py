@@ -33,13 +33,16 @@ Ids (drivers, events, targets, parameters) need a calibration: the caller passes
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..calibration.specs import OPS
+from ..calibration import OPS, Calibration
 from ..errors import ScenarioError, suggest, unknown
+from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE
 from ..marginals import FAMILIES
+from ..seeding import check_draws
 from ..yamlio import kind_of, read_yaml_mapping
 from .scenario import (
     METHODS,
@@ -57,6 +60,8 @@ Check = Callable[[Scenario], None]
 
 #: ``extends`` value that names the packaged calibration unchanged rather than a file.
 BASELINE = "baseline"
+#: The endings of the files ``extends`` may name.
+SUFFIXES = (".yaml", ".yml")
 
 TOP_KEYS = (
     "name",
@@ -79,7 +84,9 @@ SIMULATION_KEYS = ("draws", "seed", "method")
 
 
 # ---------------------------------------------------------------------- reading
-def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
+def read_scenario(
+    path: str | Path, *, check: Check | None = None, calibration: Calibration | None = None
+) -> Scenario:
     """Read the scenario in YAML file ``path``, following ``extends``.
 
     Parameters
@@ -89,6 +96,9 @@ def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
     check
         Called with the scenario of every file of the ``extends`` chain (parents
         first); raises for ids the calibration does not know.
+    calibration
+        The calibration the returned scenario's builders check names against (and that
+        tells a target a parent file added from a calibrated one, when a child drops it).
 
     Returns
     -------
@@ -100,7 +110,7 @@ def read_scenario(path: str | Path, *, check: Check | None = None) -> Scenario:
     ScenarioError
         For any problem, naming the file and the key path.
     """
-    return _load(Path(path), (), check)
+    return _load(Path(path), (), check, calibration)
 
 
 def scenario_from_mapping(
@@ -109,6 +119,7 @@ def scenario_from_mapping(
     source: str | None = None,
     base_dir: str | Path | None = None,
     check: Check | None = None,
+    calibration: Calibration | None = None,
 ) -> Scenario:
     """Build a scenario from a parsed YAML mapping.
 
@@ -121,16 +132,18 @@ def scenario_from_mapping(
     base_dir
         Folder that a relative ``extends`` is resolved against (default: the working
         folder).
-    check
+    check, calibration
         As for :func:`read_scenario`.
     """
     folder = Path(base_dir) if base_dir is not None else Path()
-    return _build(data, source, folder, (), check)
+    return _build(data, source, folder, (), check, calibration)
 
 
-def _load(path: Path, chain: tuple[Path, ...], check: Check | None) -> Scenario:
+def _load(
+    path: Path, chain: tuple[Path, ...], check: Check | None, calibration: Calibration | None
+) -> Scenario:
     data = read_yaml_mapping(path, ScenarioError)
-    return _build(data, str(path), path.parent, (*chain, path.resolve()), check)
+    return _build(data, str(path), path.parent, (*chain, path.resolve()), check, calibration)
 
 
 def _build(
@@ -139,11 +152,18 @@ def _build(
     base_dir: Path,
     chain: tuple[Path, ...],
     check: Check | None,
+    calibration: Calibration | None,
 ) -> Scenario:
     """Parse ``data``, merge it over its parent and ``check`` the result."""
     own = _Parser(source).scenario(data)
-    parent = _parent(data.get("extends"), source, base_dir, chain, check)
+    parent = _parent(data.get("extends"), source, base_dir, chain, check, calibration)
     scenario = parent.extended_by(own)
+    settings = scenario.simulation
+    if settings.draws is not None:
+        try:
+            check_draws(settings.method or "mc", settings.draws)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.message, file=source, key=f"simulation.{exc.key}") from None
     if check is not None:
         check(scenario)
     return scenario
@@ -170,25 +190,60 @@ def _parent(
     base_dir: Path,
     chain: tuple[Path, ...],
     check: Check | None,
+    calibration: Calibration | None,
 ) -> Scenario:
-    """The scenario named by ``extends`` (the baseline when there is none)."""
+    """The scenario named by ``extends`` (the baseline when there is none).
+
+    Only ``.yaml`` and ``.yml`` files are followed, at most
+    :data:`~tjsim.limits.MAX_EXTENDS_DEPTH` deep, so that ``extends`` cannot make tjsim
+    read (and quote in its errors) files that are not scenarios.
+    """
     if extends is None or extends == BASELINE:
-        return baseline()
+        return baseline(calibration)
     parser = _Parser(source)
     if not isinstance(extends, str) or not extends.strip():
         parser.fail("extends", f"expected '{BASELINE}' or a scenario file, found {_shown(extends)}")
-    path = base_dir / extends
-    if not path.exists():
-        folder = Path(extends).parent
-        nearby = sorted(str(folder / p.name) for p in path.parent.glob("*.y*ml"))
+    name = _clipped(extends)
+    if Path(extends).suffix.lower() not in SUFFIXES:
         parser.fail(
             "extends",
-            f"no scenario file '{extends}' in {base_dir}{suggest(extends, nearby)}",
+            f"expected '{BASELINE}' or a scenario file ending in .yaml or .yml, found '{name}'",
         )
-    if path.resolve() in chain:
-        loop = " -> ".join(p.name for p in (*chain, path.resolve()))
+    if len(chain) > MAX_EXTENDS_DEPTH:
+        parser.fail(
+            "extends",
+            f"a chain of more than {MAX_EXTENDS_DEPTH} extends links (from "
+            f"{chain[0].name}); merge some of its files",
+        )
+    path = base_dir / extends
+    try:
+        found = path.exists()
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        parser.fail("extends", f"cannot read '{name}': {getattr(exc, 'strerror', None) or exc}")
+    if not found:
+        folder = Path(extends).parent
+        nearby = sorted(str(folder / p.name) for p in _yaml_files(path.parent))
+        parser.fail("extends", f"no scenario file '{name}' in {base_dir}{suggest(extends, nearby)}")
+    if resolved.suffix.lower() not in SUFFIXES:
+        parser.fail("extends", f"'{name}' leads to a file that is not a .yaml or .yml file")
+    if resolved in chain:
+        loop = " -> ".join(p.name for p in (*chain, resolved))
         parser.fail("extends", f"circular extends: {loop}")
-    return _load(path, chain, check)
+    return _load(path, chain, check, calibration)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The YAML files in ``folder`` (none if it cannot be listed)."""
+    try:
+        return [p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES]
+    except OSError:
+        return []
+
+
+def _clipped(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters, for messages."""
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class _Parser:
@@ -397,13 +452,19 @@ class _Parser:
         within: tuple[float, float] | None = None,
         closed: bool = False,
     ) -> float:
-        """A finite number, optionally ``> above`` or inside ``within`` (open unless
-        ``closed``)."""
+        """A finite number of magnitude at most :data:`~tjsim.limits.MAX_MAGNITUDE`,
+        optionally ``> above`` or inside ``within`` (open unless ``closed``)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(key, f"expected a number, found {_shown(value)}{_text_number(value)}")
         value = float(value)
         if not math.isfinite(value):
             self.fail(key, f"expected a finite number, found {value}")
+        if abs(value) > MAX_MAGNITUDE:
+            self.fail(
+                key,
+                f"expected a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}, "
+                f"found {value:g}",
+            )
         if above is not None and not value > above:
             self.fail(key, f"expected a number > {above:g}, found {value:g}")
         if within is not None:
@@ -442,11 +503,16 @@ def _shown(value: Any) -> str:
 
 
 def _text_number(value: Any) -> str:
-    """A hint for numbers that YAML 1.1 reads as text, such as ``1e5``."""
+    """A hint for numbers that YAML reads as text, such as ``1e5``, ``1:30`` or ``010``."""
     if not isinstance(value, str):
         return ""
+    text = value.strip().replace("_", "")
+    if re.fullmatch(r"[-+]?[0-9]+(:[0-5]?[0-9])+(\.[0-9]*)?", text):
+        return " (a base-60 number such as 1:30 is not read as a number: write it in decimal)"
+    if re.fullmatch(r"[-+]?0[0-9]+", text):
+        return " (a whole number with a leading zero is not read as a number: drop the zero)"
     try:
-        number = float(value)
+        number = float(text)
     except ValueError:
         return ""
     if not math.isfinite(number):

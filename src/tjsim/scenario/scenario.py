@@ -9,26 +9,40 @@ notebook can branch freely::
         "flood_repeat", probability=1.0
     )
 
-Scenarios are checked against a calibration when they are compiled
-(:func:`tjsim.model.compile_model`, :func:`tjsim.model.check_scenario`); errors name the scenario's file and key.
+A scenario from :func:`tjsim.baseline` or :func:`tjsim.load_scenario` knows its
+calibration and checks each name at the call (:mod:`tjsim.scenario.checks`); every
+scenario is checked again when it is compiled (:func:`tjsim.model.compile_model`).
+Errors name the scenario's file (if any) and key.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import numbers
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
+from ..calibration import Calibration
 from ..errors import ScenarioError
 from ..marginals import FAMILIES
-
-METHODS = ("mc", "antithetic", "sobol")
+from ..seeding import METHODS
+from . import checks
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
+
+
+def _number(value: Any, name: str) -> float:
+    """``value`` as a float, or a :class:`~tjsim.errors.ScenarioError` naming the
+    argument (``True`` and ``"1.5"`` are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ScenarioError(
+            f"{name} must be a number, found {type(value).__name__} {value!r:.40}", key=name
+        )
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,20 @@ class TargetChange:
     compare_to: str | None = None
     label: str = ""
 
+    def then(self, other: TargetChange) -> TargetChange:
+        """This change followed by ``other``: the fields ``other`` sets win; setting a
+        threshold clears ``compare_to`` and the other way round."""
+        threshold, compare_to = self.threshold, self.compare_to
+        if other.threshold is not None or other.compare_to is not None:
+            threshold, compare_to = other.threshold, other.compare_to
+        return TargetChange(
+            indicator=other.indicator or self.indicator,
+            op=other.op or self.op,
+            threshold=threshold,
+            compare_to=compare_to,
+            label=other.label or self.label,
+        )
+
 
 @dataclass(frozen=True)
 class SimulationSettings:
@@ -123,6 +151,13 @@ class SimulationSettings:
 class Scenario:
     """Everything a scenario changes relative to the calibration.
 
+    Every ``with_*`` and ``without_*`` method returns a new scenario with a derived name
+    and description that say what changed (``"baseline + investment -2"``), until
+    :meth:`renamed`. When the scenario knows its calibration (``calibration``, set by
+    :func:`tjsim.baseline` and :func:`tjsim.load_scenario`), each method checks the
+    names it is given at the call, with a suggestion for a misspelt one; otherwise they
+    are checked when the scenario is compiled.
+
     Attributes
     ----------
     name, description
@@ -150,7 +185,11 @@ class Scenario:
         Switch every shock and event off: each draw is then the baseline plus shifts
         (a deterministic run, for checking the central case).
     path
-        The file the scenario was read from, if any (used in error messages).
+        The file the scenario was read from, if any (used in error messages); a scenario
+        changed in Python has none, since the file no longer describes it.
+    calibration
+        The calibration whose names the builders check at the call, or ``None`` (not
+        compared, not written to YAML).
     """
 
     name: str = "baseline"
@@ -165,6 +204,7 @@ class Scenario:
     readings: str | Mapping[str, str] | None = None
     shocks_off: bool = False
     path: str | None = None
+    calibration: Calibration | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("drivers", "correlations", "events", "parameters", "targets"):
@@ -178,35 +218,71 @@ class Scenario:
             object.__setattr__(self, "readings", _frozen(self.readings))
 
     # ------------------------------------------------------------ builders
-    def _with(self, **changes: Any) -> Scenario:
-        return replace(self, **changes)
+    def _changed(self, change: str, **changes: Any) -> Scenario:
+        """A new scenario with ``changes``, named after this one and ``change``."""
+        return replace(
+            self,
+            name=f"{self.name} + {change}",
+            description=f"'{self.name}' with {change}.",
+            path=None,
+            **changes,
+        )
 
-    def _driver(self, driver: str, change: DriverChange) -> Scenario:
+    def _check(self, check: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        """Run ``check(self.calibration, ...)`` if the calibration is known; its error
+        says which calibration the name was checked against."""
+        cal = self.calibration
+        if cal is None:
+            return
+        try:
+            check(cal, *args, **kwargs)
+        except ScenarioError as exc:
+            hint = (
+                f" (checked against the {cal.name} calibration; for another, start from "
+                "tjsim.baseline(calibration=...))"
+            )
+            raise ScenarioError(exc.message + hint, key=exc.key) from None
+
+    def _driver(self, driver: str, change: DriverChange, label: str) -> Scenario:
+        reshaped = change.scale != 1.0 or change.distribution is not None
+        self._check(checks.check_driver, driver, reshaped=reshaped)
         current = self.drivers.get(driver, DriverChange())
-        return self._with(drivers={**self.drivers, driver: current.then(change)})
+        return self._changed(label, drivers={**self.drivers, driver: current.then(change)})
 
     def with_shift(self, driver: str, shift: float) -> Scenario:
         """Shift the mean of variable ``driver`` by ``shift`` (its unit, usually pp)."""
-        return self._driver(driver, DriverChange(shift=float(shift)))
+        shift = _number(shift, "shift")
+        return self._driver(driver, DriverChange(shift=shift), f"{driver} {shift:+g}")
 
     def with_scale(self, driver: str, factor: float) -> Scenario:
         """Multiply the spread of ``driver``'s shock by ``factor`` (> 0)."""
-        return self._driver(driver, DriverChange(scale=float(factor)))
+        factor = _number(factor, "factor")
+        return self._driver(driver, DriverChange(scale=factor), f"{driver} spread x{factor:g}")
 
     def with_distribution(
         self, driver: str, distribution: str, *, df: float | None = None, skew: float | None = None
     ) -> Scenario:
         """Give ``driver``'s shock another family (``normal``, ``t``, ``two_piece``)."""
-        return self._driver(driver, DriverChange(distribution=distribution, df=df, skew=skew))
+        change = DriverChange(distribution=distribution, df=df, skew=skew)
+        return self._driver(driver, change, f"{driver} {distribution} shock")
 
     def with_parameter(self, parameter: str, value: float) -> Scenario:
         """Set a calibration parameter (any fact id) to ``value``."""
-        return self._with(parameters={**self.parameters, parameter: float(value)})
+        value = _number(value, "value")
+        self._check(checks.check_parameter, parameter, value)
+        return self._changed(
+            f"{parameter} = {value:g}", parameters={**self.parameters, parameter: value}
+        )
 
     def with_correlation(self, first: str, second: str, value: float) -> Scenario:
         """Set the correlation between two shocked variables or events."""
-        key = tuple(sorted((first, second)))
-        return self._with(correlations={**self.correlations, key: float(value)})
+        value = _number(value, "value")
+        self._check(checks.check_correlated, (first, second), self.events)
+        pair = tuple(sorted((first, second)))
+        return self._changed(
+            f"corr({first}, {second}) = {value:g}",
+            correlations={**self.correlations, pair: value},
+        )
 
     def with_event(
         self,
@@ -215,9 +291,16 @@ class Scenario:
         impact: Mapping[str, float] | None = None,
         label: str = "",
     ) -> Scenario:
-        """Add an event, or override a calibrated one (``impact=None`` keeps its impacts)."""
+        """Add an event, or change one: ``impact=None`` keeps the impacts the event has
+        (the calibration's, or those given earlier), as ``label=""`` keeps its label."""
+        earlier = self.events.get(name)
+        if impact is None and earlier is not None:
+            impact = earlier.impact
+        if not label and earlier is not None:
+            label = earlier.label
         event = Event(float(probability), dict(impact or {}), label)
-        return self._with(events={**self.events, name: event})
+        self._check(checks.check_event, name, event, self.events)
+        return self._changed(f"{name} p={event.probability:g}", events={**self.events, name: event})
 
     def with_target(
         self,
@@ -229,50 +312,104 @@ class Scenario:
         compare_to: str | None = None,
         label: str = "",
     ) -> Scenario:
-        """Change a target's reading, or add a new target on any indicator."""
+        """Change a target's reading, or add a new target on any indicator (a target
+        this scenario added keeps the fields not given)."""
+        if threshold is not None and compare_to is not None:
+            raise ScenarioError(
+                "give at most one of threshold and compare_to", key=f"targets.{target}"
+            )
         change = TargetChange(indicator, op, threshold, compare_to, label)
-        return self._with(targets={**self.targets, target: change})
+        earlier = self.targets.get(target)
+        if earlier is not None:
+            change = earlier.then(change)
+        self._check(checks.check_target_change, target, change, self._target_ids())
+        reading = " ".join(
+            str(part)
+            for part in (change.indicator or target, change.op, change.threshold, change.compare_to)
+            if part is not None
+        )
+        return self._changed(f"target {reading}", targets={**self.targets, target: change})
 
     def without_target(self, target: str) -> Scenario:
-        """Drop a calibrated target."""
-        return self._with(targets={**self.targets, target: None})
+        """Drop a target: a calibrated one, or one this scenario added."""
+        targets = dict(self.targets)
+        if self.calibration is not None:
+            known = self._target_ids()
+            self._check(lambda _: checks.check_dropped(target, known))
+            if target not in self.calibration.targets:  # added here: forget the addition
+                del targets[target]
+                return self._changed(f"without {target}", targets=targets)
+        targets[target] = None
+        return self._changed(f"without {target}", targets=targets)
+
+    def _target_ids(self) -> list[str]:
+        """The targets this scenario has: its calibration's (if known) with its changes."""
+        ids = dict.fromkeys(self.calibration.targets if self.calibration is not None else ())
+        for tid, change in self.targets.items():
+            if change is None:
+                ids.pop(tid, None)
+            else:
+                ids[tid] = None
+        return list(ids)
 
     def with_simulation(self, **settings: Any) -> Scenario:
-        """Store default ``draws``, ``seed`` or ``method``."""
-        return self._with(simulation=replace(self.simulation, **settings))
+        """Store default ``draws``, ``seed`` or ``method`` (the name is kept: the
+        settings change how the scenario is run, not what it says)."""
+        return replace(self, simulation=replace(self.simulation, **settings))
 
     def with_observed(self, observed: Mapping[str, Mapping[str, float]]) -> Scenario:
         """Add year-to-date observations, ``{variable: {period: value}}`` (merged per
-        variable over those already there)."""
+        variable over those already there); runs are then conditioned on them. The name
+        is kept: observations are data, not a change of scenario, and every result,
+        printout and figure of a conditioned run says what it is conditioned on."""
+        self._check(checks.check_observed, observed)
         merged: dict[str, Any] = dict(self.observed)
         for variable, periods in observed.items():
             old = merged.get(variable)
             both = isinstance(old, Mapping) and isinstance(periods, Mapping)
             merged[variable] = {**old, **periods} if both else periods  # type: ignore[dict-item]
-        return self._with(observed=merged)
+        return replace(self, observed=merged)
 
     def with_reading(self, reading: str | Mapping[str, str]) -> Scenario:
         """Read the targets another way: a reading's name for every target that has it
         (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
         ``"headline"``), or ``{target: reading}`` for some (merged over earlier ones)."""
+        label = (
+            ", ".join(f"{target} {name}" for target, name in reading.items())
+            if isinstance(reading, Mapping)
+            else str(reading)
+        )
         if isinstance(reading, Mapping) and isinstance(self.readings, Mapping):
             reading = {**self.readings, **reading}
-        return self._with(readings=reading)
+        return self._changed(f"reading {label}", readings=reading)
 
     def without_shocks(self) -> Scenario:
         """The same scenario with every shock and event switched off."""
-        return self._with(shocks_off=True)
+        return self._changed("shocks off", shocks_off=True)
 
     def renamed(self, name: str, description: str | None = None) -> Scenario:
-        return self._with(
-            name=name, description=self.description if description is None else description
+        """The same scenario under ``name`` (and ``description``, else the current one)."""
+        return replace(
+            self, name=name, description=self.description if description is None else description
         )
 
+    def checked_against(self, calibration: Calibration | None) -> Scenario:
+        """The same scenario, its builders checking names against ``calibration``."""
+        return replace(self, calibration=calibration)
+
     def extended_by(self, child: Scenario) -> Scenario:
-        """Merge ``child`` over this scenario: the child's settings win key by key."""
+        """Merge ``child`` over this scenario: the child's settings win key by key, and a
+        target the child drops that this scenario added (not a calibrated one, when the
+        calibration is known) is forgotten."""
         drivers = dict(self.drivers)
         for key, change in child.drivers.items():
             drivers[key] = change
+        calibration = child.calibration or self.calibration
+        targets = {**self.targets, **child.targets}
+        for tid, change in child.targets.items():
+            added = self.targets.get(tid) is not None
+            if change is None and added and calibration and tid not in calibration.targets:
+                del targets[tid]
         sim = {
             f.name: getattr(child.simulation, f.name)
             if getattr(child.simulation, f.name) is not None
@@ -286,12 +423,13 @@ class Scenario:
             correlations={**self.correlations, **child.correlations},
             events={**self.events, **child.events},
             parameters={**self.parameters, **child.parameters},
-            targets={**self.targets, **child.targets},
+            targets=targets,
             simulation=SimulationSettings(**sim),
             observed={**self.observed, **child.observed},
             readings=_merge_readings(self.readings, child.readings),
             shocks_off=self.shocks_off or child.shocks_off,
             path=child.path,
+            calibration=calibration,
         )
 
     def to_yaml(self) -> str:
@@ -328,6 +466,27 @@ def _merge_readings(
     return child
 
 
-def baseline() -> Scenario:
-    """The baseline scenario: the calibration as it is."""
-    return Scenario(name="baseline", description="The packaged calibration, unchanged.")
+def baseline(calibration: Calibration | None = None) -> Scenario:
+    """The baseline scenario: the calibration as it is (its builders check names
+    against ``calibration`` when one is given; :func:`tjsim.baseline` gives the
+    packaged one)."""
+    what = f"The {calibration.name} calibration" if calibration is not None else "The calibration"
+    return Scenario(name="baseline", description=f"{what}, unchanged.", calibration=calibration)
+
+
+def describe_conditioning(observed: Mapping[str, Mapping[str, float]]) -> str:
+    """What draws conditioned on ``observed`` are conditioned on, in words."""
+    if not observed:
+        return "not conditioned (no year-to-date figures)"
+    return f"conditioned on year-to-date figures: {describe_observed(observed)}"
+
+
+def describe_observed(observed: Mapping[str, Mapping[str, float]]) -> str:
+    """Observations as short text: ``"gdp_growth Q1 = 5.0, retail_sales H1 = 4.6"``."""
+    return ", ".join(
+        f"{variable} {period} = {value:g}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+        else f"{variable} {period} = {value!r}"
+        for variable, periods in observed.items()
+        for period, value in (periods.items() if isinstance(periods, Mapping) else [("?", periods)])
+    )

@@ -16,7 +16,6 @@ counted once. Closing the iterator early (an error, Ctrl-C) cancels what is pend
 from __future__ import annotations
 
 import secrets
-from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -104,17 +103,18 @@ class DaskBackend:
         """Submit ``job``'s tasks a window at a time and yield outputs as they finish."""
         client = self.client
         token = secrets.token_hex(6)
-        tasks = deque(enumerate(job.tasks))
-        remaining: dict[int, int] = {}
-        for _, task in tasks:
-            remaining[task.run] = remaining.get(task.run, 0) + 1
+        tasks = iter(enumerate(job.tasks))
+        waiting = len(job.tasks)  # tasks not submitted yet
+        remaining = dict(job.counts)  # tasks of each run not finished yet
         models: dict[int, Any] = {}
         running: dict[str, tuple[Task, Any]] = {}
         window = TASKS_PER_THREAD * self._threads()
         finished = self._as_completed()
 
         def submit() -> None:
-            ident, task = tasks.popleft()
+            nonlocal waiting
+            ident, task = next(tasks)
+            waiting -= 1
             run = task.run
             if run not in models:
                 models[run] = client.submit(
@@ -136,7 +136,7 @@ class DaskBackend:
             finished.add(future)
 
         try:
-            while tasks and len(running) < window:
+            while waiting and len(running) < window:
                 submit()
             for future in finished:
                 task, _ = running.pop(future.key)
@@ -145,7 +145,7 @@ class DaskBackend:
                 remaining[task.run] -= 1
                 if not remaining[task.run]:
                     models.pop(task.run).release()
-                while tasks and len(running) < window:
+                while waiting and len(running) < window:
                     submit()
                 yield task, output
         finally:

@@ -8,31 +8,74 @@ exactly, so the numbers do not depend on the number of threads.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import math
 import queue
 import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ...seeding import Block
+from ...seeding import BLOCK_SIZE, Block, BlockPlan, LazySequence
 from .tasks import Job, Task, TaskOutput, TaskRunner
 
 
-def chunk_plan(blocks: Sequence[Block], chunk_size: int) -> list[list[Block]]:
-    """Group consecutive blocks into chunks of at most ``chunk_size`` draws (at least one
-    block each); a chunk never spans two Sobol scrambles."""
-    chunks: list[list[Block]] = []
-    current: list[Block] = []
-    size = 0
-    for block in blocks:
-        if current and (size + block.size > chunk_size or block.group != current[0].group):
-            chunks.append(current)
-            current, size = [], 0
-        current.append(block)
-        size += block.size
-    if current:
-        chunks.append(current)
-    return chunks
+class ChunkPlan(LazySequence[Sequence[Block]]):
+    """Consecutive blocks of a :class:`~tjsim.seeding.BlockPlan` grouped into chunks of
+    at most ``chunk_size`` draws (at least one block each), never spanning two Sobol
+    scrambles; each chunk is computed when asked for, so the plan takes the same few
+    bytes whatever the number of draws.
+
+    Every block of a group holds :data:`~tjsim.seeding.BLOCK_SIZE` draws but its last,
+    so a chunk holds ``per = max(chunk_size // BLOCK_SIZE, 1)`` whole blocks, and the
+    group's shorter last block joins the chunk before it when that chunk has room for
+    it (as filling chunks greedily in order would).
+    """
+
+    def __init__(self, blocks: BlockPlan, chunk_size: int):
+        self.blocks = blocks
+        self.chunk_size = int(chunk_size)
+        self.per = max(self.chunk_size // BLOCK_SIZE, 1)
+        shapes = [self._group_shape(g) for g in range(len(blocks.group_sizes))]
+        #: Per group: (blocks, whole blocks, chunks of whole blocks, chunks).
+        self.shapes = tuple(shapes)
+        self.starts = tuple(itertools.accumulate((s[3] for s in shapes), initial=0))
+
+    def _group_shape(self, group: int) -> tuple[int, int, int, int]:
+        count = len(self.blocks.group_blocks(group))
+        last = self.blocks.group_sizes[group] - (count - 1) * BLOCK_SIZE
+        whole = count if last == BLOCK_SIZE else count - 1
+        whole_chunks = math.ceil(whole / self.per)
+        if whole == count:
+            return count, whole, whole_chunks, whole_chunks
+        in_last = whole - self.per * (whole_chunks - 1)
+        joins = whole_chunks > 0 and in_last * BLOCK_SIZE + last <= self.chunk_size
+        return count, whole, whole_chunks, whole_chunks + (not joins)
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def item(self, position: int) -> Sequence[Block]:
+        group = bisect.bisect_right(self.starts, position) - 1
+        k = position - self.starts[group]
+        count, whole, whole_chunks, chunks = self.shapes[group]
+
+        def first(k: int) -> int:
+            return k * self.per if k < whole_chunks else whole
+
+        end = first(k + 1) if k + 1 < chunks else count
+        offset = self.blocks.group_starts[group]
+        return self.blocks[offset + first(k) : offset + end]
+
+    def __repr__(self) -> str:
+        return f"ChunkPlan({self.blocks!r}, {self.chunk_size})"
+
+
+def chunk_plan(blocks: BlockPlan, chunk_size: int) -> ChunkPlan:
+    """The blocks of a run grouped into chunks of at most ``chunk_size`` draws (a
+    :class:`ChunkPlan`, computed on demand)."""
+    return ChunkPlan(blocks, chunk_size)
 
 
 class LocalBackend:
@@ -50,14 +93,13 @@ class LocalBackend:
 
     def run(self, job: Job) -> Iterator[tuple[Task, TaskOutput]]:
         """Evaluate ``job``'s tasks, yielding each output as it is ready."""
-        tasks = list(job.tasks)
-        threads = min(self.threads, len(tasks))
+        threads = min(self.threads, len(job.tasks))
         if threads <= 1:
             runner = TaskRunner()
-            for task in tasks:
+            for task in job.tasks:
                 yield task, _evaluate(runner, job, task)
             return
-        pending = iter(tasks)
+        pending = iter(job.tasks)
         lock = threading.Lock()
         stop = threading.Event()
         finished: queue.Queue = queue.Queue()

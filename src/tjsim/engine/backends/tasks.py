@@ -27,7 +27,7 @@ import numpy as np
 
 from ...model import CompiledModel
 from ...result.accumulator import Accumulator
-from ...seeding import BLOCK_SIZE, Block
+from ...seeding import BLOCK_SIZE, Block, LazySequence
 from ..kernels import BlockKernel, make_kernel
 
 #: A function applied to a task's accumulator where the task ran, to send back less
@@ -82,6 +82,9 @@ class Job:
         Applied to each task's accumulator where it ran (``None``: send it whole).
     keep
         ``(draws, m)`` array receiving a single run's indicator rows (in-process only).
+    block_counts
+        Whether :func:`merge_outputs` keeps each block's met counts (a sweep's paired
+        errors need them; a single run does not).
     """
 
     models: Callable[[int], CompiledModel]
@@ -91,13 +94,19 @@ class Job:
     root: np.random.SeedSequence
     summary: Summary | None = None
     keep: np.ndarray | None = None
+    block_counts: bool = False
     id: int = field(default_factory=lambda: next(_JOB_IDS))
 
     def __post_init__(self) -> None:
         self._models: dict[int, CompiledModel] = {}
         self._pending: dict[int, int] = {}
-        for task in self.tasks:
-            self._pending[task.run] = self._pending.get(task.run, 0) + 1
+        if isinstance(self.tasks, TaskPlan):  # counted without making the tasks
+            self._pending = dict.fromkeys(range(self.tasks.runs), len(self.tasks.chunks))
+        else:
+            for task in self.tasks:
+                self._pending[task.run] = self._pending.get(task.run, 0) + 1
+        #: Run -> its number of tasks.
+        self.counts = dict(self._pending)
         self._lock = threading.Lock()
         #: Block id -> its first row in ``keep`` (blocks in task order).
         self.rows: dict[int, int] = {}
@@ -139,10 +148,29 @@ class Backend(Protocol):
         ...
 
 
-def plan_tasks(runs: int, chunks: Sequence[Sequence[Block]]) -> list[Task]:
-    """One task per chunk of blocks (:func:`~tjsim.engine.backends.local.chunk_plan`)
-    for each of ``runs`` runs, run after run."""
-    return [Task(run, tuple(chunk)) for run in range(runs) for chunk in chunks]
+class TaskPlan(LazySequence[Task]):
+    """One task per chunk of blocks (a :class:`~tjsim.engine.backends.local.ChunkPlan`)
+    for each of ``runs`` runs, run after run; each task is made when asked for, so the
+    plan takes the same few bytes whatever the number of draws."""
+
+    def __init__(self, runs: int, chunks: Sequence[Sequence[Block]]):
+        self.runs = int(runs)
+        self.chunks = chunks
+
+    def __len__(self) -> int:
+        return self.runs * len(self.chunks)
+
+    def item(self, position: int) -> Task:
+        run, chunk = divmod(position, len(self.chunks))
+        return Task(run, tuple(self.chunks[chunk]))
+
+    def __repr__(self) -> str:
+        return f"TaskPlan({self.runs}, {self.chunks!r})"
+
+
+def plan_tasks(runs: int, chunks: Sequence[Sequence[Block]]) -> TaskPlan:
+    """The tasks of ``runs`` runs over the same chunks of blocks (a :class:`TaskPlan`)."""
+    return TaskPlan(runs, chunks)
 
 
 class TaskRunner:
@@ -216,7 +244,7 @@ def merge_outputs(
 ) -> Iterator[tuple[int, Any, dict[int, np.ndarray]]]:
     """Run ``job`` on ``backend`` and merge each run's task outputs exactly; yield
     ``(run, totals, block_met)`` as each run completes (``block_met`` maps block id to
-    its met counts). ``progress(draws, runs)`` hears of every finished task."""
+    its met counts when ``job.block_counts``, else is empty). ``progress(draws, runs)`` hears of every finished task."""
     totals: dict[int, Any] = {}
     met: dict[int, dict[int, np.ndarray]] = {}
     results = backend.run(job)
@@ -227,9 +255,9 @@ def merge_outputs(
                 totals[run].merge(output.totals)
             else:
                 totals[run] = output.totals
-            met.setdefault(run, {}).update(
-                zip((b.id for b in task.blocks), output.block_met, strict=True)
-            )
+            blocks = met.setdefault(run, {})
+            if job.block_counts:
+                blocks.update(zip((b.id for b in task.blocks), output.block_met, strict=True))
             last = job.finished(task)
             if progress is not None:
                 progress(task.draws, int(last))
