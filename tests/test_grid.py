@@ -91,12 +91,16 @@ def test_python_forms_of_a_grid():
         resolve_grid(3)
 
 
-def test_the_bundled_grids_are_valid(calibration):
+def test_the_bundled_grids_are_valid_and_found_by_name(calibration):
     files = sorted(GRID_DIR.glob("*.yaml"))
     assert files
     for path in files:
         grid = tjsim.load_grid(path, calibration=calibration)
         assert len(grid) >= 4
+        by_name = tjsim.load_grid(path.stem, calibration=calibration)
+        np.testing.assert_array_equal(by_name.points, grid.points)
+    with pytest.raises(ScenarioError, match="did you mean 'investment_exports'"):
+        tjsim.load_grid("investment_export")
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,14 @@ def bundled_scenarios() -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
 
 
+def bundled_grids() -> dict[str, Path]:
+    """The sweep grids that ship with tjsim, by name (``investment_exports``, ...)."""
+    return {
+        path.stem: path
+        for path in sorted(bundled_scenarios()["baseline"].parent.glob("grids/*.yaml"))
+    }
+
+
 def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenario:
     """A :class:`~tjsim.scenario.Scenario`: the one given, the file given (checked
     against ``calibration``), a bundled scenario's name (``"property_downturn"``), or
@@ -223,9 +231,10 @@ def load_grid(
     Parameters
     ----------
     path
-        A grid file (see ``docs/sweeps.md``): ``axes`` (every combination of their
-        values) or ``points`` (a list), keyed by scenario settings such as
-        ``drivers.investment.shift`` or ``events.property_slump.probability``.
+        A grid file (see ``docs/sweeps.md``), or a bundled grid's name
+        (``"investment_exports"``, ``"property_slump_odds"``): ``axes`` (every
+        combination of their values) or ``points`` (a list), keyed by scenario settings
+        such as ``drivers.investment.shift`` or ``events.property_slump.probability``.
     calibration
         The calibration that ids are checked against (default: the packaged one).
     scenario
@@ -237,18 +246,29 @@ def load_grid(
         For any problem, naming the file and the key.
     """
     cal = resolve_calibration(calibration)
-    grid = read_grid(path)
+    grid = resolve_grid(path)
     check_grid(grid, cal, resolve_scenario(scenario, cal))
     return grid
 
 
 def resolve_grid(grid: GridLike) -> Grid:
-    """A :class:`~tjsim.scenario.grid.Grid`: the one given, a grid file, a mapping of
-    axis keys to values (every combination), or a list of points."""
+    """A :class:`~tjsim.scenario.grid.Grid`: the one given, a grid file, a bundled
+    grid's name (``"investment_exports"``), a mapping of axis keys to values (every
+    combination), or a list of points."""
     if isinstance(grid, Grid):
         return grid
     if isinstance(grid, (str, os.PathLike)):
-        return read_grid(Path(grid))
+        path = Path(grid)
+        bundled = bundled_grids()
+        if not path.exists() and str(grid) in bundled:
+            path = bundled[str(grid)]
+        elif not path.exists() and path.suffix == "" and path.name == str(grid):
+            raise ScenarioError(
+                f"no grid file '{grid}', and no bundled grid of that name"
+                f"{suggest(str(grid), bundled)}; bundled: {', '.join(bundled)}",
+                key="grid",
+            )
+        return read_grid(path)
     if isinstance(grid, Mapping):
         return grid_from_mapping({"axes": {k: _listed(v) for k, v in grid.items()}})
     if isinstance(grid, Sequence):

@@ -49,7 +49,7 @@ interrupted sweep (Ctrl-C) writes nothing.
 
 examples:
   tjsim sweep scenarios/baseline.yaml --grid scenarios/grids/investment_exports.yaml --out results/surface
-  tjsim sweep --grid scenarios/grids/property_slump_odds.yaml --target gdp_growth
+  tjsim sweep --grid property_slump_odds --target gdp_growth    # a bundled grid
   tjsim sweep scenarios/baseline.yaml --grid grid.yaml --workers 2 --probability 0.6
   tjsim sweep scenarios/baseline.yaml --grid grid.yaml --scheduler tcp://scheduler:8786
 """
@@ -58,7 +58,13 @@ examples:
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim sweep``."""
     scenario_argument(cmd)
-    cmd.add_argument("--grid", required=True, type=Path, metavar="GRID", help="grid YAML file")
+    cmd.add_argument(
+        "--grid",
+        required=True,
+        type=Path,
+        metavar="GRID",
+        help="grid YAML file or bundled grid name",
+    )
     observed_option(cmd)
     simulation_options(cmd)
     cmd.add_argument(
