@@ -84,6 +84,21 @@ def bundled_grids() -> dict[str, Path]:
     }
 
 
+def _file_or_bundled(name: str | os.PathLike, bundled: Mapping[str, Path], kind: str) -> Path:
+    """The file ``name``, else the bundled ``kind`` (scenario, grid) of that name; a bare
+    name that is neither is an error with a suggestion."""
+    path = Path(name)
+    if not path.exists() and str(name) in bundled:
+        return bundled[str(name)]
+    if not path.exists() and path.suffix == "" and path.name == str(name):
+        raise ScenarioError(
+            f"no {kind} file '{name}', and no bundled {kind} of that name"
+            f"{suggest(str(name), bundled)}; bundled: {', '.join(bundled)}",
+            key=kind,
+        )
+    return path
+
+
 def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenario:
     """A :class:`~tjsim.scenario.Scenario`: the one given, the file given (checked
     against ``calibration``), a bundled scenario's name (``"property_downturn"``), or
@@ -93,16 +108,7 @@ def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenar
     if scenario is None:
         return scenario_baseline(calibration)
     if isinstance(scenario, (str, os.PathLike)):
-        path = Path(scenario)
-        bundled = bundled_scenarios()
-        if not path.exists() and str(scenario) in bundled:
-            path = bundled[str(scenario)]
-        elif not path.exists() and path.suffix == "" and path.name == str(scenario):
-            raise ScenarioError(
-                f"no scenario file '{scenario}', and no bundled scenario of that name"
-                f"{suggest(str(scenario), bundled)}; bundled: {', '.join(bundled)}",
-                key="scenario",
-            )
+        path = _file_or_bundled(scenario, bundled_scenarios(), "scenario")
         return load_scenario(path, calibration=calibration)
     hint = (
         "; draws is keyword-only: simulate(draws=...)"
@@ -258,17 +264,7 @@ def resolve_grid(grid: GridLike) -> Grid:
     if isinstance(grid, Grid):
         return grid
     if isinstance(grid, (str, os.PathLike)):
-        path = Path(grid)
-        bundled = bundled_grids()
-        if not path.exists() and str(grid) in bundled:
-            path = bundled[str(grid)]
-        elif not path.exists() and path.suffix == "" and path.name == str(grid):
-            raise ScenarioError(
-                f"no grid file '{grid}', and no bundled grid of that name"
-                f"{suggest(str(grid), bundled)}; bundled: {', '.join(bundled)}",
-                key="grid",
-            )
-        return read_grid(path)
+        return read_grid(_file_or_bundled(grid, bundled_grids(), "grid"))
     if isinstance(grid, Mapping):
         return grid_from_mapping({"axes": {k: _listed(v) for k, v in grid.items()}})
     if isinstance(grid, Sequence):
