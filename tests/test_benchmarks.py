@@ -131,6 +131,23 @@ def test_threads_is_checked(calibration):
         tjsim.simulate(draws=100, threads=0, calibration=calibration)
 
 
+def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import sweep_scaling
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    data = sweep_scaling.main(
+        [
+            "--points", "2", "--draws", "3000", "--pool-draws", "3000", "--repeat", "1",
+            "--backends", "local:1,processes:2", "--out", str(tmp_path),
+        ]
+    )  # fmt: skip
+    assert [row["identical"] for row in data["sweep"]] == [True, True]
+    assert data["sweep"][0]["speedup"] == 1.0
+    assert "| processes | 2 |" in (tmp_path / "sweep.md").read_text(encoding="utf-8")
+
+
 def test_the_explorer_benchmark_runs_at_a_tiny_size(tmp_path):
     sys.path.insert(0, str(BENCHMARKS))
     try:

@@ -81,15 +81,21 @@ def test_worker_processes_do_not_change_the_numbers(calibration):
 
 
 def test_accumulators_merge_exactly_in_any_order(calibration):
-    from tjsim.engine import NumpyKernel, chunk_plan, run_chunks
+    from tjsim.engine import Job, LocalBackend, chunk_plan, merge_outputs, plan_tasks
     from tjsim.model import compile_model
     from tjsim.seeding import as_seed_sequence, plan_blocks
 
-    kernel = NumpyKernel.from_model(compile_model(calibration))
+    model = compile_model(calibration)
     root = as_seed_sequence(4)
     chunks = chunk_plan(plan_blocks("mc", 5 * BLOCK_SIZE), BLOCK_SIZE)
-    whole = run_chunks(kernel, "mc", root, chunks)
-    parts = [run_chunks(kernel, "mc", root, [c]) for c in chunks]
+
+    def run(parts):
+        job = Job(lambda run: model, plan_tasks(1, parts), "numpy", "mc", root)
+        ((_, acc, _),) = merge_outputs(LocalBackend(), job)
+        return acc
+
+    whole = run(chunks)
+    parts = [run([c]) for c in chunks]
     merged = parts[3]
     for part in (parts[0], parts[4], parts[1], parts[2]):
         merged = merged.merge(part)

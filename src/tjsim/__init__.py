@@ -56,6 +56,10 @@ _EXPORTS = {
     "sensitivities": "api",
     "score": "api",
     "required_shift": "api",
+    "sweep": "api",
+    "load_grid": "api",
+    "SweepResult": "result",
+    "Grid": "scenario",
     "SimulationResult": "result",
     "why_missed": "result",
     "Scenario": "scenario",
@@ -76,11 +80,13 @@ __all__ = [
     "Calibration",
     "CalibrationError",
     "ComparisonResult",
+    "Grid",
     "RequiredShift",
     "Scenario",
     "ScenarioError",
     "ScoreResult",
     "SimulationResult",
+    "SweepResult",
     "TjsimError",
     "__version__",
     "baseline",
@@ -91,6 +97,7 @@ __all__ = [
     "explore",
     "facts",
     "load_calibration",
+    "load_grid",
     "load_scenario",
     "parameters",
     "plot_tornado",
@@ -98,6 +105,7 @@ __all__ = [
     "score",
     "sensitivities",
     "simulate",
+    "sweep",
     "targets",
     "why_missed",
 ]
@@ -111,20 +119,22 @@ if TYPE_CHECKING:
         events,
         facts,
         load_calibration,
+        load_grid,
         load_scenario,
         parameters,
         required_shift,
         score,
         sensitivities,
         simulate,
+        sweep,
         targets,
     )
     from .app import explore
     from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
-    from .result import SimulationResult, why_missed
-    from .scenario import Scenario
+    from .result import SimulationResult, SweepResult, why_missed
+    from .scenario import Grid, Scenario
 
 
 def __getattr__(name: str) -> Any:

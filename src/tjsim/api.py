@@ -15,7 +15,7 @@ Layer 7. May import every layer below it: the foundation modules,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,19 +26,22 @@ import pandas as pd
 from . import analysis, engine
 from .analysis import CommonDraws, ComparisonResult, RequiredShift, ScoreResult
 from .analysis.sensitivities import DEFAULT_STEP
+from .analysis.sweep import sweep as _sweep
 from .calibration import Calibration, tables
 from .calibration import load_calibration as read_calibration
 from .errors import ScenarioError, suggest
 from .model import check_calibration, check_observed, check_scenario, compile_model
 from .model.targets import target_table
-from .result import SimulationResult
+from .result import SimulationResult, SweepResult
 from .scenario import Scenario, read_observed, read_scenario
 from .scenario import baseline as scenario_baseline
 from .scenario import scenario_from_mapping as _scenario_from_mapping
+from .scenario.grid import Grid, check_grid, grid_from_mapping, read_grid
 from .seeding import SeedLike
 
 CalibrationLike = Calibration | str | os.PathLike | None
 ScenarioLike = Scenario | str | os.PathLike | None
+GridLike = Grid | Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]] | str | os.PathLike
 Observed = Mapping[str, Mapping[str, float]]
 
 
@@ -73,6 +76,29 @@ def bundled_scenarios() -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
 
 
+def bundled_grids() -> dict[str, Path]:
+    """The sweep grids that ship with tjsim, by name (``investment_exports``, ...)."""
+    return {
+        path.stem: path
+        for path in sorted(bundled_scenarios()["baseline"].parent.glob("grids/*.yaml"))
+    }
+
+
+def _file_or_bundled(name: str | os.PathLike, bundled: Mapping[str, Path], kind: str) -> Path:
+    """The file ``name``, else the bundled ``kind`` (scenario, grid) of that name; a bare
+    name that is neither is an error with a suggestion."""
+    path = Path(name)
+    if not path.exists() and str(name) in bundled:
+        return bundled[str(name)]
+    if not path.exists() and path.suffix == "" and path.name == str(name):
+        raise ScenarioError(
+            f"no {kind} file '{name}', and no bundled {kind} of that name"
+            f"{suggest(str(name), bundled)}; bundled: {', '.join(bundled)}",
+            key=kind,
+        )
+    return path
+
+
 def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenario:
     """A :class:`~tjsim.scenario.Scenario`: the one given, the file given (checked
     against ``calibration``), a bundled scenario's name (``"property_downturn"``), or
@@ -82,16 +108,7 @@ def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenar
     if scenario is None:
         return scenario_baseline(calibration)
     if isinstance(scenario, (str, os.PathLike)):
-        path = Path(scenario)
-        bundled = bundled_scenarios()
-        if not path.exists() and str(scenario) in bundled:
-            path = bundled[str(scenario)]
-        elif not path.exists() and path.suffix == "" and path.name == str(scenario):
-            raise ScenarioError(
-                f"no scenario file '{scenario}', and no bundled scenario of that name"
-                f"{suggest(str(scenario), bundled)}; bundled: {', '.join(bundled)}",
-                key="scenario",
-            )
+        path = _file_or_bundled(scenario, bundled_scenarios(), "scenario")
         return load_scenario(path, calibration=calibration)
     hint = (
         "; draws is keyword-only: simulate(draws=...)"
@@ -209,6 +226,66 @@ def load_observed(
     return observed
 
 
+def load_grid(
+    path: str | os.PathLike,
+    *,
+    calibration: CalibrationLike = None,
+    scenario: ScenarioLike = None,
+) -> Grid:
+    """Read, validate and return the sweep grid in YAML file ``path``.
+
+    Parameters
+    ----------
+    path
+        A grid file (see ``docs/sweeps.md``), or a bundled grid's name
+        (``"investment_exports"``, ``"property_slump_odds"``): ``axes`` (every
+        combination of their values) or ``points`` (a list), keyed by scenario settings
+        such as ``drivers.investment.shift`` or ``events.property_slump.probability``.
+    calibration
+        The calibration that ids are checked against (default: the packaged one).
+    scenario
+        The scenario the grid will change (its own events may be swept too).
+
+    Raises
+    ------
+    ScenarioError
+        For any problem, naming the file and the key.
+    """
+    cal = resolve_calibration(calibration)
+    grid = resolve_grid(path)
+    check_grid(grid, cal, resolve_scenario(scenario, cal))
+    return grid
+
+
+def resolve_grid(grid: GridLike) -> Grid:
+    """A :class:`~tjsim.scenario.grid.Grid`: the one given, a grid file, a bundled
+    grid's name (``"investment_exports"``), a mapping of axis keys to values (every
+    combination), or a list of points."""
+    if isinstance(grid, Grid):
+        return grid
+    if isinstance(grid, (str, os.PathLike)):
+        return read_grid(_file_or_bundled(grid, bundled_grids(), "grid"))
+    if isinstance(grid, Mapping):
+        return grid_from_mapping({"axes": {k: _listed(v) for k, v in grid.items()}})
+    if isinstance(grid, Sequence):
+        return grid_from_mapping({"points": [dict(point) for point in grid]})
+    raise ScenarioError(
+        "grid must be a Grid, a grid file, a mapping of axis keys to values or a list of "
+        f"points, found {type(grid).__name__}",
+        key="grid",
+    )
+
+
+def _listed(values: Any) -> Any:
+    """Values of an axis as a list (a numpy array or range included)."""
+    if isinstance(values, Mapping) or isinstance(values, str):
+        return values
+    try:
+        return [float(v) if hasattr(v, "__float__") else v for v in values]
+    except TypeError:
+        return [values]
+
+
 # ---------------------------------------------------------------------- tables
 def facts(
     calibration: CalibrationLike = None,
@@ -272,12 +349,13 @@ def simulate(
     method: str | None = None,
     chunk_size: int | None = None,
     keep_draws: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     threads: int | None = None,
     calibration: CalibrationLike = None,
     observed: Observed | None = None,
     quarterly: bool = False,
     reading: str | Mapping[str, str] | None = None,
+    backend: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
@@ -297,19 +375,22 @@ def simulate(
     method
         ``"mc"`` (default), ``"antithetic"`` or ``"sobol"``.
     chunk_size
-        Draws handed to a thread at once and between progress reports (rounded to whole
-        blocks of 32,768 draws). Memory does not grow with it: each thread holds one
-        block, about 60 MB.
+        Draws handed to a thread or a worker at once and between progress reports
+        (rounded to whole blocks of 32,768 draws; default: two blocks in this process,
+        four on worker processes and Dask). Memory does not grow with it: each thread
+        holds one block, about 60 MB.
     keep_draws
         Keep every draw's indicator values as ``result.kept_draws`` (an ``(draws, m)``
         DataFrame); refused above :data:`KEEP_DRAWS_LIMIT_BYTES`.
     workers
-        Processes to share the blocks among (results do not change); at most the CPUs
-        available (more are capped to that: they would only cost memory).
+        Worker processes to share the blocks among (results do not change): more than
+        one chooses the ``processes`` backend, whose processes persist and serve every
+        later run with the same number of workers; at most the CPUs available (more are
+        capped to that: they would only cost memory).
     threads
-        Threads per process evaluating blocks at once (results do not change); default:
-        the CPUs available divided among the workers, at most :data:`MAX_THREADS`; at
-        most the CPUs available (more are capped to that).
+        Threads of this process evaluating blocks at once (results do not change);
+        default: the CPUs available, at most :data:`MAX_THREADS`; at most the CPUs
+        available (more are capped to that).
     calibration
         A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
         packaged Tianjin calibration).
@@ -329,6 +410,12 @@ def simulate(
         else each target's default. Every reading is evaluated in any case
         (:meth:`SimulationResult.readings`); this picks the one the probabilities, the
         joint and the number met use.
+    backend
+        Where the blocks are evaluated: ``None`` or ``"local"`` (this process, default),
+        ``"processes"`` (a persistent pool of ``workers`` processes), ``"dask"`` (the
+        ``distributed.Client`` of this process) or a ``distributed.Client`` (``pip
+        install "tjsim[dask]"``). Every backend gives the same numbers for a seed; see
+        ``docs/sweeps.md``.
     progress
         Optional callable receiving the number of draws finished after each chunk.
 
@@ -355,6 +442,84 @@ def simulate(
         workers=workers,
         threads=threads,
         quarterly=_flag(quarterly, "quarterly"),
+        backend=backend,
+        progress=progress,
+    )
+
+
+def sweep(
+    scenario: ScenarioLike,
+    grid: GridLike,
+    *,
+    draws: int | None = None,
+    seed: SeedLike = None,
+    method: str | None = None,
+    backend: Any = None,
+    workers: int | None = None,
+    threads: int | None = None,
+    blocks_per_task: int | None = None,
+    calibration: CalibrationLike = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Simulate ``scenario`` at every point of ``grid``, on common random numbers.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~tjsim.scenario.Scenario`, a scenario file, or ``None`` (the baseline).
+    grid
+        What to vary: a mapping of axis keys to values (every combination), e.g.
+        ``{"drivers.investment.shift": [-2, 0, 2], "drivers.exports.shift": [-1, 0, 1]}``;
+        a list of points (mappings of the same keys); a grid file; or a
+        :class:`~tjsim.scenario.grid.Grid`. Axis keys: ``drivers.<variable>.shift``
+        (added to the scenario's shift), ``drivers.<variable>.scale`` (multiplies the
+        shock's spread), ``parameters.<fact>`` (the value) and
+        ``events.<event>.probability``.
+    draws, seed, method
+        As for :func:`tjsim.simulate`, per point (default: the arguments, else the
+        grid file's ``simulation``, else the scenario's, else 100,000 draws, fresh
+        entropy and ``mc``). Every point uses the same seed: common random numbers.
+    backend
+        ``None`` or ``"local"`` (this process, ``threads`` threads), ``"processes"``
+        (a persistent pool of ``workers`` processes), ``"dask"`` (the
+        ``distributed.Client`` of this process) or a ``distributed.Client``. Every
+        backend gives the same numbers.
+    workers
+        Worker processes (more than one chooses ``"processes"``; default: one per CPU
+        for ``"processes"``).
+    threads
+        Threads of the ``local`` backend (default: the CPUs available).
+    blocks_per_task
+        Blocks of 32,768 draws per task, the unit of work sent to a worker (default: 2 in
+        this process, 4 on worker processes and Dask, whose per-task overhead is
+        larger); does not change the numbers.
+    calibration
+        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+    progress
+        Optional callable ``progress(draws, points)`` told of every finished task: the
+        draws it evaluated and the points it completed (0 or 1).
+
+    Returns
+    -------
+    SweepResult
+        ``to_frame()`` (one row per point and target), ``joint()``,
+        ``frontier(target, probability)``, ``differences(target)`` and ``plot()``.
+    """
+    cal = resolve_calibration(calibration)
+    resolved = resolve_scenario(scenario, cal)
+    points = resolve_grid(grid)
+    workers = engine.count_argument(workers, "workers")
+    threads = engine.count_argument(threads, "threads") or engine.default_threads(workers)
+    runner = engine.make_backend(backend, workers=workers, threads=threads)
+    return _sweep(
+        cal,
+        resolved,
+        points,
+        backend=runner,
+        draws=draws,
+        seed=seed,
+        method=method,
+        blocks_per_task=blocks_per_task,
         progress=progress,
     )
 

@@ -330,6 +330,96 @@ def change_bars(
     return _titled(ax, title)
 
 
+def probability_lines(
+    x: np.ndarray,
+    p: np.ndarray,
+    se: np.ndarray,
+    *,
+    labels: list[str],
+    x_label: str,
+    level: float | None = None,
+    crossings: np.ndarray | None = None,
+    title: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    """Probabilities along one sweep axis: a line per row of ``p`` ``(k, n)`` over
+    ``x`` ``(n,)``, with its 95% band ``p +- 1.96 se``.
+
+    ``level`` draws a horizontal line; ``crossings`` ``(c, 3)`` (value, low, high)
+    marks where a line crosses it, with its 95% band.
+    """
+    ax = _axes(ax, (6.5, 3.8))
+    for row, errors, label in zip(p, se, labels, strict=True):
+        (line,) = ax.plot(x, 100 * row, marker="o", markersize=3, lw=1.5, label=label)
+        ax.fill_between(
+            x,
+            100 * np.clip(row - Z95 * errors, 0, 1),
+            100 * np.clip(row + Z95 * errors, 0, 1),
+            color=line.get_color(),
+            alpha=0.2,
+            lw=0,
+        )
+    if level is not None:
+        ax.axhline(100 * level, color="#c53030", lw=1.0, ls="--", label=f"{level:.0%}")
+    for value, low, high in crossings if crossings is not None else []:
+        ax.axvspan(low, high, color="#c53030", alpha=0.15, lw=0)
+        ax.axvline(value, color="#c53030", lw=1.0)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel("probability (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def probability_surface(
+    x: np.ndarray,
+    y: np.ndarray,
+    p: np.ndarray,
+    *,
+    x_label: str,
+    y_label: str,
+    levels: tuple[float, ...] | None = None,
+    frontier: Mapping[str, Any] | None = None,
+    title: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    """A probability over two sweep axes: a heatmap of ``p`` ``(len(x), len(y))``
+    (colours spanning the range of ``p``, in steps of 5%) with labelled contours at
+    ``levels`` (default: chosen by matplotlib).
+
+    ``frontier`` draws a crossing line with its 95% band: a mapping with ``along``
+    (``"x"`` or ``"y"``: the axis the crossings were solved along), ``line`` (the other
+    axis's values), ``value``, ``low``, ``high`` (arrays) and ``label``.
+    """
+    ax = _axes(ax, (6.5, 5.0))
+    low = np.floor(20 * np.nanmin(p)) * 5
+    high = max(np.ceil(20 * np.nanmax(p)) * 5, low + 5)
+    mesh = ax.pcolormesh(x, y, 100 * p.T, shading="nearest", cmap="RdYlBu", vmin=low, vmax=high)
+    ax.figure.colorbar(mesh, ax=ax, label="probability (%)")
+    if len(x) > 1 and len(y) > 1 and np.ptp(p) > 0:
+        chosen = None if levels is None else [100 * v for v in levels]
+        contours = ax.contour(x, y, 100 * p.T, levels=chosen, colors="#1a202c", linewidths=0.8)
+        ax.clabel(contours, fmt="%.0f%%", fontsize=8)
+    if frontier is not None and len(frontier["value"]):
+        order = np.argsort(frontier["line"], kind="stable")
+        line = np.asarray(frontier["line"])[order]
+        value, low, high = (np.asarray(frontier[k])[order] for k in ("value", "low", "high"))
+        if frontier["along"] == "x":
+            ax.fill_betweenx(line, low, high, color="#1a202c", alpha=0.25, lw=0)
+            ax.plot(value, line, color="#1a202c", lw=2.0, label=frontier.get("label", ""))
+        else:
+            ax.fill_between(line, low, high, color="#1a202c", alpha=0.25, lw=0)
+            ax.plot(line, value, color="#1a202c", lw=2.0, label=frontier.get("label", ""))
+        ax.legend(loc="best", fontsize=8)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
 def score_bands(
     years: list[int],
     bands: np.ndarray,

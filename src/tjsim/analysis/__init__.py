@@ -1,5 +1,5 @@
-"""Analysis: what moves the odds (sensitivities, required shifts), and comparisons of
-scenarios, all on common random numbers.
+"""Analysis: what moves the odds (sensitivities, required shifts), comparisons of
+scenarios and sweeps over grids of scenarios, all on common random numbers.
 
 Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model`, :mod:`tjsim.result` and
@@ -21,6 +21,7 @@ from .sensitivities import (
     sensitivity_matrix,
     sensitivity_table,
 )
+from .sweep import sweep
 
 __all__ = [
     "DEFAULT_STEP",
@@ -43,4 +44,5 @@ __all__ = [
     "score",
     "sensitivity_matrix",
     "sensitivity_table",
+    "sweep",
 ]

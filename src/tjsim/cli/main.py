@@ -6,6 +6,7 @@ Commands::
     tjsim compare FILE FILE [...] [--draws N] [--seed S] [--method M] [--out DIR]
     tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
     tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
+    tjsim sweep [FILE] --grid GRID [--out DIR] [--workers N | --scheduler ADDRESS]
     tjsim explore [FILE] [--draws N] [--seed S] [--method M] [--port P] [--no-browser]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
@@ -41,6 +42,7 @@ COMMANDS = (
     "sensitivity",
     "require",
     "score",
+    "sweep",
     "explore",
     "validate",
     "facts",
@@ -117,6 +119,7 @@ examples:
   tjsim run scenarios/baseline.yaml
   tjsim run scenarios/property_downturn.yaml --draws 500000 --out results/property
   tjsim compare scenarios/baseline.yaml scenarios/flood_repeat.yaml
+  tjsim sweep scenarios/baseline.yaml --grid scenarios/grids/investment_exports.yaml --out results/surface
   tjsim validate scenarios/*.yaml
   tjsim facts --grep containers
   tjsim targets

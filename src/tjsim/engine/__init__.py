@@ -1,5 +1,5 @@
 """The engine: latent normals block by block, kernels that evaluate a block into an
-accumulator, backends that run blocks (threads, processes), and :func:`simulate`.
+accumulator, backends that run blocks (threads, a process pool, Dask), and :func:`simulate`.
 
 Layer 5. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model` and :mod:`tjsim.result`.
@@ -7,8 +7,17 @@ Layer 5. May import the foundation modules, :mod:`tjsim.calibration`,
 
 from __future__ import annotations
 
-from .backends import chunk_plan, run_chunks, run_processes
-from .kernels import KERNELS, BlockKernel, make_kernel
+from .backends import (
+    BACKENDS,
+    Backend,
+    Job,
+    LocalBackend,
+    chunk_plan,
+    make_backend,
+    merge_outputs,
+    plan_tasks,
+)
+from .kernels import KERNELS, BlockKernel, check_kernel, make_kernel
 from .kernels.numpy_kernel import NumpyKernel
 from .run import (
     DEFAULT_CHUNK,
@@ -16,25 +25,35 @@ from .run import (
     KEEP_DRAWS_LIMIT_BYTES,
     MAX_THREADS,
     available_cpus,
+    count_argument,
+    default_threads,
     run_settings,
     simulate,
 )
 from .sampling import LatentSampler
 
 __all__ = [
+    "BACKENDS",
     "DEFAULT_CHUNK",
     "DEFAULT_DRAWS",
     "KEEP_DRAWS_LIMIT_BYTES",
     "KERNELS",
     "MAX_THREADS",
+    "Backend",
     "BlockKernel",
+    "Job",
     "LatentSampler",
+    "LocalBackend",
     "NumpyKernel",
     "available_cpus",
+    "check_kernel",
     "chunk_plan",
+    "count_argument",
+    "default_threads",
+    "make_backend",
     "make_kernel",
-    "run_chunks",
-    "run_processes",
+    "merge_outputs",
+    "plan_tasks",
     "run_settings",
     "simulate",
 ]

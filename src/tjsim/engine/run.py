@@ -16,15 +16,17 @@ reproducibility) a kernel (:mod:`tjsim.engine.kernels`)
    (targets met, pairs, number met, quantile histograms) and the block's own floating
    point sums.
 
-A backend (:mod:`tjsim.engine.backends`) decides where blocks run (threads, worker
-processes) and merges their accumulators exactly, so a seed gives the same numbers bit
-for bit whatever the chunk size, the number of threads or of worker processes.
+A backend (:mod:`tjsim.engine.backends`) decides where blocks run (threads, a pool of
+worker processes, a Dask cluster); their accumulators are merged exactly, so a seed
+gives the same numbers bit for bit whatever the backend, the chunk size, the number of
+threads or of workers.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -34,8 +36,8 @@ from ..model import build_model
 from ..result import SimulationResult
 from ..scenario import Scenario
 from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, check_draws, plan_blocks
-from .backends import chunk_plan, run_chunks, run_processes
-from .kernels import make_kernel
+from .backends import Job, chunk_plan, make_backend, merge_outputs, plan_tasks
+from .kernels import check_kernel
 
 #: Default draws per chunk (two blocks): the unit of work of a thread and of progress
 #: reports. Memory does not grow with it: the engine holds one block per thread.
@@ -91,11 +93,11 @@ def run_settings(
     return int(chosen["draws"]), chosen["method"], root
 
 
-def _count_argument(value: object, name: str, *, default: int) -> int:
-    """``value`` (``None``: ``default``) as a whole number >= 1, capped at the CPUs
-    available: more threads or processes than CPUs only cost memory."""
+def count_argument(value: object, name: str) -> int | None:
+    """``value`` (``None`` stays ``None``: the default) as a whole number >= 1, capped
+    at the CPUs available: more threads or processes than CPUs only cost memory."""
     if value is None:
-        return default
+        return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ScenarioError(f"{name} must be a whole number >= 1, found {value!r}", key=name)
     return min(int(value), available_cpus())
@@ -109,6 +111,12 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def default_threads(workers: int | None) -> int:
+    """Threads per process when none are asked for: the CPUs shared among ``workers``
+    processes, at most :data:`MAX_THREADS`."""
+    return max(1, min(MAX_THREADS, available_cpus() // (workers or 1)))
+
+
 def simulate(
     calibration: Calibration,
     scenario: Scenario,
@@ -118,21 +126,19 @@ def simulate(
     method: str | None = None,
     chunk_size: int | None = None,
     keep_draws: bool = False,
-    workers: int = 1,
+    workers: int | None = None,
     threads: int | None = None,
     quarterly: bool = False,
     kernel: str = "numpy",
+    backend: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` on ``calibration`` (both objects); the arguments are those
     of :func:`tjsim.simulate`, which resolves files and names and calls this."""
     draws, method, root = run_settings(scenario, draws, seed, method)
-    workers = _count_argument(workers, "workers", default=1)
-    threads = _count_argument(
-        threads, "threads", default=max(1, min(MAX_THREADS, available_cpus() // workers))
-    )
-    chunk_size = DEFAULT_CHUNK if chunk_size is None else chunk_size
-    if (
+    workers = count_argument(workers, "workers")
+    threads = count_argument(threads, "threads") or default_threads(workers)
+    if chunk_size is not None and (
         isinstance(chunk_size, (bool, np.bool_))
         or not isinstance(chunk_size, (int, np.integer))
         or chunk_size < 1
@@ -140,19 +146,20 @@ def simulate(
         raise ScenarioError(
             f"chunk_size must be a whole number >= 1, found {chunk_size!r}", key="chunk_size"
         )
-    if keep_draws and workers > 1:
-        raise ScenarioError("keep_draws=True needs workers=1", key="keep_draws")
+    check_kernel(kernel)
+    runner = make_backend(backend, workers=workers, threads=threads)
+    if keep_draws and runner.name != "local":
+        raise ScenarioError(
+            "keep_draws=True needs workers=1 (the in-process backend)", key="keep_draws"
+        )
+    if chunk_size is None:
+        chunk_size = getattr(runner, "blocks_per_task", 0) * BLOCK_SIZE or DEFAULT_CHUNK
     model = build_model(calibration, scenario, quarterly=quarterly)
     keep = _kept_draws(draws, len(model.indicators)) if keep_draws else None
-    evaluator = make_kernel(kernel, model)
     chunks = chunk_plan(plan_blocks(method, draws), max(int(chunk_size), BLOCK_SIZE))
-    workers = min(workers, len(chunks))
-    if workers == 1:
-        acc = run_chunks(evaluator, method, root, chunks, keep, 0, progress, threads)
-    else:
-        acc = run_processes(
-            evaluator, method, root, chunks, workers=workers, threads=threads, progress=progress
-        )
+    job = Job(lambda run: model, plan_tasks(1, chunks), kernel, method, root, keep=keep)
+    report = None if progress is None else (lambda done, runs: progress(done))
+    ((_, acc, _),) = merge_outputs(runner, job, report)
     return SimulationResult(
         model=model,
         accumulator=acc,
@@ -161,7 +168,7 @@ def simulate(
         n_draws=int(draws),
         scenario=scenario,
         chunk_size=int(chunk_size),
-        workers=workers,
+        workers=runner.workers,
         kept=keep,
     )
 

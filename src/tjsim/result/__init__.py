@@ -1,5 +1,6 @@
 """Results: the accumulated totals of a run and what they say (probabilities with their
-Monte Carlo errors, quantiles, tables, figures, Monte Carlo filtering).
+Monte Carlo errors, quantiles, tables, figures, Monte Carlo filtering), and the
+probabilities of a sweep over a grid of scenarios.
 
 Layer 4. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario` and :mod:`tjsim.model`. Results sit below the engine that fills
@@ -12,6 +13,7 @@ from .accumulator import FIXED_POINT, Accumulator
 from .estimates import Z95, MeanEstimate, paired_standard_error, wilson_interval
 from .filtering import JOINT, why_missed
 from .simulation import DEFAULT_QUANTILES, SimulationResult
+from .sweep import MetCounts, SweepResult, met_counts
 
 __all__ = [
     "DEFAULT_QUANTILES",
@@ -20,7 +22,10 @@ __all__ = [
     "Z95",
     "Accumulator",
     "MeanEstimate",
+    "MetCounts",
     "SimulationResult",
+    "SweepResult",
+    "met_counts",
     "paired_standard_error",
     "why_missed",
     "wilson_interval",

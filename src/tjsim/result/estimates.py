@@ -47,6 +47,32 @@ def wilson_interval(p: np.ndarray, se: np.ndarray, draws: int) -> tuple[np.ndarr
     return low, high
 
 
+def probability_errors(totals, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Probability of each target met, and its Monte Carlo standard error, from a run's
+    totals (an :class:`~tjsim.result.Accumulator` or anything with its ``draws``,
+    ``met``, ``pair_square``, ``group_draws`` and ``group_met``).
+
+    ``mc``: ``sqrt(p (1 - p) / n)``; ``antithetic``: the variance of the pair means;
+    ``sobol``: the spread of the per-scramble estimates, at least half a count per
+    scramble (an indicator over a scrambled Sobol set is often the same count in every
+    scramble, so the estimate is only known to within one count).
+    """
+    n = totals.draws
+    p = totals.met / n
+    if method == "mc":
+        return p, np.sqrt(p * (1 - p) / n)
+    if method == "antithetic":
+        pairs = n // 2
+        second = totals.pair_square / (4.0 * pairs)
+        var = np.maximum(second - p**2, 0.0) * pairs / max(pairs - 1, 1)
+        return p, np.sqrt(var / pairs)
+    groups = sorted(totals.group_draws)
+    sizes = np.array([totals.group_draws[g] for g in groups])
+    per = np.array([totals.group_met[g] for g in groups]) / sizes[:, None]
+    floor = 1.0 / (2.0 * sizes.min() * np.sqrt(len(groups)))
+    return p, np.maximum(per.std(axis=0, ddof=1) / np.sqrt(len(groups)), floor)
+
+
 class MeanEstimate:
     """Mean of per-draw values (``(n, k)`` integers or floats) and its Monte Carlo
     standard error, with the engine's estimator for each sampling method:

@@ -19,7 +19,7 @@ from ..scenario import Scenario, describe_conditioning, describe_observed
 from ..seeding import describe_seed
 from . import filtering
 from .accumulator import FIXED_POINT, Accumulator
-from .estimates import wilson_interval
+from .estimates import probability_errors, wilson_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -87,25 +87,7 @@ class SimulationResult:
     # ---------------------------------------------------------------- probabilities
     def _estimates(self) -> tuple[np.ndarray, np.ndarray]:
         """Probability and standard error of each target and (last) of all targets met."""
-        acc = self.accumulator
-        n = acc.draws
-        p = acc.met / n
-        if self.method == "mc":
-            se = np.sqrt(p * (1 - p) / n)
-        elif self.method == "antithetic":
-            pairs = n // 2
-            second = acc.pair_square / (4.0 * pairs)
-            var = np.maximum(second - p**2, 0.0) * pairs / max(pairs - 1, 1)
-            se = np.sqrt(var / pairs)
-        else:
-            groups = sorted(acc.group_draws)
-            sizes = np.array([acc.group_draws[g] for g in groups])
-            per = np.array([acc.group_met[g] for g in groups]) / sizes[:, None]
-            # An indicator over a scrambled Sobol set is often the same count in every
-            # scramble; the estimate is then only known to within a count, 1/n per scramble.
-            floor = 1.0 / (2.0 * sizes.min() * np.sqrt(len(groups)))
-            se = np.maximum(per.std(axis=0, ddof=1) / np.sqrt(len(groups)), floor)
-        return p, se
+        return probability_errors(self.accumulator, self.method)
 
     @cached_property
     def _reading_table(self) -> pd.DataFrame:

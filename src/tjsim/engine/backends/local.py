@@ -1,9 +1,9 @@
-"""Run blocks in this process, on one or several threads.
+"""Run tasks in this process, on one or several threads.
 
-Blocks are independent, so threads evaluate different chunks at once (numpy, BLAS and
-the random generators release the GIL); each thread has its own kernel worker and
-accumulator, merged exactly at the end, so the numbers do not depend on the number of
-threads.
+Blocks are independent, so threads evaluate different tasks at once (numpy, BLAS and
+the random generators release the GIL); each thread has its own
+:class:`~tjsim.engine.backends.tasks.TaskRunner`, and the accumulators are merged
+exactly, so the numbers do not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ...result.accumulator import Accumulator
 from ...seeding import BLOCK_SIZE, Block, BlockPlan, LazySequence
-from ..kernels import BlockKernel
+from .tasks import Job, Task, TaskOutput, TaskRunner
 
 
 class ChunkPlan(LazySequence[Sequence[Block]]):
@@ -79,86 +78,75 @@ def chunk_plan(blocks: BlockPlan, chunk_size: int) -> ChunkPlan:
     return ChunkPlan(blocks, chunk_size)
 
 
-def run_chunks(
-    kernel: BlockKernel,
-    method: str,
-    root: np.random.SeedSequence,
-    chunks: Sequence[Sequence[Block]],
-    keep: np.ndarray | None = None,
-    keep_start: int = 0,
-    progress=None,
-    threads: int = 1,
-) -> Accumulator:
-    """Simulate ``chunks`` and return their accumulator (``keep`` receives indicator rows
-    from row ``keep_start`` on). ``threads`` threads evaluate different chunks at once
-    (Sobol: different scrambles); the numbers do not depend on it."""
-    largest = max((b.size for chunk in chunks for b in chunk), default=0)
-    starts = None
-    if keep is not None:  # rows of each chunk (kept draws are few: a list is fine)
-        starts = np.cumsum([keep_start] + [sum(b.size for b in c) for c in chunks])
-    threads = max(1, min(int(threads), sum(1 for _ in _work_units(method, chunks))))
+class LocalBackend:
+    """This process, ``threads`` threads (the default backend).
 
-    def work(take, done) -> Accumulator:
-        acc = kernel.new_accumulator()
-        evaluate = kernel.worker(method, root, largest)
-        while (unit := take()) is not None:
-            for i in unit:
-                row = 0 if starts is None else int(starts[i]) - keep_start
-                for block in chunks[i]:
-                    rows = None if keep is None else keep[row : row + block.size]
-                    evaluate(block, acc, rows)
-                    row += block.size
-                done(sum(b.size for b in chunks[i]))
-        return acc
+    The only backend that can keep every draw (``Job.keep``): the threads write into
+    one array.
+    """
 
-    pending = _work_units(method, chunks)
-    if threads == 1:
-        return work(lambda: next(pending, None), progress or (lambda n: None))
-    lock = threading.Lock()
-    finished: queue.Queue = queue.Queue()
+    name = "local"
+    workers = 1
 
-    def take():
-        with lock:
-            return next(pending, None)
+    def __init__(self, threads: int = 1):
+        self.threads = max(1, int(threads))
 
-    results: list[Accumulator | BaseException | None] = [None] * threads
+    def run(self, job: Job) -> Iterator[tuple[Task, TaskOutput]]:
+        """Evaluate ``job``'s tasks, yielding each output as it is ready."""
+        threads = min(self.threads, len(job.tasks))
+        if threads <= 1:
+            runner = TaskRunner()
+            for task in job.tasks:
+                yield task, _evaluate(runner, job, task)
+            return
+        pending = iter(job.tasks)
+        lock = threading.Lock()
+        stop = threading.Event()
+        finished: queue.Queue = queue.Queue()
 
-    def run(i: int) -> None:
+        def work() -> None:
+            runner = TaskRunner()
+            try:
+                while not stop.is_set():
+                    with lock:
+                        task = next(pending, None)
+                    if task is None:
+                        break
+                    finished.put((task, _evaluate(runner, job, task)))
+            except BaseException as exc:  # re-raised in the calling thread
+                finished.put(exc)
+            finally:
+                finished.put(None)
+
+        pool = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+        for thread in pool:
+            thread.start()
         try:
-            results[i] = work(take, finished.put)
-        except BaseException as exc:  # re-raised in the calling thread
-            results[i] = exc
+            running = threads
+            while running:
+                item = finished.get()
+                if item is None:
+                    running -= 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
         finally:
-            finished.put(None)
-
-    pool = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    running = threads
-    while running:
-        item = finished.get()
-        if item is None:
-            running -= 1
-        elif progress is not None:
-            progress(item)
-    for thread in pool:
-        thread.join()
-    for item in results:
-        if isinstance(item, BaseException):
-            raise item
-    acc = results[0]
-    assert isinstance(acc, Accumulator)
-    for other in results[1:]:
-        assert isinstance(other, Accumulator)
-        acc.merge(other)
-    return acc
+            stop.set()
+            for thread in pool:
+                thread.join()
 
 
-def _work_units(method: str, chunks: Sequence[Sequence[Block]]) -> Iterator[range]:
-    """Chunk indices a thread takes at once: one chunk, or for Sobol a whole scramble
-    (its points are made in order)."""
-    start = 0
-    for i in range(1, len(chunks) + 1):
-        if i == len(chunks) or method != "sobol" or chunks[i][0].group != chunks[start][0].group:
-            yield range(start, i)
-            start = i
+def _evaluate(runner: TaskRunner, job: Job, task: Task) -> TaskOutput:
+    key = (job.id, task.run)
+    model = None if runner.has(key) else job.model(task.run)
+    keep = None
+    if job.keep is not None:
+        rows, starts = job.keep, job.rows
+
+        def keep(block: Block) -> np.ndarray:
+            return rows[starts[block.id] : starts[block.id] + block.size]
+
+    return runner.evaluate(
+        key, model, job.kernel, job.method, job.root, task.blocks, job.summary, keep
+    )

@@ -1,53 +1,227 @@
-"""Run blocks in worker processes: the chunks are split into contiguous parts, one per
-process, and the parts' accumulators merged exactly, so the numbers do not depend on
-the number of workers."""
+"""Run tasks in a pool of worker processes that persist across runs.
+
+Starting a process that imports numpy, scipy and tjsim costs about a second, so the
+pool's processes are started once and reused by every later simulation and sweep
+(:func:`shared_pool`). Each worker keeps the kernels of the runs it has seen
+(:class:`~tjsim.engine.backends.tasks.TaskRunner`) and the pool remembers which, so a
+run's compiled model is sent to a worker once, with its first task there; later tasks
+carry only their blocks.
+
+A worker that dies (killed, out of memory) is replaced and its unfinished tasks are
+sent again, at most :data:`RETRIES` times each; since a block always holds the same
+draws, the numbers do not change. Workers ignore Ctrl-C: the calling process stops
+the job and replaces the workers that were busy, so an interrupted job leaves nothing
+running.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import atexit
+import signal
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from multiprocessing import get_context
+from multiprocessing.connection import Connection, wait
+from typing import Any
 
-import numpy as np
+from .tasks import Job, Task, TaskOutput, TaskRunner
 
-from ...result.accumulator import Accumulator
-from ...seeding import Block
-from ..kernels import BlockKernel
-from .local import run_chunks
-
-
-def run_processes(
-    kernel: BlockKernel,
-    method: str,
-    root: np.random.SeedSequence,
-    chunks: Sequence[Sequence[Block]],
-    *,
-    workers: int,
-    threads: int = 1,
-    progress: Callable[[int], None] | None = None,
-) -> Accumulator:
-    """Simulate ``chunks`` on ``workers`` processes of ``threads`` threads each."""
-    parts = _split(chunks, workers)
-    with ProcessPoolExecutor(len(parts), mp_context=get_context("spawn")) as pool:
-        results = list(
-            pool.map(
-                _run_part, [(kernel, method, root, part, None, 0, None, threads) for part in parts]
-            )
-        )
-    acc = results[0]
-    for other in results[1:]:
-        acc.merge(other)
-    if progress is not None:
-        progress(sum(b.size for chunk in chunks for b in chunk))
-    return acc
+#: Times a task is sent again after the worker evaluating it died.
+RETRIES = 3
+#: Tasks sent to a worker ahead of time, so that it never waits for the next one.
+DEPTH = 2
+#: Runs whose kernels a worker keeps (and the pool remembers).
+KEPT_RUNS = 4
+#: Blocks per task by default: sending a task's accumulator back (about 6 MB with its
+#: quantile histograms, 8-10 ms to pickle, send and merge) then costs a few percent of
+#: the task's time.
+BLOCKS_PER_TASK = 4
 
 
-def _run_part(args: tuple) -> Accumulator:
-    return run_chunks(*args)
+class WorkerLost(RuntimeError):
+    """A task's worker process died more than :data:`RETRIES` times."""
 
 
-def _split(chunks: Sequence[Sequence[Block]], parts: int) -> list[Sequence[Sequence[Block]]]:
-    """Contiguous, near-equal parts of ``chunks`` (views of a lazy plan stay lazy)."""
-    size = math.ceil(len(chunks) / parts)
-    return [chunks[i : i + size] for i in range(0, len(chunks), size)]
+def _serve(connection: Connection) -> None:
+    """A worker process: evaluate the tasks that arrive until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    runner = TaskRunner(KEPT_RUNS)
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        ident, args = message
+        try:
+            reply = (ident, runner.evaluate(*args), None)
+        except BaseException as exc:
+            reply = (ident, None, _sendable(exc))
+        connection.send(reply)
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    """``exc``, or a RuntimeError with its text when it cannot be pickled."""
+    import pickle
+
+    try:
+        pickle.dumps(exc)
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    connection: Connection
+    runs: OrderedDict = field(default_factory=OrderedDict)  # the runner's kernels, mirrored
+    busy: deque = field(default_factory=deque)  # task numbers in flight, in order
+
+    def send(self, ident: int, job: Job, task: Task) -> None:
+        key = (job.id, task.run)
+        model = None if key in self.runs else job.model(task.run)
+        self.runs[key] = True
+        self.runs.move_to_end(key)
+        while len(self.runs) > KEPT_RUNS:
+            self.runs.popitem(last=False)
+        args = (key, model, job.kernel, job.method, job.root, task.blocks, job.summary)
+        self.connection.send((ident, args))
+        self.busy.append(ident)
+
+
+class ProcessPool:
+    """``workers`` persistent worker processes on this machine (one thread each)."""
+
+    name = "processes"
+    blocks_per_task = BLOCKS_PER_TASK
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self._context = get_context("spawn")
+        self._pool: list[_Worker | None] = [None] * self.workers
+        self._lock = threading.Lock()  # one job at a time
+
+    # ------------------------------------------------------------ workers
+    def _start(self, slot: int) -> _Worker:
+        mine, theirs = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(theirs,), daemon=True)
+        process.start()
+        theirs.close()
+        worker = _Worker(process, mine)
+        self._pool[slot] = worker
+        return worker
+
+    def _worker(self, slot: int) -> _Worker:
+        worker = self._pool[slot]
+        if worker is None or not worker.process.is_alive():
+            worker = self._start(slot)
+        return worker
+
+    def _stop(self, slot: int) -> None:
+        worker = self._pool[slot]
+        self._pool[slot] = None
+        if worker is None:
+            return
+        worker.process.terminate()
+        worker.process.join(5)
+        worker.connection.close()
+
+    def pids(self) -> list[int]:
+        """Process ids of the running workers (starting any that are not)."""
+        return [self._worker(slot).process.pid for slot in range(self.workers)]
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for slot in range(self.workers):
+            worker = self._pool[slot]
+            if worker is not None and worker.process.is_alive():
+                try:
+                    worker.connection.send(None)
+                except OSError:
+                    pass
+                worker.process.join(2)
+            self._stop(slot)
+
+    # ------------------------------------------------------------ jobs
+    def run(self, job: Job) -> Iterator[tuple[Task, TaskOutput]]:
+        """Evaluate ``job``'s tasks, yielding each output as it arrives."""
+        with self._lock:
+            yield from self._run(job)
+
+    def _run(self, job: Job) -> Iterator[tuple[Task, TaskOutput]]:
+        tasks = list(job.tasks)
+        queued = deque(range(len(tasks)))
+        failures = [0] * len(tasks)
+        workers = [self._worker(slot) for slot in range(self.workers)]
+        left = len(tasks)
+        clean = False
+        try:
+            while left:
+                for worker in workers:
+                    while queued and len(worker.busy) < DEPTH:
+                        ident = queued.popleft()
+                        worker.send(ident, job, tasks[ident])
+                busy = [w for w in workers if w.busy]
+                ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+                for slot, worker in enumerate(workers):
+                    if worker.connection in ready:
+                        try:
+                            ident, output, error = worker.connection.recv()
+                        except (EOFError, OSError):
+                            workers[slot] = self._replace(slot, worker, queued, failures)
+                            continue
+                        if error is not None:
+                            raise error
+                        worker.busy.remove(ident)
+                        left -= 1
+                        yield tasks[ident], output
+                    elif worker.process.sentinel in ready:
+                        workers[slot] = self._replace(slot, worker, queued, failures)
+            clean = True
+        finally:
+            if not clean:  # an error or Ctrl-C: stop what is still running
+                for slot, worker in enumerate(workers):
+                    if worker.busy:
+                        self._stop(slot)
+
+    def _replace(self, slot: int, worker: _Worker, queued: deque, failures: list[int]) -> _Worker:
+        """Start a new worker in place of the dead ``worker``; its tasks go back first
+        in the queue."""
+        self._stop(slot)
+        for ident in reversed(worker.busy):
+            failures[ident] += 1
+            if failures[ident] > RETRIES:
+                raise WorkerLost(
+                    f"a worker process died {failures[ident]} times while evaluating the "
+                    f"same task (exit code {worker.process.exitcode}). Worker processes "
+                    "import the main script: put a script's code under "
+                    "'if __name__ == \"__main__\":'; otherwise, is memory short?"
+                )
+            queued.appendleft(ident)
+        worker.busy.clear()
+        return self._start(slot)
+
+
+_SHARED: dict[str, ProcessPool] = {}
+
+
+def shared_pool(workers: int) -> ProcessPool:
+    """The process pool of ``workers`` workers that this process keeps for every
+    simulation and sweep (a pool of another size is closed first)."""
+    pool = _SHARED.get("pool")
+    if pool is None or pool.workers != workers:
+        if pool is not None:
+            pool.close()
+        pool = _SHARED["pool"] = ProcessPool(workers)
+    return pool
+
+
+@atexit.register
+def _close_shared() -> None:
+    pool = _SHARED.pop("pool", None)
+    if pool is not None:
+        pool.close()

@@ -49,10 +49,15 @@ class BlockKernel(Protocol):
         ...
 
 
-def make_kernel(name: str, model: CompiledModel) -> BlockKernel:
-    """The kernel called ``name`` for ``model``."""
+def check_kernel(name: str) -> None:
+    """Refuse a kernel name that :data:`KERNELS` does not list."""
     if name not in KERNELS:
         raise ScenarioError(unknown("kernel", name, KERNELS), key="kernel")
+
+
+def make_kernel(name: str, model: CompiledModel) -> BlockKernel:
+    """The kernel called ``name`` for ``model``."""
+    check_kernel(name)
     module, cls = KERNELS[name]
     kernel_class = getattr(importlib.import_module(f".{module}", __name__), cls)
     return kernel_class.from_model(model)

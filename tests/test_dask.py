@@ -1,0 +1,150 @@
+"""The Dask backend on a real ``distributed.LocalCluster`` (two worker processes, one
+thread each), shared by the module: the same numbers as in-process, bit for bit, also
+when a worker is killed mid-sweep; an interrupted sweep leaves nothing running."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tjsim
+from sweep_helpers import GRID, assert_a_killed_worker_changes_nothing, assert_identical
+from tjsim.cli import main
+from tjsim.seeding import BLOCK_SIZE
+from toy import Toy
+
+distributed = pytest.importorskip(
+    "distributed",
+    reason='the Dask backend needs dask and distributed: pip install -e ".[dev]" (or "tjsim[dask]")',
+)
+
+SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def toy():
+    return Toy().calibration()
+
+
+def _no_tjsim_tasks(client, wait: float = 10.0) -> bool:
+    """Whether the scheduler forgets every tjsim task within ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        keys = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks))
+        if not any(str(key).startswith("tjsim-") for key in keys):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("method", ["mc", "sobol"])
+def test_a_sweep_on_dask_equals_in_process(client, toy, method):
+    draws = 3 * BLOCK_SIZE + 11
+    local = tjsim.sweep(None, GRID, draws=draws, seed=4, method=method, calibration=toy, threads=1)
+    on_dask = tjsim.sweep(
+        None, GRID, draws=draws, seed=4, method=method, calibration=toy, backend=client
+    )
+    assert_identical(local, on_dask)
+    assert (on_dask.backend, on_dask.workers) == ("dask", 2)
+    by_name = tjsim.sweep(
+        None,
+        GRID,
+        draws=draws,
+        seed=4,
+        method=method,
+        calibration=toy,
+        backend="dask",
+        blocks_per_task=1,
+    )
+    assert_identical(local, by_name)
+
+
+def test_simulate_on_dask_equals_in_process(client, calibration):
+    draws = 3 * BLOCK_SIZE + 5
+    local = tjsim.simulate(draws=draws, seed=12, calibration=calibration, threads=1)
+    on_dask = tjsim.simulate(
+        draws=draws, seed=12, calibration=calibration, backend=client, chunk_size=1
+    )
+    for name in ("probabilities", "to_frame", "shock_means", "count_met", "conditional"):
+        pd.testing.assert_frame_equal(
+            getattr(local, name)(), getattr(on_dask, name)(), check_exact=True
+        )
+    assert on_dask.metadata["workers"] == 2
+
+
+def test_a_killed_worker_mid_sweep_gives_identical_numbers(client, toy):
+    victim = next(iter(client.run(os.getpid).values()))
+    assert_a_killed_worker_changes_nothing(toy, victim, backend=client)
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_an_interrupted_sweep_cancels_its_tasks(client, toy):
+    def interrupt(draws, points):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        tjsim.sweep(
+            None,
+            GRID,
+            draws=8 * BLOCK_SIZE,
+            calibration=toy,
+            backend=client,
+            blocks_per_task=1,
+            progress=interrupt,
+        )
+    assert _no_tjsim_tasks(client)
+
+
+def test_the_cli_sweeps_on_a_scheduler_address(client, tmp_path, capsys):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("axes: {drivers.investment.shift: [-1, 1]}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    address = client.scheduler.address
+    code = main(
+        [
+            "sweep",
+            str(SCENARIO_DIR / "baseline.yaml"),
+            "--grid",
+            str(grid),
+            "--out",
+            str(out),
+            "--draws",
+            "5000",
+            "--seed",
+            "3",
+            "--scheduler",
+            address,
+            "--quiet",
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    local = tjsim.sweep(SCENARIO_DIR / "baseline.yaml", grid, draws=5000, seed=3, threads=1)
+    written = pd.read_csv(out / "sweep.csv")
+    np.testing.assert_array_equal(written["probability"], local.to_frame()["probability"])
+
+
+def test_without_distributed_the_error_says_how_to_install(monkeypatch):
+    from tjsim.engine.backends.dask_backend import import_distributed
+
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(tjsim.TjsimError, match=r'pip install "tjsim\[dask\]"'):
+        import_distributed()
