@@ -266,6 +266,8 @@ def test_the_page_applies_good_values_and_shows_bad_ones():
     p = float(expected.probabilities().loc["y_high", "probability"])
     assert f"data-value='{p!r}'" in page.table.object
     assert "0.5" in page.status.object and not page.error.visible
+    for target in page.explorer.targets:  # every target under every reading, too
+        assert f"<code>{target}</code>" in page.readings.object
     page.widgets["draws"].value = 0
     assert page.error.visible and "draws must lie between 1" in page.error.object
     assert f"data-value='{p!r}'" in page.table.object  # unchanged

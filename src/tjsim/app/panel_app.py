@@ -71,6 +71,7 @@ class _Page:
         self.joint = pn.pane.HTML("", css_classes=["tj-joint"], width=260)
         self.readout = pn.pane.HTML("", css_classes=["tj-readout"], sizing_mode="stretch_width")
         self.table = pn.pane.HTML("", css_classes=["tj-probabilities"], sizing_mode="stretch_width")
+        self.readings = pn.pane.HTML("", css_classes=["tj-readings"], sizing_mode="stretch_width")
         self.bars_source = ColumnDataSource(
             {k: [] for k in ("target", "p", "low", "high", "text", "reading", "label")}
         )
@@ -95,6 +96,12 @@ class _Page:
                 pn.Card(
                     self.table,
                     title="Every target: P(met) and its error",
+                    sizing_mode="stretch_width",
+                ),
+                pn.Card(
+                    self.readings,
+                    title="Every target under every reading (the same draws)",
+                    collapsed=True,
                     sizing_mode="stretch_width",
                 ),
                 sizing_mode="stretch_width",
@@ -350,6 +357,7 @@ class _Page:
             f"{view.result.model.labels[j]} ({view.result.model.units[j]})"
         )
         self.table.object = _table(table)
+        self.readings.object = _readings_table(view.result.readings())
         self.widgets["save"].filename = self._filename()
 
     def _filename(self) -> str:
@@ -420,6 +428,27 @@ class _Page:
 def _labels(plot: Any, source: ColumnDataSource, x: str, y: str, text: str, **style: Any) -> None:
     """Small text labels just right of the points ``(x, y)`` of ``source``."""
     plot.text(x=x, y=y, text=text, source=source, x_offset=4, text_font_size="8pt", **style)
+
+
+def _readings_table(wide) -> str:
+    """``result.readings()`` as HTML: each target's probability under each reading, the
+    reading in force in bold."""
+    names = [c for c in wide.columns if c != "in_force"]
+    head = "".join(f"<th>{html.escape(str(n))}</th>" for n in names)
+    rows = "".join(
+        f"<tr><td><code>{html.escape(str(t))}</code></td>"
+        + "".join(
+            f"<td style='text-align:right;font-weight:{700 if r['in_force'] == n else 400}'>"
+            f"{_percent(r[n])}</td>"
+            for n in names
+        )
+        + "</tr>"
+        for t, r in wide.iterrows()
+    )
+    return (
+        "<table style='border-collapse:collapse;font-size:.85em;width:100%'><thead><tr>"
+        f"<th>target</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _table(frame) -> str:
