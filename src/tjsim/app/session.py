@@ -11,8 +11,8 @@ that "save as scenario" writes.
 
 The "what would it take" readout is :func:`tjsim.analysis.required_shift` on the same
 seed and method (on at most :data:`READOUT_DRAWS` draws); its draws are kept between
-updates and rebased on each new scenario (:meth:`~tjsim.analysis.CommonDraws.rebased`),
-so that a move of a shift costs no new sampling.
+updates and rebased on each new scenario (:meth:`~tjsim.analysis.CommonDraws.rebased`):
+no move draws new numbers, and a shift only moves the kept target margins.
 
 Every value a control sets is checked by the library's own builders
 (:meth:`~tjsim.scenario.Scenario.with_shift`, ...); a bad one raises a
@@ -37,7 +37,7 @@ from ..analysis import CommonDraws, RequiredShift
 from ..analysis.common import indicator_std
 from ..api import simulate
 from ..calibration import Calibration, tables
-from ..engine import run_settings
+from ..engine import DEFAULT_DRAWS, run_settings
 from ..errors import ScenarioError, TjsimError, unknown
 from ..figures import density_bars
 from ..limits import MAX_MAGNITUDE
@@ -45,9 +45,8 @@ from ..model import CompiledModel, compile_model
 from ..result import JOINT, SimulationResult
 from ..scenario import Scenario
 
-#: Draws of an explorer that names none (and of a scenario file that names none).
-DEFAULT_DRAWS = 100_000
-#: Seed of an explorer that names none (and of a scenario file that names none).
+#: Seed of an explorer whose options and scenario name none (as for ``tjsim compare``):
+#: the explorer's draws must be fixed to stay common from one update to the next.
 DEFAULT_SEED = 2024
 #: Most draws an explorer update may use: more would take more than a few seconds.
 MAX_DRAWS = 2_000_000
