@@ -60,6 +60,7 @@ class _Page:
     def __init__(self, explorer: Explorer):
         self.explorer = explorer
         self.widgets: dict[str, Any] = {}
+        self._answer_pending = False
         self.error = pn.pane.Alert(
             "",
             alert_type="danger",
@@ -287,14 +288,17 @@ class _Page:
         self._schedule_answer()
 
     def _schedule_answer(self) -> None:
-        """Answer the readout now, or (served) right after the odds are sent."""
+        """Answer the readout now, or (served) right after the odds are sent; moves made
+        before a scheduled answer runs share it (it answers for the latest controls)."""
         document = pn.state.curdoc
-        if document is not None and document.session_context is not None:
-            document.add_next_tick_callback(self._answer)
-        else:
+        if document is None or document.session_context is None:
             self._answer()
+        elif not self._answer_pending:
+            self._answer_pending = True
+            document.add_next_tick_callback(self._answer)
 
     def _answer(self) -> None:
+        self._answer_pending = False
         answer = self.explorer.answer()
         if answer.required is None:
             self.readout.object = f"<p class='tj-none'>{html.escape(answer.message)}</p>"
