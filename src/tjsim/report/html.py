@@ -179,7 +179,7 @@ def run_report(
     meta = result.metadata
     joint = result.joint()
     probabilities = result.probabilities()
-    met = (probabilities["probability"] >= 0.5).sum()
+    met = (probabilities["probability"] > 0.5).sum()
     body = [
         f"<h1>{text(scenario.name)}</h1>",
         f'<p class="lead">tjsim run on the {text(meta["calibration"])} calibration '
@@ -239,7 +239,7 @@ def _probability_table(result: SimulationResult) -> str:
         ("95% interval", "num"),
         ("std. error (points)", "num"),
         ("reading in force", ""),
-        ("the report's words", ""),
+        ("wording in the plan report", ""),
     ]
     return _table(header, rows, table_id="probabilities")
 
