@@ -32,26 +32,18 @@ from bokeh.plotting import figure
 from ..analysis.common import resolve_driver
 from ..errors import TjsimError
 from ..model import compile_model
+from ..report.html import FONTS, percent
 from ..result import JOINT
 from .session import Explorer, View
 
 #: Colours shared with the report's figures.
 BLUE, RED, INK = "#2b6cb0", "#c53030", "#1a202c"
-#: The page's fonts: the system's, then the CJK fonts of each system.
-FONTS = (
-    'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans CJK SC", '
-    '"PingFang SC", "Microsoft YaHei", sans-serif'
-)
 
 
 def build(explorer: Explorer) -> pn.viewable.Viewable:
     """The explorer's page for ``explorer``: controls on the left, results on the
     right, updated after every change."""
     return _Page(explorer).layout
-
-
-def _percent(p: float) -> str:
-    return "-" if math.isnan(p) else f"{100 * p:.2f}%"
 
 
 class _Page:
@@ -314,7 +306,7 @@ class _Page:
         self.joint.object = (
             f"<div style='font-size:.9em'>All targets met together</div>"
             f"<div class='tj-joint-value' data-value='{float(joint['probability'])!r}' "
-            f"style='font-size:2.2em;color:{BLUE};font-weight:600'>{_percent(joint['probability'])}</div>"
+            f"style='font-size:2.2em;color:{BLUE};font-weight:600'>{percent(joint['probability'], 2)}</div>"
             f"<div style='font-size:.85em'>± {100 * joint['std_error']:.2f} points (std. error)</div>"
         )
         meta = view.result.metadata
@@ -443,7 +435,7 @@ def _readings_table(wide) -> str:
         f"<tr><td><code>{html.escape(str(t))}</code></td>"
         + "".join(
             f"<td style='text-align:right;font-weight:{700 if r['in_force'] == n else 400}'>"
-            f"{_percent(r[n])}</td>"
+            f"{percent(r[n], 2)}</td>"
             for n in names
         )
         + "</tr>"
@@ -460,9 +452,9 @@ def _table(frame) -> str:
     ``data-value``."""
     rows = "".join(
         f"<tr data-target='{html.escape(str(t))}'><td><code>{html.escape(str(t))}</code></td>"
-        f"<td class='p' data-value='{float(r['probability'])!r}' style='text-align:right'>{_percent(r['probability'])}</td>"
+        f"<td class='p' data-value='{float(r['probability'])!r}' style='text-align:right'>{percent(r['probability'], 2)}</td>"
         f"<td data-value='{float(r['std_error'])!r}' style='text-align:right'>± {100 * r['std_error']:.2f}</td>"
-        f"<td style='text-align:right'>{_percent(r['ci_low'])} – {_percent(r['ci_high'])}</td>"
+        f"<td style='text-align:right'>{percent(r['ci_low'], 2)} – {percent(r['ci_high'], 2)}</td>"
         f"<td>{html.escape(str(r['reading']))}</td></tr>"
         for t, r in frame.iterrows()
     )
