@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -25,15 +27,34 @@ SCENARIO = (
 )
 
 
+KERNELS = [
+    "numpy",
+    pytest.param(
+        "numba",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("numba") is None,
+            reason='needs numba: pip install -e ".[fast]" (the dev extra includes it)',
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize(
     ("scenario", "method"),
     [(None, "mc"), (SCENARIO, "mc"), (SCENARIO, "antithetic"), (None, "sobol")],
 )
-def test_engine_matches_reference_draw_for_draw(calibration, scenario, method):
+def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, kernel):
     draws = 1_024
     ref = simulate_reference(calibration, scenario, draws=draws, seed=77, method=method)
     result = tjsim.simulate(
-        scenario, draws=draws, seed=77, method=method, keep_draws=True, calibration=calibration
+        scenario,
+        draws=draws,
+        seed=77,
+        method=method,
+        keep_draws=True,
+        kernel=kernel,
+        calibration=calibration,
     )
     values = result.draws.to_numpy()
     scale = np.maximum(1.0, np.abs(ref.values))

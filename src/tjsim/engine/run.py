@@ -99,7 +99,7 @@ def simulate(
     workers: int = 1,
     threads: int | None = None,
     quarterly: bool = False,
-    kernel: str = "numpy",
+    kernel: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``scenario`` on ``calibration`` (both objects); the arguments are those
@@ -156,5 +156,6 @@ def simulate(
         scenario=scenario,
         chunk_size=int(chunk_size),
         workers=workers,
+        kernel=evaluator.name,
         kept=keep,
     )

@@ -16,7 +16,7 @@ from ..errors import ScenarioError, unknown
 from ..model import CompiledModel
 from ..model.quarterly import PERIODS, ytd_indicator
 from ..scenario import Scenario
-from ..seeding import describe_seed
+from ..seeding import RNG, describe_seed
 from . import filtering
 from .accumulator import FIXED_POINT, Accumulator
 from .estimates import wilson_interval
@@ -44,6 +44,7 @@ class SimulationResult:
     scenario: Scenario
     chunk_size: int
     workers: int
+    kernel: str = "numpy"
     kept: np.ndarray | None = None
 
     # ---------------------------------------------------------------- metadata
@@ -61,6 +62,8 @@ class SimulationResult:
             "dimension": self.model.dimension,
             "chunk_size": self.chunk_size,
             "workers": self.workers,
+            "kernel": self.kernel,
+            "rng": RNG,
             "observed": {v: dict(p) for v, p in self.scenario.observed.items()},
             "tjsim_version": __version__,
         }
