@@ -168,8 +168,8 @@ def _evaluate(
     weight_value,
     met_first,
     met_second,
-    met_threshold,
-    met_above,
+    met_sign,
+    met_limit,
     hist_add,
     hist_scale,
     bin_bottom,
@@ -197,11 +197,13 @@ def _evaluate(
     t = met_first.shape[0]
     given = latent.shape[0] > 0
     keeping = keep.shape[0] > 0
-    normals = np.empty((TILE, d))
-    z = np.empty((TILE, g))
-    rows = np.empty((TILE, k))  # e[used], gathered: one row per draw
-    columns = np.empty((k, TILE))  # the same, one row per basis column
-    values = np.empty((m, TILE))  # V - c
+    # Whole tiles are evaluated, so that the loops have a fixed length: the rows past
+    # the end of a block's last tile hold finite values (zeros, or the tile before's).
+    normals = np.zeros((TILE, d))
+    z = np.zeros((TILE, g))
+    rows = np.zeros((TILE, k))  # e[used], gathered: one row per draw
+    columns = np.zeros((k, TILE))  # the same, one row per basis column
+    values = np.zeros((m + 1, TILE))  # V - c, and a row of zeros
     number = np.empty(TILE, dtype=np.intp)
     words = np.zeros(t + 2, dtype=np.uint64)  # met, joint, every draw
     first_words = np.zeros(t + 1, dtype=np.uint64)
@@ -249,32 +251,31 @@ def _evaluate(
                     columns[a, s] = rows[s, a]
             # -- indicators (deviations from c): the sparse fast weights, draws side by side
             for i in range(m):
-                for s in range(n):
+                for s in range(TILE):
                     values[i, s] = 0.0
                 for p in range(weight_start[i], weight_start[i + 1]):
                     a, w = weight_column[p], weight_value[p]
-                    for s in range(n):
+                    for s in range(TILE):
                         values[i, s] += w * columns[a, s]
             # -- targets met (a bit set per target), number met, joint
-            for s in range(n):
+            valid = ~np.uint64(0) if n == TILE else (_ONE << np.uint64(n)) - _ONE
+            for s in range(TILE):
                 number[s] = 0
             for r in range(t):
                 word = np.uint64(0)
-                first, second, threshold = met_first[r], met_second[r], met_threshold[r]
-                for s in range(n):
-                    margin = values[first, s]
-                    if second >= 0:
-                        margin -= values[second, s]
-                    met = margin >= threshold if met_above[r] else margin <= threshold
+                first, second = met_first[r], met_second[r]
+                sign, limit = met_sign[r], met_limit[r]
+                for s in range(TILE):
+                    met = sign * (values[first, s] - values[second, s]) >= limit
                     number[s] += met
                     word |= np.uint64(met) << np.uint64(s)
-                words[r] = word
+                words[r] = word & valid
             joint = np.uint64(0)
             for s in range(n):
                 count_met[number[s]] += 1
                 joint |= np.uint64(number[s] == t) << np.uint64(s)
             words[t] = joint
-            words[t + 1] = (np.uint64(1) << np.uint64(n)) - _ONE if n < 64 else ~np.uint64(0)
+            words[t + 1] = valid
             # -- sums over the draws: counts of met pairs, and the basis in met draws
             for r in range(t + 2):
                 for c in range(t + 2):
@@ -293,15 +294,20 @@ def _evaluate(
                     first_words[r] = words[r]
             # -- moments, extremes, kept draws, quantile bins
             for i in range(m):
-                add, scale, bottom, top_bin = hist_add[i], hist_scale[i], bin_bottom[i], bin_top[i]
+                square, lowest, highest = 0.0, low[i], high[i]
                 for s in range(n):
                     value = values[i, s]
-                    squares[i] += value * value
-                    low[i] = min(low[i], value)
-                    high[i] = max(high[i], value)
-                    if keeping:
-                        keep[start + s, i] = value + offset[i]
-                    stage[_bin((value + add) * scale, bottom, top_bin)] += 1
+                    square += value * value
+                    lowest = min(lowest, value)
+                    highest = max(highest, value)
+                squares[i] += square
+                low[i], high[i] = lowest, highest
+                add, scale, bottom, top_bin = hist_add[i], hist_scale[i], bin_bottom[i], bin_top[i]
+                for s in range(n):
+                    stage[_bin((values[i, s] + add) * scale, bottom, top_bin)] += 1
+                if keeping:
+                    for s in range(n):
+                        keep[start + s, i] = values[i, s] + offset[i]
     # -- quantile histograms: add the block's counts over the bins its extremes span
     if size:
         for i in range(m):
@@ -326,9 +332,9 @@ class NumbaKernel:
     weight_column: np.ndarray  # (nnz,) basis column (e[used], then gathered)
     weight_value: np.ndarray  # (nnz,)
     met_first: np.ndarray  # (T,) indicator of each met row (grouped test order)
-    met_second: np.ndarray  # (T,) the indicator it is compared to, or -1
-    met_threshold: np.ndarray  # (T,)
-    met_above: np.ndarray  # (T,) bool: >= (else <=)
+    met_second: np.ndarray  # (T,) the indicator it is compared to, else m (a row of zeros)
+    met_sign: np.ndarray  # (T,) +1 for >=, -1 for <=
+    met_limit: np.ndarray  # (T,) met when sign * ((V-c)[first] - (V-c)[second]) >= limit
 
     name: ClassVar[str] = "numba"
 
@@ -348,14 +354,15 @@ class NumbaKernel:
         gather_start, gather_column, gather_weight = _sparse_rows(loads)
         weight_start, weight_column, weight_value = _sparse_rows(ref.fast_weights)
         t = len(ref.strict)
-        first, second = np.empty(t, np.intp), np.full(t, -1, np.intp)
-        threshold, above = np.empty(t), np.empty(t, np.bool_)
+        first, second = np.empty(t, np.intp), np.full(t, ref.n_indicators, np.intp)
+        sign, limit = np.empty(t), np.empty(t)
         for test in ref.met_tests:
             first[test.rows] = test.first
             if test.second is not None:
                 second[test.rows] = test.second
-            threshold[test.rows] = test.thresholds[:, 0]
-            above[test.rows] = test.above
+            # margin <= threshold exactly when -margin >= -threshold
+            sign[test.rows] = 1.0 if test.above else -1.0
+            limit[test.rows] = sign[test.rows] * test.thresholds[:, 0]
         return cls(
             reference=ref,
             used=latent_order[ref.n_unused :],
@@ -368,8 +375,8 @@ class NumbaKernel:
             weight_value=weight_value,
             met_first=first,
             met_second=second,
-            met_threshold=threshold,
-            met_above=above,
+            met_sign=sign,
+            met_limit=limit,
         )
 
     def new_accumulator(self) -> Accumulator:
@@ -399,9 +406,10 @@ class NumbaKernel:
             else:
                 given = latent
                 state = block_bit_generator(root, block.id).state["state"]["state"]
+            basis_sums = np.zeros((t + 2, k))
             counts = np.zeros((t + 2, t + 2), dtype=np.int64)
             sums = BlockSums(
-                products=np.zeros((t + 2, k + t + 2)),
+                products=np.empty((t + 2, k + t + 2)),
                 count_met=np.zeros(t + 1, dtype=np.int64),
                 squares=np.zeros(m),
                 low=np.full(m, np.inf),
@@ -428,15 +436,15 @@ class NumbaKernel:
                 self.weight_value,
                 self.met_first,
                 self.met_second,
-                self.met_threshold,
-                self.met_above,
+                self.met_sign,
+                self.met_limit,
                 ref.hist_add,
                 ref.hist_scale,
                 ref.bin_bottom,
                 ref.bin_top,
                 ref.offset,
                 no_keep if keep is None else keep,
-                sums.products[:, :k],
+                basis_sums,
                 counts,
                 sums.count_met,
                 sums.squares,
@@ -446,6 +454,7 @@ class NumbaKernel:
                 stage,
                 acc.histogram,
             )
+            sums.products[:, :k] = basis_sums
             sums.products[:, k:] = counts
             commit_block(ref, acc, block, method, sums)
 
