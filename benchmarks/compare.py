@@ -207,6 +207,14 @@ def measure_tjsim(setup: impl.Setup, report: Report, quick: bool, log: Callable)
         log(f"  {n:>11,} draws: {time.perf_counter() - start:6.1f} s")
 
 
+def run_python(code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run ``code`` in a fresh interpreter (with ``args``); its standard output."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, env=env
+    )
+    return done.stdout
+
+
 def measure_compile(report: Report, repeats: int = 3) -> None:
     """Extra time of the first compiled-kernel run in a fresh process: with an empty
     compile cache (cold: numba compiles) and with the cache it left (warm: loaded)."""
@@ -228,27 +236,17 @@ def measure_compile(report: Report, repeats: int = 3) -> None:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
 
         def first_call() -> float:
-            done = subprocess.run(
-                [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
-            )
-            return float(done.stdout.split()[-1])
+            return float(run_python(code, env=env).split()[-1])
 
         cold = first_call()
         warm = min(first_call() for _ in range(repeats))
-    bare = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import time; t = time.perf_counter(); import numba; print(time.perf_counter() - t)",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+    bare = run_python(
+        "import time; t = time.perf_counter(); import numba; print(time.perf_counter() - t)"
     )
     report.compile = {
         "cold_seconds": cold,
         "warm_seconds": warm,
-        "numba_import_seconds": float(bare.stdout.split()[-1]),
+        "numba_import_seconds": float(bare.split()[-1]),
     }
 
 
@@ -260,12 +258,7 @@ def measure_memory(report: Report, sizes: list[int]) -> None:
         "tjsim.simulate(draws=int(sys.argv[1]), seed=1)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
     )
-    peaks = {}
-    for n in sorted({10_000, max(sizes)}):
-        done = subprocess.run(
-            [sys.executable, "-c", code, str(n)], check=True, capture_output=True, text=True
-        )
-        peaks[n] = float(done.stdout.split()[-1])
+    peaks = {n: float(run_python(code, str(n)).split()[-1]) for n in sorted({10_000, max(sizes)})}
     report.memory = {"peak_rss_mb": {str(n): mb for n, mb in peaks.items()}}
 
 
@@ -418,23 +411,16 @@ def measure_imports(report: Report, repeats: int = 7) -> None:
 
     bare = run("pass")
     full = run("import tjsim")
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, tjsim; print(','.join(m for m in ('numpy', 'scipy', 'pandas', "
-            "'matplotlib', 'numba') if m in sys.modules))",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
+    probe = run_python(
+        "import sys, tjsim; print(','.join(m for m in ('numpy', 'scipy', 'pandas', "
+        "'matplotlib', 'numba') if m in sys.modules))",
         env=env,
     )
     report.imports = {
         "python_seconds": bare,
         "import_seconds": full,
         "net_seconds": full - bare,
-        "loaded": probe.stdout.strip() or "none of numpy, scipy, pandas, matplotlib, numba",
+        "loaded": probe.strip() or "none of numpy, scipy, pandas, matplotlib, numba",
     }
 
 

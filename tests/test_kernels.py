@@ -4,7 +4,6 @@ same random stream; and the stream itself is numpy's."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
@@ -14,30 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
+from optional import HAVE_NUMBA, requires_numba
+from test_reference import SCENARIO
 from tjsim.engine import LatentSampler
 from tjsim.seeding import BLOCK_SIZE, RNG, as_seed_sequence, block_bit_generator, plan_blocks
 from toy import Toy
 
-HAVE_NUMBA = importlib.util.find_spec("numba") is not None
-requires_numba = pytest.mark.skipif(
-    not HAVE_NUMBA,
-    reason='needs numba: pip install -e ".[fast]" (the dev extra includes it, so CI runs this)',
-)
-
 #: Integer totals: equal, element for element, between kernels.
 COUNTS = ("met", "count_met", "both", "pair_square", "histogram")
-
-MIXED = (
-    tjsim.baseline()
-    .renamed("mixed")
-    .with_shift("investment", -3.0)
-    .with_scale("retail_sales", 1.5)
-    .with_distribution("credit", "t", df=4)
-    .with_event("property_slump", probability=0.6)
-    .with_event("port_strike", probability=0.3, impact={"container_growth": -4.0})
-    .with_correlation("momentum", "exports", 0.5)
-    .with_target("industry_fast", indicator="industry_va", op=">", threshold=5.0)
-)
 
 
 def _models(calibration):
@@ -48,7 +31,7 @@ def _models(calibration):
         ("toy quarterly", toy, None, {"quarterly": True}),
         ("toy observed", toy, None, {"observed": {"y": {"Q1": 4.2, "H1": 4.4}}}),
         ("tianjin", calibration, None, {}),
-        ("tianjin mixed", calibration, MIXED, {}),
+        ("tianjin mixed", calibration, SCENARIO, {}),
         ("tianjin observed", calibration, None, {"observed": {"gdp_growth": {"Q1": 5.0}}}),
     ]
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 import tjsim
+from optional import KERNELS
 from tjsim.engine.reference import simulate_reference
 
 SCENARIO = (
@@ -25,18 +24,6 @@ SCENARIO = (
     .with_target("industry_fast", indicator="industry_va", op=">", threshold=5.0)
     .without_target("cpi")
 )
-
-
-KERNELS = [
-    "numpy",
-    pytest.param(
-        "numba",
-        marks=pytest.mark.skipif(
-            importlib.util.find_spec("numba") is None,
-            reason='needs numba: pip install -e ".[fast]" (the dev extra includes it)',
-        ),
-    ),
-]
 
 
 @pytest.mark.parametrize("kernel", KERNELS)
