@@ -1,7 +1,8 @@
 r"""The numba kernel: a block of draws evaluated draw by draw in one compiled loop.
 
 It computes exactly what the numpy kernel (:mod:`tjsim.engine.kernels.numpy_kernel`, the
-reference) computes, from the same precomputed arrays, but fused: for each draw it
+reference) computes, from the same precomputed arrays, but fused into one loop over
+tiles of :data:`TILE` (64) draws: for the draws of a tile it
 
 1. draws the ``d`` latent normals itself, with numpy's ziggurat on the block's SFC64
    bit generator (:data:`tjsim.seeding.RNG`): the same numbers, in the same order, as
@@ -10,12 +11,16 @@ reference) computes, from the same precomputed arrays, but fused: for each draw 
 2. forms the correlated latent values of the table and event columns (a sparse product),
    the table transforms (the same interpolation arithmetic as
    :class:`~tjsim.engine.tables.TableSet`) and the events,
-3. evaluates the indicators :math:`V - c = W_f\,[e_{used}; g]` and the targets met,
-4. adds the draw to the block's sums: number met, antithetic pairs, the products
-   :math:`[met; joint; 1]\,[e_{used}; g; met; joint; 1]^\top`, squares and extremes,
-   and its quantile bins to a per-thread ``uint16`` histogram (a block has at most
-   32,768 draws), which is added to the accumulator's once per block over the bins the
-   block's extremes span.
+3. evaluates the indicators :math:`V - c = W_f\,[e_{used}; g]` (the non-zero weights
+   only, the tile's draws side by side) and the targets met, kept as one 64-bit word
+   per target,
+4. adds the tile to the block's sums: number met; the products
+   :math:`[met; joint; 1]\,[e_{used}; g; met; joint; 1]^\top`, whose met columns
+   (pairs of targets met together) and antithetic pairs are popcounts of two words'
+   AND and whose basis columns add each met draw's row (iterating over set bits);
+   squares and extremes; and the quantile bins, counted in a per-thread ``uint16``
+   histogram (a block has at most 32,768 draws) that is added to the accumulator's once
+   per block, over the bins the block's extremes span.
 
 Nothing per draw leaves the processor's cache; the block's reduction into an
 :class:`~tjsim.result.Accumulator` is the numpy kernel's own
