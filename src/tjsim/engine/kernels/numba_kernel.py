@@ -210,6 +210,8 @@ def _evaluate(
     columns = np.zeros((k, TILE))  # the same, one row per basis column
     values = np.zeros((m + 1, TILE))  # V - c, and a row of zeros
     number = np.empty(TILE, dtype=np.intp)
+    total = np.empty(k)  # the tile's basis summed over its draws
+    part = np.empty(k)  # ... over the draws that meet (or miss) a target
     words = np.zeros(t + 2, dtype=np.uint64)  # met, joint, every draw
     first_words = np.zeros(t + 1, dtype=np.uint64)
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
@@ -281,16 +283,37 @@ def _evaluate(
                 joint |= np.uint64(number[s] == t) << np.uint64(s)
             words[t] = joint
             words[t + 1] = valid
-            # -- sums over the draws: counts of met pairs, and the basis in met draws
+            # -- sums over the draws: counts of met pairs, and the basis in met draws (the
+            # tile's total less the missing draws when fewer draws miss than meet)
+            for a in range(k):
+                total[a] = 0.0
+            for s in range(n):
+                for a in range(k):
+                    total[a] += rows[s, a]
+            for a in range(k):
+                sums[t + 1, a] += total[a]
             for r in range(t + 2):
                 for c in range(t + 2):
                     counts[r, c] += _popcount(words[r] & words[c])
+                if r == t + 1:
+                    continue
                 word = words[r]
+                fewer_miss = 2 * _popcount(word) > n
+                if fewer_miss:
+                    word = ~word & valid
+                for a in range(k):
+                    part[a] = 0.0
                 while word:
                     s = _lowest_bit(word)
                     word &= word - _ONE
                     for a in range(k):
-                        sums[r, a] += rows[s, a]
+                        part[a] += rows[s, a]
+                if fewer_miss:
+                    for a in range(k):
+                        sums[r, a] += total[a] - part[a]
+                else:
+                    for a in range(k):
+                        sums[r, a] += part[a]
             if side:
                 for r in range(t + 1):
                     pair_counts[r] += _popcount(first_words[r] & words[r])
