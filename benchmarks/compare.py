@@ -484,9 +484,7 @@ def check_goals(report: Report) -> None:
             "<= 1.0x",
             r["median"],
             r["median"] <= GOALS["floor_ratio"],
-            f"{r['median']:.2f}x, median of {paired['pairs']} alternating pairs "
-            f"({r['low']:.2f}x to {r['high']:.2f}x; load {load['low']:.1f} to "
-            f"{load['high']:.1f})"
+            f"{_median_of_pairs(r, paired)}; load {load['low']:.1f} to {load['high']:.1f}"
             + ("" if r["median"] <= 1.0 else f"; missed by {r['median'] - 1:.0%}"),
         )
     for name in ("tjsim mc, 2 threads", "tjsim antithetic, 2 threads", "tjsim sobol, 2 threads"):
@@ -506,8 +504,7 @@ def check_goals(report: Report) -> None:
             ">= 1.6x",
             gain["median"],
             gain["median"] >= GOALS["threads_gain"],
-            f"{gain['median']:.2f}x, median of {paired['pairs']} alternating pairs "
-            f"({gain['low']:.2f}x to {gain['high']:.2f}x); load average {load['low']:.1f} to "
+            f"{_median_of_pairs(gain, paired)}; load average {load['low']:.1f} to "
             f"{load['high']:.1f} on {report.machine['cores_usable']} cores: the second core "
             + ("was free" if load["high"] < 1.0 else "was not free"),
         )
@@ -626,9 +623,11 @@ def check_goals(report: Report) -> None:
     report.goals = goals
 
 
-def _floor_rate(report: Report) -> float:
-    rows = [r for r in report.rows if r.name.startswith("floor") and r.draws >= 10**6]
-    return max(r.draws / r.seconds for r in rows) if rows else math.nan
+def _median_of_pairs(spread: dict[str, float], paired: dict[str, Any]) -> str:
+    return (
+        f"{spread['median']:.2f}x, median of {paired['pairs']} alternating pairs "
+        f"({spread['low']:.2f}x to {spread['high']:.2f}x)"
+    )
 
 
 # ---------------------------------------------------------------------- output
