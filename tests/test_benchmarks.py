@@ -39,6 +39,8 @@ def test_a_tiny_comparison_writes_its_table_and_figure(bench, tmp_path):
             "60",
             "--no-accuracy",
             "--no-profile",
+            "--compile-repeats",
+            "1",
             "--out",
             str(tmp_path),
             "--name",
@@ -50,11 +52,23 @@ def test_a_tiny_comparison_writes_its_table_and_figure(bench, tmp_path):
     text = (tmp_path / "smoke.md").read_text(encoding="utf-8")
     assert (tmp_path / "smoke.png").stat().st_size > 0
     assert (tmp_path / "smoke.json").stat().st_size > 0
-    for name in ("floor: numpy normals", "tjsim mc", "tjsim sobol", "per-draw loop", "pandas"):
+    for name in (
+        "floor: numpy normals, 1 thread",
+        "floor: numpy normals, 2 threads",
+        "tjsim mc, 1 thread",
+        "tjsim sobol, 2 threads",
+        "per-draw loop",
+        "pandas",
+    ):
         assert name in text
-    assert "**Goals**" in text and "**Machine**" in text
-    engine = report.find("tjsim mc", 3000)
+    assert "**Goals**" in text and "**Machine**" in text and "x floor (same threads)" in text
+    engine = report.find("tjsim mc, 1 thread", 3000)
     assert engine is not None and engine.seconds > 0 and engine.peak_mb > 0
+    assert engine.threads == 1 and engine.kernel in ("numba", "numpy")
+    assert report.floor(engine).name == "floor: numpy normals, 1 thread"
+    assert report.floor(report.find("tjsim mc, 2 threads", 3000)).threads == 2
+    assert set(report.memory["peak_rss_mb"]) == {"3000", "10000"}
+    assert "warm_seconds" in report.compile or "skipped" in report.compile
     loop = report.find("per-draw loop (reference.py)", 3000)
     assert loop.extrapolated and loop.measured_draws == 60
     for peer in ("monaco", "SALib sobol + tjsim evaluation"):
