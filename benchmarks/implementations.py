@@ -6,7 +6,8 @@ target, so that the comparison can check that they agree.
 
 ``floor``
     Drawing the engine's latent normals alone (``draws x dimension`` standard normals
-    from numpy's default generator), into a reused buffer: no model at all.
+    from numpy's default generator, PCG64), into a reused buffer: no model at all; on
+    one thread or on several, each drawing its share.
 ``loop``
     :func:`tjsim.engine.reference.simulate_reference`: one draw at a time in plain Python
     (correlation, exact quantile transforms, each equation's syntax tree).
@@ -27,6 +28,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,10 +70,26 @@ class Setup:
 
 
 # ---------------------------------------------------------------------- the floor
-def floor(setup: Setup, draws: int, seed: int = 1) -> None:
-    """Draw ``draws x dimension`` standard normals with numpy's default generator."""
-    rng = np.random.default_rng(seed)
-    buffer = np.empty((min(draws, CHUNK), setup.dimension))
+def floor(setup: Setup, draws: int, seed: int = 1, threads: int = 1) -> None:
+    """Draw ``draws x dimension`` standard normals with numpy's default generator, on
+    ``threads`` threads (numpy releases the GIL while it fills an array)."""
+    if threads == 1:
+        _draw_normals(setup.dimension, draws, np.random.default_rng(seed))
+        return
+    shares = [draws // threads + (i < draws % threads) for i in range(threads)]
+    generators = np.random.default_rng(seed).spawn(threads)
+    pool = [
+        threading.Thread(target=_draw_normals, args=(setup.dimension, share, generator))
+        for share, generator in zip(shares, generators, strict=True)
+    ]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+
+def _draw_normals(dimension: int, draws: int, rng: np.random.Generator) -> None:
+    buffer = np.empty((min(draws, CHUNK), dimension))
     done = 0
     while done < draws:
         rows = min(CHUNK, draws - done)
@@ -86,6 +104,11 @@ def engine(setup: Setup, draws: int, method: str = "mc", seed: int = 1, **option
         draws=draws, seed=seed, method=method, calibration=setup.calibration, **options
     )
     return result.probabilities()["probability"].to_numpy()
+
+
+def default_kernel(setup: Setup) -> str:
+    """The kernel ``tjsim.simulate`` runs by default here (the fastest available)."""
+    return tjsim.simulate(draws=100, seed=1, calibration=setup.calibration).metadata["kernel"]
 
 
 # ---------------------------------------------------------------------- per-draw models
@@ -270,7 +293,7 @@ def machine() -> dict[str, Any]:
         config = np.show_config(mode="dicts")
         blas = config.get("Build Dependencies", {}).get("blas", {})
         info["blas"] = [{"name": blas.get("name"), "version": blas.get("version")}]
-    for name in ("pandas", "monaco", "SALib"):
+    for name in ("pandas", "monaco", "SALib", "numba"):
         try:
             from importlib.metadata import version
 

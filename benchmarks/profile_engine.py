@@ -1,4 +1,4 @@
-"""Where the engine's time goes: a stage profile of one run (single thread).
+"""Where the numpy kernel's time goes: a stage profile of one run (single thread).
 
 Every numpy call made by :mod:`tjsim.engine.kernels.numpy_kernel` and
 :mod:`tjsim.engine.tables` is timed and
@@ -79,7 +79,9 @@ def profile(draws: int = 1_000_000, method: str = "mc") -> list[tuple[str, float
     import tjsim.engine.tables as marginals
 
     calibration = tjsim.load_calibration()
-    tjsim.simulate(draws=2 * 32768, seed=1, method=method, calibration=calibration, threads=1)
+    tjsim.simulate(
+        draws=2 * 32768, seed=1, method=method, calibration=calibration, threads=1, kernel="numpy"
+    )
     times: dict = defaultdict(float)
     sample = [0.0]
     original_stream = sampling.LatentSampler.stream
@@ -95,7 +97,9 @@ def profile(draws: int = 1_000_000, method: str = "mc") -> list[tuple[str, float
         return timed
 
     start = time.perf_counter()
-    tjsim.simulate(draws=draws, seed=1, method=method, calibration=calibration, threads=1)
+    tjsim.simulate(
+        draws=draws, seed=1, method=method, calibration=calibration, threads=1, kernel="numpy"
+    )
     plain = time.perf_counter() - start
     saved = engine.np, marginals.np
     engine.np = _Timed(np, "engine", times)
@@ -103,7 +107,9 @@ def profile(draws: int = 1_000_000, method: str = "mc") -> list[tuple[str, float
     sampling.LatentSampler.stream = stream
     try:
         start = time.perf_counter()
-        tjsim.simulate(draws=draws, seed=1, method=method, calibration=calibration, threads=1)
+        tjsim.simulate(
+            draws=draws, seed=1, method=method, calibration=calibration, threads=1, kernel="numpy"
+        )
         total = time.perf_counter() - start
     finally:
         engine.np, marginals.np = saved

@@ -1,5 +1,5 @@
-"""Regression benchmarks (pytest-benchmark): engine time and peak memory by draws and
-method, and the cold ``import tjsim`` time.
+"""Regression benchmarks (pytest-benchmark): engine time by draws, method and kernel,
+peak memory by draws and method, and the cold ``import tjsim`` time.
 
     pip install -e ".[bench]"
     pytest benchmarks/test_engine_speed.py --benchmark-autosave          # a baseline
@@ -13,6 +13,7 @@ Peak memory and draws per second go into each benchmark's ``extra_info``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -26,12 +27,14 @@ pytest.importorskip("pytest_benchmark")
 
 DRAWS = [int(float(x)) for x in os.environ.get("TJSIM_BENCH_DRAWS", "1e4,1e5,1e6").split(",") if x]
 METHODS = ("mc", "antithetic", "sobol")
+KERNELS = ("numba", "numpy") if importlib.util.find_spec("numba") else ("numpy",)
 
 
 @pytest.fixture(scope="module")
 def calibration():
     calibration = tjsim.load_calibration()
-    tjsim.simulate(draws=1_000, seed=1, calibration=calibration)  # imports, tables
+    for kernel in KERNELS:  # imports, tables, compiled code
+        tjsim.simulate(draws=1_000, seed=1, calibration=calibration, kernel=kernel)
     return calibration
 
 
@@ -39,16 +42,19 @@ def _rounds(draws: int) -> int:
     return 5 if draws <= 100_000 else (3 if draws <= 1_000_000 else 1)
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("draws", DRAWS, ids=lambda n: f"{n:.0e}")
-def test_engine_time(benchmark, calibration, draws, method):
+def test_engine_time(benchmark, calibration, draws, method, kernel):
     benchmark.group = f"engine {draws:.0e} draws"
 
     def run():
-        return tjsim.simulate(draws=draws, seed=1, method=method, calibration=calibration)
+        return tjsim.simulate(
+            draws=draws, seed=1, method=method, calibration=calibration, kernel=kernel
+        )
 
     result = benchmark.pedantic(run, rounds=_rounds(draws), warmup_rounds=0)
-    assert result.accumulator.draws == draws
+    assert result.accumulator.draws == draws and result.metadata["kernel"] == kernel
     if benchmark.stats is not None:  # None with --benchmark-disable
         benchmark.extra_info["draws_per_second"] = draws / benchmark.stats.stats.min
 
@@ -82,7 +88,11 @@ def test_cold_import(benchmark):
 
     benchmark.pedantic(run, rounds=5, warmup_rounds=1)
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, tjsim; print('matplotlib' in sys.modules)"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, tjsim; print('matplotlib' in sys.modules or 'numba' in sys.modules)",
+        ],
         check=True,
         capture_output=True,
         text=True,

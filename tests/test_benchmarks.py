@@ -3,6 +3,7 @@ size, and the engine features the benchmarks rely on (threads, streamed sampling
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -40,6 +41,8 @@ def test_a_tiny_comparison_writes_its_table_and_figure(bench, tmp_path):
             "60",
             "--no-accuracy",
             "--no-profile",
+            "--compile-repeats",
+            "1",
             "--out",
             str(tmp_path),
             "--name",
@@ -51,11 +54,23 @@ def test_a_tiny_comparison_writes_its_table_and_figure(bench, tmp_path):
     text = (tmp_path / "smoke.md").read_text(encoding="utf-8")
     assert (tmp_path / "smoke.png").stat().st_size > 0
     assert (tmp_path / "smoke.json").stat().st_size > 0
-    for name in ("floor: numpy normals", "tjsim mc", "tjsim sobol", "per-draw loop", "pandas"):
+    for name in (
+        "floor: numpy normals, 1 thread",
+        "floor: numpy normals, 2 threads",
+        "tjsim mc, 1 thread",
+        "tjsim sobol, 2 threads",
+        "per-draw loop",
+        "pandas",
+    ):
         assert name in text
-    assert "**Goals**" in text and "**Machine**" in text
-    engine = report.find("tjsim mc", 3000)
+    assert "**Goals**" in text and "**Machine**" in text and "x floor (same threads)" in text
+    engine = report.find("tjsim mc, 1 thread", 3000)
     assert engine is not None and engine.seconds > 0 and engine.peak_mb > 0
+    assert engine.threads == 1 and engine.kernel in ("numba", "numpy")
+    assert report.floor(engine).name == "floor: numpy normals, 1 thread"
+    assert report.floor(report.find("tjsim mc, 2 threads", 3000)).threads == 2
+    assert set(report.memory["peak_rss_mb"]) == {"3000", "10000"}
+    assert "warm_seconds" in report.compile or "skipped" in report.compile
     loop = report.find("per-draw loop (reference.py)", 3000)
     assert loop.extrapolated and loop.measured_draws == 60
     for peer in ("monaco", "SALib sobol + tjsim evaluation"):
@@ -131,12 +146,17 @@ def test_threads_is_checked(calibration):
         tjsim.simulate(draws=100, threads=0, calibration=calibration)
 
 
-def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
+def _benchmark(name: str):
+    """The module ``benchmarks/<name>.py`` (the folder is not a package)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        import sweep_scaling
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
+    sweep_scaling = _benchmark("sweep_scaling")
     data = sweep_scaling.main(
         [
             "--points", "2", "--draws", "3000", "--pool-draws", "3000", "--repeat", "1",
@@ -149,11 +169,7 @@ def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
 
 
 def test_the_explorer_benchmark_runs_at_a_tiny_size(tmp_path):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        import explorer
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    explorer = _benchmark("explorer")
     text = explorer.main(
         ["--draws", "3000", "--rounds", "1", "--out", str(tmp_path), "--readme", "no"]
     )

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tjsim
+from optional import KERNELS
 from tjsim.engine.reference import simulate_reference
 
 SCENARIO = (
@@ -25,15 +26,22 @@ SCENARIO = (
 )
 
 
+@pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize(
     ("scenario", "method"),
     [(None, "mc"), (SCENARIO, "mc"), (SCENARIO, "antithetic"), (None, "sobol")],
 )
-def test_engine_matches_reference_draw_for_draw(calibration, scenario, method):
+def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, kernel):
     draws = 1_024
     ref = simulate_reference(calibration, scenario, draws=draws, seed=77, method=method)
     result = tjsim.simulate(
-        scenario, draws=draws, seed=77, method=method, keep_draws=True, calibration=calibration
+        scenario,
+        draws=draws,
+        seed=77,
+        method=method,
+        keep_draws=True,
+        kernel=kernel,
+        calibration=calibration,
     )
     values = result.kept_draws.to_numpy()
     scale = np.maximum(1.0, np.abs(ref.values))

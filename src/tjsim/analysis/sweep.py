@@ -46,7 +46,7 @@ def sweep(
     seed: SeedLike = None,
     method: str | None = None,
     blocks_per_task: int | None = None,
-    kernel: str = "numpy",
+    kernel: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
     """Evaluate ``scenario`` at every point of ``grid`` (objects in; :func:`tjsim.sweep`
@@ -56,7 +56,7 @@ def sweep(
     and the points it completed (0 or 1).
     """
     check_grid(grid, calibration, scenario)
-    check_kernel(kernel)
+    kernel = check_kernel(kernel)
     settings = {f.name: getattr(grid.simulation, f.name) for f in fields(grid.simulation)}
     base = scenario.with_simulation(**{k: v for k, v in settings.items() if v is not None})
     draws, method, root = run_settings(base, draws, seed, method)

@@ -129,7 +129,7 @@ def simulate(
     workers: int | None = None,
     threads: int | None = None,
     quarterly: bool = False,
-    kernel: str = "numpy",
+    kernel: str | None = None,
     backend: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> SimulationResult:
@@ -146,7 +146,7 @@ def simulate(
         raise ScenarioError(
             f"chunk_size must be a whole number >= 1, found {chunk_size!r}", key="chunk_size"
         )
-    check_kernel(kernel)
+    kernel = check_kernel(kernel)
     runner = make_backend(backend, workers=workers, threads=threads)
     if keep_draws and runner.name != "local":
         raise ScenarioError(
@@ -169,6 +169,7 @@ def simulate(
         scenario=scenario,
         chunk_size=int(chunk_size),
         workers=runner.workers,
+        kernel=kernel,
         kept=keep,
     )
 

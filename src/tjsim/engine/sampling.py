@@ -1,7 +1,8 @@
 """Latent standard normals, block by block, for the three sampling methods.
 
 ``mc``
-    Independent pseudo-random normals (PCG64), one generator per block.
+    Independent pseudo-random normals (numpy's ziggurat on SFC64,
+    :data:`tjsim.seeding.RNG`), one generator per block.
 ``antithetic``
     The first half of each block is drawn, the second half is its negation; rows ``i``
     and ``i + n/2`` of a block form a pair, and errors are computed from pair means.

@@ -16,7 +16,7 @@ from ..errors import ScenarioError, unknown
 from ..model import CompiledModel
 from ..model.quarterly import PERIODS, ytd_indicator
 from ..scenario import Scenario, describe_conditioning, describe_observed
-from ..seeding import describe_seed
+from ..seeding import RNG, describe_seed
 from . import filtering
 from .accumulator import FIXED_POINT, Accumulator
 from .estimates import probability_errors, wilson_interval
@@ -44,6 +44,7 @@ class SimulationResult:
     scenario: Scenario
     chunk_size: int
     workers: int
+    kernel: str = "numpy"
     kept: np.ndarray | None = None
 
     # ---------------------------------------------------------------- metadata
@@ -62,6 +63,8 @@ class SimulationResult:
             "chunk_size": self.chunk_size,
             "workers": self.workers,
             "conditioned": bool(self.scenario.observed),
+            "kernel": self.kernel,
+            "rng": RNG,
             "observed": {v: dict(p) for v, p in self.scenario.observed.items()},
             "tjsim_version": __version__,
         }

@@ -314,8 +314,9 @@ class _Workspace:
 
 
 @dataclass
-class _BlockSums:
-    """One block's partial results, summed over its pieces in a fixed order."""
+class BlockSums:
+    """One block's partial results, summed over its draws in a fixed order (shared by
+    the kernels: :func:`commit_block` adds them to an accumulator)."""
 
     products: np.ndarray  # (T + 2, ...): [met; joint; 1] @ [e[used]; gathered; met; joint; 1]^T
     count_met: np.ndarray  # (P + 1,) draws meeting exactly k of the P targets in force
@@ -340,7 +341,7 @@ def _evaluate_block(
     first = kernel.n_unused  # basis rows first:k feed the indicators
     k = d + g
     width = ws.width
-    sums = _BlockSums(
+    sums = BlockSums(
         products=np.zeros((t + 2, width - first)),
         count_met=np.zeros(kernel.n_primary + 1, dtype=np.int64),
         squares=np.zeros(m),
@@ -427,17 +428,19 @@ def _evaluate_block(
     # -- quantile histograms: count the block's bins
     histogram = np.bincount(ws.bins[: block.size * m], minlength=kernel.n_bins)
     # -- accumulate
-    _commit(kernel, acc, block, method, sums, histogram)
+    commit_block(kernel, acc, block, method, sums, histogram)
 
 
-def _commit(
+def commit_block(
     kernel: NumpyKernel,
     acc: Accumulator,
     block: Block,
     method: str,
-    sums: _BlockSums,
-    histogram: np.ndarray,
+    sums: BlockSums,
+    histogram: np.ndarray | None = None,
 ) -> None:
+    """Add block ``block``'s sums (and its quantile ``histogram``, unless the kernel added
+    it to ``acc`` itself) to ``acc``."""
     d = kernel.weights.shape[0]
     m, t, g = kernel.n_indicators, len(kernel.strict), len(kernel.gathered)
     u = d - kernel.n_unused
@@ -455,7 +458,8 @@ def _commit(
     basis[:, kernel.gathered] = s[:, u:k]
     acc.basis_met_sum += _fixed(basis[: t + 1])
     acc.basis_sum += _fixed(basis[t + 1])
-    acc.histogram += histogram
+    if histogram is not None:
+        acc.histogram += histogram
     deviation = kernel.fast_weights @ s[t + 1, :k]
     acc.block_moments[block.id] = np.concatenate([deviation, sums.squares])
     np.minimum(acc.minimum, sums.low + kernel.offset[:m], out=acc.minimum)

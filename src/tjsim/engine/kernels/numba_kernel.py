@@ -1,0 +1,501 @@
+r"""The numba kernel: a block of draws evaluated draw by draw in one compiled loop.
+
+It computes exactly what the numpy kernel (:mod:`tjsim.engine.kernels.numpy_kernel`, the
+reference) computes, from the same precomputed arrays, but fused into one loop over
+tiles of :data:`TILE` (64) draws: for the draws of a tile it
+
+1. draws the ``d`` latent normals itself, with numpy's ziggurat on the block's SFC64
+   bit generator (:data:`tjsim.seeding.RNG`): the same numbers, in the same order, as
+   ``numpy.random.Generator(SFC64(seed)).standard_normal`` fills a ``(n, d)`` array
+   (Sobol' points come precomputed from the sampler instead),
+2. forms the correlated latent values of the table and event columns (a sparse product),
+   the table transforms (the same interpolation arithmetic as
+   :class:`~tjsim.engine.tables.TableSet`) and the events,
+3. evaluates the indicators :math:`V - c = W_f\,[e_{used}; g]` (the non-zero weights
+   only, the tile's draws side by side) and the targets met, kept as one 64-bit word
+   per target,
+4. adds the tile to the block's sums: number met; the products
+   :math:`[met; joint; 1]\,[e_{used}; g; met; joint; 1]^\top`, whose met columns
+   (pairs of targets met together) and antithetic pairs are popcounts of two words'
+   AND and whose basis columns add each met draw's row (iterating over set bits);
+   squares and extremes; and the quantile bins, counted in a per-thread ``uint16``
+   histogram (a block has at most 32,768 draws) that is added to the accumulator's once
+   per block, over the bins the block's extremes span.
+
+Nothing per draw leaves the processor's cache; the block's reduction into an
+:class:`~tjsim.result.Accumulator` is the numpy kernel's own
+(:func:`~tjsim.engine.kernels.numpy_kernel.commit_block`). Counts and histograms are
+identical to the numpy kernel's; floating-point sums differ only by the order of
+additions (about 1e-15 relative).
+
+numba is imported with this module, which :func:`tjsim.engine.kernels.make_kernel`
+imports only when this kernel is chosen. Compiled code is cached on disk
+(``cache=True``), so only the first run on a machine compiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from ...marginals import GRID
+from ...model import CompiledModel
+from ...result.accumulator import Accumulator
+from ...seeding import Block, block_bit_generator
+from ..sampling import LatentSampler
+from . import ziggurat
+from .numpy_kernel import BlockSums, NumpyKernel, commit_block
+
+_KI = np.array(ziggurat.KI, dtype=np.uint64)
+_WI = np.array(ziggurat.WI)
+_FI = np.array(ziggurat.FI)
+_NOR_R = ziggurat.NOR_R
+_NOR_INV_R = ziggurat.NOR_INV_R
+_TWO_M53 = 1.0 / 9007199254740992.0
+_GRID_START = float(GRID[0])
+_BYTE = np.uint64(0xFF)
+_MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
+_ONE = np.uint64(1)
+#: Draws evaluated side by side: the bits of a word.
+TILE = 64
+
+
+@numba.njit(inline="always")
+def _sfc64(s0, s1, s2, s3):
+    """One step of SFC64 (numpy's ``sfc64_next``): ``(output, new state)``."""
+    out = s0 + s1 + s3
+    return (
+        out,
+        s1 ^ (s1 >> np.uint64(11)),
+        s2 + (s2 << np.uint64(3)),
+        ((s2 << np.uint64(24)) | (s2 >> np.uint64(40))) + out,
+        s3 + _ONE,
+    )
+
+
+@numba.njit(inline="always")
+def _normal(s0, s1, s2, s3):
+    """A standard normal by numpy's ``random_standard_normal``: ``(value, new state)``."""
+    while True:
+        r, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+        idx = np.intp(r & _BYTE)
+        r = r >> np.uint64(8)
+        rabs = (r >> _ONE) & _MANTISSA
+        x = np.float64(rabs) * _WI[idx]
+        if r & _ONE:
+            x = -x
+        if rabs < _KI[idx]:
+            return x, s0, s1, s2, s3
+        if idx == 0:
+            while True:
+                u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+                xx = -_NOR_INV_R * math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
+                u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+                yy = -math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
+                if yy + yy > xx * xx:
+                    if (rabs >> np.uint64(8)) & _ONE:
+                        return -(_NOR_R + xx), s0, s1, s2, s3
+                    return _NOR_R + xx, s0, s1, s2, s3
+        else:
+            u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+            uniform = np.float64(u >> np.uint64(11)) * _TWO_M53
+            if (_FI[idx - 1] - _FI[idx]) * uniform + _FI[idx] < math.exp(-0.5 * x * x):
+                return x, s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
+def _bin(position, bottom, top):
+    """Histogram bin at ``position``: truncated, clamped to the under- and overflow bins
+    (the numpy kernel's rule)."""
+    if position < bottom:
+        return bottom
+    if position >= top:
+        return top
+    return np.intp(position)
+
+
+@numba.njit(nogil=True, cache=True)
+def standard_normals(state: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` (1-d) with standard normals from the SFC64 ``state`` (4 words), as
+    ``numpy.random.Generator(SFC64)`` would; the state is advanced in place."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    for i in range(out.shape[0]):
+        out[i], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+
+
+@intrinsic
+def _popcount(typingctx, word):
+    """Set bits of a ``uint64`` (LLVM ``ctpop``)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+@intrinsic
+def _lowest_bit(typingctx, word):
+    """Index of the lowest set bit of a non-zero ``uint64`` (LLVM ``cttz``)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.uint64(types.uint64), codegen
+
+
+@numba.njit(nogil=True, cache=True)
+def _evaluate(
+    state,
+    latent,
+    size,
+    antithetic,
+    used,
+    gather_start,
+    gather_column,
+    gather_weight,
+    n_tables,
+    pairs,
+    table_start,
+    step,
+    top,
+    event_thresholds,
+    weight_start,
+    weight_column,
+    weight_value,
+    met_first,
+    met_second,
+    met_sign,
+    met_limit,
+    primary,
+    hist_add,
+    hist_scale,
+    bin_bottom,
+    bin_top,
+    offset,
+    keep,
+    sums,
+    counts,
+    count_met,
+    squares,
+    low,
+    high,
+    pair_counts,
+    stage,
+    histogram,
+):
+    """Evaluate one block of ``size`` draws into the block's sums (see the module), in
+    tiles of :data:`TILE` draws: the targets met by a tile's draws are bit sets, one
+    word per target (reading); the number met and the joint count the first
+    ``primary`` rows, the readings in force."""
+    d = latent.shape[1]
+    u = used.shape[0]
+    g = gather_start.shape[0] - 1
+    k = u + g
+    m = weight_start.shape[0] - 1
+    t = met_first.shape[0]
+    given = latent.shape[0] > 0
+    keeping = keep.shape[0] > 0
+    # Whole tiles are evaluated, so that the loops have a fixed length: the rows past
+    # the end of a block's last tile hold finite values (zeros, or the tile before's).
+    normals = np.zeros((TILE, d))
+    z = np.zeros((TILE, g))
+    rows = np.zeros((TILE, k))  # e[used], gathered: one row per draw
+    columns = np.zeros((k, TILE))  # the same, one row per basis column
+    values = np.zeros((m + 1, TILE))  # V - c, and a row of zeros
+    number = np.empty(TILE, dtype=np.intp)
+    total = np.empty(k)  # the tile's basis summed over its draws
+    part = np.empty(k)  # ... over the draws that meet (or miss) a target
+    words = np.zeros(t + 2, dtype=np.uint64)  # met, joint, every draw
+    first_words = np.zeros(t + 1, dtype=np.uint64)
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    half = size // 2 if antithetic else size
+    for tile in range(0, half, TILE):
+        n = min(TILE, half - tile)
+        # -- latent normals
+        for s in range(n):
+            if given:
+                for j in range(d):
+                    normals[s, j] = latent[tile + s, j]
+            else:
+                for j in range(d):
+                    normals[s, j], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
+        # -- correlated latent values of the table and event columns
+        for s in range(n):
+            for q in range(g):
+                acc = 0.0
+                for p in range(gather_start[q], gather_start[q + 1]):
+                    acc += gather_weight[p] * normals[s, gather_column[p]]
+                z[s, q] = acc
+        for side in range(2 if antithetic else 1):
+            sign = -1.0 if side else 1.0
+            start = tile + half * side
+            # -- the basis: e[used], table transforms and events
+            for s in range(n):
+                for a in range(u):
+                    rows[s, a] = sign * normals[s, used[a]]
+                for q in range(g):
+                    zq = sign * z[s, q]
+                    if q < n_tables:
+                        position = (zq - _GRID_START) / step
+                        if position < 0.0:
+                            position = 0.0
+                        if position > top:
+                            position = top
+                        index = np.intp(position)
+                        position -= index
+                        pair = pairs[table_start[q] + index]
+                        rows[s, u + q] = pair.real + position * pair.imag
+                    else:
+                        rows[s, u + q] = 1.0 if zq < event_thresholds[q - n_tables] else 0.0
+                for a in range(k):
+                    columns[a, s] = rows[s, a]
+            # -- indicators (deviations from c): the sparse fast weights, draws side by side
+            for i in range(m):
+                for s in range(TILE):
+                    values[i, s] = 0.0
+                for p in range(weight_start[i], weight_start[i + 1]):
+                    a, w = weight_column[p], weight_value[p]
+                    for s in range(TILE):
+                        values[i, s] += w * columns[a, s]
+            # -- targets met (a bit set per target), number met, joint
+            valid = ~np.uint64(0) if n == TILE else (_ONE << np.uint64(n)) - _ONE
+            for s in range(TILE):
+                number[s] = 0
+            for r in range(t):
+                word = np.uint64(0)
+                first, second = met_first[r], met_second[r]
+                sign, limit = met_sign[r], met_limit[r]
+                counted = r < primary
+                for s in range(TILE):
+                    met = sign * (values[first, s] - values[second, s]) >= limit
+                    if counted:
+                        number[s] += met
+                    word |= np.uint64(met) << np.uint64(s)
+                words[r] = word & valid
+            joint = np.uint64(0)
+            for s in range(n):
+                count_met[number[s]] += 1
+                joint |= np.uint64(number[s] == primary) << np.uint64(s)
+            words[t] = joint
+            words[t + 1] = valid
+            # -- sums over the draws: counts of met pairs, and the basis in met draws (the
+            # tile's total less the missing draws when fewer draws miss than meet)
+            for a in range(k):
+                total[a] = 0.0
+            for s in range(n):
+                for a in range(k):
+                    total[a] += rows[s, a]
+            for a in range(k):
+                sums[t + 1, a] += total[a]
+            for r in range(t + 2):
+                for c in range(t + 2):
+                    counts[r, c] += _popcount(words[r] & words[c])
+                if r == t + 1:
+                    continue
+                word = words[r]
+                fewer_miss = 2 * _popcount(word) > n
+                if fewer_miss:
+                    word = ~word & valid
+                for a in range(k):
+                    part[a] = 0.0
+                while word:
+                    s = _lowest_bit(word)
+                    word &= word - _ONE
+                    for a in range(k):
+                        part[a] += rows[s, a]
+                if fewer_miss:
+                    for a in range(k):
+                        sums[r, a] += total[a] - part[a]
+                else:
+                    for a in range(k):
+                        sums[r, a] += part[a]
+            if side:
+                for r in range(t + 1):
+                    pair_counts[r] += _popcount(first_words[r] & words[r])
+            else:
+                for r in range(t + 1):
+                    first_words[r] = words[r]
+            # -- moments, extremes, kept draws, quantile bins
+            for i in range(m):
+                square, lowest, highest = 0.0, low[i], high[i]
+                for s in range(n):
+                    value = values[i, s]
+                    square += value * value
+                    lowest = min(lowest, value)
+                    highest = max(highest, value)
+                squares[i] += square
+                low[i], high[i] = lowest, highest
+                add, scale, bottom, top_bin = hist_add[i], hist_scale[i], bin_bottom[i], bin_top[i]
+                for s in range(n):
+                    stage[_bin((values[i, s] + add) * scale, bottom, top_bin)] += 1
+                if keeping:
+                    for s in range(n):
+                        keep[start + s, i] = values[i, s] + offset[i]
+    # -- quantile histograms: add the block's counts over the bins its extremes span
+    if size:
+        for i in range(m):
+            lowest = _bin((low[i] + hist_add[i]) * hist_scale[i], bin_bottom[i], bin_top[i])
+            highest = _bin((high[i] + hist_add[i]) * hist_scale[i], bin_bottom[i], bin_top[i])
+            for b in range(lowest, highest + 1):
+                histogram[b] += stage[b]
+                stage[b] = 0
+
+
+@dataclass(frozen=True, eq=False)
+class NumbaKernel:
+    """The numpy kernel's arrays (``reference``) in the layout the compiled loop reads."""
+
+    reference: NumpyKernel
+    used: np.ndarray  # (u,) latent columns in the order of the fast weights
+    gather_start: np.ndarray  # (g + 1,) CSR row starts of the gathered columns' latent loads
+    gather_column: np.ndarray  # (nnz,) latent column
+    gather_weight: np.ndarray  # (nnz,) its loading
+    table_start: np.ndarray  # (j,) first entry of each table in the stacked pairs
+    weight_start: np.ndarray  # (m + 1,) CSR row starts of the fast weights' non-zeros
+    weight_column: np.ndarray  # (nnz,) basis column (e[used], then gathered)
+    weight_value: np.ndarray  # (nnz,)
+    met_first: np.ndarray  # (T,) indicator of each met row (grouped test order)
+    met_second: np.ndarray  # (T,) the indicator it is compared to, else m (a row of zeros)
+    met_sign: np.ndarray  # (T,) +1 for >=, -1 for <=
+    met_limit: np.ndarray  # (T,) met when sign * ((V-c)[first] - (V-c)[second]) >= limit
+
+    name: ClassVar[str] = "numba"
+
+    @property
+    def n_indicators(self) -> int:
+        return self.reference.n_indicators
+
+    @classmethod
+    def from_model(cls, model: CompiledModel) -> NumbaKernel:
+        ref = NumpyKernel.from_model(model)
+        d = model.dimension
+        latent_order = np.concatenate(
+            [np.arange(column, column + n) for _, column, n in ref.latent_runs]
+        ).astype(np.intp)
+        loads = np.zeros((len(ref.gathered), d))
+        loads[:, latent_order] = ref.gather_latent
+        gather_start, gather_column, gather_weight = _sparse_rows(loads)
+        weight_start, weight_column, weight_value = _sparse_rows(ref.fast_weights)
+        t = len(ref.strict)
+        first, second = np.empty(t, np.intp), np.full(t, ref.n_indicators, np.intp)
+        sign, limit = np.empty(t), np.empty(t)
+        for test in ref.met_tests:
+            first[test.rows] = test.first
+            if test.second is not None:
+                second[test.rows] = test.second
+            # margin <= threshold exactly when -margin >= -threshold
+            sign[test.rows] = 1.0 if test.above else -1.0
+            limit[test.rows] = sign[test.rows] * test.thresholds[:, 0]
+        return cls(
+            reference=ref,
+            used=latent_order[ref.n_unused :],
+            gather_start=gather_start,
+            gather_column=gather_column,
+            gather_weight=gather_weight,
+            table_start=np.ravel(ref.table_set.starts).astype(np.intp),
+            weight_start=weight_start,
+            weight_column=weight_column,
+            weight_value=weight_value,
+            met_first=first,
+            met_second=second,
+            met_sign=sign,
+            met_limit=limit,
+        )
+
+    def new_accumulator(self) -> Accumulator:
+        """An empty accumulator for this model's indicators, targets and histograms."""
+        return self.reference.new_accumulator()
+
+    def worker(
+        self, method: str, root: np.random.SeedSequence, largest: int
+    ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:
+        """A function that evaluates one block into an accumulator (``keep`` receives the
+        block's indicator rows when given); one per thread."""
+        ref = self.reference
+        d, m, t = ref.weights.shape[0], ref.n_indicators, len(ref.strict)
+        k = len(self.used) + len(ref.gathered)
+        sampler = LatentSampler(method, root, d) if method == "sobol" else None
+        latent = np.empty((largest if sampler else 0, d))
+        no_state = np.zeros(4, dtype=np.uint64)
+        no_keep = np.empty((0, m))
+        stage = np.zeros(ref.n_bins, dtype=np.uint16)
+        tables = ref.table_set
+
+        def evaluate(block: Block, acc: Accumulator, keep: np.ndarray | None) -> None:
+            if sampler is not None:
+                given = latent[: block.size]
+                sampler.fill(block, given)
+                state = no_state
+            else:
+                given = latent
+                state = block_bit_generator(root, block.id).state["state"]["state"]
+            basis_sums = np.zeros((t + 2, k))
+            counts = np.zeros((t + 2, t + 2), dtype=np.int64)
+            sums = BlockSums(
+                products=np.empty((t + 2, k + t + 2)),
+                count_met=np.zeros(ref.n_primary + 1, dtype=np.int64),
+                squares=np.zeros(m),
+                low=np.full(m, np.inf),
+                high=np.full(m, -np.inf),
+                pairs=np.zeros(t + 1, dtype=np.int64),
+            )
+            _evaluate(
+                state,
+                given,
+                block.size,
+                method == "antithetic",
+                self.used,
+                self.gather_start,
+                self.gather_column,
+                self.gather_weight,
+                tables.count,
+                tables.pairs,
+                self.table_start,
+                tables.step,
+                tables.top,
+                ref.event_thresholds,
+                self.weight_start,
+                self.weight_column,
+                self.weight_value,
+                self.met_first,
+                self.met_second,
+                self.met_sign,
+                self.met_limit,
+                ref.n_primary,
+                ref.hist_add,
+                ref.hist_scale,
+                ref.bin_bottom,
+                ref.bin_top,
+                ref.offset,
+                no_keep if keep is None else keep,
+                basis_sums,
+                counts,
+                sums.count_met,
+                sums.squares,
+                sums.low,
+                sums.high,
+                sums.pairs,
+                stage,
+                acc.histogram,
+            )
+            sums.products[:, :k] = basis_sums
+            sums.products[:, k:] = counts
+            commit_block(ref, acc, block, method, sums)
+
+        return evaluate
+
+
+def _sparse_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(starts, columns, values)``: the non-zeros of ``matrix`` row by row (CSR)."""
+    rows, columns = np.nonzero(matrix)
+    starts = np.searchsorted(rows, np.arange(matrix.shape[0] + 1))
+    return starts.astype(np.intp), columns.astype(np.intp), matrix[rows, columns]

@@ -1,0 +1,219 @@
+"""The kernels against each other: the compiled (numba) kernel must give the numpy
+kernel's counts and histograms exactly, and its floating-point sums to rounding, on the
+same random stream; and the stream itself is numpy's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tjsim
+from optional import HAVE_NUMBA, requires_numba
+from test_reference import SCENARIO
+from tjsim.engine import LatentSampler
+from tjsim.seeding import BLOCK_SIZE, RNG, as_seed_sequence, block_bit_generator, plan_blocks
+from toy import Toy
+
+#: Integer totals: equal, element for element, between kernels.
+COUNTS = ("met", "count_met", "both", "pair_square", "histogram")
+
+
+def _models(calibration):
+    """(name, calibration, scenario, simulate options): plain and conditioned models."""
+    toy = Toy().calibration()
+    return [
+        ("toy", toy, None, {}),
+        ("toy quarterly", toy, None, {"quarterly": True}),
+        ("toy observed", toy, None, {"observed": {"y": {"Q1": 4.2, "H1": 4.4}}}),
+        ("tianjin", calibration, None, {}),
+        ("tianjin mixed", calibration, SCENARIO, {}),
+        ("tianjin observed", calibration, None, {"observed": {"gdp_growth": {"Q1": 5.0}}}),
+    ]
+
+
+def _assert_same_numbers(a: tjsim.SimulationResult, b: tjsim.SimulationResult) -> None:
+    """Counts and histograms identical; sums, moments and extremes to rounding."""
+    x, y = a.accumulator, b.accumulator
+    assert x.draws == y.draws
+    for name in COUNTS:
+        np.testing.assert_array_equal(getattr(x, name), getattr(y, name), err_msg=name)
+    assert x.group_draws == y.group_draws
+    for group, met in x.group_met.items():
+        np.testing.assert_array_equal(met, y.group_met[group])
+    # Fixed-point sums (units of 2**-24) of up to 32,768 terms per block: the order of
+    # the additions may move one by a unit.
+    np.testing.assert_allclose(
+        x.basis_met_sum, y.basis_met_sum, rtol=1e-12, atol=2 * len(x.block_moments)
+    )
+    mean_x, sd_x = x.moments()
+    mean_y, sd_y = y.moments()
+    scale = np.maximum(np.abs(mean_x), sd_x)  # a mean may be zero
+    np.testing.assert_array_less(np.abs(mean_x - mean_y), 1e-12 * scale + 1e-300)
+    np.testing.assert_allclose(sd_x, sd_y, rtol=1e-12, atol=0)
+    for name in ("minimum", "maximum"):
+        np.testing.assert_allclose(getattr(x, name), getattr(y, name), rtol=1e-12, atol=1e-12)
+    if a.kept is not None:
+        np.testing.assert_allclose(a.kept, b.kept, rtol=1e-12, atol=1e-12)
+
+
+@requires_numba
+@pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
+def test_compiled_and_numpy_kernels_give_the_same_numbers(calibration, method):
+    draws = BLOCK_SIZE + 4_000  # a whole block and a partial one (Sobol: 16 scrambles)
+    for name, cal, scenario, options in _models(calibration):
+        runs = [
+            tjsim.simulate(
+                scenario,
+                draws=draws,
+                seed=21,
+                method=method,
+                kernel=kernel,
+                calibration=cal,
+                keep_draws=True,
+                threads=1,
+                **options,
+            )
+            for kernel in ("numpy", "numba")
+        ]
+        assert [r.metadata["kernel"] for r in runs] == ["numpy", "numba"], name
+        _assert_same_numbers(*runs)
+        tables = [r.probabilities() for r in runs]
+        np.testing.assert_array_equal(tables[0]["probability"], tables[1]["probability"])
+        np.testing.assert_array_equal(runs[0].quantiles(), runs[1].quantiles())
+
+
+@requires_numba
+@pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
+def test_the_compiled_kernel_does_not_depend_on_chunks_or_threads(calibration, method):
+    draws = 3 * BLOCK_SIZE + 1_000
+    runs = [
+        tjsim.simulate(
+            draws=draws,
+            seed=5,
+            method=method,
+            kernel="numba",
+            chunk_size=chunk,
+            threads=threads,
+            calibration=calibration,
+        )
+        for chunk, threads in ((1, 1), (BLOCK_SIZE, 3), (10 * BLOCK_SIZE, 2))
+    ]
+    for other in runs[1:]:
+        for name in (*COUNTS, "basis_met_sum", "minimum", "maximum"):
+            np.testing.assert_array_equal(
+                getattr(runs[0].accumulator, name), getattr(other.accumulator, name)
+            )
+        np.testing.assert_array_equal(runs[0].to_frame(), other.to_frame())
+
+
+@requires_numba
+@pytest.mark.slow
+def test_the_compiled_kernel_in_worker_processes(calibration):
+    draws = 4 * BLOCK_SIZE + 10
+    one = tjsim.simulate(draws=draws, seed=9, kernel="numba", calibration=calibration)
+    two = tjsim.simulate(
+        draws=draws,
+        seed=9,
+        kernel="numba",
+        workers=2,
+        chunk_size=BLOCK_SIZE,
+        calibration=calibration,
+    )
+    for name in (*COUNTS, "basis_met_sum", "minimum", "maximum"):
+        np.testing.assert_array_equal(
+            getattr(one.accumulator, name), getattr(two.accumulator, name)
+        )
+    assert two.metadata["kernel"] == "numba"
+
+
+@requires_numba
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**64 - 1), block=st.integers(0, 10**6), n=st.integers(0, 3_000))
+def test_compiled_normals_are_numpys(seed, block, n):
+    from tjsim.engine.kernels.numba_kernel import standard_normals
+
+    root = as_seed_sequence(seed)
+    state = block_bit_generator(root, block).state["state"]["state"].copy()
+    ours = np.empty(n)
+    standard_normals(state, ours)
+    generator = np.random.Generator(block_bit_generator(root, block))
+    np.testing.assert_array_equal(ours, generator.standard_normal(n))
+    np.testing.assert_array_equal(state, generator.bit_generator.state["state"]["state"])
+
+
+@requires_numba
+def test_compiled_normals_follow_numpy_into_the_tails():
+    """Two million normals: every layer of the ziggurat, its wedges and the tail."""
+    from tjsim.engine.kernels.numba_kernel import standard_normals
+
+    bit_generator = block_bit_generator(as_seed_sequence(2024), 0)
+    state = bit_generator.state["state"]["state"].copy()
+    ours = np.empty(2_000_000)
+    standard_normals(state, ours)
+    theirs = np.random.Generator(bit_generator).standard_normal(len(ours))
+    np.testing.assert_array_equal(ours, theirs)
+    assert np.sum(np.abs(ours) > 3.6541528853610088) > 100  # beyond the last layer
+
+
+def test_the_stream_is_pinned():
+    """The first normals of a seed (stream ``sfc64/2``): a change here changes every
+    result; give the stream a new version."""
+    assert RNG == "sfc64/2"
+    sampler = LatentSampler("mc", as_seed_sequence(2024), 3)
+    out = np.empty((2, 3))
+    sampler.stream(plan_blocks("mc", 2)[0])(out)
+    np.testing.assert_array_equal(out, GOLDEN_NORMALS)
+
+
+GOLDEN_NORMALS = np.array(
+    [
+        [0.717670203231843, -1.6329577718449877, 1.5306101845112472],
+        [0.809860858135662, 0.010425836942892175, 2.0060733272714675],
+    ]
+)
+
+
+def test_the_toy_model_golden_counts():
+    """Pinned counts on the toy model for a seed (y_high, a_positive, y_above_a, joint;
+    near the closed forms 0.359, 0.841, 0.999), with every available kernel."""
+    cal = Toy().calibration()
+    for kernel in ("numpy", "numba") if HAVE_NUMBA else ("numpy",):
+        result = tjsim.simulate(draws=40_000, seed=2024, kernel=kernel, calibration=cal)
+        assert result.accumulator.met.tolist() == GOLDEN_TOY_MET, kernel
+
+
+GOLDEN_TOY_MET = [14236, 33441, 39975, 14102]
+
+
+def test_the_default_kernel_is_the_fastest_available(calibration):
+    result = tjsim.simulate(draws=1_000, seed=1, calibration=calibration)
+    assert result.metadata["kernel"] == ("numba" if HAVE_NUMBA else "numpy")
+    assert result.metadata["rng"] == RNG
+
+
+def test_without_numba_the_default_falls_back_and_asking_for_it_explains(calibration, monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    monkeypatch.delitem(sys.modules, "tjsim.engine.kernels.numba_kernel", raising=False)
+    result = tjsim.simulate(draws=1_000, seed=1, calibration=calibration)
+    assert result.metadata["kernel"] == "numpy"
+    with pytest.raises(tjsim.ScenarioError, match=r"kernel.*tjsim\[fast\]"):
+        tjsim.simulate(draws=1_000, seed=1, kernel="numba", calibration=calibration)
+
+
+def test_an_unknown_kernel_is_a_clear_error(calibration):
+    with pytest.raises(tjsim.ScenarioError, match="did you mean 'numba'"):
+        tjsim.simulate(draws=1_000, kernel="numbaa", calibration=calibration)
+
+
+def test_import_does_not_load_the_compiler():
+    code = (
+        "import sys, tjsim; tjsim.simulate(draws=500, seed=1, kernel='numpy'); "
+        "print('numba' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert done.stdout.strip() == "False"
