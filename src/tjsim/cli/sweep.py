@@ -69,9 +69,9 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     simulation_options(cmd)
     cmd.add_argument(
         "--target",
-        default="joint",
         metavar="T",
-        help="target whose frontier is printed (default: joint)",
+        help="target whose frontier is printed: a target id or 'joint' (default: the first "
+        "target, GDP growth in the packaged calibration)",
     )
     cmd.add_argument(
         "--probability",
@@ -122,11 +122,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if backend is not None:
             backend.close()
-    frontier = result.frontier(args.target, args.probability)
+    target = args.target if args.target is not None else result.targets[0]
+    frontier = result.frontier(target, args.probability)
     if not args.quiet:
-        print(format_sweep(result, args.target, args.probability, frontier))
+        print(format_sweep(result, target, args.probability, frontier))
     if args.out is not None:
-        figures = ["joint", args.target]
+        figures = list(dict.fromkeys(["joint", target]))
         write_atomically(
             args.out, lambda folder: write_sweep(result, folder, args.probability, figures)
         )

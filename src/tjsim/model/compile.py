@@ -362,7 +362,7 @@ def _resolved(
             "<=": ("<", threshold + half),
             "<": ("<", threshold - half),
         }[reading.op]
-        stated += f", published to {reading.rounding:g}"
+        stated += f" (to {reading.rounding:g})"
     return Target(
         id=spec.id,
         indicator=indicator,

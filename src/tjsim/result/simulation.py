@@ -298,18 +298,21 @@ class SimulationResult:
     def _lines(self) -> list[str]:
         meta = self.metadata
         probs = self._probability_table
+        names = ["all targets (joint)" if tid == "joint" else str(tid) for tid in probs.index]
+        readings = ["" if tid == "joint" else row for tid, row in probs["reading"].items()]
+        name_width = max(len("target"), *(len(n) for n in names))
+        reading_width = max(len("reading"), *(len(r) for r in readings))
         lines = [
             f"tjsim: scenario '{meta['scenario']}' on {meta['calibration']} calibration {meta['calibration_version']}",
             f"{meta['draws']:,} draws, method {meta['method']}, seed {meta['seed']}, {meta['dimension']} random numbers per draw",
             *([self.conditioning] if self.scenario.observed else []),
             "",
-            f"{'target':<24} {'reading':<44} {'P(met)':>7}  {'95% interval':>15}",
+            f"{'target':<{name_width}}  {'reading':<{reading_width}}  {'P(met)':>6}  {'95% interval':>14}",
         ]
-        for tid, row in probs.iterrows():
-            name = "all targets (joint)" if tid == "joint" else tid
-            reading = "" if tid == "joint" else row["reading"]
+        for name, reading, (_, row) in zip(names, readings, probs.iterrows(), strict=True):
             lines.append(
-                f"{name:<24} {reading:<44} {100 * row['probability']:6.1f}%  [{100 * row['ci_low']:5.1f}, {100 * row['ci_high']:5.1f}]"
+                f"{name:<{name_width}}  {reading:<{reading_width}}  {100 * row['probability']:5.1f}%  "
+                f"[{100 * row['ci_low']:5.1f}, {100 * row['ci_high']:5.1f}]"
             )
         return lines
 

@@ -1,0 +1,62 @@
+"""The README's numbers are the packaged baseline's: a change in the model shows here."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import tjsim
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+#: README row label -> target id (``joint`` for all targets together).
+ROWS = {
+    "GDP growth about 4.5%": "gdp_growth",
+    "fixed-asset investment grows": "fixed_asset_investment",
+    "retail sales +6%": "retail_sales",
+    "350k new urban jobs": "urban_jobs",
+    "surveyed unemployment about 5.5%": "unemployment_rate",
+    "CPI about 3%": "cpi",
+    "budget revenue in step with GDP": "budget_revenue",
+    "real per-capita income in step with GDP": "disposable_income",
+    "containers above 23 million TEU": "container_throughput",
+    "Binhai 4.8%": "district_binhai",
+    "all sixteen targets together": "joint",
+}
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    scenario = tjsim.load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    )
+    return tjsim.simulate(scenario)
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def test_readme_probabilities_are_the_baseline_run(baseline):
+    text = README.read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| (.+?) \| ([\d.]+%) \|$", text, flags=re.M))
+    assert set(ROWS) <= set(table), "the README's baseline table lost a row"
+    probabilities = baseline.probabilities()["probability"]
+    for label, target in ROWS.items():
+        value = baseline.joint()["probability"] if target == "joint" else probabilities[target]
+        assert table[label] == _percent(value), label
+
+
+def test_readme_central_median_mean_and_readings(baseline):
+    text = README.read_text(encoding="utf-8")
+    row = baseline.summary().loc["gdp_growth"]
+    expected = (
+        f"central case is {row['central']:.2f}%, its median {row['median']:.2f}% "
+        f"and its mean {row['mean']:.2f}%"
+    )
+    assert expected in " ".join(text.split())
+    readings = baseline.readings().loc["gdp_growth"]
+    flat = " ".join(text.split())
+    assert f"odds are {_percent(readings['about'])}" in flat
+    assert f"strictly, {_percent(readings['strict'])}" in flat
