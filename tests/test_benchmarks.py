@@ -3,6 +3,8 @@ size, and the engine features the benchmarks rely on (threads, streamed sampling
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import subprocess
 import sys
@@ -144,12 +146,17 @@ def test_threads_is_checked(calibration):
         tjsim.simulate(draws=100, threads=0, calibration=calibration)
 
 
-def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
+def _benchmark(name: str):
+    """The module ``benchmarks/<name>.py`` (the folder is not a package)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        import sweep_scaling
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
+    sweep_scaling = _benchmark("sweep_scaling")
     data = sweep_scaling.main(
         [
             "--points", "2", "--draws", "3000", "--pool-draws", "3000", "--repeat", "1",
@@ -159,3 +166,17 @@ def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
     assert [row["identical"] for row in data["sweep"]] == [True, True]
     assert data["sweep"][0]["speedup"] == 1.0
     assert "| processes | 2 |" in (tmp_path / "sweep.md").read_text(encoding="utf-8")
+
+
+def test_the_explorer_benchmark_runs_at_a_tiny_size(tmp_path):
+    explorer = _benchmark("explorer")
+    text = explorer.main(
+        ["--draws", "3000", "--rounds", "1", "--out", str(tmp_path), "--readme", "no"]
+    )
+    assert (tmp_path / "explorer.md").read_text(encoding="utf-8") == text
+    for kind in ("shift", "spread", "event"):
+        assert f"| {kind} |" in text and f"| {kind}: the whole update" in text
+    assert "**Machine**" in text and "load average" in text
+    results = json.loads((tmp_path / "explorer.json").read_text(encoding="utf-8"))["results"]
+    rows = [row for kind in results.values() for row in kind]
+    assert all(r["update"] == r["odds"] + r["readout"] + r["page"] > 0 for r in rows)

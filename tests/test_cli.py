@@ -388,6 +388,7 @@ def test_compare_out_writes_tables_and_a_figure(capsys, tmp_path):
         "comparison.json",
         "comparison.png",
         "changes.png",
+        "report.html",
     }
     document = json.loads((out / "comparison.json").read_text("utf-8"))
     assert document["settings"] == {

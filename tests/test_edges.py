@@ -522,6 +522,7 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
             "comparison.json",
             "comparison.png",
             "comparison.txt",
+            "report.html",
         ]
     )
 

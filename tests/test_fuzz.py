@@ -256,7 +256,7 @@ def test_any_document_is_a_clear_error_or_a_valid_run(document):
         stdout, stderr = io.StringIO(), io.StringIO()
         argv = ["run", str(path), "--draws", "64", "--seed", "1", "--out", str(out), "--quiet"]
         with (
-            mock.patch("tjsim.report.files._save_figure", _draw_only),
+            mock.patch("tjsim.report.files._draw_png", _draw_only),
             contextlib.redirect_stdout(stdout),
             contextlib.redirect_stderr(stderr),
         ):

@@ -27,6 +27,9 @@ Quickstart (each line runs as it is; 100,000 draws take a second or two)::
     tjsim.drivers(); tjsim.events(); tjsim.parameters(); tjsim.targets()
     tjsim.facts(grep="port")
 
+    # A live explorer, inline in a notebook (pip install "tjsim[app]"):
+    # tjsim.explore("property_downturn")
+
 Scenario files (``tjsim run property_downturn`` on the command line) ship with the
 package and are accepted by name. The documentation (``docs/`` in the source: the
 quickstart notebook, the API, the model and its calibration) walks through the rest.
@@ -43,6 +46,7 @@ from ._version import __version__
 _EXPORTS = {
     "simulate": "api",
     "compare": "api",
+    "explore": "app",
     "load_scenario": "api",
     "facts": "api",
     "drivers": "api",
@@ -90,6 +94,7 @@ __all__ = [
     "compile_model",
     "drivers",
     "events",
+    "explore",
     "facts",
     "load_calibration",
     "load_grid",
@@ -124,6 +129,7 @@ if TYPE_CHECKING:
         sweep,
         targets,
     )
+    from .app import explore
     from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model

@@ -593,7 +593,7 @@ def compare(
 
 
 # ---------------------------------------------------------------------- what moves the odds
-def _result_calibration(result: SimulationResult, calibration: CalibrationLike) -> Calibration:
+def result_calibration(result: SimulationResult, calibration: CalibrationLike) -> Calibration:
     """The calibration ``result`` was simulated on: ``calibration`` if given, else the
     packaged one when its name and version match the result's."""
     if calibration is not None:
@@ -635,7 +635,7 @@ def _common_draws(
                 f"{given[0]} comes from the result; pass a scenario to choose it",
                 key=given[0],
             )
-        return analysis.common_draws_of(scenario, _result_calibration(scenario, calibration), draws)
+        return analysis.common_draws_of(scenario, result_calibration(scenario, calibration), draws)
     cal = resolve_calibration(calibration)
     return analysis.common_draws(
         cal,

@@ -66,6 +66,25 @@ def probability_bars(
     return _titled(ax, title)
 
 
+def density_bars(
+    counts: np.ndarray, edges: np.ndarray, bins: int = 80
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Fine histogram ``counts`` over ``edges`` merged into about ``bins`` bars over
+    its 0.1%-99.9% range: the bars' left edges, their densities (the share of the draws
+    per unit, so that the bars' areas add up to the share they cover) and their width.
+    """
+    total = max(counts.sum(), 1)
+    cum = np.cumsum(counts) / total
+    lo = np.searchsorted(cum, 0.001)
+    hi = min(np.searchsorted(cum, 0.999) + 1, len(counts))
+    step = max(1, (hi - lo) // bins)
+    trimmed = counts[lo : lo + step * ((hi - lo) // step or 1)]
+    merged = trimmed.reshape(-1, step).sum(axis=1)
+    left = edges[lo : lo + step * len(merged) : step]
+    width = float(edges[1] - edges[0]) * step
+    return left, merged / total / width, width
+
+
 def distribution(
     counts: np.ndarray,
     edges: np.ndarray,
@@ -87,18 +106,10 @@ def distribution(
     a legend by ``quantile_labels``.
     """
     ax = _axes(ax, (7.0, 3.6))
-    total = counts.sum()
-    cum = np.cumsum(counts) / max(total, 1)
-    lo = np.searchsorted(cum, 0.001)
-    hi = min(np.searchsorted(cum, 0.999) + 1, len(counts))
-    step = max(1, (hi - lo) // bins)
-    trimmed = counts[lo : lo + step * ((hi - lo) // step or 1)]
-    merged = trimmed.reshape(-1, step).sum(axis=1)
-    left = edges[lo : lo + step * len(merged) : step]
-    width = (edges[1] - edges[0]) * step
+    left, density, width = density_bars(counts, edges, bins)
     ax.bar(
         left,
-        merged / max(total, 1) / width,
+        density,
         width=width,
         align="edge",
         color=color,

@@ -185,6 +185,7 @@ class CommonDraws:
         root: np.random.SeedSequence,
         chunk_size: int | None = None,
         quarterly: bool = False,
+        model: CompiledModel | None = None,
     ):
         self.calibration = calibration
         self.scenario = scenario
@@ -192,14 +193,20 @@ class CommonDraws:
         self.method = method
         self.root = root
         self.quarterly = quarterly
-        self.model = build_model(calibration, scenario, quarterly=quarterly)
+        if model is None:
+            model = build_model(calibration, scenario, quarterly=quarterly)
+        self.model = model
         self.kernel = NumpyKernel.from_model(self.model)
         self.strict = self.model.target_strict
+        self.chunk_size = chunk_size
         self.blocks = plan_blocks(method, draws)
         self.chunks = chunk_plan(self.blocks, max(int(chunk_size or DEFAULT_CHUNK), BLOCK_SIZE))
         width = 2 * self.model.dimension + len(self.model.targets)
         self._cache_ok = draws * width * 8 <= CACHE_LIMIT_BYTES
         self._cache: dict[tuple[str, int], np.ndarray] = {}
+        # The draws whose base margins these were moved from (see rebased): margins are
+        # always one step from margins computed from the basis, so no rounding builds up.
+        self._origin = self
 
     def variant(self, scenario: Scenario) -> Variant:
         """Compile ``scenario`` and decide how to evaluate it on these draws."""
@@ -210,17 +217,54 @@ class CommonDraws:
             model.target_strict, base.target_strict
         ):
             raise ScenarioError("a variant must keep the scenario's targets and their readings")
-        same_basis = (
-            model.marginals == base.marginals
-            and np.array_equal(model.correlation, base.correlation)
-            and np.array_equal(model.event_probabilities, base.event_probabilities)
-        )
-        if not same_basis:
+        if not same_basis(model, base):
             return Variant(kernel=NumpyKernel.from_model(model))
         if np.array_equal(model.target_loadings, base.target_loadings):
             return Variant(delta=model.target_constant - base.target_constant)
         weights = model.target_loadings.T * self.kernel.column_scale[:, None]
         return Variant(weights=np.ascontiguousarray(weights), offset=model.target_constant)
+
+    def rebased(self, scenario: Scenario, model: CompiledModel | None = None) -> CommonDraws:
+        """The same draws (seed, method, number) under another ``scenario`` (compiled
+        as ``model``, when the caller has it), reusing what these hold: the latent
+        normals when both models draw as many per draw, the basis values too when both
+        have the same random basis (shocks, correlations, event probabilities), and the
+        target margins moved by the change of the target constants when only those
+        differ (mean shifts, most parameters).
+
+        The result is a fresh :class:`CommonDraws` of ``scenario`` but for the margins'
+        last bits: moved margins are ``base + delta``, with ``base`` computed from the
+        basis, rather than ``basis @ weights + constants``.
+        """
+        other = CommonDraws(
+            self.calibration,
+            scenario,
+            self.draws,
+            self.method,
+            self.root,
+            self.chunk_size,
+            quarterly=self.quarterly,
+            model=model,
+        )
+        mine, theirs = self.model, other.model
+        shared = set()
+        if self._cache_ok and other._cache_ok and theirs.dimension == mine.dimension:
+            shared.add("latent")
+            if same_basis(theirs, mine):
+                shared.add("basis")
+        other._cache = {key: value for key, value in self._cache.items() if key[0] in shared}
+        origin = self._origin
+        margins = {i: base for (name, i), base in origin._cache.items() if name == "base"}
+        if (
+            "basis" in shared
+            and margins
+            and np.array_equal(theirs.target_strict, origin.model.target_strict)
+            and np.array_equal(theirs.target_loadings, origin.model.target_loadings)
+        ):
+            delta = theirs.target_constant - origin.model.target_constant
+            other._cache.update({("base", i): base + delta for i, base in margins.items()})
+            other._origin = origin
+        return other
 
     def mover(self, driver: Driver) -> Callable[[float], Variant]:
         """A function from a change of ``driver`` to the variant it makes.
@@ -289,7 +333,7 @@ class _Chunk:
     def base(self) -> np.ndarray:
         """The base model's target margins, ``(n, T)``."""
         kernel = self.owner.kernel
-        return self._get("base", lambda: kernel.values(self.basis())[:, kernel.n_indicators :])
+        return self._get("base", lambda: target_margins(kernel, self.basis()))
 
     def margins(self, variant: Variant | None) -> np.ndarray:
         if variant is None:
@@ -302,7 +346,7 @@ class _Chunk:
             return out
         kernel = variant.kernel
         assert kernel is not None
-        return kernel.values(kernel.basis(self.latent().copy()))[:, kernel.n_indicators :]
+        return target_margins(kernel, kernel.basis(self.latent().copy()))
 
     def met(self, variant: Variant | None = None) -> np.ndarray:
         return met_flags(self.margins(variant), self.owner.strict, self.owner.model.n_primary)
@@ -316,6 +360,25 @@ class _Chunk:
         if variant is not None:
             margin = margin + variant.delta[column]
         return margin > 0.0 if strict[column] else margin >= 0.0
+
+
+def target_margins(kernel: NumpyKernel, x: np.ndarray) -> np.ndarray:
+    """The target margins ``(n, T)`` of basis values ``x`` (the targets' columns of
+    :meth:`NumpyKernel.values`, without computing the indicators)."""
+    m = kernel.n_indicators
+    out = x @ np.ascontiguousarray(kernel.weights[:, m:])
+    out += kernel.offset[m:]
+    return out
+
+
+def same_basis(first: CompiledModel, second: CompiledModel) -> bool:
+    """Whether two models turn latent normals into the same random basis: the same
+    marginals, correlation and event probabilities."""
+    return (
+        first.marginals == second.marginals
+        and np.array_equal(first.correlation, second.correlation)
+        and np.array_equal(first.event_probabilities, second.event_probabilities)
+    )
 
 
 def common_draws(

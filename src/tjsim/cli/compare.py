@@ -37,8 +37,9 @@ different set of targets than the first file's is marked '!' (not like for like)
 With --observed OBS every scenario is conditioned on the same year-to-date figures, and
 the header says so.
 
-With --out DIR, writes comparison.csv, comparison.json, comparison.png and
-changes.png, all or nothing (see 'tjsim run --help').
+With --out DIR, writes comparison.txt, comparison.csv, comparison.json,
+comparison.png, changes.png and report.html (one self-contained page), all or nothing
+(see 'tjsim run --help').
 
 examples:
   tjsim compare scenarios/baseline.yaml scenarios/property_downturn.yaml

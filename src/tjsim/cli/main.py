@@ -7,6 +7,7 @@ Commands::
     tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
     tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
     tjsim sweep [FILE] --grid GRID [--out DIR] [--workers N | --scheduler ADDRESS]
+    tjsim explore [FILE] [--draws N] [--seed S] [--method M] [--port P] [--no-browser]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
     tjsim targets
@@ -42,6 +43,7 @@ COMMANDS = (
     "require",
     "score",
     "sweep",
+    "explore",
     "validate",
     "facts",
     "targets",

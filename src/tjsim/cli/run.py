@@ -31,8 +31,9 @@ under every reading, all on the same draws.
 
 With --out DIR, writes probabilities.csv, readings.csv, summary.csv, indicators.csv,
 count_met.csv, conditional.csv, result.json (all tables and the run's metadata),
-scenario.yaml and PNG
-figures. DIR is written all or nothing: tjsim fills a staging folder next to it and
+scenario.yaml, PNG figures and report.html (one self-contained page with the tables,
+the figures, what the scenario changes and how to reproduce the run). DIR is written
+all or nothing: tjsim fills a staging folder next to it and
 renames it into place. An existing DIR is replaced only if it is empty or an earlier
 tjsim output (it holds a .tjsim-output file); anything else is refused.
 

@@ -1,5 +1,5 @@
-"""Reports: the tables and figures of runs, comparisons and sweeps written to folders,
-all or nothing.
+"""Reports: the tables, figures and HTML page (report.html) of runs, comparisons and
+sweeps written to folders, all or nothing.
 
 Layer 8. May import every layer below the command line: the foundation modules,
 :mod:`tjsim.calibration`, :mod:`tjsim.scenario`, :mod:`tjsim.model`,

@@ -1,8 +1,9 @@
-"""Tables and figures of a run or a comparison, written into a folder.
+"""Tables, figures and the HTML report of a run or a comparison, written into a folder.
 
-:func:`write_run` and :func:`write_comparison` write CSV and JSON tables and PNG
-figures into a folder (the command line fills a staging folder with them, see
-:mod:`tjsim.report.folder`).
+:func:`write_run` and :func:`write_comparison` write CSV and JSON tables, PNG figures
+and ``report.html`` (the tables and the same figures in one self-contained page, see
+:mod:`tjsim.report.html`) into a folder (the command line fills a staging folder with
+them, see :mod:`tjsim.report.folder`).
 """
 
 from __future__ import annotations
@@ -16,23 +17,34 @@ import pandas as pd
 
 from ..analysis import ComparisonResult
 from ..analysis.score import ScoreResult
+from ..api import result_calibration
+from ..calibration import Calibration
 from ..result import SimulationResult
 from ..scenario import scenario_to_mapping
+from .html import Figure, comparison_report, run_report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 
-def write_run(result: SimulationResult, folder: Path) -> None:
-    """Write the tables, the scenario and the figures of ``result`` into ``folder``.
+def write_run(
+    result: SimulationResult, folder: Path, calibration: Calibration | None = None
+) -> None:
+    """Write the tables, the scenario, the figures and the report of ``result`` into
+    ``folder``.
 
     Files: ``result.txt`` (the printout, which says what the run is conditioned on),
     ``probabilities.csv`` (every target and the joint), ``readings.csv`` (every target
     under every reading), ``summary.csv``,
     ``indicators.csv`` (every indicator's mean, spread and quantiles), ``count_met.csv``,
     ``conditional.csv``, ``result.json`` (all of these with the run's metadata),
-    ``scenario.yaml``, ``probabilities.png`` and ``distribution_<indicator>.png`` for
-    each targeted indicator.
+    ``scenario.yaml``, ``probabilities.png``, ``distribution_<indicator>.png`` for
+    each targeted indicator, ``fan_<variable>.png`` for each observed variable, and
+    ``report.html`` (:func:`tjsim.report.html.run_report`).
+
+    ``calibration`` is the one ``result`` was simulated on (default: the scenario's,
+    else the packaged one when its name and version match the result's); the report
+    reads the baseline and the facts from it.
     """
     tables = {
         "probabilities": _with_joint(result),
@@ -53,21 +65,36 @@ def write_run(result: SimulationResult, folder: Path) -> None:
     _write_json(folder / "result.json", document)
     (folder / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
     targets = result.model.n_primary + 1
-    _save_figure(
-        folder / "probabilities.png", (7.5, 0.32 * targets + 1.2), result.plot_probabilities
-    )
-    for indicator in dict.fromkeys(t.indicator for t in result.model.primary_targets):
+    figures = [
         _save_figure(
-            folder / f"distribution_{indicator}.png",
-            (7.0, 3.6),
-            lambda ax, name=indicator: result.plot_distribution(name, ax=ax),
+            folder / "probabilities.png",
+            (7.5, 0.32 * targets + 1.2),
+            result.plot_probabilities,
+            "Probability of meeting each target, with 95% intervals",
+        )
+    ]
+    for indicator in dict.fromkeys(t.indicator for t in result.model.primary_targets):
+        figures.append(
+            _save_figure(
+                folder / f"distribution_{indicator}.png",
+                (7.0, 3.6),
+                lambda ax, name=indicator: result.plot_distribution(name, ax=ax),
+                f"Distribution of {indicator}: its 5%, 50% and 95% quantiles, and the "
+                "threshold of each target on it",
+            )
         )
     for variable in result.scenario.observed:
-        _save_figure(
-            folder / f"fan_{variable}.png",
-            (6.5, 3.8),
-            lambda ax, name=variable: result.plot_fan(name, ax=ax),
+        figures.append(
+            _save_figure(
+                folder / f"fan_{variable}.png",
+                (6.5, 3.8),
+                lambda ax, name=variable: result.plot_fan(name, ax=ax),
+                f"{variable} year to date: quantile bands, the observed figures and the target",
+            )
         )
+    cal = calibration or result.scenario.calibration or result_calibration(result, None)
+    page = run_report(result, cal, figures)
+    (folder / "report.html").write_text(page, encoding="utf-8")
 
 
 def _with_joint(result: SimulationResult) -> pd.DataFrame:
@@ -90,21 +117,35 @@ def _write_json(path: Path, document: Any) -> None:
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _save_figure(path: Path, size: tuple[float, float], draw: Callable[..., Axes]) -> None:
-    """Draw on a new Agg figure (no pyplot, no global state) and save it as PNG."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _save_figure(
+    path: Path, size: tuple[float, float], draw: Callable[..., Axes], caption: str = ""
+) -> Figure:
+    """Draw on a new Agg figure (no pyplot, no global state), save it as PNG, and
+    return it as the report embeds it."""
+    _draw_png(path, size, draw)
+    return Figure(path.name, caption, path.read_bytes())
 
-    figure = Figure(figsize=size, layout="constrained")
+
+def _draw_png(path: Path, size: tuple[float, float], draw: Callable[..., Axes]) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MatplotlibFigure
+
+    figure = MatplotlibFigure(figsize=size, layout="constrained")
     FigureCanvasAgg(figure)
     draw(ax=figure.subplots())
     figure.savefig(path, dpi=110)
 
 
-def write_comparison(comparison: ComparisonResult, folder: Path) -> None:
+def write_comparison(
+    comparison: ComparisonResult, folder: Path, calibration: Calibration | None = None
+) -> None:
     """Write ``comparison.csv`` (:meth:`ComparisonResult.to_frame`), ``comparison.txt``
     (the printout), ``comparison.json`` (with the settings and each run's metadata),
-    ``comparison.png`` and ``changes.png`` into ``folder``."""
+    ``comparison.png``, ``changes.png`` and ``report.html``
+    (:func:`tjsim.report.html.comparison_report`) into ``folder``.
+
+    ``calibration`` is the one the runs were simulated on (default: the first
+    scenario's, else the packaged one when its name and version match)."""
     frame = comparison.to_frame()
     frame.to_csv(folder / "comparison.csv")
     (folder / "comparison.txt").write_text(f"{comparison}\n", encoding="utf-8")
@@ -119,8 +160,24 @@ def write_comparison(comparison: ComparisonResult, folder: Path) -> None:
     _write_json(folder / "comparison.json", document)
     targets = len(dict.fromkeys(frame.index.get_level_values("target")))
     size = (7.5, 0.35 * targets + 1.5)
-    _save_figure(folder / "comparison.png", size, comparison.plot)
-    _save_figure(folder / "changes.png", size, comparison.plot_changes)
+    figures = [
+        _save_figure(
+            folder / "comparison.png",
+            size,
+            comparison.plot,
+            "Each target's probability in each scenario, with 95% intervals",
+        ),
+        _save_figure(
+            folder / "changes.png",
+            size,
+            comparison.plot_changes,
+            f"Each target's change from {comparison.names[0]}, with 95% intervals (paired)",
+        ),
+    ]
+    first = comparison.results[0]
+    cal = calibration or first.scenario.calibration or result_calibration(first, None)
+    page = comparison_report(comparison, cal, figures)
+    (folder / "report.html").write_text(page, encoding="utf-8")
 
 
 def write_score(result: ScoreResult, folder: Path) -> None:

@@ -350,6 +350,23 @@ class SimulationResult:
             f"<tbody>{rows}</tbody></table></div>"
         )
 
+    def histogram(self, indicator: str) -> tuple[np.ndarray, np.ndarray]:
+        """The run's fine histogram of ``indicator``: ``counts`` ``(bins,)``, the draws
+        in each bin, and the bins' ``edges`` ``(bins + 1,)``, in the indicator's unit.
+
+        Draws below the first edge or above the last are in neither (the range covers
+        all but the far tails); :func:`tjsim.figures.density_bars` merges the bins
+        into bars.
+        """
+        if indicator not in self.model.indicators:
+            raise ScenarioError(unknown("indicator", indicator, self.model.indicators))
+        j = self.model.indicators.index(indicator)
+        low, width, bins = self.model.histogram_layout()
+        starts = np.concatenate([[0], np.cumsum(bins + 2)[:-1]])
+        counts = self.accumulator.histogram[starts[j] + 1 : starts[j] + 1 + bins[j]]
+        edges = low[j] + width[j] * np.arange(bins[j] + 1)
+        return counts.copy(), edges
+
     # ---------------------------------------------------------------- figures
     def plot(self, indicator: str | None = None, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Probability bars (no ``indicator``) or the distribution of ``indicator``."""
@@ -365,13 +382,8 @@ class SimulationResult:
 
     def plot_distribution(self, indicator: str, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The simulated distribution of ``indicator`` with its targets' thresholds."""
-        if indicator not in self.model.indicators:
-            raise ScenarioError(unknown("indicator", indicator, self.model.indicators))
+        counts, edges = self.histogram(indicator)
         j = self.model.indicators.index(indicator)
-        low, width, bins = self.model.histogram_layout()
-        starts = np.concatenate([[0], np.cumsum(bins + 2)[:-1]])
-        counts = self.accumulator.histogram[starts[j] + 1 : starts[j] + 1 + bins[j]]
-        edges = low[j] + width[j] * np.arange(bins[j] + 1)
         lines = {
             t.id: t.threshold
             for t in self.model.primary_targets

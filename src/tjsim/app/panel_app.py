@@ -1,0 +1,478 @@
+"""The explorer's page, built with Panel on an :class:`~tjsim.app.session.Explorer`.
+
+Panel (on Bokeh) serves the same page from ``tjsim explore`` and shows it inline in a
+notebook. Its live figures are Bokeh plots whose data are replaced after each update
+(drawing a matplotlib figure would take longer than the update itself); the report's
+figures (:mod:`tjsim.report`) stay matplotlib.
+
+Each control change is checked and applied by the explorer (:meth:`Explorer.apply`);
+a bad value shows the library's message above the results and changes nothing. The
+odds are redrawn first and the "what would it take" readout just after, so a move is
+seen at once.
+
+Elements the browser tests (and users' own scripts) find by CSS class: ``tj-shift``
+(with ``tj-shift-<driver>``), ``tj-event-<event>``, ``tj-spread``, ``tj-draws``,
+``tj-seed``, ``tj-method``, ``tj-reading``, ``tj-save``, ``tj-error``, and the result
+panes ``tj-probabilities`` (a table whose rows carry ``data-target`` and whose cells
+carry the full ``data-value``), ``tj-joint``, ``tj-readout`` and ``tj-status``.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import math
+import re
+from typing import Any
+
+import panel as pn
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
+from bokeh.plotting import figure
+
+from ..analysis.common import resolve_driver
+from ..errors import TjsimError
+from ..model import compile_model
+from ..report.html import FONTS, percent
+from ..result import JOINT
+from .session import Explorer, View
+
+#: Colours shared with the report's figures.
+BLUE, RED, INK = "#2b6cb0", "#c53030", "#1a202c"
+
+
+def build(explorer: Explorer) -> pn.viewable.Viewable:
+    """The explorer's page for ``explorer``: controls on the left, results on the
+    right, updated after every change."""
+    return _Page(explorer).layout
+
+
+class _Page:
+    """The widgets, panes and figures of one page, and the callbacks between them."""
+
+    def __init__(self, explorer: Explorer):
+        self.explorer = explorer
+        self.widgets: dict[str, Any] = {}
+        self._answer_pending = False
+        self.error = pn.pane.Alert(
+            "",
+            alert_type="danger",
+            visible=False,
+            css_classes=["tj-error"],
+            sizing_mode="stretch_width",
+        )
+        self.status = pn.pane.HTML("", css_classes=["tj-status"], sizing_mode="stretch_width")
+        self.joint = pn.pane.HTML("", css_classes=["tj-joint"], width=260)
+        self.readout = pn.pane.HTML("", css_classes=["tj-readout"], sizing_mode="stretch_width")
+        self.table = pn.pane.HTML("", css_classes=["tj-probabilities"], sizing_mode="stretch_width")
+        self.readings = pn.pane.HTML("", css_classes=["tj-readings"], sizing_mode="stretch_width")
+        self.bars_source = ColumnDataSource(
+            {k: [] for k in ("target", "p", "low", "high", "text", "reading", "label")}
+        )
+        self.dist_source = ColumnDataSource({"left": [], "right": [], "top": []})
+        self.line_source = ColumnDataSource({"x": [], "top": [], "name": []})
+        self.bars = self._bars_figure()
+        self.distribution = self._distribution_figure()
+        self.layout = pn.Row(
+            self._sidebar(),
+            pn.Column(
+                self.error,
+                pn.Row(self.joint, self.status, sizing_mode="stretch_width"),
+                pn.pane.Bokeh(self.bars, sizing_mode="stretch_width"),
+                pn.Row(
+                    self._select(
+                        "indicator", "distribution of", explorer.indicators, explorer.indicator
+                    ),
+                    sizing_mode="stretch_width",
+                ),
+                pn.pane.Bokeh(self.distribution, sizing_mode="stretch_width"),
+                self._readout_card(),
+                pn.Card(
+                    self.table,
+                    title="Every target: P(met) and its error",
+                    sizing_mode="stretch_width",
+                ),
+                pn.Card(
+                    self.readings,
+                    title="Every target under every reading (the same draws)",
+                    collapsed=True,
+                    sizing_mode="stretch_width",
+                ),
+                sizing_mode="stretch_width",
+                min_width=480,
+            ),
+            sizing_mode="stretch_width",
+            styles={"font-family": FONTS},
+        )
+        self.refresh()
+
+    # ------------------------------------------------------------ controls
+    def _sidebar(self) -> pn.Column:
+        ex = self.explorer
+        c = ex.controls
+        settings = [
+            self._widget("draws", pn.widgets.IntInput, "draws", c.draws, step=10_000),
+            self._widget(
+                "seed", pn.widgets.IntInput, "seed (the same draws at every update)", c.seed
+            ),
+            self._select("method", "method", ["mc", "antithetic", "sobol"], c.method),
+            self._select(
+                "reading",
+                "targets read",
+                ["as the scenario reads them", *ex.readings],
+                "as the scenario reads them",
+            ),
+        ]
+        model = compile_model(ex.calibration, ex.start)
+        shifts = []
+        for driver in ex.drivers:
+            swing = resolve_driver(ex.calibration, model, driver).swing
+            unit = model.units[model.indicators.index(driver)]
+            step = _nice_step(swing / 10)
+            reach = step * math.ceil(3 * swing / step)
+            shifts.append(
+                self._slider(
+                    f"shift-{driver}",
+                    f"{driver} ({'pp' if unit == '%' else unit})",
+                    0.0,
+                    -reach,
+                    reach,
+                    step,
+                    ["tj-shift", f"tj-shift-{driver}"],
+                )
+            )
+        events = [
+            self._slider(f"event-{e}", e, p, 0.0, 1.0, 0.01, ["tj-event", f"tj-event-{e}"])
+            for e, p in ex.events.items()
+        ]
+        spread = self._slider(
+            "spread", "every shock's spread ×", 1.0, 0.25, 3.0, 0.05, ["tj-spread"]
+        )
+        scales = [
+            self._slider(
+                f"scale-{d}", f"{d} spread ×", 1.0, 0.25, 3.0, 0.05, ["tj-scale", f"tj-scale-{d}"]
+            )
+            for d in ex.drivers
+            if d in ex.shocked
+        ]
+        save = pn.widgets.FileDownload(
+            callback=lambda: io.StringIO(self.explorer.to_yaml()),
+            filename=self._filename(),
+            label="Save as scenario",
+            color="primary",
+            css_classes=["tj-save"],
+            sizing_mode="stretch_width",
+        )
+        self.widgets["save"] = save
+        return pn.Column(
+            pn.pane.HTML(
+                f"<h2 style='margin:0'>tjsim explorer</h2><p style='margin:.2em 0'>starting from "
+                f"<b>{html.escape(ex.start.name)}</b> ({html.escape(ex.calibration.name)} "
+                f"{html.escape(ex.calibration.version)})</p>"
+            ),
+            pn.Card(*settings, title="Run", sizing_mode="stretch_width"),
+            pn.Card(*shifts, title="Driver shifts, from the scenario", sizing_mode="stretch_width"),
+            pn.Card(*events, title="Event probabilities", sizing_mode="stretch_width"),
+            pn.Card(spread, *scales, title="Spreads", collapsed=True, sizing_mode="stretch_width"),
+            save,
+            width=340,
+        )
+
+    def _widget(
+        self, key: str, kind: type, label: str, value: Any, *, watch: str = "value", **kwargs: Any
+    ):
+        """A widget whose changes go to :meth:`_changed` as ``key``; its CSS classes are
+        ``tj-<key>`` unless given."""
+        kwargs.setdefault("css_classes", [f"tj-{key}"])
+        widget = kind(label=label, value=value, sizing_mode="stretch_width", **kwargs)
+        widget.param.watch(lambda event: self._changed(key, event), watch)
+        self.widgets[key] = widget
+        return widget
+
+    def _slider(
+        self,
+        key: str,
+        label: str,
+        value: float,
+        start: float,
+        end: float,
+        step: float,
+        classes: list[str],
+    ):
+        """A slider with a box to type into; it reports its value when let go."""
+        return self._widget(
+            key,
+            pn.widgets.EditableFloatSlider,
+            label,
+            value,
+            watch="value_throttled",
+            format="0[.]0[000]",
+            start=min(start, value),
+            end=max(end, value),
+            step=step,
+            css_classes=classes,
+        )
+
+    def _select(self, key: str, label: str, options: list[str], value: str):
+        return self._widget(key, pn.widgets.Select, label, value, options=options)
+
+    def _readout_card(self) -> pn.Card:
+        ex = self.explorer
+        question = ex.readout
+        target = self._select("readout-target", "to meet", [*ex.targets, JOINT], question.target)
+        driver = self._select("readout-driver", "by moving", ex.drivers, question.driver)
+        level = self._widget(
+            "readout-probability",
+            pn.widgets.FloatInput,
+            "with probability",
+            question.probability,
+            step=0.05,
+        )
+        return pn.Card(
+            pn.Row(target, driver, level, sizing_mode="stretch_width"),
+            self.readout,
+            title="What would it take?",
+            sizing_mode="stretch_width",
+        )
+
+    # ------------------------------------------------------------ changes
+    def _changed(self, key: str, event: Any) -> None:
+        """A widget moved: apply the change (a bad value shows the library's message
+        and changes nothing), then redraw."""
+        ex = self.explorer
+        try:
+            if key.startswith("readout-"):
+                ex.ask(**{key.removeprefix("readout-"): event.new})
+                self._answer()
+                return
+            if key == "indicator":
+                ex.show(event.new)
+                view = ex.update_odds()
+            else:
+                view = ex.apply(answer=False, **self._change(key, _clean(event.new)))
+        except TjsimError as exc:
+            self._fail(exc)
+            return
+        self._show(view)
+        self._schedule_answer()
+
+    def _change(self, key: str, value: Any) -> dict[str, Any]:
+        """The :class:`Controls` fields a widget's new value changes."""
+        c = self.explorer.controls
+        kind, _, name = key.partition("-")
+        if kind == "shift":
+            return {"shifts": {**c.shifts, name: value}}
+        if kind == "event":
+            return {"events": {**c.events, name: value}}
+        if kind == "scale":
+            return {"scales": {**c.scales, name: value}}
+        if key == "reading":
+            return {"reading": value if value in self.explorer.readings else None}
+        return {key: value}
+
+    def _fail(self, exc: TjsimError) -> None:
+        self.error.object = f"**Not applied:** {html.escape(str(exc))}"
+        self.error.visible = True
+
+    # ------------------------------------------------------------ results
+    def refresh(self) -> None:
+        """Show the odds of the current controls, then the readout."""
+        self._show(self.explorer.update_odds())
+        self._schedule_answer()
+
+    def _schedule_answer(self) -> None:
+        """Answer the readout now, or (served) right after the odds are sent; moves made
+        before a scheduled answer runs share it (it answers for the latest controls)."""
+        document = pn.state.curdoc
+        if document is None or document.session_context is None:
+            self._answer()
+        elif not self._answer_pending:
+            self._answer_pending = True
+            document.add_next_tick_callback(self._answer)
+
+    def _answer(self) -> None:
+        self._answer_pending = False
+        answer = self.explorer.answer()
+        if answer.required is None:
+            self.readout.object = f"<p class='tj-none'>{html.escape(answer.message)}</p>"
+            return
+        self.readout.object = (
+            f"<pre style='white-space:pre-wrap;margin:0'>{html.escape(str(answer.required))}</pre>"
+        )
+
+    def _show(self, view: View) -> None:
+        self.error.visible = False
+        table = view.probabilities
+        joint = table.loc[JOINT]
+        self.joint.object = (
+            f"<div style='font-size:.9em'>All targets met together</div>"
+            f"<div class='tj-joint-value' data-value='{float(joint['probability'])!r}' "
+            f"style='font-size:2.2em;color:{BLUE};font-weight:600'>{percent(joint['probability'], 2)}</div>"
+            f"<div style='font-size:.85em'>± {100 * joint['std_error']:.2f} points (std. error)</div>"
+        )
+        meta = view.result.metadata
+        self.status.object = (
+            f"<p style='margin:.2em 0'><b>{html.escape(view.result.scenario.name)}</b></p>"
+            f"<p style='margin:.2em 0;color:#4a5568'>{meta['draws']:,} draws, method {meta['method']}, "
+            f"seed {meta['seed']}: the same draws at every update (common random numbers); "
+            f"{html.escape(view.result.conditioning)}. Updated in {view.seconds:.2f} s.</p>"
+        )
+        rows = table.iloc[::-1]
+        self.bars_source.data = {
+            "target": list(rows.index),
+            "p": list(100 * rows["probability"]),
+            "low": list(100 * rows["ci_low"]),
+            "high": list(100 * rows["ci_high"]),
+            "text": [f"{100 * p:.0f}%" for p in rows["probability"]],
+            "reading": list(rows["reading"]),
+            "label": list(rows["label"]),
+        }
+        self.bars.y_range.factors = list(rows.index)
+        self.bars.height = 22 * len(rows) + 60
+        left, density, width = view.bars
+        self.dist_source.data = {
+            "left": list(left),
+            "right": list(left + width),
+            "top": list(density),
+        }
+        top = float(density.max()) * 1.08 if len(density) else 1.0
+        self.line_source.data = {
+            "x": list(view.thresholds.values()),
+            "top": [top] * len(view.thresholds),
+            "name": [f"target {t}: {v:g}" for t, v in view.thresholds.items()],
+        }
+        self.distribution.y_range.end = top * 1.1
+        lows = [*left[:1], *view.thresholds.values()]
+        highs = [*(left[-1:] + width), *view.thresholds.values()]
+        if lows:
+            pad = 0.05 * (max(highs) - min(lows) or 1.0)
+            self.distribution.x_range.start = min(lows) - pad
+            self.distribution.x_range.end = max(highs) + pad
+        j = view.result.model.indicators.index(view.indicator)
+        self.distribution.title.text = f"{view.indicator}: distribution against its target"
+        self.distribution.xaxis.axis_label = (
+            f"{view.result.model.labels[j]} ({view.result.model.units[j]})"
+        )
+        self.table.object = _table(table)
+        self.readings.object = _readings_table(view.result.readings())
+        self.widgets["save"].filename = self._filename()
+
+    def _filename(self) -> str:
+        slug = re.sub(r"[^A-Za-z0-9]+", "_", self.explorer.scenario.name).strip("_")
+        return f"{slug[:80] or 'scenario'}.yaml"
+
+    # ------------------------------------------------------------ figures
+    def _bars_figure(self):
+        plot = figure(
+            y_range=FactorRange(),
+            x_range=Range1d(0, 108),
+            height=400,
+            sizing_mode="stretch_width",
+            title="Probability of meeting each target (95% intervals)",
+            toolbar_location=None,
+        )
+        plot.hbar(
+            y="target", right="p", height=0.7, source=self.bars_source, color=BLUE, alpha=0.85
+        )
+        plot.segment(
+            x0="low",
+            x1="high",
+            y0="target",
+            y1="target",
+            source=self.bars_source,
+            color=INK,
+            line_width=1.5,
+        )
+        _labels(plot, self.bars_source, "high", "target", "text", text_baseline="middle")
+        plot.xaxis.axis_label = "probability of meeting the target (%)"
+        plot.add_tools(
+            HoverTool(
+                tooltips=[
+                    ("target", "@target"),
+                    ("P(met)", "@p{0.0}%"),
+                    ("95%", "@low{0.0} – @high{0.0}%"),
+                    ("reading", "@reading"),
+                ]
+            )
+        )
+        return plot
+
+    def _distribution_figure(self):
+        plot = figure(
+            height=300,
+            sizing_mode="stretch_width",
+            toolbar_location=None,
+            x_range=Range1d(0, 1),
+            y_range=Range1d(0, 1),
+        )
+        plot.quad(
+            left="left",
+            right="right",
+            top="top",
+            bottom=0,
+            source=self.dist_source,
+            color=BLUE,
+            alpha=0.6,
+        )
+        plot.segment(
+            x0="x", x1="x", y0=0, y1="top", source=self.line_source, color=RED, line_width=2
+        )
+        _labels(plot, self.line_source, "x", "top", "name", text_color=RED)
+        plot.yaxis.axis_label = "density"
+        return plot
+
+
+def _labels(plot: Any, source: ColumnDataSource, x: str, y: str, text: str, **style: Any) -> None:
+    """Small text labels just right of the points ``(x, y)`` of ``source``."""
+    plot.text(x=x, y=y, text=text, source=source, x_offset=4, text_font_size="8pt", **style)
+
+
+def _readings_table(wide) -> str:
+    """``result.readings()`` as HTML: each target's probability under each reading, the
+    reading in force in bold."""
+    names = [c for c in wide.columns if c != "in_force"]
+    head = "".join(f"<th>{html.escape(str(n))}</th>" for n in names)
+    rows = "".join(
+        f"<tr><td><code>{html.escape(str(t))}</code></td>"
+        + "".join(
+            f"<td style='text-align:right;font-weight:{700 if r['in_force'] == n else 400}'>"
+            f"{percent(r[n], 2)}</td>"
+            for n in names
+        )
+        + "</tr>"
+        for t, r in wide.iterrows()
+    )
+    return (
+        "<table style='border-collapse:collapse;font-size:.85em;width:100%'><thead><tr>"
+        f"<th>target</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _table(frame) -> str:
+    """The probability table as HTML: rows carry ``data-target``, numbers their full
+    ``data-value``."""
+    rows = "".join(
+        f"<tr data-target='{html.escape(str(t))}'><td><code>{html.escape(str(t))}</code></td>"
+        f"<td class='p' data-value='{float(r['probability'])!r}' style='text-align:right'>{percent(r['probability'], 2)}</td>"
+        f"<td data-value='{float(r['std_error'])!r}' style='text-align:right'>± {100 * r['std_error']:.2f}</td>"
+        f"<td style='text-align:right'>{percent(r['ci_low'], 2)} – {percent(r['ci_high'], 2)}</td>"
+        f"<td>{html.escape(str(r['reading']))}</td></tr>"
+        for t, r in frame.iterrows()
+    )
+    return (
+        "<table style='border-collapse:collapse;font-size:.85em;width:100%'><thead><tr>"
+        "<th>target</th><th>P(met)</th><th>std. error (points)</th><th>95% interval</th>"
+        f"<th>reading</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _nice_step(x: float) -> float:
+    """The step of a slider: 1, 2 or 5 times a power of ten, at most ``x``."""
+    if not x > 0:
+        return 0.1
+    power = 10.0 ** math.floor(math.log10(x))
+    return max(m * power for m in (1, 2, 5) if m * power <= x)
+
+
+def _clean(value: Any) -> Any:
+    """A slider's float without the noise of adding steps (``-1.2000000000000002``)."""
+    return float(f"{value:.10g}") if isinstance(value, float) and math.isfinite(value) else value

@@ -1,0 +1,245 @@
+"""report.html: written by every run and comparison with --out, self-contained, its tables
+equal to the CSV files, its scenario block reproducing the run, and the tables of what a
+scenario changes and touches (the browser tests, tests/test_browser.py, open it too)."""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import tjsim
+from tjsim import expressions
+from tjsim.cli import main
+from tjsim.report import write_run
+from tjsim.report.changes import scenario_changes, touched_facts
+from tjsim.report.html import text
+from toy import Toy
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+FAST = ("--draws", "20000", "--seed", "11", "--quiet")
+
+
+class Page(HTMLParser):
+    """The parts of a report page the tests read: images, links, tables' cells with
+    their data attributes, and the text of ``<pre>`` blocks."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.images: list[str] = []
+        self.references: list[str] = []
+        self.cells: dict[str, list[dict[str, str]]] = {}  # table id -> cells' attributes
+        self.rows: dict[str, list[str]] = {}  # table id -> rows' data-target
+        self.pre: list[str] = []
+        self.lang_zh: list[str] = []
+        self._table: list[str] = []
+        self._in_pre = False
+        self._zh = 0
+        self.feed(source)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("src", "href"):
+            if key in a:
+                self.references.append(a[key])
+        if tag == "img":
+            self.images.append(a.get("src", ""))
+        elif tag == "table":
+            self._table.append(a.get("id", ""))
+        elif tag == "tr" and self._table and "data-target" in a:
+            self.rows.setdefault(self._table[-1], []).append(a["data-target"])
+        elif tag == "td" and self._table:
+            a["row"] = self.rows.get(self._table[-1], [""])[-1]
+            self.cells.setdefault(self._table[-1], []).append(a)
+        elif tag == "pre":
+            self._in_pre = True
+            self.pre.append("")
+        elif tag == "span" and a.get("lang") == "zh-Hans":
+            self._zh += 1
+            self.lang_zh.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._table.pop()
+        elif tag == "pre":
+            self._in_pre = False
+        elif tag == "span" and self._zh:
+            self._zh -= 1
+
+    def handle_data(self, data):
+        if self._in_pre:
+            self.pre[-1] += data
+        if self._zh:
+            self.lang_zh[-1] += data
+
+    def values(self, table: str, column: str) -> dict[str, float]:
+        """Row (data-target) -> the full value of the cell in ``column``."""
+        return {
+            c["row"]: float(c["data-value"])
+            for c in self.cells.get(table, [])
+            if c.get("data-column") == column and "data-value" in c
+        }
+
+
+@pytest.fixture(scope="module")
+def downturn_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "downturn"
+    assert main(["run", str(SCENARIOS / "property_downturn.yaml"), *FAST, "--out", str(out)]) == 0
+    return out
+
+
+def test_every_run_writes_a_report_whose_table_is_probabilities_csv(downturn_run):
+    page = Page((downturn_run / "report.html").read_text(encoding="utf-8"))
+    csv = pd.read_csv(downturn_run / "probabilities.csv", index_col="target")
+    shown = page.values("probabilities", "probability")
+    errors = page.values("probabilities", "std_error")
+    assert list(shown) == list(csv.index)  # every target, then the joint
+    for target, row in csv.iterrows():
+        assert shown[target] == row["probability"], target
+        assert errors[target] == row["std_error"], target
+    assert page.rows["probabilities"][-1] == "joint"
+
+
+def test_the_report_is_self_contained_and_embeds_every_figure(downturn_run):
+    source = (downturn_run / "report.html").read_text(encoding="utf-8")
+    page = Page(source)
+    external = [r for r in page.references if not r.startswith(("data:", "#"))]
+    assert not external, external
+    assert "<link" not in source and "<script" not in source and "@import" not in source
+    pngs = sorted(p.name for p in downturn_run.glob("*.png"))
+    assert len(page.images) == len(pngs) > 2
+    embedded = {base64.b64decode(src.split(",", 1)[1]) for src in page.images}
+    assert embedded == {(downturn_run / name).read_bytes() for name in pngs}
+    assert '<meta name="viewport"' in source and '<html lang="en">' in source
+
+
+def test_the_report_shows_readings_summary_and_metadata(downturn_run):
+    page = Page((downturn_run / "report.html").read_text(encoding="utf-8"))
+    readings = pd.read_csv(downturn_run / "readings.csv", index_col=["target", "reading"])
+    summary = pd.read_csv(downturn_run / "summary.csv", index_col="target")
+    for (target, reading), row in readings.iterrows():
+        assert page.values("readings", reading)[target] == row["probability"], (target, reading)
+    shown = sum(
+        len(page.values("readings", name)) for name in set(readings.index.get_level_values(1))
+    )
+    assert shown == len(readings)  # a target without a reading shows none
+    assert page.values("summary", "median") == summary["median"].to_dict()
+    source = (downturn_run / "report.html").read_text(encoding="utf-8")
+    for shown in ("20,000", "seed", "11", "mc", tjsim.__version__, "tianjin"):
+        assert shown in source
+
+
+def test_the_reports_scenario_block_reproduces_the_run(downturn_run, tmp_path):
+    page = Page((downturn_run / "report.html").read_text(encoding="utf-8"))
+    block = next(p for p in page.pre if p.startswith("name:"))
+    mapping = yaml.safe_load(block)
+    assert mapping["simulation"] == {"draws": 20000, "seed": 11, "method": "mc"}
+    path = tmp_path / "again.yaml"
+    path.write_text(block, encoding="utf-8")
+    again = tjsim.simulate(path)
+    csv = pd.read_csv(downturn_run / "probabilities.csv", index_col="target")
+    assert again.probabilities()["probability"].tolist() == csv["probability"].iloc[:-1].tolist()
+
+
+def test_chinese_text_is_marked_for_cjk_fonts(downturn_run):
+    source = (downturn_run / "report.html").read_text(encoding="utf-8")
+    page = Page(source)
+    wording = tjsim.targets().loc["gdp_growth", "wording"]
+    assert any(part in wording for part in page.lang_zh if part)
+    assert "Noto Sans CJK SC" in source and "Microsoft YaHei" in source
+    assert (
+        text("GDP 增长4.5%左右")
+        == 'GDP <span lang="zh-Hans">增长</span>4.5%<span lang="zh-Hans">左右</span>'
+    )
+
+
+def test_the_report_lists_the_changes_and_the_facts_they_touch(downturn_run, calibration):
+    page = Page((downturn_run / "report.html").read_text(encoding="utf-8"))
+    scenario = tjsim.load_scenario(SCENARIOS / "property_downturn.yaml")
+    changes = scenario_changes(scenario, calibration)
+    assert set(changes["item"]) >= {
+        *scenario.drivers,
+        *scenario.events,
+        *scenario.parameters,
+        ", ".join(next(iter(scenario.correlations))),
+    }
+    facts = touched_facts(scenario, calibration)
+    fact_ids = {f.id for f in calibration.facts}
+    equation = expressions.names(calibration.variables["property_investment"].tree) & fact_ids
+    assert equation and equation <= set(facts["id"])
+    changed = facts.set_index("id").loc["property_impact_investment"]
+    assert changed["scenario_value"] == scenario.parameters["property_impact_investment"]
+    assert "set by the scenario" in changed["why"]
+    assert math.isnan(facts.set_index("id").loc[sorted(equation)[0], "scenario_value"])
+    shown = page.values("facts", "value")
+    assert len(page.cells["facts"]) >= len(facts) and shown  # every touched fact is listed
+    assert len(page.cells["changes"]) == 5 * len(changes)
+
+
+def test_scenario_changes_cover_every_section(calibration):
+    scenario = (
+        tjsim.baseline()
+        .with_shift("investment", -2)
+        .with_scale("exports", 1.5)
+        .with_event("property_slump", 0.4)
+        .with_parameter("retail_central", 4.0)
+        .with_correlation("exports", "credit", 0.3)
+        .with_target("gdp_growth", threshold=5.0)
+        .without_target("cpi")
+        .with_reading("strict")
+        .with_observed({"gdp_growth": {"Q1": 5.0}})
+    )
+    frame = scenario_changes(scenario, calibration)
+    sections = frame.groupby("section")["item"].apply(list).to_dict()
+    assert sections["drivers"] == ["investment", "exports"]
+    assert sections["events"] == ["property_slump"]
+    assert sections["parameters"] == ["retail_central"]
+    assert sections["correlations"] == ["credit, exports"]  # pairs are stored sorted
+    assert sections["targets"] == ["gdp_growth", "cpi"]
+    assert sections["readings"] == ["every target"] and sections["observed"] == ["gdp_growth"]
+    rows = frame.set_index("item")
+    assert rows.loc["cpi", "scenario"] == "dropped"
+    assert "p = 0.4" in rows.loc["property_slump", "scenario"]
+    assert rows.loc["retail_central", "scenario"] == "4"
+    model = tjsim.compile_model(calibration, scenario)
+    j = model.indicators.index("investment")
+    assert rows.loc["investment", "scenario"].startswith(f"{model.constant[j]:.3g}%")
+    assert scenario_changes(tjsim.baseline(), calibration).empty
+    assert touched_facts(tjsim.baseline(), calibration).empty
+
+
+def test_a_report_on_another_calibration_names_its_facts(tmp_path):
+    toy = Toy().calibration()
+    scenario = tjsim.baseline(calibration=toy).with_shift("a", 1.0)
+    result = tjsim.simulate(scenario, draws=5000, seed=3, calibration=toy)
+    write_run(result, tmp_path, calibration=toy)
+    page = Page((tmp_path / "report.html").read_text(encoding="utf-8"))
+    facts = {c["data-value"] for c in page.cells["facts"] if c.get("data-column") == "value"}
+    assert facts == {repr(Toy().mu_a), repr(Toy().sd_a)}  # a's equation and its shock
+    assert re.search(r"<code>a</code>", (tmp_path / "report.html").read_text(encoding="utf-8"))
+
+
+def test_every_comparison_writes_a_report_whose_table_is_comparison_csv(tmp_path):
+    out = tmp_path / "cmp"
+    argv = ["compare", "baseline", str(SCENARIOS / "export_tariffs.yaml"), *FAST, "--out", str(out)]
+    assert main(argv) == 0
+    page = Page((out / "report.html").read_text(encoding="utf-8"))
+    frame = pd.read_csv(out / "comparison.csv", index_col=["target", "scenario"])
+    names = list(dict.fromkeys(frame.index.get_level_values("scenario")))
+    for position, name in enumerate(names):
+        shown = page.values("comparison", f"p{position}")
+        expected = frame.xs(name, level="scenario")["probability"]
+        assert shown == expected.to_dict()
+    changes = page.values("comparison", "change1")
+    expected = frame.xs(names[1], level="scenario")["change"].dropna()
+    assert changes == expected.to_dict()
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert len(page.images) == len(pngs) == 2
+    assert not [r for r in page.references if not r.startswith(("data:", "#"))]
+    assert "changes-2" in page.cells  # what the second scenario changes
