@@ -130,13 +130,11 @@ def _page(explorer: Explorer):
 def _machine() -> dict[str, Any]:
     import numpy
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count()
+    from tjsim.engine import available_cpus
+
     return {
         "cpu": platform.processor() or platform.machine(),
-        "cores": cores,
+        "cores": available_cpus(),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "numpy": numpy.__version__,

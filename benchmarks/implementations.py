@@ -5,9 +5,12 @@ scenario) for ``draws`` draws and returns the estimated probability of meeting e
 target, so that the comparison can check that they agree.
 
 ``floor``
-    Drawing the engine's latent normals alone (``draws x dimension`` standard normals
-    from numpy's default generator, PCG64), into a reused buffer: no model at all; on
-    one thread or on several, each drawing its share.
+    Drawing the engine's latent normals alone, into a reused buffer: no model at all.
+    They are the normals of method ``mc``, block by block, from the generator the
+    engine gives each block (``numpy.random.Generator(SFC64(...))``,
+    :func:`tjsim.seeding.block_generator`, stream :data:`tjsim.seeding.RNG`), so the
+    floor draws exactly the numbers the engine's first stage draws; on one thread or
+    on several, each drawing every other block.
 ``loop``
     :func:`tjsim.engine.reference.simulate_reference`: one draw at a time in plain Python
     (correlation, exact quantile transforms, each equation's syntax tree).
@@ -35,12 +38,12 @@ from typing import Any
 import numpy as np
 
 import tjsim
-from tjsim.engine import NumpyKernel
+from tjsim.engine import NumpyKernel, available_cpus
 from tjsim.engine.reference import simulate_reference
 from tjsim.engine.sampling import LatentSampler
 from tjsim.engine.tables import interpolate
 from tjsim.model import CompiledModel, compile_model
-from tjsim.seeding import as_seed_sequence, plan_blocks
+from tjsim.seeding import RNG, as_seed_sequence, block_generator, plan_blocks
 
 #: Rows per chunk where an implementation evaluates many draws at once.
 CHUNK = 65_536
@@ -71,16 +74,18 @@ class Setup:
 
 # ---------------------------------------------------------------------- the floor
 def floor(setup: Setup, draws: int, seed: int = 1, threads: int = 1) -> None:
-    """Draw ``draws x dimension`` standard normals with numpy's default generator, on
-    ``threads`` threads (numpy releases the GIL while it fills an array)."""
+    """Draw the ``draws x dimension`` latent normals of method ``mc`` as the engine
+    does (block ``b`` from ``Generator(SFC64(SeedSequence(seed, spawn_key=(b,))))``), on
+    ``threads`` threads taking the blocks in turn (numpy releases the GIL while it fills
+    an array)."""
+    root = as_seed_sequence(seed)
+    blocks = list(plan_blocks("mc", draws))
     if threads == 1:
-        _draw_normals(setup.dimension, draws, np.random.default_rng(seed))
+        _draw_normals(setup.dimension, root, blocks)
         return
-    shares = [draws // threads + (i < draws % threads) for i in range(threads)]
-    generators = np.random.default_rng(seed).spawn(threads)
     pool = [
-        threading.Thread(target=_draw_normals, args=(setup.dimension, share, generator))
-        for share, generator in zip(shares, generators, strict=True)
+        threading.Thread(target=_draw_normals, args=(setup.dimension, root, blocks[k::threads]))
+        for k in range(threads)
     ]
     for thread in pool:
         thread.start()
@@ -88,13 +93,22 @@ def floor(setup: Setup, draws: int, seed: int = 1, threads: int = 1) -> None:
         thread.join()
 
 
-def _draw_normals(dimension: int, draws: int, rng: np.random.Generator) -> None:
-    buffer = np.empty((min(draws, CHUNK), dimension))
-    done = 0
-    while done < draws:
-        rows = min(CHUNK, draws - done)
-        rng.standard_normal(out=buffer[:rows])
-        done += rows
+def _draw_normals(dimension: int, root: np.random.SeedSequence, blocks: list) -> None:
+    if not blocks:
+        return
+    buffer = np.empty((max(block.size for block in blocks), dimension))
+    for block in blocks:
+        block_generator(root, block.id).standard_normal(out=buffer[: block.size])
+
+
+def floor_normals(setup: Setup, draws: int, seed: int = 1) -> np.ndarray:
+    """The normals :func:`floor` draws, kept (to check that they are the engine's)."""
+    out = np.empty((draws, setup.dimension))
+    root, start = as_seed_sequence(seed), 0
+    for block in plan_blocks("mc", draws):
+        block_generator(root, block.id).standard_normal(out=out[start : start + block.size])
+        start += block.size
+    return out
 
 
 # ---------------------------------------------------------------------- tjsim
@@ -259,10 +273,9 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "cores_usable": len(os.sched_getaffinity(0))
-        if hasattr(os, "sched_getaffinity")
-        else os.cpu_count(),
+        "cores": os.cpu_count(),  # the machine's, as the OS counts them
+        "cores_usable": available_cpus(),  # the CPUs this process may run on
+        "rng": RNG,
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "tjsim": tjsim.__version__,

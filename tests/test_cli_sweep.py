@@ -154,6 +154,12 @@ def test_a_missing_grid_file_and_a_bad_target(capsys, tmp_path, grid):
     assert code == 2 and "did you mean 'gdp_growth'" in err
 
 
+def test_a_bad_target_is_refused_before_the_sweep_runs(capsys, grid, monkeypatch):
+    monkeypatch.setattr("tjsim.api.sweep", lambda *args, **kwargs: pytest.fail("the sweep ran"))
+    code, _, err = _run(capsys, "sweep", "--grid", str(grid), "--target", "gdp_grwth")
+    assert code == 2 and "did you mean 'gdp_growth'" in err
+
+
 def test_the_progress_bar_counts_points():
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -10,7 +10,8 @@ import pytest
 from scipy.stats import norm
 
 import tjsim
-from tjsim.analysis import met_flags
+from tjsim.analysis import kept_met_flags
+from tjsim.model import build_model
 from tjsim.result import paired_standard_error
 from toy import Toy
 
@@ -57,7 +58,7 @@ def test_the_paired_error_is_that_of_the_per_draw_differences():
         tjsim.simulate(s, draws=20_000, seed=8, calibration=TOY_CAL, keep_draws=True)
         for s in (base, other)
     ]
-    difference = met_flags(runs[1]).astype(np.int8) - met_flags(runs[0]).astype(np.int8)
+    difference = kept_met_flags(runs[1]).astype(np.int8) - kept_met_flags(runs[0]).astype(np.int8)
     expected = paired_standard_error(difference, "mc")
     frame = tjsim.compare(base, other, draws=20_000, seed=8, calibration=TOY_CAL).to_frame()
     found = frame.xs(other.name, level="scenario")["change_se"]
@@ -153,3 +154,18 @@ def test_a_tiny_negative_change_shows_as_plus_zero():
         index=[0, 1],
     )
     assert _cell(rows, 1).endswith("+0.0 ")
+
+
+def test_draws_are_kept_only_when_the_conditioned_model_fits(monkeypatch):
+    # Year-to-date figures add indicators to the compiled model: the limit must be
+    # judged on those, not on the calibration's variables, or the engine refuses a
+    # keep_draws=True the user never asked for.
+    observed = {"gdp_growth": {"Q1": 5.0}}
+    calibration = tjsim.load_calibration()
+    model = build_model(calibration, tjsim.baseline().with_observed(observed))
+    draws = 2_000
+    fits_calibration = draws * len(calibration.variables) * 8
+    assert fits_calibration < draws * len(model.indicators) * 8
+    monkeypatch.setattr("tjsim.engine.run.KEEP_DRAWS_LIMIT_BYTES", fits_calibration)
+    frame = tjsim.compare(None, "price_shock", draws=draws, seed=1, observed=observed).to_frame()
+    assert set(frame["error"]) == {"", "independent"}  # baseline rows have no change

@@ -135,6 +135,17 @@ def test_the_bundled_grids_are_valid_and_found_by_name(calibration):
             "did you mean 'steps'",
         ),
         ("axes: {drivers.investment.shift: {from: 0, to: 1, steps: 1}}", "steps", "one step"),
+        (
+            "axes: {drivers.investment.shift: {from: 0, to: 1, steps: 1000000000}}",
+            "steps",
+            "at most 1,000,000 points",
+        ),
+        (
+            "axes:\n  drivers.investment.shift: {from: 0, to: 1, steps: 1001}\n"
+            "  drivers.exports.shift: {from: 0, to: 1, steps: 1001}",
+            "axes",
+            "1,002,001 points; at most 1,000,000",
+        ),
         ("axes: {}", "axes", "at least one axis"),
         ("name: g", "", "found neither"),
         (

@@ -443,9 +443,7 @@ def _use_link(kind: str, where: str) -> str:
     if kind in ("equation", "shock"):
         suffix = " (shock)" if kind == "shock" else ""
         return f"[`{where}`]({MODEL_PAGE}#{where}){suffix}"
-    if kind == "derived":
-        return f"[`{where}`](#{where})"
-    if kind == "event":
+    if kind in ("derived", "event"):
         return f"[`{where}`](#{where})"
     if kind == "target":
         return f"[target `{where}`](#target-{where})"
@@ -1289,13 +1287,13 @@ def _total_of(cal: Calibration, free: str) -> Any:
     return next(total for total in cal.totals.values() if total.free == free)
 
 
-def _total_link(cal: Calibration, free: str, page: str = CALIBRATION_PAGE) -> str:
+def _total_link(cal: Calibration, free: str) -> str:
     """``the total of `x` `` (or of `x` against `y`), linked to the totals table."""
     total = _total_of(cal, free)
     what = f"`{total.indicator}`"
     if total.relative_to is not None:
         what += f" against `{total.relative_to}`"
-    return f"[the total of {what}]({page}#totals)"
+    return f"[the total of {what}]({CALIBRATION_PAGE}#totals)"
 
 
 def _sym_or_number(ref: Any) -> str:
@@ -1686,16 +1684,21 @@ def blocks(text: str) -> list[str]:
     return [m.group("name") for m in _BLOCK.finditer(text)]
 
 
+def _refresh(text: str, calibration: Calibration | None = None) -> tuple[str, list[str]]:
+    """``text`` with every generated block re-rendered, and the names of the blocks
+    whose content that changed."""
+    fresh = update_text(text, calibration)
+    old = _BLOCK.finditer(text)
+    new = _BLOCK.finditer(fresh)
+    stale = [
+        n.group("name") for o, n in zip(old, new, strict=True) if o.group("body") != n.group("body")
+    ]
+    return fresh, stale
+
+
 def stale_blocks(text: str, calibration: Calibration | None = None) -> list[str]:
     """Names of the blocks whose content differs from a fresh rendering."""
-    fresh = update_text(text, calibration)
-    old = {m.start(): m for m in _BLOCK.finditer(text)}
-    new = list(_BLOCK.finditer(fresh))
-    return [
-        n.group("name")
-        for o, n in zip(old.values(), new, strict=True)
-        if o.group("body") != n.group("body")
-    ]
+    return _refresh(text, calibration)[1]
 
 
 def default_files(root: Path | None = None) -> list[Path]:
@@ -1801,7 +1804,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{path}: no generated blocks", file=sys.stderr)
             status = max(status, 2)
             continue
-        stale = stale_blocks(text, cal)
+        fresh, stale = _refresh(text, cal)
         figures = stale_figures(path, text, cal)
         if args.check:
             if stale:
@@ -1814,7 +1817,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{path}: up to date")
             continue
         if stale:
-            path.write_text(update_text(text, cal), encoding="utf-8")
+            path.write_text(fresh, encoding="utf-8")
             print(f"{path}: regenerated {', '.join(stale)}")
         for link in figures:
             write_figure(path.parent / link, link, cal)

@@ -516,9 +516,7 @@ def sweep(
     cal = resolve_calibration(calibration)
     resolved = resolve_scenario(scenario, cal)
     points = resolve_grid(grid)
-    workers = engine.count_argument(workers, "workers")
-    threads = engine.count_argument(threads, "threads") or engine.default_threads(workers)
-    runner = engine.make_backend(backend, workers=workers, threads=threads)
+    runner = engine.backend_for(backend, workers, threads)
     return _sweep(
         cal,
         resolved,
@@ -548,8 +546,8 @@ def compare(
     Every scenario is simulated with the same draws, seed and method, so a change
     reflects the scenario rather than sampling noise, and its standard error comes from
     the per-draw differences of the met flags (much smaller than that of two
-    independent runs). Runs too large to keep their draws (about two million or more)
-    fall back to ``sqrt(se1**2 + se2**2)`` and say so.
+    independent runs). Runs too large to keep their draws (above about 1.6 million,
+    fewer with year-to-date figures) fall back to ``sqrt(se1**2 + se2**2)`` and say so.
 
     Parameters
     ----------
@@ -684,8 +682,9 @@ def sensitivities(
         at the default unless ``|u| > 2``). Its error is of order ``1 / sqrt(h * draws)``.
     swings
         Driver id -> swing (the spread of "one swing"), overriding the default: the
-        standard deviation of the driver's shock, 1 for a variable without a shock, or
-        10% of a parameter's absolute value.
+        standard deviation of the driver's shock (for a variable without one, the
+        standard deviation the other shocks give it; 1 if none), or 10% of a
+        parameter's absolute value.
     calibration
         A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
     chunk_size
@@ -756,8 +755,8 @@ def required_shift(
         As for :func:`tjsim.simulate`; every shift is evaluated on the same draws.
     bounds
         ``(low, high)`` shifts to search (default: five swings either side, a swing
-        being the driver's shock sd, 1 for a variable without a shock, or 10% of a
-        parameter's value). Parameter values that make the calibration invalid are
+        being the driver's shock sd, the sd the other shocks give a variable without
+        one (1 if none), or 10% of a parameter's value). Parameter values that make the calibration invalid are
         skipped.
     calibration, chunk_size, observed
         As for :func:`tjsim.simulate` (a result's own conditioning is used when

@@ -15,6 +15,8 @@ import pandas as pd
 
 #: Two-sided 95% normal quantile (error bars).
 Z95 = 1.959963984540054
+#: The palette of every figure (the explorer draws with it too).
+BLUE, RED, INK = "#2b6cb0", "#c53030", "#1a202c"
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,7 +46,7 @@ def _titled(ax: Axes, title: str) -> Axes:
 
 
 def probability_bars(
-    table: pd.DataFrame, *, title: str = "", ax: Axes | None = None, color: str = "#2b6cb0"
+    table: pd.DataFrame, *, title: str = "", ax: Axes | None = None, color: str = BLUE
 ) -> Axes:
     """Horizontal bars of ``table['probability']`` with 95% interval error bars.
 
@@ -56,7 +58,7 @@ def probability_bars(
     err = error_bars(
         np.vstack([p - table["ci_low"].to_numpy() * 100, table["ci_high"].to_numpy() * 100 - p])
     )
-    ax.barh(y, p, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
+    ax.barh(y, p, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": INK, "capsize": 2})
     ax.set_yticks(y, [str(i) for i in table.index])
     ax.set_xlim(0, 100)
     ax.set_xlabel("probability of meeting the target (%)")
@@ -96,7 +98,7 @@ def distribution(
     title: str = "",
     ax: Axes | None = None,
     bins: int = 80,
-    color: str = "#2b6cb0",
+    color: str = BLUE,
     **kwargs: Any,
 ) -> Axes:
     """Density of an indicator from fine histogram ``counts`` over ``edges``.
@@ -118,19 +120,19 @@ def distribution(
     )
     for name, value in (thresholds or {}).items():
         if value is not None:
-            ax.axvline(value, color="#c53030", lw=1.5)
+            ax.axvline(value, color=RED, lw=1.5)
             ax.annotate(
                 f"target {name}: {value:g}",
                 (value, 0.95),
                 xycoords=("data", "axes fraction"),
-                color="#c53030",
+                color=RED,
                 fontsize=8,
                 ha="left",
             )
     if quantiles is not None:
         for i, q in enumerate(quantiles):
             name = quantile_labels[i] if quantile_labels is not None else None
-            ax.axvline(q, color="#1a202c", lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
+            ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
         if quantile_labels is not None:
             ax.legend(loc="upper right", fontsize=7, frameon=False)
     ax.set_xlabel(label)
@@ -145,12 +147,12 @@ def tornado(
     title: str = "",
     ax: Axes | None = None,
     top: int | None = None,
-    colors: tuple[str, str] = ("#c53030", "#2b6cb0"),
+    colors: tuple[str, str] = (RED, BLUE),
 ) -> Axes:
     """Tornado chart: how far one swing of each driver moves a probability.
 
     ``table`` is indexed by driver with columns ``p_minus, p_plus, swing`` (and
-    optionally ``unit``), as one target's rows of :func:`tjsim.sensitivity.sensitivities`;
+    optionally ``unit``), as one target's rows of :func:`tjsim.sensitivities`;
     ``probability`` is the probability with no driver moved. Each driver gets a bar from
     ``probability`` to its value at minus one swing (first colour) and at plus one swing
     (second colour), the widest on top; ``top`` keeps only that many drivers.
@@ -172,7 +174,7 @@ def tornado(
         for driver, swing, unit in zip(rows.index, rows["swing"], units, strict=True)
     ]
     ax.set_yticks(y, labels)
-    ax.axvline(base, color="#1a202c", lw=1.0)
+    ax.axvline(base, color=INK, lw=1.0)
     low = min(minus.min(initial=base), plus.min(initial=base), base)
     high = max(minus.max(initial=base), plus.max(initial=base), base)
     pad = max(2.0, 0.08 * (high - low))
@@ -188,13 +190,13 @@ def shock_gaps(
     title: str = "",
     ax: Axes | None = None,
     top: int | None = 12,
-    colors: tuple[str, str] = ("#2b6cb0", "#dd6b20"),
+    colors: tuple[str, str] = (BLUE, "#dd6b20"),
 ) -> Axes:
     """Why a target is missed: bars of the gap between the draws that miss and those
     that meet it, in standard deviations.
 
     ``table`` is indexed by shock with columns ``gap``, ``std_error`` and ``kind``
-    (``shock`` or ``event``), as one target's rows of :func:`tjsim.sensitivity.why_missed`;
+    (``shock`` or ``event``), as one target's rows of :func:`tjsim.why_missed`;
     the ``top`` largest gaps are drawn with 95% error bars, events in the second colour.
     """
     rows = table[np.isfinite(table["gap"].to_numpy(dtype=float))]
@@ -207,12 +209,12 @@ def shock_gaps(
     err = error_bars(Z95 * rows["std_error"].to_numpy(dtype=float))
     kind = rows["kind"].to_numpy() if "kind" in rows.columns else np.full(len(rows), "shock")
     color = [colors[1] if k == "event" else colors[0] for k in kind]
-    ax.barh(y, gap, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": "#1a202c", "capsize": 2})
+    ax.barh(y, gap, xerr=err, color=color, alpha=0.85, error_kw={"ecolor": INK, "capsize": 2})
     ax.set_yticks(
         y,
         [f"{s} (event)" if k == "event" else str(s) for s, k in zip(rows.index, kind, strict=True)],
     )
-    ax.axvline(0.0, color="#1a202c", lw=1.0)
+    ax.axvline(0.0, color=INK, lw=1.0)
     ax.set_xlabel("average in draws that miss minus draws that meet (standard deviations)")
     return _titled(ax, title)
 
@@ -227,7 +229,7 @@ def fan_chart(
     title: str = "",
     note: str | None = None,
     ax: Axes | None = None,
-    color: str = "#2b6cb0",
+    color: str = BLUE,
 ) -> Axes:
     """Fan chart of cumulative year-to-date growth.
 
@@ -242,9 +244,9 @@ def fan_chart(
     ax.plot(x, bands[:, 2], color=color, lw=1.5, label="median")
     if observed:
         xs = [periods.index(p) for p in observed]
-        ax.plot(xs, list(observed.values()), "o", color="#1a202c", label="observed")
+        ax.plot(xs, list(observed.values()), "o", color=INK, label="observed")
     if threshold is not None:
-        ax.axhline(threshold, color="#c53030", lw=1.2, ls="--", label=f"target {threshold:g}")
+        ax.axhline(threshold, color=RED, lw=1.2, ls="--", label=f"target {threshold:g}")
     ax.set_xticks(x, periods)
     ax.set_xlabel("year to date")
     ax.set_ylabel(label)
@@ -321,10 +323,10 @@ def change_bars(
             xerr=np.nan_to_num(errors),
             alpha=0.85,
             label=str(name),
-            error_kw={"ecolor": "#1a202c", "capsize": 2},
+            error_kw={"ecolor": INK, "capsize": 2},
         )
     ax.set_yticks(y, order)
-    ax.axvline(0.0, color="#1a202c", lw=1.0)
+    ax.axvline(0.0, color=INK, lw=1.0)
     ax.set_xlabel("change in the probability of meeting the target (points), 95% error bars")
     ax.legend(fontsize=7, loc="best")
     return _titled(ax, title)
@@ -360,10 +362,10 @@ def probability_lines(
             lw=0,
         )
     if level is not None:
-        ax.axhline(100 * level, color="#c53030", lw=1.0, ls="--", label=f"{level:.0%}")
+        ax.axhline(100 * level, color=RED, lw=1.0, ls="--", label=f"{level:.0%}")
     for value, low, high in crossings if crossings is not None else []:
-        ax.axvspan(low, high, color="#c53030", alpha=0.15, lw=0)
-        ax.axvline(value, color="#c53030", lw=1.0)
+        ax.axvspan(low, high, color=RED, alpha=0.15, lw=0)
+        ax.axvline(value, color=RED, lw=1.0)
     ax.set_xlabel(x_label)
     ax.set_ylabel("probability (%)")
     ax.set_ylim(0, 100)
@@ -400,18 +402,18 @@ def probability_surface(
     ax.figure.colorbar(mesh, ax=ax, label="probability (%)")
     if len(x) > 1 and len(y) > 1 and np.ptp(p) > 0:
         chosen = None if levels is None else [100 * v for v in levels]
-        contours = ax.contour(x, y, 100 * p.T, levels=chosen, colors="#1a202c", linewidths=0.8)
+        contours = ax.contour(x, y, 100 * p.T, levels=chosen, colors=INK, linewidths=0.8)
         ax.clabel(contours, fmt="%.0f%%", fontsize=8)
     if frontier is not None and len(frontier["value"]):
         order = np.argsort(frontier["line"], kind="stable")
         line = np.asarray(frontier["line"])[order]
         value, low, high = (np.asarray(frontier[k])[order] for k in ("value", "low", "high"))
         if frontier["along"] == "x":
-            ax.fill_betweenx(line, low, high, color="#1a202c", alpha=0.25, lw=0)
-            ax.plot(value, line, color="#1a202c", lw=2.0, label=frontier.get("label", ""))
+            ax.fill_betweenx(line, low, high, color=INK, alpha=0.25, lw=0)
+            ax.plot(value, line, color=INK, lw=2.0, label=frontier.get("label", ""))
         else:
-            ax.fill_between(line, low, high, color="#1a202c", alpha=0.25, lw=0)
-            ax.plot(line, value, color="#1a202c", lw=2.0, label=frontier.get("label", ""))
+            ax.fill_between(line, low, high, color=INK, alpha=0.25, lw=0)
+            ax.plot(line, value, color=INK, lw=2.0, label=frontier.get("label", ""))
         ax.legend(loc="best", fontsize=8)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
@@ -429,7 +431,7 @@ def score_bands(
     breaks: np.ndarray | None = None,
     label: str = "",
     ax: Axes | None = None,
-    color: str = "#2b6cb0",
+    color: str = BLUE,
 ) -> Axes:
     """Out-of-sample bands against outturns, year by year.
 
@@ -441,13 +443,11 @@ def score_bands(
     x = np.arange(len(years))
     ax.vlines(x, bands[:, 0], bands[:, 4], color=color, alpha=0.35, lw=10, label="90% band")
     ax.vlines(x, bands[:, 1], bands[:, 3], color=color, alpha=0.8, lw=10, label="50% band")
-    ax.plot(x, targets, "_", color="#c53030", markersize=18, mew=2, label="target")
+    ax.plot(x, targets, "_", color=RED, markersize=18, mew=2, label="target")
     flags = np.zeros(len(years), dtype=bool) if breaks is None else np.asarray(breaks)
-    ax.plot(x[~flags], outturns[~flags], "o", color="#1a202c", label="outturn")
+    ax.plot(x[~flags], outturns[~flags], "o", color=INK, label="outturn")
     if flags.any():
-        ax.plot(
-            x[flags], outturns[flags], "o", mfc="none", color="#1a202c", label="outturn (break)"
-        )
+        ax.plot(x[flags], outturns[flags], "o", mfc="none", color=INK, label="outturn (break)")
     ax.set_xticks(x, [str(y) for y in years])
     ax.set_ylabel(label)
     ax.legend(loc="best", fontsize=8, frameon=False)

@@ -3,8 +3,9 @@
 Each limit is checked where the value enters: file sizes and YAML numbers when a file is
 read (:mod:`tjsim.yamlio`, :mod:`tjsim.scenario.read`), draws when a run is planned
 (:mod:`tjsim.seeding`), the size of a compiled model's numbers when it is compiled
-(:mod:`tjsim.model`), observations when a model is conditioned on them, threads and
-workers when a run starts (:mod:`tjsim.engine`). A foundation module: it imports
+(:mod:`tjsim.model`), observations when a model is conditioned on them, a grid's points when it is read
+(:mod:`tjsim.scenario.grid`), threads and workers when a run starts
+(:mod:`tjsim.engine`). A foundation module: it imports
 nothing.
 """
 
@@ -31,3 +32,6 @@ MAX_SPREAD = 1e4
 #: about twice in a billion; conditioning far beyond it extrapolates the model's linear
 #: approximation of non-normal shocks and gives meaningless distributions.
 MAX_SURPRISE = 6.0
+#: Most points of a sweep's grid (each is compiled and simulated): refused before the
+#: points are built, so a mistyped ``steps`` cannot exhaust memory.
+MAX_POINTS = 1_000_000

@@ -34,6 +34,9 @@ SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
 #: Draws per random-number block: the unit of reproducibility (fixed, part of the contract).
 BLOCK_SIZE = 2**15
+#: Seed of the runs that must be reproducible when neither the caller nor the scenario
+#: names one (``tjsim compare``, the explorer, whose updates must share their draws).
+FIXED_SEED = 2024
 #: The random stream: bit generator and version (a new version changes the numbers of
 #: every seed).
 RNG = "sfc64/2"

@@ -10,7 +10,7 @@ Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 from __future__ import annotations
 
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
-from .compare import PairedRun, compare, comparison_table, met_flags, paired_run
+from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
 from .comparison import ComparisonResult
 from .required import RequiredShift, required_shift
 from .score import ScoreResult, score
@@ -36,7 +36,7 @@ __all__ = [
     "compare",
     "comparison_table",
     "format_sensitivities",
-    "met_flags",
+    "kept_met_flags",
     "paired_run",
     "plot_tornado",
     "required_shift",

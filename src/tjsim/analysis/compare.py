@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import Calibration
-from ..engine import KEEP_DRAWS_LIMIT_BYTES, run_settings, simulate
+from ..engine import keep_draws_fit, run_settings, simulate
 from ..errors import ScenarioError
+from ..model import build_model
 from ..result import Z95, SimulationResult, paired_standard_error
 from ..scenario import Scenario
 from ..seeding import SeedLike
@@ -56,9 +57,10 @@ def paired_run(
     method: str,
     chunk_size: int | None = None,
 ) -> PairedRun:
-    """Simulate ``scenario``, keeping its per-draw met flags when the draws fit in
-    :data:`~tjsim.engine.KEEP_DRAWS_LIMIT_BYTES` (the draws themselves are dropped)."""
-    keep = draws * len(calibration.variables) * 8 <= KEEP_DRAWS_LIMIT_BYTES
+    """Simulate ``scenario``, keeping its per-draw met flags when its compiled model's
+    draws fit in :data:`~tjsim.engine.KEEP_DRAWS_LIMIT_BYTES` (the draws themselves are
+    dropped)."""
+    keep = keep_draws_fit(draws, len(build_model(calibration, scenario).indicators))
     result = simulate(
         calibration,
         scenario,
@@ -71,7 +73,7 @@ def paired_run(
     )
     if not keep:
         return PairedRun(result, None)
-    return PairedRun(replace(result, kept=None), met_flags(result))
+    return PairedRun(replace(result, kept=None), kept_met_flags(result))
 
 
 def compare(
@@ -107,7 +109,7 @@ def compare(
     )
 
 
-def met_flags(result: SimulationResult) -> np.ndarray:
+def kept_met_flags(result: SimulationResult) -> np.ndarray:
     """Whether each kept draw of ``result`` meets each target, and all of them (last
     column): ``(draws, targets + 1)`` booleans."""
     ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
@@ -126,7 +128,7 @@ def comparison_table(runs: Sequence[PairedRun], method: str) -> pd.DataFrame:
 
     Returns a long frame indexed by ``(target, scenario)`` (scenario = position of the
     run) with columns ``probability, std_error, change, change_se, significant,
-    like_for_like, error, name``. ``change_se`` is the paired standard error of the
+    like_for_like, error``. ``change_se`` is the paired standard error of the
     change when both runs kept their draws (``error`` = ``paired``), else
     ``sqrt(se_a**2 + se_b**2)``, which ignores the correlation of common random numbers
     (``error`` = ``independent``). A change is ``significant`` when it exceeds 1.96
@@ -135,7 +137,7 @@ def comparison_table(runs: Sequence[PairedRun], method: str) -> pd.DataFrame:
     differs from the first run's.
     """
     frames = [
-        _compared(run, runs[0], method).assign(scenario=position, name=run.result.scenario.name)
+        _compared(run, runs[0], method).assign(scenario=position)
         for position, run in enumerate(runs)
     ]
     order = [*dict.fromkeys(t for run in runs for t in run.columns if t != "joint"), "joint"]
@@ -148,12 +150,14 @@ def comparison_table(runs: Sequence[PairedRun], method: str) -> pd.DataFrame:
 def _compared(run: PairedRun, reference: PairedRun, method: str) -> pd.DataFrame:
     """``run``'s probabilities, their change from ``reference``'s and its error (NaN
     for targets that ``reference`` lacks)."""
-    table = _probability_rows(run.result)
+    table = run.result.probabilities(joint=True)[["probability", "std_error"]]
     if run is reference:
         return table.assign(
             change=np.nan, change_se=np.nan, significant=False, like_for_like=True, error=""
         )
-    base = _probability_rows(reference.result).reindex(table.index)
+    base = reference.result.probabilities(joint=True)[["probability", "std_error"]].reindex(
+        table.index
+    )
     if run.flags is not None and reference.flags is not None:
         shared = list(base.index[base["probability"].notna()])
         difference = run.flag_columns(shared) - reference.flag_columns(shared)
@@ -175,11 +179,3 @@ def _compared(run: PairedRun, reference: PairedRun, method: str) -> pd.DataFrame
         like_for_like=like_for_like,
         error=error,
     )
-
-
-def _probability_rows(result: SimulationResult) -> pd.DataFrame:
-    probabilities = result.probabilities()[["probability", "std_error"]]
-    joint = result.joint()[["probability", "std_error"]].to_frame("joint").T
-    frame = pd.concat([probabilities, joint])
-    frame.index.name = "target"
-    return frame

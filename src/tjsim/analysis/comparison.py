@@ -89,7 +89,7 @@ class ComparisonResult:
         ``error``
             ``paired`` or ``independent`` (empty for the first scenario).
         """
-        frame = self.table.drop(columns="name").reset_index()
+        frame = self.table.reset_index()
         frame["scenario"] = frame["scenario"].map(dict(enumerate(self.names)))
         return frame.set_index(["target", "scenario"])
 
@@ -223,6 +223,12 @@ def _cell(rows: pd.DataFrame, position: int) -> str:
         return text
     if np.isnan(row["change"]):
         return f"{text}    new"
-    mark = "*" if row["significant"] else ("!" if not row["like_for_like"] else " ")
-    shown = round(100 * row["change"], 1) + 0.0  # + 0.0: no "-0.0"
-    return f"{text} {shown:+5.1f}{mark}"
+    shown, mark = shown_change(row)
+    return f"{text} {shown:+5.1f}{mark or ' '}"
+
+
+def shown_change(row: pd.Series) -> tuple[float, str]:
+    """A row's change as shown, in points to one decimal (never ``-0.0``), and its mark:
+    ``*`` significant, ``!`` not like for like, else empty."""
+    mark = "*" if row["significant"] else ("!" if not row["like_for_like"] else "")
+    return round(100 * row["change"], 1) + 0.0, mark  # + 0.0: no "-0.0"

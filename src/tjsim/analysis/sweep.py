@@ -24,16 +24,23 @@ from typing import Any
 import numpy as np
 
 from ..calibration import Calibration
-from ..engine import Backend, Job, check_kernel, chunk_plan, merge_outputs, plan_tasks, run_settings
+from ..engine import (
+    DEFAULT_BLOCKS_PER_TASK,
+    Backend,
+    Job,
+    check_kernel,
+    chunk_plan,
+    merge_outputs,
+    plan_tasks,
+    run_settings,
+    whole_number,
+)
 from ..errors import ScenarioError, TjsimError
 from ..model import CompiledModel, build_model
 from ..result.sweep import MetCounts, SweepResult, in_force, met_counts
 from ..scenario import Scenario
 from ..scenario.grid import Grid, check_grid
 from ..seeding import BLOCK_SIZE, SeedLike, plan_blocks
-
-#: Blocks per task when the backend states no preference.
-DEFAULT_BLOCKS_PER_TASK = 2
 
 
 def sweep(
@@ -60,13 +67,9 @@ def sweep(
     settings = {f.name: getattr(grid.simulation, f.name) for f in fields(grid.simulation)}
     base = scenario.with_simulation(**{k: v for k, v in settings.items() if v is not None})
     draws, method, root = run_settings(base, draws, seed, method)
-    per_task = blocks_per_task
-    if per_task is None:
-        per_task = getattr(backend, "blocks_per_task", DEFAULT_BLOCKS_PER_TASK)
-    if isinstance(per_task, bool) or not isinstance(per_task, int) or per_task < 1:
-        raise ScenarioError(
-            f"blocks_per_task must be an integer >= 1, found {per_task!r}", key="blocks_per_task"
-        )
+    if blocks_per_task is None:
+        blocks_per_task = getattr(backend, "blocks_per_task", DEFAULT_BLOCKS_PER_TASK)
+    per_task = whole_number(blocks_per_task, "blocks_per_task")
     first = _point_model(calibration, scenario, grid)(0)
     blocks = plan_blocks(method, draws)
     tasks = plan_tasks(len(grid), chunk_plan(blocks, per_task * BLOCK_SIZE))
@@ -81,7 +84,8 @@ def sweep(
         for block_id, row in met.items():
             block_met[run, position[block_id]] = row[keep]
     clusters, sizes = _clusters(blocks, method)
-    cluster_met = np.stack([block_met[:, clusters == c].sum(axis=1) for c in range(len(sizes))], 1)
+    cluster_met = np.zeros((len(grid), len(sizes), len(keep)), dtype=np.int64)
+    np.add.at(cluster_met, (slice(None), clusters), block_met)
     return SweepResult(
         grid=grid,
         scenario=base,
@@ -93,6 +97,8 @@ def sweep(
         seed=root,
         n_draws=draws,
         calibration=calibration.name,
+        calibration_version=first.version,
+        kernel=kernel,
         backend=backend.name,
         workers=backend.workers,
     )
@@ -108,6 +114,8 @@ def _point_model(
     keep the first point's random basis and targets (common random numbers)."""
 
     def model(point: int) -> CompiledModel:
+        if point == 0 and first is not None:
+            return first
         try:
             compiled = build_model(calibration, grid.scenario(scenario, point))
         except TjsimError as exc:

@@ -31,13 +31,11 @@ from bokeh.plotting import figure
 
 from ..analysis.common import resolve_driver
 from ..errors import TjsimError
-from ..model import compile_model
+from ..figures import BLUE, INK, RED
 from ..report.html import FONTS, percent
 from ..result import JOINT
+from ..seeding import METHODS
 from .session import Explorer, View
-
-#: Colours shared with the report's figures.
-BLUE, RED, INK = "#2b6cb0", "#c53030", "#1a202c"
 
 
 def build(explorer: Explorer) -> pn.viewable.Viewable:
@@ -114,7 +112,7 @@ class _Page:
             self._widget(
                 "seed", pn.widgets.IntInput, "seed (the same draws at every update)", c.seed
             ),
-            self._select("method", "method", ["mc", "antithetic", "sobol"], c.method),
+            self._select("method", "method", list(METHODS), c.method),
             self._select(
                 "reading",
                 "targets read",
@@ -122,7 +120,7 @@ class _Page:
                 "as the scenario reads them",
             ),
         ]
-        model = compile_model(ex.calibration, ex.start)
+        model = ex.start_model
         shifts = []
         for driver in ex.drivers:
             swing = resolve_driver(ex.calibration, model, driver).swing

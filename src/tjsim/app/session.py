@@ -44,14 +44,14 @@ from ..limits import MAX_MAGNITUDE
 from ..model import CompiledModel, compile_model
 from ..result import JOINT, SimulationResult
 from ..scenario import Scenario
+from ..seeding import FIXED_SEED
 
-#: Seed of an explorer whose options and scenario name none (as for ``tjsim compare``):
-#: the explorer's draws must be fixed to stay common from one update to the next.
-DEFAULT_SEED = 2024
 #: Most draws an explorer update may use: more would take more than a few seconds.
 MAX_DRAWS = 2_000_000
 #: Most draws the "what would it take" readout searches on (its draws are cached).
 READOUT_DRAWS = 200_000
+#: The columns of a view's probability table.
+PROBABILITY_COLUMNS = ["probability", "std_error", "ci_low", "ci_high", "reading", "label"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class Controls:
     events: Mapping[str, float] = field(default_factory=dict)
     reading: str | None = None
     draws: int = DEFAULT_DRAWS
-    seed: int = DEFAULT_SEED
+    seed: int = FIXED_SEED
     method: str = "mc"
 
 
@@ -147,7 +147,7 @@ class Explorer:
         The calibration it changes.
     draws, seed, method
         The run's settings (default: the scenario's ``simulation`` settings, else
-        :data:`DEFAULT_DRAWS` draws, seed :data:`DEFAULT_SEED` and ``mc``).
+        :data:`DEFAULT_DRAWS` draws, seed :data:`~tjsim.seeding.FIXED_SEED` and ``mc``).
     drivers
         The variables with a shift control (default: :func:`control_drivers`).
 
@@ -170,7 +170,8 @@ class Explorer:
     ):
         self.calibration = calibration
         self.start = scenario.checked_against(calibration)
-        model = compile_model(calibration, self.start)
+        #: The starting scenario's compiled model.
+        self.start_model = model = compile_model(calibration, self.start)
         #: The variables with a shift control.
         self.drivers = _checked_drivers(calibration, drivers)
         #: Every event's probability in the starting scenario.
@@ -189,7 +190,7 @@ class Explorer:
         self.controls = Controls(events=dict(self.events))
         self.controls = self.checked(
             draws=_first(draws, stored.draws, DEFAULT_DRAWS),
-            seed=_first(seed, stored.seed, DEFAULT_SEED),
+            seed=_first(seed, stored.seed, FIXED_SEED),
             method=_first(method, stored.method, "mc"),
         )
         self.readout = Readout(
@@ -348,7 +349,7 @@ class Explorer:
         shown = self.indicator
         return View(
             result=result,
-            probabilities=probability_table(result),
+            probabilities=result.probabilities(joint=True)[PROBABILITY_COLUMNS],
             indicator=shown,
             bars=density_bars(*result.histogram(shown)),
             thresholds={
@@ -387,16 +388,6 @@ class Explorer:
         except TjsimError as exc:
             return Answer(None, exc.message, time.perf_counter() - began)
         return Answer(required, "", time.perf_counter() - began)
-
-
-def probability_table(result: SimulationResult) -> pd.DataFrame:
-    """``result``'s probabilities, then ``joint`` (all targets met): ``probability,
-    std_error, ci_low, ci_high, reading, label``."""
-    frame = result.probabilities()
-    joint = result.joint()
-    frame.loc[JOINT, ["probability", "std_error", "ci_low", "ci_high"]] = joint.to_numpy()
-    frame.loc[JOINT, ["reading", "label"]] = ["all targets met", "All targets met together"]
-    return frame[["probability", "std_error", "ci_low", "ci_high", "reading", "label"]]
 
 
 def control_drivers(calibration: Calibration) -> list[str]:

@@ -18,8 +18,6 @@ from .progress import progress_bar
 
 NAME = "compare"
 HELP = "compare scenarios on common random numbers"
-#: Seed of ``tjsim compare`` when neither ``--seed`` nor the first file gives one.
-COMPARE_SEED = 2024
 
 
 EPILOG = """\
@@ -28,9 +26,9 @@ differences reflect the scenarios rather than sampling noise. Settings come from
 options, else from the first file, else 100,000 draws, seed 2024 and mc. Each column
 after the first shows P(met) and its change from the first file in points; '*' marks a
 change larger than 1.96 standard errors of the paired difference, computed from the
-draws both runs share. Runs too large to keep their draws (over about two million)
-fall back to sqrt(se1^2 + se2^2), which ignores the correlation between the runs, and
-say so.
+draws both runs share. Runs too large to keep their draws (over about 1.6 million,
+fewer with year-to-date figures) fall back to sqrt(se1^2 + se2^2), which ignores the
+correlation between the runs, and say so.
 
 A change that rounds to 0.0 points is never starred, and a joint probability over a
 different set of targets than the first file's is marked '!' (not like for like).
@@ -66,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
     from ..api import compare, load_calibration, resolve_scenario
     from ..report import check_output_folder, write_atomically, write_comparison
+    from ..seeding import FIXED_SEED
 
     if len(args.files) < 2:
         raise TjsimError(f"compare needs at least two scenario files, found {len(args.files)}")
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         comparison = compare(
             *scenarios,
             draws=draws,
-            seed=first(args.seed, reference.seed, COMPARE_SEED),
+            seed=first(args.seed, reference.seed, FIXED_SEED),
             method=args.method,
             calibration=calibration,
             observed=observed,

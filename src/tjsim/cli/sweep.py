@@ -92,12 +92,20 @@ def run(args: argparse.Namespace) -> int:
     """Sweep, print the frontier and the surface, write ``--out``."""
     from ..api import load_grid, sweep
     from ..calibration import load_calibration
+    from ..errors import TjsimError, unknown
+    from ..model import build_model
     from ..report import check_output_folder, write_atomically, write_sweep
+    from ..result import JOINT
     from .common import read_scenario
 
     calibration = load_calibration()
     scenario = read_scenario(args, calibration)
     grid = load_grid(args.grid, calibration=calibration, scenario=scenario)
+    if args.target is not None:  # before the run: a misspelt target must not cost it
+        model = build_model(calibration, grid.scenario(scenario, 0))
+        targets = [*(t.id for t in model.primary_targets), JOINT]
+        if args.target not in targets:
+            raise TjsimError(unknown("target", args.target, targets), key="--target")
     if args.out is not None:
         check_output_folder(args.out)
     backend = None

@@ -20,20 +20,25 @@ from .backends import (
 from .kernels import KERNELS, BlockKernel, check_kernel, make_kernel
 from .kernels.numpy_kernel import NumpyKernel
 from .run import (
+    DEFAULT_BLOCKS_PER_TASK,
     DEFAULT_CHUNK,
     DEFAULT_DRAWS,
     KEEP_DRAWS_LIMIT_BYTES,
     MAX_THREADS,
     available_cpus,
+    backend_for,
     count_argument,
     default_threads,
+    keep_draws_fit,
     run_settings,
     simulate,
+    whole_number,
 )
 from .sampling import LatentSampler
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_BLOCKS_PER_TASK",
     "DEFAULT_CHUNK",
     "DEFAULT_DRAWS",
     "KEEP_DRAWS_LIMIT_BYTES",
@@ -46,14 +51,17 @@ __all__ = [
     "LocalBackend",
     "NumpyKernel",
     "available_cpus",
+    "backend_for",
     "check_kernel",
     "chunk_plan",
     "count_argument",
     "default_threads",
+    "keep_draws_fit",
     "make_backend",
     "make_kernel",
     "merge_outputs",
     "plan_tasks",
     "run_settings",
     "simulate",
+    "whole_number",
 ]

@@ -36,12 +36,14 @@ from ..model import build_model
 from ..result import SimulationResult
 from ..scenario import Scenario
 from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, check_draws, plan_blocks
-from .backends import Job, chunk_plan, make_backend, merge_outputs, plan_tasks
+from .backends import Backend, Job, chunk_plan, make_backend, merge_outputs, plan_tasks
 from .kernels import check_kernel
 
-#: Default draws per chunk (two blocks): the unit of work of a thread and of progress
-#: reports. Memory does not grow with it: the engine holds one block per thread.
-DEFAULT_CHUNK = 2 * BLOCK_SIZE
+#: Blocks per chunk (task) when the backend states no preference.
+DEFAULT_BLOCKS_PER_TASK = 2
+#: Default draws per chunk: the unit of work of a thread and of progress reports.
+#: Memory does not grow with it: the engine holds one block per thread.
+DEFAULT_CHUNK = DEFAULT_BLOCKS_PER_TASK * BLOCK_SIZE
 #: Largest ``keep_draws`` table (indicator values, float64) a run may hold.
 KEEP_DRAWS_LIMIT_BYTES = 512 * 2**20
 DEFAULT_DRAWS = 100_000
@@ -98,9 +100,14 @@ def count_argument(value: object, name: str) -> int | None:
     at the CPUs available: more threads or processes than CPUs only cost memory."""
     if value is None:
         return None
+    return min(whole_number(value, name), available_cpus())
+
+
+def whole_number(value: object, name: str) -> int:
+    """``value`` (a Python or numpy integer) as an ``int``; refused unless >= 1."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ScenarioError(f"{name} must be a whole number >= 1, found {value!r}", key=name)
-    return min(int(value), available_cpus())
+    return int(value)
 
 
 def available_cpus() -> int:
@@ -115,6 +122,15 @@ def default_threads(workers: int | None) -> int:
     """Threads per process when none are asked for: the CPUs shared among ``workers``
     processes, at most :data:`MAX_THREADS`."""
     return max(1, min(MAX_THREADS, available_cpus() // (workers or 1)))
+
+
+def backend_for(backend: Any, workers: object, threads: object) -> Backend:
+    """The backend ``backend`` names (see :func:`tjsim.simulate`), with ``workers`` and
+    ``threads`` checked and capped at the CPUs available; ``threads`` defaults to the
+    CPUs shared among the workers."""
+    workers = count_argument(workers, "workers")
+    threads = count_argument(threads, "threads") or default_threads(workers)
+    return make_backend(backend, workers=workers, threads=threads)
 
 
 def simulate(
@@ -136,18 +152,10 @@ def simulate(
     """Simulate ``scenario`` on ``calibration`` (both objects); the arguments are those
     of :func:`tjsim.simulate`, which resolves files and names and calls this."""
     draws, method, root = run_settings(scenario, draws, seed, method)
-    workers = count_argument(workers, "workers")
-    threads = count_argument(threads, "threads") or default_threads(workers)
-    if chunk_size is not None and (
-        isinstance(chunk_size, (bool, np.bool_))
-        or not isinstance(chunk_size, (int, np.integer))
-        or chunk_size < 1
-    ):
-        raise ScenarioError(
-            f"chunk_size must be a whole number >= 1, found {chunk_size!r}", key="chunk_size"
-        )
+    if chunk_size is not None:
+        chunk_size = whole_number(chunk_size, "chunk_size")
     kernel = check_kernel(kernel)
-    runner = make_backend(backend, workers=workers, threads=threads)
+    runner = backend_for(backend, workers, threads)
     if keep_draws and runner.name != "local":
         raise ScenarioError(
             "keep_draws=True needs workers=1 (the in-process backend)", key="keep_draws"
@@ -156,7 +164,7 @@ def simulate(
         chunk_size = getattr(runner, "blocks_per_task", 0) * BLOCK_SIZE or DEFAULT_CHUNK
     model = build_model(calibration, scenario, quarterly=quarterly)
     keep = _kept_draws(draws, len(model.indicators)) if keep_draws else None
-    chunks = chunk_plan(plan_blocks(method, draws), max(int(chunk_size), BLOCK_SIZE))
+    chunks = chunk_plan(plan_blocks(method, draws), max(chunk_size, BLOCK_SIZE))
     job = Job(lambda run: model, plan_tasks(1, chunks), kernel, method, root, keep=keep)
     report = None if progress is None else (lambda done, runs: progress(done))
     ((_, acc, _),) = merge_outputs(runner, job, report)
@@ -167,18 +175,24 @@ def simulate(
         seed=root,
         n_draws=int(draws),
         scenario=scenario,
-        chunk_size=int(chunk_size),
+        chunk_size=chunk_size,
         workers=runner.workers,
         kernel=kernel,
         kept=keep,
     )
 
 
+def keep_draws_fit(draws: int, indicators: int) -> bool:
+    """Whether ``keep_draws=True`` may keep ``draws`` rows of ``indicators`` values
+    (float64) within :data:`KEEP_DRAWS_LIMIT_BYTES`."""
+    return draws * indicators * 8 <= KEEP_DRAWS_LIMIT_BYTES
+
+
 def _kept_draws(draws: int, indicators: int) -> np.ndarray:
     """The table ``keep_draws=True`` fills, ``(draws, indicators)``; refused above
     :data:`KEEP_DRAWS_LIMIT_BYTES`."""
-    needed = draws * indicators * 8
-    if needed > KEEP_DRAWS_LIMIT_BYTES:
+    if not keep_draws_fit(draws, indicators):
+        needed = draws * indicators * 8
         most = KEEP_DRAWS_LIMIT_BYTES // (indicators * 8)
         raise ScenarioError(
             f"keep_draws=True for {draws:,} draws needs {needed / 2**20:,.0f} MiB, above the "

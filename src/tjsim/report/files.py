@@ -47,7 +47,7 @@ def write_run(
     reads the baseline and the facts from it.
     """
     tables = {
-        "probabilities": _with_joint(result),
+        "probabilities": result.probabilities(joint=True),
         "readings": result.readings(detail=True),
         "summary": result.summary(),
         "indicators": result.to_frame(),
@@ -95,17 +95,6 @@ def write_run(
     cal = calibration or result.scenario.calibration or result_calibration(result, None)
     page = run_report(result, cal, figures)
     (folder / "report.html").write_text(page, encoding="utf-8")
-
-
-def _with_joint(result: SimulationResult) -> pd.DataFrame:
-    """``result.probabilities()`` with a last row for all targets met together."""
-    probabilities = result.probabilities()
-    joint = result.joint().to_frame().T
-    joint.index = pd.Index(["joint"], name="target")
-    joint = joint.assign(
-        indicator="", reading="all targets met", label="All targets met together", wording=""
-    )
-    return pd.concat([probabilities, joint[probabilities.columns]])
 
 
 def _json_frame(frame: pd.DataFrame) -> Any:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..analysis import ComparisonResult
+from ..analysis.comparison import shown_change
 from ..calibration import Calibration
 from ..result import SimulationResult
 from ..scenario import to_yaml
@@ -363,8 +364,8 @@ def _reproduce(result: SimulationResult) -> str:
         "draws": f"{meta['draws']:,}",
         "method": meta["method"],
         "seed": meta["seed"],
-        **({"kernel": meta["kernel"]} if "kernel" in meta else {}),
-        **({"random stream": meta["rng"]} if "rng" in meta else {}),
+        "kernel": meta["kernel"],
+        "random stream": meta["rng"],
         "conditioning": result.conditioning,
         "tjsim version": meta["tjsim_version"],
     }
@@ -444,8 +445,8 @@ def _run_line(meta: Mapping[str, Any]) -> str:
     parts = [
         meta["scenario_file"] or "built in Python",
         f"{meta['calibration']} {meta['calibration_version']}",
-        *([f"kernel {meta['kernel']}"] if "kernel" in meta else []),
-        "conditioned" if meta.get("conditioned") else "not conditioned",
+        f"kernel {meta['kernel']}",
+        "conditioned" if meta["conditioned"] else "not conditioned",
     ]
     return "; ".join(str(p) for p in parts)
 
@@ -477,8 +478,7 @@ def _comparison_table(comparison: ComparisonResult) -> str:
             if math.isnan(change):
                 cells.append(_cell("new", classes="num", column=f"change{position}"))
                 continue
-            mark = "*" if row["significant"] else ("!" if not row["like_for_like"] else "")
-            shown = round(100 * change, 1) + 0.0
+            shown, mark = shown_change(row)
             direction = (
                 "up" if row["significant"] and change > 0 else "down" if row["significant"] else ""
             )

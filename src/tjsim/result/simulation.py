@@ -121,13 +121,15 @@ class SimulationResult:
         frame = table[table["in_force"]].drop(columns=["reading_name", "in_force"])
         return frame.set_index("target")
 
-    def probabilities(self) -> pd.DataFrame:
-        """Probability of meeting each target, indexed by target id.
+    def probabilities(self, *, joint: bool = False) -> pd.DataFrame:
+        """Probability of meeting each target, indexed by target id; with ``joint=True``
+        a last row ``joint``, all targets met together (:meth:`joint`).
 
         Columns: ``indicator, reading, probability, std_error, ci_low, ci_high, label,
         wording``.
         """
-        return self._probability_table.iloc[:-1].copy()
+        table = self._probability_table
+        return (table if joint else table.iloc[:-1]).copy()
 
     def readings(self, *, detail: bool = False) -> pd.DataFrame:
         """Each target's probability under every reading of it, side by side.

@@ -34,7 +34,7 @@ from .._version import __version__
 from ..errors import ScenarioError, unknown
 from ..scenario import Scenario
 from ..scenario.grid import Grid
-from ..seeding import describe_seed
+from ..seeding import RNG, describe_seed
 from .accumulator import Accumulator
 from .estimates import Z95, probability_errors, wilson_interval
 from .filtering import JOINT
@@ -110,8 +110,10 @@ class SweepResult:
         target at each point; ``cluster_draws`` ``(C,)`` their sizes.
     method, seed, n_draws
         Sampling method, root seed and draws per point.
-    backend, workers
-        Where it ran (does not change the numbers).
+    calibration, calibration_version
+        The calibration's name and version.
+    kernel, backend, workers
+        How and where it ran (does not change the numbers).
     """
 
     grid: Grid
@@ -124,6 +126,8 @@ class SweepResult:
     seed: np.random.SeedSequence
     n_draws: int
     calibration: str = ""
+    calibration_version: str = ""
+    kernel: str = "numpy"
     backend: str = "local"
     workers: int = 1
 
@@ -139,9 +143,12 @@ class SweepResult:
             "axes": self.grid.keys,
             "points": len(self.grid),
             "calibration": self.calibration,
+            "calibration_version": self.calibration_version,
             "draws": self.n_draws,
             "method": self.method,
             "seed": describe_seed(self.seed),
+            "kernel": self.kernel,
+            "rng": RNG,
             "backend": self.backend,
             "workers": self.workers,
             "tjsim_version": __version__,

@@ -31,6 +31,7 @@ the key, with a suggestion for a misspelt name.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ import numpy as np
 
 from ..calibration import Calibration
 from ..errors import ScenarioError, suggest, unknown
+from ..limits import MAX_POINTS
 from ..yamlio import read_yaml_mapping
 from .read import _Parser, _shown
 from .scenario import Scenario, SimulationSettings
@@ -52,8 +54,6 @@ SECTIONS: dict[str, tuple[str, ...] | None] = {
     "events": ("probability",),
 }
 RANGE_KEYS = ("from", "to", "steps")
-#: Most points a grid may have.
-MAX_POINTS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -193,12 +193,13 @@ class _GridParser(_Parser):
             )
         if has_axes:
             axes, values = self.axes(data["axes"])
+            count = math.prod(map(len, values))
+            if count > MAX_POINTS:
+                self.fail("axes", f"{count:,} points; at most {MAX_POINTS:,}")
             points = np.array(list(itertools.product(*values)), dtype=float)
         else:
             axes, points = self.points(data["points"])
             values = None
-        if len(points) > MAX_POINTS:
-            self.fail("axes", f"{len(points):,} points; at most {MAX_POINTS:,}")
         return Grid(
             axes=axes,
             points=points.reshape(len(points), len(axes)),
@@ -256,6 +257,10 @@ class _GridParser(_Parser):
         low = self.number(spec["from"], f"{where}.from")
         high = self.number(spec["to"], f"{where}.to")
         steps = self.integer(spec["steps"], f"{where}.steps", least=1)
+        if steps > MAX_POINTS:
+            self.fail(
+                f"{where}.steps", f"{steps:,} steps; a grid has at most {MAX_POINTS:,} points"
+            )
         if steps == 1 and low != high:
             self.fail(f"{where}.steps", "one step needs from == to; use 2 or more")
         return [float(v) for v in np.linspace(low, high, steps)]
@@ -277,6 +282,8 @@ class _GridParser(_Parser):
         items = self.sequence(data, "points")
         if not items:
             self.fail("points", "expected at least one point")
+        if len(items) > MAX_POINTS:
+            self.fail("points", f"{len(items):,} points; at most {MAX_POINTS:,}")
         first = self.mapping(items[0], "points[0]")
         if not first:
             self.fail("points[0]", "expected a mapping of axis keys to values")

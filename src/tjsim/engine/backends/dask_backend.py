@@ -22,10 +22,10 @@ from typing import Any
 from ...errors import TjsimError
 from .tasks import Job, Task, TaskOutput, evaluate_task
 
-#: Blocks of 32,768 draws per Dask task. Dask's overhead per task, measured at about
-#: 4 ms on a busy two-core machine (``benchmarks/sweep_scaling.py``), is then a few
-#: percent of a task's time at most (a block takes some 35 ms on an idle core), while a
-#: point of a million draws still makes eight tasks to spread over workers.
+#: Blocks of 32,768 draws per Dask task: enough that Dask's overhead per task is a
+#: small share of a task's time (measured by ``benchmarks/sweep_scaling.py``; the
+#: figures are in ``benchmarks/README.md``), few enough that a point of a million draws
+#: still makes eight tasks to spread over workers.
 BLOCKS_PER_TASK = 4
 #: Tasks submitted ahead per worker thread.
 TASKS_PER_THREAD = 4

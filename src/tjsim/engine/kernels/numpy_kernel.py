@@ -25,7 +25,7 @@ chunk size, the number of threads or of worker processes, and its sums are added
 fixed order, so a seed gives the same numbers bit for bit.
 
 There is no Python loop over draws or indicators; the only loops are over blocks, the
-slabs of a block and the (at most four) kinds of target test.
+slabs of a block and the (at most eight) kinds of target test.
 """
 
 from __future__ import annotations
