@@ -217,3 +217,12 @@ def test_import_does_not_load_the_compiler():
     )
     done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert done.stdout.strip() == "False"
+
+
+@requires_numba
+@settings(deadline=None)  # the first call compiles
+@given(st.floats(allow_nan=True, allow_infinity=True, width=64))
+def test_a_histogram_bin_is_always_inside_the_histogram(position):
+    from tjsim.engine.kernels.numba_kernel import _bin
+
+    assert 3 <= _bin(position, 3, 40) <= 40

@@ -119,7 +119,7 @@ class CompiledModel:
         (events: a normal CDF).
         """
         k = self.n_shocks
-        scale = np.sqrt(np.diag(self.correlation))
+        scale = np.sqrt(np.clip(np.diag(self.correlation), 0.0, None))
         shifted = any(mg.latent_shift for mg in self.marginals)
         if not shifted and np.allclose(scale, 1.0, rtol=0, atol=1e-12):
             return np.concatenate([np.zeros(k), self.event_probabilities])

@@ -244,6 +244,10 @@ def condition(
     cov = (cov + cov.T) / 2
     eigval, eigvec = np.linalg.eigh(cov)
     factor = eigvec * np.sqrt(np.clip(eigval, 0.0, None))
+    # An observation that pins a combination down exactly leaves the conditional
+    # covariance singular, and rounding can leave it slightly indefinite: rebuild it
+    # from its factor, so that it is positive semi-definite (no negative variance).
+    cov = factor @ factor.T
 
     # Fold the conditional mean into the model: normal shocks through the constants,
     # non-normal ones as a latent shift of their transform, events through their

@@ -114,8 +114,9 @@ def _normal(s0, s1, s2, s3):
 @numba.njit(inline="always")
 def _bin(position, bottom, top):
     """Histogram bin at ``position``: truncated, clamped to the under- and overflow bins
-    (the numpy kernel's rule)."""
-    if position < bottom:
+    (the numpy kernel's rule); a NaN goes to the underflow bin, so no input can index
+    outside the histogram."""
+    if not position >= bottom:
         return bottom
     if position >= top:
         return top
