@@ -226,3 +226,56 @@ def test_a_histogram_bin_is_always_inside_the_histogram(position):
     from tjsim.engine.kernels.numba_kernel import _bin
 
     assert 3 <= _bin(position, 3, 40) <= 40
+
+
+def _run_python(code: str, **environment: str) -> subprocess.CompletedProcess:
+    import os
+
+    env = {**os.environ, **environment}
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env
+    )
+
+
+@requires_numba
+def test_a_read_only_install_compiles_without_a_cache_and_says_so():
+    # No writable folder for numba's cache (a read-only package folder and home): the
+    # kernel must still run, compiled in the process, with a one-line note.
+    code = (
+        "import warnings\n"
+        "from numba.core import caching\n"
+        "caching.CacheImpl._locator_classes = []\n"
+        "import tjsim\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    result = tjsim.simulate(draws=2_000, seed=1, kernel='numba')\n"
+        "print(result.metadata['kernel'], result.probabilities()['probability'].sum())\n"
+        "print(*[str(w.message) for w in caught], sep='\\n')\n"
+    )
+    done = _run_python(code)
+    assert done.returncode == 0, done.stderr
+    kernel, total = done.stdout.splitlines()[0].split()
+    reference = tjsim.simulate(draws=2_000, seed=1, kernel="numpy")
+    assert kernel == "numba"
+    assert float(total) == pytest.approx(reference.probabilities()["probability"].sum())
+    assert "NUMBA_CACHE_DIR" in done.stdout
+
+
+@requires_numba
+def test_numba_with_its_jit_disabled_falls_back_to_numpy():
+    code = "import tjsim\nprint(tjsim.simulate(draws=2_000, seed=1).metadata['kernel'])\n"
+    done = _run_python(code, NUMBA_DISABLE_JIT="1")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["numpy"]
+    explicit = "import tjsim\ntjsim.simulate(draws=2_000, seed=1, kernel='numba')\n"
+    refused = _run_python(explicit, NUMBA_DISABLE_JIT="1")
+    assert refused.returncode == 1 and "NUMBA_DISABLE_JIT" in refused.stderr
+
+
+def test_the_environment_names_the_default_kernel(monkeypatch):
+    monkeypatch.setenv("TJSIM_KERNEL", "numpy")
+    assert tjsim.simulate(draws=1_000, seed=1).metadata["kernel"] == "numpy"
+    monkeypatch.setenv("TJSIM_KERNEL", "numbaa")
+    with pytest.raises(tjsim.ScenarioError, match=r"TJSIM_KERNEL.*did you mean 'numba'"):
+        tjsim.simulate(draws=1_000, seed=1)
+    assert tjsim.simulate(draws=1_000, seed=1, kernel="numpy").metadata["kernel"] == "numpy"

@@ -13,12 +13,14 @@ only then.
     Vectorized numpy operations (:mod:`tjsim.engine.kernels.numpy_kernel`): the
     reference implementation, always available.
 
-``kernel=None`` picks the first available in :data:`PREFERENCE`.
+``kernel=None`` takes the kernel the environment variable ``TJSIM_KERNEL`` names, if it
+is set, else the first available in :data:`PREFERENCE`.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from typing import Protocol
 
@@ -38,6 +40,8 @@ KERNELS: dict[str, tuple[str, str]] = {
 PREFERENCE = ("numba", "numpy")
 #: What to install for a kernel that needs more than the core dependencies.
 INSTALL_HINTS = {"numba": 'pip install "tjsim[fast]" (or pip install numba)'}
+#: Environment variable that names the kernel of ``kernel=None`` (``numba`` or ``numpy``).
+KERNEL_VARIABLE = "TJSIM_KERNEL"
 
 
 class BlockKernel(Protocol):
@@ -62,7 +66,11 @@ class BlockKernel(Protocol):
 
 def check_kernel(name: str | None) -> str:
     """The kernel to run: ``name`` if it is listed and available, else a clear error;
-    ``None``: the first available in :data:`PREFERENCE`."""
+    ``None``: the kernel ``TJSIM_KERNEL`` names, else the first available in
+    :data:`PREFERENCE`."""
+    key = "kernel"
+    if name is None and os.environ.get(KERNEL_VARIABLE):
+        name, key = os.environ[KERNEL_VARIABLE].strip(), KERNEL_VARIABLE
     if name is None:
         for candidate in PREFERENCE:
             try:
@@ -71,14 +79,14 @@ def check_kernel(name: str | None) -> str:
                 continue
             return candidate
     if name not in KERNELS:
-        raise ScenarioError(unknown("kernel", str(name), KERNELS), key="kernel")
+        raise ScenarioError(unknown("kernel", str(name), KERNELS), key=key)
     try:
         _kernel_class(name)
     except ImportError as exc:
         raise ScenarioError(
             f"the {name} kernel is not available ({exc}); {INSTALL_HINTS[name]}, or use "
             "kernel='numpy' (the same numbers)",
-            key="kernel",
+            key=key,
         ) from None
     return str(name)
 

@@ -30,12 +30,18 @@ additions (about 1e-15 relative).
 
 numba is imported with this module, which :func:`tjsim.engine.kernels.make_kernel`
 imports only when this kernel is chosen. Compiled code is cached on disk
-(``cache=True``), so only the first run on a machine compiles.
+(``cache=True``), so only the first run on a machine compiles; where numba finds no
+writable cache folder (a read-only install and home folder, as in many containers and
+cluster workers) the kernel compiles in each process instead and says so once
+(``NUMBA_CACHE_DIR`` names a writable folder). With numba's JIT disabled
+(``NUMBA_DISABLE_JIT=1``) the module refuses to import, so ``kernel=None`` falls back
+to the numpy kernel.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -53,6 +59,36 @@ from ...seeding import Block, block_bit_generator
 from ..sampling import LatentSampler
 from . import ziggurat
 from .numpy_kernel import BlockSums, NumpyKernel, commit_block
+
+if numba.config.DISABLE_JIT:
+    # The kernel's intrinsics (popcount) exist only in compiled code.
+    raise ImportError("numba's JIT compiler is disabled (NUMBA_DISABLE_JIT is set)")
+
+
+def _can_cache() -> bool:
+    """Whether numba can cache this module's compiled functions on disk (it looks for a
+    writable folder when a function is decorated)."""
+    try:
+        numba.njit(cache=True)(_can_cache_probe)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return False
+    return True
+
+
+def _can_cache_probe() -> int:
+    return 0
+
+
+#: Whether compiled code is cached on disk (False: compiled once per process).
+CACHE = _can_cache()
+if not CACHE:
+    warnings.warn(
+        "tjsim: numba finds no writable folder to cache its compiled code (read-only "
+        "install?): the numba kernel compiles in each process; set NUMBA_CACHE_DIR to a "
+        "writable folder to keep it",
+        RuntimeWarning,
+        stacklevel=2,
+    )
 
 _KI = np.array(ziggurat.KI, dtype=np.uint64)
 _WI = np.array(ziggurat.WI)
@@ -123,7 +159,7 @@ def _bin(position, bottom, top):
     return np.intp(position)
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=CACHE)
 def standard_normals(state: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (1-d) with standard normals from the SFC64 ``state`` (4 words), as
     ``numpy.random.Generator(SFC64)`` would; the state is advanced in place."""
@@ -153,7 +189,7 @@ def _lowest_bit(typingctx, word):
     return types.uint64(types.uint64), codegen
 
 
-@numba.njit(nogil=True, cache=True)
+@numba.njit(nogil=True, cache=CACHE)
 def _evaluate(
     state,
     latent,
