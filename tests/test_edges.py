@@ -660,3 +660,26 @@ def test_the_docs_state_the_limits():
     assert f"within {MAX_SURPRISE:g} standard deviations" in limits
     assert f"{KEEP_DRAWS_LIMIT_BYTES // 2**20} MiB of kept draws" in limits
     assert "`threads` and `workers`" in limits
+
+
+@pytest.mark.parametrize("name", ["$5 vs $6", r"$\foo$", "a $ b"])
+def test_a_name_with_dollar_signs_is_drawn_as_text(capsys, tmp_path, name):
+    # matplotlib reads text between dollar signs as mathematics: a scenario's name must
+    # reach every figure as literal text, or the run fails after the simulation.
+    scenario = tmp_path / "dollars.yaml"
+    scenario.write_text(f"name: {json.dumps(name)}\nextends: baseline\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "run", str(scenario), "--draws", "2000", "--out", str(out))
+    assert code == 0, err
+    assert (out / "probabilities.png").is_file()
+    code, _, err = _run(
+        capsys,
+        "compare",
+        "baseline",
+        str(scenario),
+        "--draws",
+        "2000",
+        "--out",
+        str(tmp_path / "c"),
+    )
+    assert code == 0, err

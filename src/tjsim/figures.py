@@ -18,6 +18,13 @@ Z95 = 1.959963984540054
 #: The palette of every figure (the explorer draws with it too).
 BLUE, RED, INK = "#2b6cb0", "#c53030", "#1a202c"
 
+
+def plain(text: object) -> str:
+    """``text`` as literal figure text: matplotlib would read a pair of dollar signs in
+    a scenario's name (``"$5 vs $6"``) as mathematics, and fail on what is not."""
+    return str(text).replace("$", r"\$")
+
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -41,7 +48,7 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
 def _titled(ax: Axes, title: str) -> Axes:
     """``ax`` with ``title`` (if any)."""
     if title:
-        ax.set_title(title)
+        ax.set_title(plain(title))
     return ax
 
 
@@ -135,7 +142,7 @@ def distribution(
             ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
         if quantile_labels is not None:
             ax.legend(loc="upper right", fontsize=7, frameon=False)
-    ax.set_xlabel(label)
+    ax.set_xlabel(plain(label))
     ax.set_ylabel("density")
     return _titled(ax, title)
 
@@ -249,7 +256,7 @@ def fan_chart(
         ax.axhline(threshold, color=RED, lw=1.2, ls="--", label=f"target {threshold:g}")
     ax.set_xticks(x, periods)
     ax.set_xlabel("year to date")
-    ax.set_ylabel(label)
+    ax.set_ylabel(plain(label))
     ax.legend(loc="best", fontsize=8, frameon=False)
     if note:
         ax.text(
@@ -285,7 +292,7 @@ def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = N
             xerr=error_bars(100 * Z95 * rows["std_error"].to_numpy(dtype=float)),
             fmt="o",
             markersize=4,
-            label=rows["name"].iloc[0],
+            label=plain(rows["name"].iloc[0]),
         )
     ax.set_yticks(list(y.values()), list(y))
     ax.set_xlim(0, 100)
@@ -322,7 +329,7 @@ def change_bars(
             height=height,
             xerr=np.nan_to_num(errors),
             alpha=0.85,
-            label=str(name),
+            label=plain(name),
             error_kw={"ecolor": INK, "capsize": 2},
         )
     ax.set_yticks(y, order)
@@ -352,7 +359,7 @@ def probability_lines(
     """
     ax = _axes(ax, (6.5, 3.8))
     for row, errors, label in zip(p, se, labels, strict=True):
-        (line,) = ax.plot(x, 100 * row, marker="o", markersize=3, lw=1.5, label=label)
+        (line,) = ax.plot(x, 100 * row, marker="o", markersize=3, lw=1.5, label=plain(label))
         ax.fill_between(
             x,
             100 * np.clip(row - Z95 * errors, 0, 1),
@@ -366,12 +373,12 @@ def probability_lines(
     for value, low, high in crossings if crossings is not None else []:
         ax.axvspan(low, high, color=RED, alpha=0.15, lw=0)
         ax.axvline(value, color=RED, lw=1.0)
-    ax.set_xlabel(x_label)
+    ax.set_xlabel(plain(x_label))
     ax.set_ylabel("probability (%)")
     ax.set_ylim(0, 100)
     ax.legend(loc="best", fontsize=8, frameon=False)
     if title:
-        ax.set_title(title)
+        ax.set_title(plain(title))
     return ax
 
 
@@ -410,15 +417,15 @@ def probability_surface(
         value, low, high = (np.asarray(frontier[k])[order] for k in ("value", "low", "high"))
         if frontier["along"] == "x":
             ax.fill_betweenx(line, low, high, color=INK, alpha=0.25, lw=0)
-            ax.plot(value, line, color=INK, lw=2.0, label=frontier.get("label", ""))
+            ax.plot(value, line, color=INK, lw=2.0, label=plain(frontier.get("label", "")))
         else:
             ax.fill_between(line, low, high, color=INK, alpha=0.25, lw=0)
-            ax.plot(line, value, color=INK, lw=2.0, label=frontier.get("label", ""))
+            ax.plot(line, value, color=INK, lw=2.0, label=plain(frontier.get("label", "")))
         ax.legend(loc="best", fontsize=8)
-    ax.set_xlabel(x_label)
-    ax.set_ylabel(y_label)
+    ax.set_xlabel(plain(x_label))
+    ax.set_ylabel(plain(y_label))
     if title:
-        ax.set_title(title)
+        ax.set_title(plain(title))
     return ax
 
 
@@ -449,6 +456,6 @@ def score_bands(
     if flags.any():
         ax.plot(x[flags], outturns[flags], "o", mfc="none", color=INK, label="outturn (break)")
     ax.set_xticks(x, [str(y) for y in years])
-    ax.set_ylabel(label)
+    ax.set_ylabel(plain(label))
     ax.legend(loc="best", fontsize=8, frameon=False)
     return ax
