@@ -527,6 +527,20 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
     )
 
 
+@pytest.mark.parametrize("command", ["sweep", "score"])
+def test_a_broken_pipe_still_writes_a_sweep_or_a_score(tmp_path, monkeypatch, command):
+    # The table is printed after --out is written, as for run and compare: a reader
+    # that stops early (`| head -1`) must not cost the files.
+    monkeypatch.setattr(sys, "stdout", _FailingStream(BrokenPipeError(errno.EPIPE, "Broken pipe")))
+    out = tmp_path / "out"
+    argv = {
+        "sweep": ["sweep", "--grid", "investment_exports", "--draws", "500"],
+        "score": ["score"],
+    }[command]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert MARKER in {p.name for p in out.iterdir()}
+
+
 # ---------------------------------------------------------------------- 9. API types
 @pytest.mark.parametrize(
     ("kwargs", "key", "words"),

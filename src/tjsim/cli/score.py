@@ -42,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_folder(args.out)
     result = score()
+    if args.out is not None:  # before printing: a closed pipe must not lose the files
+        write_atomically(args.out, lambda folder: write_score(result, folder))
     print(result)
     if args.out is not None:
-        write_atomically(args.out, lambda folder: write_score(result, folder))
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

@@ -132,13 +132,14 @@ def run(args: argparse.Namespace) -> int:
             backend.close()
     target = args.target if args.target is not None else result.targets[0]
     frontier = result.frontier(target, args.probability)
-    if not args.quiet:
-        print(format_sweep(result, target, args.probability, frontier))
-    if args.out is not None:
+    if args.out is not None:  # before printing: a closed pipe must not lose the files
         figures = list(dict.fromkeys(["joint", target]))
         write_atomically(
             args.out, lambda folder: write_sweep(result, folder, args.probability, figures)
         )
+    if not args.quiet:
+        print(format_sweep(result, target, args.probability, frontier))
+    if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK
 
