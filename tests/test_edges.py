@@ -11,6 +11,7 @@ import errno
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -444,6 +445,42 @@ def test_sigterm_while_writing_leaves_no_staging_folder(capsys, tmp_path, monkey
     assert (code, err) == (128 + signal.SIGTERM, "tjsim: terminated\n")
     assert list(tmp_path.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back
+
+
+@pytest.mark.skipif(
+    threading.current_thread() is not threading.main_thread(),
+    reason="signals are handled in the main thread only",
+)
+@pytest.mark.parametrize("moment", ["aside", "in place", "removing"])
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_the_swap_leaves_complete_outputs_and_no_strays(
+    capsys, tmp_path, monkeypatch, moment, number
+):
+    # Ctrl-C between the two renames once removed both the old folder and the new one;
+    # during the removal of the old one it left a stray `.out.old-*` folder.
+    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    out = tmp_path / "out"
+    assert _run(capsys, "run", *FAST, "--seed", "1", "--out", out)[0] == 0
+    rename, rmtree = os.rename, shutil.rmtree
+
+    def renamed(source, target):
+        rename(source, target)
+        if (moment == "aside") == (Path(source) == out):
+            os.kill(os.getpid(), number)
+
+    def removed(path, *args, **kwargs):
+        if ".old-" in Path(path).name:
+            os.kill(os.getpid(), number)
+        rmtree(path, *args, **kwargs)
+
+    if moment == "removing":
+        monkeypatch.setattr("tjsim.report.folder.shutil.rmtree", removed)
+    else:
+        monkeypatch.setattr("tjsim.report.folder.os.rename", renamed)
+    code, _, _ = _run(capsys, "run", *FAST, "--seed", "2", "--out", out)
+    assert code == 128 + number
+    assert json.loads((out / "meta.json").read_text())["seed"] == 2  # the swap completed
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 class _FailingStream:

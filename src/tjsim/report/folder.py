@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .._version import __version__
@@ -74,7 +77,8 @@ def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
     other existing path is refused (:func:`check_output_folder`). At every moment
     ``folder`` holds either the old complete outputs or the new ones, and whatever
     happens (an error, Ctrl-C, a termination signal the command line turns into an
-    exception) no staging folder is left behind.
+    exception) no staging folder is left behind: Ctrl-C and termination signals that
+    arrive while the folders are swapped take effect once the swap is complete.
     """
     check_output_folder(folder)
     folder = Path(os.path.abspath(folder))
@@ -91,7 +95,8 @@ def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
             f"Written by tjsim {__version__}; the next run with this --out replaces this folder.\n",
             encoding="utf-8",
         )
-        _swap_in(staging, folder)
+        with _signals_deferred():
+            _swap_in(staging, folder)
     except OSError as exc:
         raise TjsimError(
             f"cannot write the outputs: {exc.strerror or exc}", file=str(folder)
@@ -105,6 +110,36 @@ def _sibling_folder(folder: Path, role: str) -> Path:
     sibling = folder.parent / f".{folder.name}.{role}-{secrets.token_hex(4)}"
     sibling.mkdir()
     return sibling
+
+
+#: Signals whose handlers wait while the folders are swapped.
+DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and termination signals until the block ends, then act on the first
+    one that arrived as its handler would have (in the main thread; elsewhere Python
+    runs no signal handlers, so there is nothing to hold)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {
+        number: signal.signal(number, lambda number, frame: arrived.append(number))
+        for number in DEFERRED_SIGNALS
+    }
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if arrived:
+            handler = previous[arrived[0]]
+            if callable(handler):
+                handler(arrived[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(arrived[0])
 
 
 def _swap_in(staging: Path, folder: Path) -> None:
