@@ -17,6 +17,14 @@ from .calibration import (
     validate_parameters,
 )
 from .files import FILES, default_calibration_path, load_calibration
+from .panel import (
+    load_panel,
+    load_quarterly,
+    load_regions,
+    load_tianjin_record,
+    pairs,
+    region_name,
+)
 from .specs import (
     FACT_FIELDS,
     FACT_KINDS,
@@ -57,7 +65,13 @@ __all__ = [
     "correlation_cholesky",
     "default_calibration_path",
     "load_calibration",
+    "load_panel",
+    "load_quarterly",
+    "load_regions",
+    "load_tianjin_record",
+    "pairs",
     "reading_spec",
+    "region_name",
     "target_spec",
     "validate_parameters",
 ]
