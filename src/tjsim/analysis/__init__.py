@@ -12,6 +12,7 @@ from __future__ import annotations
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
 from .comparison import ComparisonResult
+from .quarters import quarterly_weights
 from .required import RequiredShift, required_shift
 from .score import ScoreResult, score
 from .sensitivities import (
@@ -39,6 +40,7 @@ __all__ = [
     "kept_met_flags",
     "paired_run",
     "plot_tornado",
+    "quarterly_weights",
     "required_shift",
     "resolve_driver",
     "score",
