@@ -31,8 +31,8 @@ def _load_docgen():
 
 docgen = _load_docgen()
 DOCS = ROOT / "docs"
-GENERATED_PAGES = ("model.md", "calibration.md", "scoring.md")
-EXAMPLE_PAGES = ("index.md", "api.md", "model.md")
+GENERATED_PAGES = ("model.md", "calibration.md", "scoring.md", "panel.md")
+EXAMPLE_PAGES = ("index.md", "api.md", "model.md", "panel.md")
 NOTEBOOK = DOCS / "quickstart.ipynb"
 
 

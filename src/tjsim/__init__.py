@@ -26,6 +26,7 @@ Quickstart (each line runs as it is; 100,000 draws take a second or two)::
     tjsim.sensitivities(base)
     tjsim.drivers(); tjsim.events(); tjsim.parameters(); tjsim.targets()
     tjsim.facts(grep="port")
+    tjsim.panel("tianjin", pairs_only=True)             # the 31 regions' targets vs outturns
 
     # A live explorer, inline in a notebook (pip install "tjsim[app]"):
     # tjsim.explore("property_downturn")
@@ -49,6 +50,8 @@ _EXPORTS = {
     "explore": "app",
     "load_scenario": "api",
     "facts": "api",
+    "panel": "api",
+    "panel_quarterly": "api",
     "drivers": "api",
     "events": "api",
     "parameters": "api",
@@ -99,6 +102,8 @@ __all__ = [
     "load_calibration",
     "load_grid",
     "load_scenario",
+    "panel",
+    "panel_quarterly",
     "parameters",
     "plot_tornado",
     "required_shift",
@@ -121,6 +126,8 @@ if TYPE_CHECKING:
         load_calibration,
         load_grid,
         load_scenario,
+        panel,
+        panel_quarterly,
         parameters,
         required_shift,
         score,

@@ -312,6 +312,69 @@ def facts(
     return tables.facts(resolve_calibration(calibration), derived=derived, kind=kind, grep=grep)
 
 
+def panel(
+    region: str | Sequence[str] | None = None,
+    *,
+    years: int | Iterable[int] | None = None,
+    pairs_only: bool = False,
+) -> pd.DataFrame:
+    """The provincial panel: China's 31 regions' GDP growth targets against their
+    first-release outturns, 2013-2023 (``docs/panel.md``).
+
+    One row per region-year, columns ``region`` (Chinese), ``pinyin``, ``year``,
+    ``target`` (the lower end of the target; NaN when none was found), ``target_high``,
+    ``target_text``, ``qualifier`` (``"左右"``, ``"以上"``, ``"range"`` or ``""``),
+    ``outturn`` (NaN when none), ``target_source``, ``outturn_source``, ``grade`` (H, M,
+    L) and ``note``, sorted by region then year.
+
+    Parameters
+    ----------
+    region
+        A region or a list of regions, each a Chinese name, a pinyin or an English name
+        (``"天津"``, ``"tianjin"``, ``"Inner Mongolia"``); default all.
+    years
+        A year or several (``range(2021, 2024)``); default all.
+    pairs_only
+        Keep the rows with both a target and an outturn, and add ``gap = outturn -
+        target``.
+
+    Raises
+    ------
+    CalibrationError
+        For an unknown region, with the nearest name ("did you mean ...?").
+    """
+    from .calibration.panel import load_panel, pairs, region_name
+
+    frame = load_panel()
+    if region is not None:
+        try:
+            names = [region] if isinstance(region, str) else list(region)
+        except TypeError:
+            names = [region]  # region_name names the wrong type
+        frame = frame[frame["region"].isin([region_name(name) for name in names])]
+    if years is not None:
+        wanted = [years] if isinstance(years, (int, np.integer)) else years
+        try:
+            wanted = list(wanted)
+        except TypeError:
+            wanted = [years]
+        if not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in wanted):
+            raise _wrong_type("years", "a year or a list of years", years)
+        frame = frame[frame["year"].isin([int(y) for y in wanted])]
+    frame = frame.reset_index(drop=True)
+    return pairs(frame) if _flag(pairs_only, "pairs_only") else frame
+
+
+def panel_quarterly() -> pd.DataFrame:
+    """The panel's quarterly record: cumulative real GDP growth by region and year,
+    columns ``region``, ``pinyin``, ``year``, ``q1``, ``h1``, ``q3`` (Q1-Q3),
+    ``year_growth``, ``source`` and ``grade`` (NaN where no source gave the figure;
+    region ``全国`` holds the national figures)."""
+    from .calibration.panel import load_quarterly
+
+    return load_quarterly()
+
+
 def drivers(calibration: CalibrationLike = None) -> pd.DataFrame:
     """Every variable a scenario can shift, with its meaning: indexed by id, columns
     ``layer, label, unit, equation, shock, spread`` (the driver layer first)."""

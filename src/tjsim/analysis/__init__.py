@@ -1,5 +1,6 @@
 """Analysis: what moves the odds (sensitivities, required shifts), comparisons of
-scenarios and sweeps over grids of scenarios, all on common random numbers.
+scenarios and sweeps over grids of scenarios, all on common random numbers; and what a
+first quarter says about the year, fitted on the provincial panel (quarterly_weights).
 
 Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model`, :mod:`tjsim.result` and
@@ -12,6 +13,7 @@ from __future__ import annotations
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
 from .comparison import ComparisonResult
+from .quarters import quarterly_weights
 from .required import RequiredShift, required_shift
 from .score import ScoreResult, score
 from .sensitivities import (
@@ -39,6 +41,7 @@ __all__ = [
     "kept_met_flags",
     "paired_run",
     "plot_tornado",
+    "quarterly_weights",
     "required_shift",
     "resolve_driver",
     "score",

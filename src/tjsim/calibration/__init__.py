@@ -1,5 +1,6 @@
 """Calibration: the economy as data (facts with provenance, assumptions, equations,
-shocks, events and targets), read from YAML and validated.
+shocks, events and targets), read from YAML and validated; and the provincial panel of
+GDP targets against outturns (:mod:`tjsim.calibration.panel`), read from CSV.
 
 Layer 1. May import the foundation modules (:mod:`tjsim.errors`, :mod:`tjsim.seeding`,
 :mod:`tjsim.yamlio`, :mod:`tjsim.expressions`, :mod:`tjsim.marginals`,
@@ -17,6 +18,14 @@ from .calibration import (
     validate_parameters,
 )
 from .files import FILES, default_calibration_path, load_calibration
+from .panel import (
+    load_panel,
+    load_quarterly,
+    load_regions,
+    load_tianjin_record,
+    pairs,
+    region_name,
+)
 from .specs import (
     FACT_FIELDS,
     FACT_KINDS,
@@ -57,7 +66,13 @@ __all__ = [
     "correlation_cholesky",
     "default_calibration_path",
     "load_calibration",
+    "load_panel",
+    "load_quarterly",
+    "load_regions",
+    "load_tianjin_record",
+    "pairs",
     "reading_spec",
+    "region_name",
     "target_spec",
     "validate_parameters",
 ]
