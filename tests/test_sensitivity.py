@@ -252,6 +252,21 @@ def test_required_shift_matches_the_closed_form(probability):
     assert found.kind == "variable"
 
 
+@pytest.mark.parametrize("bounds", [(-1e7, 1e7), (-999_999_999, 999_999_999)])
+def test_a_wide_search_range_finds_the_same_shift_and_interval(bounds):
+    # A wide range once set Brent's tolerance from the whole bracket's slope: a root
+    # reported miles from the answer, with a false interval. The bracket is narrowed
+    # first, so the answer does not depend on how wide the search was.
+    common = {"draws": 20_000, "seed": 21, "calibration": TOY_CAL}
+    near = tjsim.required_shift("y_high", "a", 0.5, **common)
+    wide = tjsim.required_shift("y_high", "a", 0.5, bounds=bounds, **common)
+    expected = (TOY.threshold_y - TOY.mu_y) / TOY.beta_a
+    assert wide.low <= expected <= wide.high
+    assert wide.high - wide.low < 0.2
+    assert wide.shift == pytest.approx(near.shift, abs=0.02)
+    assert wide.achieved == pytest.approx(0.5, abs=2 / wide.draws)
+
+
 def test_required_value_of_parameters():
     toy = TOY
     # A constant: the mean of y must reach t + z_p sd_y.

@@ -28,6 +28,9 @@ from .common import CommonDraws, Driver, Variant, resolve_driver, target_column
 SEARCH_SWINGS = 5.0
 #: Points of the grid that brackets the roots of :func:`required_shift`.
 GRID_POINTS = 41
+#: Widest bracket (in swings) that Brent's method refines; wider ones are narrowed
+#: on finer grids first.
+BRACKET_SWINGS = 0.5
 
 
 def _pct(p: float, digits: int = 1) -> str:
@@ -144,27 +147,34 @@ class _Curve:
 
 
 def _solve(
-    curve: _Curve, grid: np.ndarray, level: float, near: float, resolution: float
+    curve: _Curve,
+    grid: np.ndarray,
+    level: float,
+    near: float,
+    resolution: float,
+    swing: float = math.inf,
 ) -> float | None:
-    """The root of ``P(s) = level`` nearest ``near``: bracket it on ``grid``, refine with
-    Brent's method on the CRN estimate.
+    """The root of ``P(s) = level`` nearest ``near``: bracket it on ``grid``, narrow the
+    bracket on finer grids until it spans at most :data:`BRACKET_SWINGS` swings, then
+    refine with Brent's method on the CRN estimate.
 
     At finite draws the estimate is a step function of the shift (monotone for one
     target and a variable's mean), so the root is the jump where it crosses ``level``;
     it is located to the shift that moves ``P`` by about ``resolution`` (a small
-    fraction of its standard error) at the bracket's average slope.
+    fraction of its standard error) at the narrowed bracket's average slope. Narrowing
+    first keeps a wide search range (``bounds``) from setting a coarse tolerance.
     """
-    f = np.array([curve.values[float(s)][0] for s in grid]) - level
-    best: tuple[float, float, float] | None = None
-    for a, b, fa, fb in zip(grid[:-1], grid[1:], f[:-1], f[1:], strict=True):
-        if not (np.isfinite(fa) and np.isfinite(fb)) or fa * fb > 0:
-            continue
-        distance = 0.0 if a <= near <= b else min(abs(a - near), abs(b - near))
-        if best is None or distance < best[0]:
-            best = (distance, float(a), float(b))
-    if best is None:
+    bracket = _bracket(curve, grid, level, near)
+    while bracket is not None and bracket[1] - bracket[0] > BRACKET_SWINGS * swing:
+        finer = np.linspace(*bracket, len(grid))
+        curve.evaluate(list(finer))
+        narrower = _bracket(curve, finer, level, near)
+        if narrower is None or narrower == bracket:
+            break
+        bracket = narrower
+    if bracket is None:
         return None
-    _, a, b = best
+    a, b = bracket
     pa, pb = curve(a), curve(b)
     if pa == level:
         return a
@@ -173,6 +183,22 @@ def _solve(
     slope = abs(pb - pa) / (b - a)
     xtol = max(resolution / slope, 1e-12 * (grid[-1] - grid[0]))
     return float(optimize.brentq(lambda s: curve(s) - level, a, b, xtol=xtol))
+
+
+def _bracket(
+    curve: _Curve, grid: np.ndarray, level: float, near: float
+) -> tuple[float, float] | None:
+    """The neighbouring points of ``grid`` (evaluated) between which ``P(s) - level``
+    changes sign, nearest ``near``; ``None`` if it never does."""
+    f = np.array([curve.values[float(s)][0] for s in grid]) - level
+    best: tuple[float, float, float] | None = None
+    for a, b, fa, fb in zip(grid[:-1], grid[1:], f[:-1], f[1:], strict=True):
+        if not (np.isfinite(fa) and np.isfinite(fb)) or fa * fb > 0:
+            continue
+        distance = 0.0 if a <= near <= b else min(abs(a - near), abs(b - near))
+        if best is None or distance < best[0]:
+            best = (distance, float(a), float(b))
+    return None if best is None else (best[1], best[2])
 
 
 def required_shift(
@@ -218,7 +244,7 @@ def required_shift(
     curve = _Curve(common, drv, column)
     curve.evaluate(list(grid))
     resolution = 0.02 * math.sqrt(probability * (1 - probability) / common.draws)
-    shift = _solve(curve, grid, probability, near, resolution)
+    shift = _solve(curve, grid, probability, near, resolution, drv.swing)
     name = "all targets" if target == JOINT else f"target '{target}'"
     if shift is None:
         table = curve.frame()["probability"]
@@ -246,7 +272,9 @@ def required_shift(
     se = max(se, 1.0 / common.draws)
     ends = []
     for level in (probability - Z95 * se, probability + Z95 * se):
-        ends.append(_solve(curve, grid, level, shift, resolution) if 0.0 < level < 1.0 else None)
+        ends.append(
+            _solve(curve, grid, level, shift, resolution, drv.swing) if 0.0 < level < 1.0 else None
+        )
     # Which side of the shift does P grow on? (from the grid around the solution)
     after = grid[grid > shift]
     before = grid[grid < shift]
