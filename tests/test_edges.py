@@ -734,3 +734,63 @@ def test_a_name_with_dollar_signs_is_drawn_as_text(capsys, tmp_path, name):
         str(tmp_path / "c"),
     )
     assert code == 0, err
+
+
+# ---------------------------------------------------------------------- 2026 audit: small inputs
+@pytest.mark.parametrize(
+    "digits, words",
+    [(400, "found an integer of 400 digits"), (5_000, "an integer of 5,000 digits")],
+)
+def test_an_enormous_integer_is_a_clear_error(capsys, tmp_path, digits, words):
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        f"name: big\nextends: baseline\ndrivers:\n  investment: {{shift: {'9' * digits}}}\n",
+        encoding="utf-8",
+    )
+    code, _, err = _run(capsys, "run", str(path), "--draws", "1000")
+    assert code == 2 and words in err and "internal error" not in err
+
+
+def test_extends_with_a_nul_character_is_a_clear_error(capsys, tmp_path):
+    path = tmp_path / "nul.yaml"
+    path.write_text('name: nul\nextends: "a\\x00b.yaml"\n', encoding="utf-8")
+    code, _, err = _run(capsys, "run", str(path))
+    assert code == 2 and "extends: a file name cannot contain a NUL character" in err
+
+
+@pytest.mark.parametrize(
+    "build, key",
+    [
+        (lambda: tjsim.simulate(draws=1_000, reading=5), "reading"),
+        (lambda: tjsim.baseline().with_reading({"gdp_growth": 1}), "reading"),
+        (lambda: tjsim.baseline().with_observed("x"), "observed"),
+        (lambda: tjsim.baseline().with_observed({"gdp_growth": 5.0}), "observed"),
+        (lambda: tjsim.baseline().renamed(5), "name"),
+        (lambda: tjsim.baseline().renamed("  "), "name"),
+        (lambda: tjsim.baseline().renamed("a", description=3), "description"),
+    ],
+)
+def test_builders_refuse_values_of_the_wrong_kind(build, key):
+    with pytest.raises(tjsim.ScenarioError) as caught:
+        build()
+    assert caught.value.key == key
+
+
+def test_bidirectional_controls_are_shown_as_escapes():
+    assert visible("a\u202eb\u2067c") == "a\\u202eb\\u2067c"
+    assert visible("中文\tok") == "中文\tok"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_help_on_a_full_device_exits_2():
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tjsim", "--help"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_environment(),
+            timeout=300,
+        )
+    assert done.returncode == 2
+    assert "cannot write to standard output: No space left on device" in done.stderr

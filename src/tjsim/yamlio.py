@@ -66,6 +66,24 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+#: Most digits of an integer read from YAML (Python refuses to read more than 4,300).
+MAX_INT_DIGITS = 1_000
+
+
+def _construct_int(loader: _StrictLoader, node: yaml.ScalarNode) -> int:
+    digits = sum(c.isalnum() for c in str(node.value))
+    if digits > MAX_INT_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"an integer of {digits:,} digits is not a number tjsim can use",
+            node.start_mark,
+        )
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_StrictLoader.add_constructor(_INT, _construct_int)
+
 
 def parse_yaml(text: str, source: str) -> Any:
     """Parse YAML ``text`` safely; tags such as ``!!python/object`` are refused, never run."""

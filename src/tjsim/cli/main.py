@@ -56,9 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else EXIT_OK
+        with guarded_streams(flush=False):  # argparse ignores a failed write; the guard
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as exc:  # --help, --version and usage errors
+                sys.stdout.flush()
+                return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except BrokenPipeError:  # `tjsim --help | head -1`
+        silence(sys.stdout)
+        return EXIT_OK
+    except TjsimError as exc:  # standard output could not be written
+        print(f"tjsim: error: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
     try:
         with terminate_cleanly(), guarded_streams():
             return args.handler(args)

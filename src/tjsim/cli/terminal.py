@@ -21,10 +21,13 @@ from typing import Any, TextIO
 
 from ..errors import TjsimError
 
-#: C0 and C1 control characters (and DEL); tab and newline are kept everywhere, and the
-#: carriage return the progress bar needs is kept on standard error.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_BUT_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: C0 and C1 control characters (and DEL), and the bidirectional formatting characters
+#: that can make a terminal show text in another order than it has (U+202E, ...); tab
+#: and newline are kept everywhere, and the carriage return the progress bar needs is
+#: kept on standard error.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_BIDI}]")
+_CONTROL_BUT_CR = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI}]")
 
 
 class OutputError(TjsimError):
@@ -79,15 +82,17 @@ def silence(stream: TextIO) -> None:
 
 
 @contextlib.contextmanager
-def guarded_streams() -> Iterator[None]:
+def guarded_streams(*, flush: bool = True) -> Iterator[None]:
     """Wrap ``sys.stdout`` and ``sys.stderr`` (see the module docstring) while the block
-    runs; standard output is flushed at its end, inside the guard."""
+    runs; standard output is flushed at its end, inside the guard, unless ``flush`` is
+    false."""
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout = _Guarded(stdout, "standard output", _CONTROL)  # type: ignore[assignment]
     sys.stderr = _Guarded(stderr, "standard error", _CONTROL_BUT_CR)  # type: ignore[assignment]
     try:
         yield
-        sys.stdout.flush()
+        if flush:
+            sys.stdout.flush()
     finally:
         sys.stdout, sys.stderr = stdout, stderr
 

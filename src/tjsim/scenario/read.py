@@ -204,6 +204,8 @@ def _parent(
     if not isinstance(extends, str) or not extends.strip():
         parser.fail("extends", f"expected '{BASELINE}' or a scenario file, found {_shown(extends)}")
     name = _clipped(extends)
+    if "\x00" in extends:
+        parser.fail("extends", "a file name cannot contain a NUL character (\\x00)")
     if Path(extends).suffix.lower() not in SUFFIXES:
         parser.fail(
             "extends",
@@ -456,6 +458,13 @@ class _Parser:
         optionally ``> above`` or inside ``within`` (open unless ``closed``)."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(key, f"expected a number, found {_shown(value)}{_text_number(value)}")
+        if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:  # too large for a float
+            digits = len(str(abs(value))) if abs(value).bit_length() < 10_000 else "thousands of"
+            self.fail(
+                key,
+                f"expected a number between {-MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}, "
+                f"found an integer of {digits} digits",
+            )
         value = float(value)
         if not math.isfinite(value):
             self.fail(key, f"expected a finite number, found {value}")
@@ -499,6 +508,8 @@ def _shown(value: Any) -> str:
         return "a list"
     text = repr(value) if isinstance(value, str) else str(value)
     text = text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(value, bool):  # yes, no, on, off, true, false, y, n unquoted
+        return f"{kind_of(value)} {text} (YAML reads an unquoted yes, no, on or off as true or false: quote it to mean text)"
     return f"{kind_of(value)} {text}"
 
 

@@ -362,6 +362,14 @@ class Scenario:
         variable over those already there); runs are then conditioned on them. The name
         is kept: observations are data, not a change of scenario, and every result,
         printout and figure of a conditioned run says what it is conditioned on."""
+        if not isinstance(observed, Mapping) or not all(
+            isinstance(periods, Mapping) for periods in observed.values()
+        ):
+            raise ScenarioError(
+                "observed must be a mapping {variable: {period: value}}, such as "
+                f"{{'gdp_growth': {{'Q1': 5.3}}}}, found {observed!r:.80}",
+                key="observed",
+            )
         self._check(checks.check_observed, observed)
         merged: dict[str, Any] = dict(self.observed)
         for variable, periods in observed.items():
@@ -374,6 +382,16 @@ class Scenario:
         """Read the targets another way: a reading's name for every target that has it
         (``"strict"``, ``"published"``, ``"about"``, ``"real"``, ``"nominal"``,
         ``"headline"``), or ``{target: reading}`` for some (merged over earlier ones)."""
+        named = isinstance(reading, str) or (
+            isinstance(reading, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in reading.items())
+        )
+        if not named:
+            raise ScenarioError(
+                "reading must be a reading's name (such as 'strict') or a mapping "
+                f"{{target: reading name}}, found {reading!r:.80}",
+                key="reading",
+            )
         label = (
             ", ".join(f"{target} {name}" for target, name in reading.items())
             if isinstance(reading, Mapping)
@@ -389,6 +407,15 @@ class Scenario:
 
     def renamed(self, name: str, description: str | None = None) -> Scenario:
         """The same scenario under ``name`` (and ``description``, else the current one)."""
+        if not isinstance(name, str) or not name.strip():
+            raise ScenarioError(
+                f"a scenario's name must be a non-empty string, found {name!r:.80}", key="name"
+            )
+        if description is not None and not isinstance(description, str):
+            raise ScenarioError(
+                f"a scenario's description must be a string, found {description!r:.80}",
+                key="description",
+            )
         return replace(
             self, name=name, description=self.description if description is None else description
         )
