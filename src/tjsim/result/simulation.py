@@ -204,8 +204,8 @@ class SimulationResult:
                     f"the GDP deflator's central is negative ({deflator:+.1f} points: "
                     f"{target.compare_to} {central[target.compare_to]:.2f} against "
                     f"{real.compare_to} {central[real.compare_to]:.2f}), so growth in step "
-                    "with nominal GDP is easier to meet than in real terms; the nominal "
-                    "reading's odds are high for that reason"
+                    "with nominal GDP is easier to meet than in real terms, which lifts the "
+                    "nominal reading's odds"
                 )
         return notes
 
