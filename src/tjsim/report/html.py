@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..analysis import ComparisonResult
-from ..analysis.comparison import shown_change
+from ..analysis.comparison import ROW_NAMES, shown_change
 from ..calibration import Calibration
 from ..result import SimulationResult
 from ..scenario import to_yaml
@@ -548,8 +548,8 @@ def _comparison_table(comparison: ComparisonResult) -> str:
                     column=f"change{position}",
                 )
             )
-        name = "all targets (joint)" if target == "joint" else target
-        total = ' class="total"' if target == "joint" else ""
+        name = ROW_NAMES.get(target, target)
+        total = ' class="total"' if target in ROW_NAMES else ""
         rows.append(
             f'<tr{total} data-target="{html.escape(str(target))}"><td><code>{text(name)}</code></td>{"".join(cells)}</tr>'
         )
