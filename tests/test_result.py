@@ -252,6 +252,12 @@ def test_headline_follows_the_scenario(calibration, tmp_path):
     assert "headline" not in str(none)
 
 
+def test_summary_leads_with_the_headline_goals(result):
+    summary = result.summary()
+    assert list(summary.index[:8]) == HEADLINE and summary["headline"].sum() == 8
+    assert not summary["headline"].iloc[8:].any()
+
+
 def test_printouts_lead_with_the_headline_goals(result):
     text = str(result)
     assert text.index("The plan's eight headline goals") < text.index("All sixteen targets")

@@ -412,15 +412,26 @@ class SimulationResult:
         distribution. They differ when events (most of them downside, and the tail
         event of a regime break) and skewed shocks move the distribution away from
         the central case.
+
+        The plan's headline goals come first (``headline`` is true for them), then the
+        other targets, each group in target order.
         """
         ind = self.to_frame()
         probs = self.probabilities()
         stats = ind.loc[probs["indicator"], ["central", "mean", "q50", "std", "q05", "q95"]]
         stats = stats.set_axis(probs.index).rename(columns={"q50": "median"})
-        return pd.concat(
-            [probs[["reading"]], stats, probs[["probability", "std_error", "ci_low", "ci_high"]]],
+        heads = {t.id for t in self.model.headline_targets}
+        headline = pd.Series([tid in heads for tid in probs.index], index=probs.index)
+        frame = pd.concat(
+            [
+                headline.rename("headline"),
+                probs[["reading"]],
+                stats,
+                probs[["probability", "std_error", "ci_low", "ci_high"]],
+            ],
             axis=1,
         )
+        return pd.concat([frame[frame["headline"]], frame[~frame["headline"]]])
 
     @property
     def kept_draws(self) -> pd.DataFrame:
