@@ -452,11 +452,13 @@ class SimulationResult:
         heads = self.headline() if k else None
         names = ["all targets (joint)" if tid == "joint" else str(tid) for tid in probs.index]
         readings = ["" if tid == "joint" else row for tid, row in probs["reading"].items()]
-        if heads is not None:
-            names += [str(tid) for tid in heads.index]
-            readings += list(heads["reading"])
-        name_width = max(len("target"), *(len(n) for n in names))
-        reading_width = max(len("reading"), *(len(r) for r in readings))
+        shown = [*names, *(str(tid) for tid in heads.index)] if heads is not None else names
+        name_width = max(len("target"), *(len(n) for n in shown))
+        reading_width = max(
+            len("reading"),
+            *(len(r) for r in readings),
+            *(len(r) for r in (heads["reading"] if heads is not None else [])),
+        )
         header = (
             f"{'target':<{name_width}}  {'reading':<{reading_width}}  {'P(met)':>6}  "
             f"{'95% interval':>14}"
@@ -480,7 +482,7 @@ class SimulationResult:
             for tid, row in heads.iterrows():
                 lines.append(row_line(str(tid), row["reading"], row))
             lines += ["", f"All {number_word(self.model.n_primary)} targets:", "", header]
-        for name, reading, (_, row) in zip(names, readings, probs.iterrows(), strict=False):
+        for name, reading, (_, row) in zip(names, readings, probs.iterrows(), strict=True):
             lines.append(row_line(name, reading, row))
         return lines
 
