@@ -468,8 +468,23 @@ def test_kept_met_flags_agree_with_the_engine():
         keep_draws=True,
     )
     flags = kept_met_flags(result)
-    np.testing.assert_allclose(flags[:, :-1].mean(axis=0), result.probabilities()["probability"])
+    targets = len(result.model.primary_targets)
+    assert flags.shape[1] == targets + 2  # each target, all headline goals, all targets
+    np.testing.assert_allclose(
+        flags[:, :targets].mean(axis=0), result.probabilities()["probability"]
+    )
+    assert flags[:, targets].mean() == result.headline().loc["joint", "probability"]
     assert flags[:, -1].mean() == pytest.approx(result.joint()["probability"])
+    # a comparison reading's tolerance applies to the kept draws' flags too
+    loose = tjsim.simulate(
+        tjsim.baseline().with_reading("basically"), draws=5_000, seed=2, keep_draws=True
+    )
+    flags = kept_met_flags(loose)
+    probabilities = loose.probabilities()
+    assert probabilities.loc["disposable_income", "reading"].startswith("basically")
+    np.testing.assert_array_equal(
+        flags[:, : len(probabilities)].mean(axis=0), probabilities["probability"]
+    )
 
 
 # ---------------------------------------------------------------------- facts and targets
