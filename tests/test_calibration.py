@@ -98,6 +98,31 @@ def test_targets_table_has_every_target_and_its_reading():
     assert table["wording"].str.len().min() > 0
 
 
+def test_the_eight_headline_goals_are_marked():
+    cal = tjsim.load_calibration()
+    heads = [tid for tid, spec in cal.targets.items() if spec.headline]
+    assert heads == [
+        "gdp_growth",
+        "budget_revenue",
+        "disposable_income",
+        "fixed_asset_investment",
+        "retail_sales",
+        "urban_jobs",
+        "unemployment_rate",
+        "cpi",
+    ]
+    for tid in heads:
+        assert "主要预期目标" in cal.targets[tid].source
+    table = tjsim.targets()
+    assert table["headline"].sum() == 8
+    assert not table.loc["container_throughput", "headline"]
+    # the tolerant reading of 同步 is an alternative, the defaults stay as they were
+    for tid, default in (("budget_revenue", "headline"), ("disposable_income", "real")):
+        spec = cal.targets[tid]
+        assert spec.default == default
+        assert spec.readings["basically"].tolerance == "in_step_tolerance"
+
+
 def test_real_time_calibration_uses_nothing_after_2024_targets():
     facts = tjsim.facts()
     assert facts["year"].max() == 2024
@@ -263,6 +288,30 @@ def _set_fact(data, ident, value):
             lambda d: d["targets"]["budget_revenue"]["readings"]["headline"].update(rounding=0.1),
             "targets.budget_revenue.readings.headline.rounding",
             "not to a comparison",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["cpi"].update(headline="yes"),
+            "targets.cpi.headline",
+            "true or false",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["cpi"].update(headlines=True),
+            "targets.cpi",
+            "headlines",
+        ),
+        (
+            "targets.yaml",
+            lambda d: d["targets"]["cpi"]["readings"]["strict"].update(tolerance=0.3),
+            "targets.cpi.readings.strict.tolerance",
+            "compare_to",
+        ),
+        (
+            "assumptions.yaml",
+            lambda d: _set_fact(d, "in_step_tolerance", -0.3),
+            "targets.budget_revenue.readings.basically.tolerance",
+            "must be >= 0",
         ),
         (
             "model.yaml",

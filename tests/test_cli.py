@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import tjsim
@@ -131,6 +132,8 @@ def test_run_out_writes_tables_and_figures(capsys, tmp_path):
     names = {p.name for p in out.iterdir()}
     assert names >= {
         MARKER,
+        "headline.csv",
+        "headline_counts.csv",
         "probabilities.csv",
         "summary.csv",
         "indicators.csv",
@@ -152,6 +155,13 @@ def test_run_out_writes_tables_and_figures(capsys, tmp_path):
     assert document["metadata"]["seed"] == 2024
     assert set(document) >= {"probabilities", "summary", "count_met", "conditional", "indicators"}
     assert "joint" in document["probabilities"]
+    headline = pd.read_csv(out / "headline.csv", index_col="target")
+    assert list(headline.index[-2:]) == ["joint", "at_least_7"] and len(headline) == 10
+    assert set(document["headline"]) == set(headline.index)
+    counts = pd.read_csv(out / "headline_counts.csv", index_col="headline_met")
+    assert counts.loc[8, "probability"] == headline.loc["joint", "probability"]
+    # the printout leads with the headline goals
+    assert stdout.index("headline goals") < stdout.index("All sixteen targets")
     assert tjsim.load_scenario(out / "scenario.yaml").name == "baseline"
     assert [p.name for p in out.parent.iterdir()] == ["baseline"]  # no staging left behind
 
@@ -458,8 +468,23 @@ def test_kept_met_flags_agree_with_the_engine():
         keep_draws=True,
     )
     flags = kept_met_flags(result)
-    np.testing.assert_allclose(flags[:, :-1].mean(axis=0), result.probabilities()["probability"])
+    targets = len(result.model.primary_targets)
+    assert flags.shape[1] == targets + 2  # each target, all headline goals, all targets
+    np.testing.assert_allclose(
+        flags[:, :targets].mean(axis=0), result.probabilities()["probability"]
+    )
+    assert flags[:, targets].mean() == result.headline().loc["joint", "probability"]
     assert flags[:, -1].mean() == pytest.approx(result.joint()["probability"])
+    # a comparison reading's tolerance applies to the kept draws' flags too
+    loose = tjsim.simulate(
+        tjsim.baseline().with_reading("basically"), draws=5_000, seed=2, keep_draws=True
+    )
+    flags = kept_met_flags(loose)
+    probabilities = loose.probabilities()
+    assert probabilities.loc["disposable_income", "reading"].startswith("basically")
+    np.testing.assert_array_equal(
+        flags[:, : len(probabilities)].mean(axis=0), probabilities["probability"]
+    )
 
 
 # ---------------------------------------------------------------------- facts and targets

@@ -82,6 +82,27 @@ def test_a_change_that_rounds_to_zero_gets_no_star():
     assert line.rstrip().endswith("+0.0")
 
 
+def test_the_headline_joint_is_compared_too(calibration):
+    slump = tjsim.baseline().with_shift("investment", -5)
+    comparison = tjsim.compare(
+        tjsim.baseline(), slump, draws=20_000, seed=4, calibration=calibration
+    )
+    frame = comparison.to_frame()
+    targets = list(dict.fromkeys(frame.index.get_level_values("target")))
+    assert targets[-2:] == ["headline_joint", "joint"]
+    for result in comparison.results:
+        row = frame.loc[("headline_joint", result.scenario.name)]
+        assert row["probability"] == result.headline().loc["joint", "probability"]
+    row = frame.loc[("headline_joint", slump.name)]
+    assert row["like_for_like"] and row["error"] == "paired"
+    assert row["change"] < 0 and row["change_se"] > 0
+    assert "all headline goals (joint)" in str(comparison)
+    # dropping a headline goal makes the headline joint another question
+    fewer = tjsim.baseline().without_target("cpi")
+    other = tjsim.compare(tjsim.baseline(), fewer, draws=5_000, seed=4, calibration=calibration)
+    assert not other.to_frame().loc[("headline_joint", fewer.name), "like_for_like"]
+
+
 def test_a_joint_probability_over_other_targets_is_not_like_for_like():
     base = tjsim.baseline(TOY_CAL)
     fewer = base.without_target("y_above_a").with_shift("a", 1.0)

@@ -146,7 +146,15 @@ def test_small_variance_shares_are_grouped():
 
 def test_reading_notes_come_from_the_targets_file(cal):
     legend, notes = docgen.target_notes(cal.files["targets"])
-    assert set(legend) == {"strict", "published", "about", "real", "nominal", "headline"}
+    assert set(legend) == {
+        "strict",
+        "published",
+        "about",
+        "real",
+        "nominal",
+        "headline",
+        "basically",
+    }
     assert "rounded" in legend["published"]
     assert set(notes) <= set(cal.targets) and "budget_revenue" in notes
     block = docgen.render("readings", cal)

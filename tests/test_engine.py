@@ -18,6 +18,8 @@ def _snapshot(result: tjsim.SimulationResult) -> dict[str, pd.DataFrame | pd.Ser
         "probabilities": result.probabilities(),
         "joint": result.joint(),
         "count": result.count_met(),
+        "headline": result.headline(),
+        "headline_counts": result.headline_counts(),
         "conditional": result.conditional(),
         "frame": result.to_frame(),
         "shocks": result.shock_means(),
@@ -99,7 +101,17 @@ def test_accumulators_merge_exactly_in_any_order(calibration):
     merged = parts[3]
     for part in (parts[0], parts[4], parts[1], parts[2]):
         merged = merged.merge(part)
-    for name in ("met", "count_met", "both", "histogram", "basis_met_sum", "minimum", "maximum"):
+    for name in (
+        "met",
+        "count_met",
+        "both",
+        "histogram",
+        "headline_count",
+        "headline_pairs",
+        "basis_met_sum",
+        "minimum",
+        "maximum",
+    ):
         np.testing.assert_array_equal(getattr(whole, name), getattr(merged, name))
     np.testing.assert_array_equal(whole.moments()[0], merged.moments()[0])
     with pytest.raises(ValueError, match="counted twice"):

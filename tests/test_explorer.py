@@ -145,6 +145,28 @@ def test_event_probabilities_are_checked_by_the_event_builder(calibration):
         explorer.ask(target="gdp")
 
 
+def test_the_view_leads_with_the_headline_goals(calibration):
+    explorer = Explorer(tjsim.baseline(), calibration, draws=5_000, seed=1)
+    view = explorer.update_odds()
+    again = tjsim.simulate(view.result.scenario, calibration=calibration)
+    pd.testing.assert_frame_equal(view.headline, again.headline())
+    assert list(view.headline.index[-2:]) == ["joint", "at_least_7"]
+    assert toy_explorer(draws=1_000).update_odds().headline is None  # the toy marks none
+
+
+@requires_panel
+def test_the_page_shows_the_headline_joint_above_the_table(calibration):
+    from tjsim.app.panel_app import _Page
+
+    page = _Page(Explorer(tjsim.baseline(), calibration, draws=5_000, seed=1))
+    page.refresh()
+    heads = page.explorer.update_odds().headline
+    for name in ("joint", "at_least_7"):
+        p = float(heads.loc[name, "probability"])
+        assert f"data-target='{name}' data-value='{p!r}'" in page.headline.object
+    assert "All eight headline goals met together" in page.headline.object
+
+
 # ---------------------------------------------------------------------- save and reproduce
 def test_the_saved_scenario_reproduces_the_explorer_through_tjsim_run(tmp_path, calibration):
     explorer = Explorer(

@@ -20,7 +20,15 @@ from tjsim.seeding import BLOCK_SIZE, RNG, as_seed_sequence, block_bit_generator
 from toy import Toy
 
 #: Integer totals: equal, element for element, between kernels.
-COUNTS = ("met", "count_met", "both", "pair_square", "histogram")
+COUNTS = (
+    "met",
+    "count_met",
+    "both",
+    "pair_square",
+    "histogram",
+    "headline_count",
+    "headline_pairs",
+)
 
 
 def _models(calibration):
@@ -45,6 +53,9 @@ def _assert_same_numbers(a: tjsim.SimulationResult, b: tjsim.SimulationResult) -
     assert x.group_draws == y.group_draws
     for group, met in x.group_met.items():
         np.testing.assert_array_equal(met, y.group_met[group])
+    assert x.group_headline.keys() == y.group_headline.keys()
+    for group, counts in x.group_headline.items():
+        np.testing.assert_array_equal(counts, y.group_headline[group])
     # Fixed-point sums (units of 2**-24) of up to 32,768 terms per block: the order of
     # the additions may move one by a unit.
     np.testing.assert_allclose(

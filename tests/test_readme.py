@@ -10,18 +10,25 @@ import pytest
 import tjsim
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-#: README row label -> target id (``joint`` for all targets together).
-ROWS = {
+#: The headline table's rows, in order: label -> row of ``result.headline()``.
+HEADLINE = {
     "GDP growth about 4.5%": "gdp_growth",
+    "budget revenue in step with GDP": "budget_revenue",
+    "real per-capita income in step with GDP": "disposable_income",
     "fixed-asset investment grows": "fixed_asset_investment",
     "retail sales +6%": "retail_sales",
     "350k new urban jobs": "urban_jobs",
     "surveyed unemployment about 5.5%": "unemployment_rate",
     "CPI about 3%": "cpi",
-    "budget revenue in step with GDP": "budget_revenue",
-    "real per-capita income in step with GDP": "disposable_income",
+    "all eight headline goals together": "joint",
+    "at least seven of the eight": "at_least_7",
+}
+#: The other targets' rows: label -> target id (``joint`` for all targets together).
+ROWS = {
     "containers above 23 million TEU": "container_throughput",
+    "rural income growth not below GDP growth": "rural_income",
     "Binhai 4.8%": "district_binhai",
+    "Xiqing 5.0% or more": "district_xiqing",
     "all sixteen targets together": "joint",
 }
 
@@ -36,6 +43,16 @@ def baseline():
 
 def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
+
+
+def test_readme_leads_with_the_headline_goals(baseline):
+    text = README.read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (.+?) \| ([\d.]+%) \|$", text, flags=re.M)
+    assert [label for label, _ in rows[: len(HEADLINE)]] == list(HEADLINE)
+    headline = baseline.headline()["probability"]
+    assert list(headline.index) == list(HEADLINE.values())
+    for label, value in rows[: len(HEADLINE)]:
+        assert value == _percent(headline[HEADLINE[label]]), label
 
 
 def test_readme_probabilities_are_the_baseline_run(baseline):
@@ -60,3 +77,14 @@ def test_readme_central_median_mean_and_readings(baseline):
     flat = " ".join(text.split())
     assert f"odds are {_percent(readings['about'])}" in flat
     assert f"strictly, {_percent(readings['strict'])}" in flat
+    wide = baseline.readings()
+    income, revenue = wide.loc["disposable_income"], wide.loc["budget_revenue"]
+    assert (
+        f"real income's odds are {_percent(income['basically'])} and budget revenue's "
+        f"{_percent(revenue['basically'])}"
+    ) in flat
+    assert f"is met in {_percent(income['nominal'])} of draws" in flat
+    j = baseline.model.indicators.index("gdp_deflator")
+    deflator = baseline.model.constant[j]
+    assert deflator < 0 and "nominal" in baseline.reading_notes()
+    assert f"deflator's central is negative ({deflator:.1f})" in flat

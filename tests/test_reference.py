@@ -54,3 +54,13 @@ def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, k
     assert tuple(probs.index) == tuple(t for t, _ in ref.targets[: ref.n_primary])
     np.testing.assert_array_equal(probs["probability"].to_numpy() * draws, primary.sum(axis=0))
     assert result.joint()["probability"] * draws == primary.all(axis=1).sum()
+    # The number of headline targets met: the engine's histogram is the reference's
+    # per-draw counts, and the flags of the headline targets in force add up to them.
+    heads = [i for i, t in enumerate(result.model.primary_targets) if t.headline]
+    assert ref.n_headline == len(heads) == len(result.model.headline_targets) > 0
+    np.testing.assert_array_equal(ref.headline, primary[:, heads].sum(axis=1))
+    np.testing.assert_array_equal(
+        result.accumulator.headline_count, np.bincount(ref.headline, minlength=len(heads) + 1)
+    )
+    headline = result.headline()
+    assert headline.loc["joint", "probability"] * draws == (ref.headline == len(heads)).sum()

@@ -106,6 +106,24 @@ def test_every_run_writes_a_report_whose_table_is_probabilities_csv(downturn_run
     assert page.rows["probabilities"][-1] == "joint"
 
 
+def test_the_reports_first_table_is_the_headline_view(downturn_run):
+    source = (downturn_run / "report.html").read_text(encoding="utf-8")
+    page = Page(source)
+    csv = pd.read_csv(downturn_run / "headline.csv", index_col="target")
+    assert source.index('id="headline"') < source.index('id="probabilities"')
+    assert source.index("<table") == source.index('<table id="headline"')
+    shown = page.values("headline", "probability")
+    assert list(shown) == list(csv.index)  # the eight, then all eight, then seven of eight
+    for target, row in csv.iterrows():
+        assert shown[target] == row["probability"], target
+    assert page.rows["headline"][-2:] == ["joint", "at_least_7"]
+    box = 'id="headline-joint">All eight headline goals met together<strong data-value="'
+    assert box + repr(float(csv.loc["joint", "probability"])) in source
+    # the readings' notes: the nominal reading says why its odds are high
+    assert 'class="note" data-reading="nominal"' in source
+    assert "deflator&#x27;s central is negative" in source
+
+
 def test_the_report_is_self_contained_and_embeds_every_figure(downturn_run):
     source = (downturn_run / "report.html").read_text(encoding="utf-8")
     page = Page(source)

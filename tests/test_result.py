@@ -88,7 +88,7 @@ def test_metadata_and_displays(result):
         assert target in text
     assert "joint" in text and "%" in text
     html = result._repr_html_()
-    assert html.count("<tr>") == 1 + 17
+    assert html.count("<tr>") == (1 + 10) + (1 + 17)  # the headline table, then all
     assert "seed=12" in repr(result)
 
 
@@ -123,3 +123,186 @@ def test_draws_frame(result):
     frame = small.kept_draws
     assert isinstance(frame, pd.DataFrame)
     assert frame.shape == (1_000, len(small.model.indicators))
+
+
+# ------------------------------------------------------------------ the headline goals
+HEADLINE = [
+    "gdp_growth",
+    "budget_revenue",
+    "disposable_income",
+    "fixed_asset_investment",
+    "retail_sales",
+    "urban_jobs",
+    "unemployment_rate",
+    "cpi",
+]
+
+
+def _flags(model, values: np.ndarray, targets) -> np.ndarray:
+    """Per-draw met flags of ``targets`` from kept indicator values (the rule as stated)."""
+    column = {name: i for i, name in enumerate(model.indicators)}
+    ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
+    out = []
+    for t in targets:
+        left = values[:, column[t.indicator]]
+        if t.compare_to is None:
+            right = t.threshold
+        else:
+            loosen = t.tolerance if t.op in (">=", ">") else -t.tolerance
+            right = values[:, column[t.compare_to]] - loosen
+        out.append(ops[t.op](left, right))
+    return np.array(out).T
+
+
+def test_headline_table(result):
+    table = result.headline()
+    assert list(table.index) == [*HEADLINE, "joint", "at_least_7"]
+    assert list(table.columns) == list(result.probabilities().columns)
+    probs = result.probabilities()
+    pd.testing.assert_frame_equal(table.loc[HEADLINE], probs.loc[HEADLINE])
+    counts = result.accumulator.headline_count
+    assert counts.sum() == result.n_draws
+    assert table.loc["joint", "probability"] == counts[8] / result.n_draws
+    assert table.loc["at_least_7", "probability"] == (counts[7] + counts[8]) / result.n_draws
+    assert table.loc["joint", "label"] == "All eight headline goals met together"
+    assert table.loc["at_least_7", "label"] == "At least seven of the eight headline goals met"
+    for name in ("joint", "at_least_7"):
+        p = table.loc[name, "probability"]
+        assert table.loc[name, "std_error"] == pytest.approx(np.sqrt(p * (1 - p) / 40_000))
+        assert table.loc[name, "ci_low"] <= p <= table.loc[name, "ci_high"]
+    # all sixteen together cannot be likelier than the eight
+    assert result.joint()["probability"] <= table.loc["joint", "probability"]
+
+
+def test_headline_counts(result):
+    counts = result.headline_counts()
+    assert list(counts.index) == list(range(9)) and counts.index.name == "headline_met"
+    assert counts["probability"].sum() == pytest.approx(1.0)
+    np.testing.assert_array_equal(
+        counts["probability"], result.accumulator.headline_count / result.n_draws
+    )
+    assert counts["at_least"].iloc[0] == 1.0
+    table = result.headline()
+    assert counts.loc[8, "probability"] == table.loc["joint", "probability"]
+    assert counts.loc[7, "at_least"] == pytest.approx(table.loc["at_least_7", "probability"])
+    assert counts.loc[7, "at_least_std_error"] == pytest.approx(
+        table.loc["at_least_7", "std_error"]
+    )
+    # the mean number met is the sum of the eight probabilities
+    mean = (counts.index * counts["probability"]).sum()
+    assert mean == pytest.approx(table.loc[HEADLINE, "probability"].sum())
+
+
+@pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
+def test_headline_counts_are_the_kept_draws_flags(calibration, method):
+    run = tjsim.simulate(
+        draws=6_000, seed=5, method=method, keep_draws=True, calibration=calibration
+    )
+    heads = run.model.headline_targets
+    assert [t.id for t in heads] == HEADLINE
+    flags = _flags(run.model, run.kept, heads)
+    number = flags.sum(axis=1)
+    np.testing.assert_array_equal(run.accumulator.headline_count, np.bincount(number, minlength=9))
+    table = run.headline()
+    assert table.loc["joint", "probability"] == flags.all(axis=1).mean()
+    assert table.loc["at_least_7", "probability"] == (number >= 7).mean()
+    if method == "antithetic":
+        half = run.n_draws // 2  # one block: draw i is paired with draw half + i
+        pairs = np.zeros((9, 9), dtype=np.int64)
+        np.add.at(pairs, (number[:half], number[half:]), 1)
+        np.testing.assert_array_equal(run.accumulator.headline_pairs, pairs)
+        # the error of P(all eight) is the spread of the pair means
+        both = flags.all(axis=1).astype(float)
+        pair_means = (both[:half] + both[half:]) / 2
+        se = pair_means.std(ddof=1) / np.sqrt(half)
+        assert table.loc["joint", "std_error"] == pytest.approx(se)
+    if method == "sobol":
+        assert (
+            sum(run.accumulator.group_headline.values()).tolist()
+            == np.bincount(number, minlength=9).tolist()
+        )
+    assert (table["std_error"] > 0).all()
+
+
+def test_headline_follows_the_scenario(calibration, tmp_path):
+    scenario = (
+        tjsim.baseline()
+        .without_target("cpi")
+        .with_target("gdp_growth", threshold=4.0)
+        .with_target("containers", indicator="container_throughput", op=">", threshold=2300)
+        .with_target("industry_fast", indicator="industry_va", op=">", threshold=5.0, headline=True)
+    )
+    run = tjsim.simulate(scenario, draws=4_000, seed=3, calibration=calibration)
+    table = run.headline()
+    ids = [t for t in HEADLINE if t != "cpi"] + ["industry_fast"]
+    assert list(table.index) == [*ids, "joint", "at_least_7"]
+    assert table.loc["joint", "label"] == "All eight headline goals met together"
+    assert "at least 7 of the 8" in table.loc["at_least_7", "reading"]
+    path = tmp_path / "again.yaml"
+    path.write_text(scenario.to_yaml(), encoding="utf-8")
+    again = tjsim.load_scenario(path)
+    assert again.targets["industry_fast"].headline is True
+    assert again.targets["containers"].headline is None
+    dropped = tjsim.baseline()
+    for tid in HEADLINE:
+        dropped = dropped.without_target(tid)
+    none = tjsim.simulate(dropped, draws=1_000, seed=3, calibration=calibration)
+    with pytest.raises(ValueError, match="no headline targets"):
+        none.headline()
+    assert "headline" not in str(none)
+
+
+def test_summary_leads_with_the_headline_goals(result):
+    summary = result.summary()
+    assert list(summary.index[:8]) == HEADLINE and summary["headline"].sum() == 8
+    assert not summary["headline"].iloc[8:].any()
+
+
+def test_printouts_lead_with_the_headline_goals(result):
+    text = str(result)
+    assert text.index("The plan's eight headline goals") < text.index("All sixteen targets")
+    assert "at least 7 of the 8 met" in text and "all 8 headline targets met" in text
+    page = result._repr_html_()
+    assert page.index("headline goals") < page.index("All sixteen targets")
+    assert page.count("<table>") == 2
+
+
+def test_the_tolerant_in_step_reading_lies_between_strict_and_always(result):
+    wide = result.readings()
+    assert wide.loc["budget_revenue", "in_force"] == "headline"
+    assert wide.loc["disposable_income", "in_force"] == "real"
+    for tid, strict in (("budget_revenue", "headline"), ("disposable_income", "real")):
+        assert wide.loc[tid, strict] < wide.loc[tid, "basically"] < 1.0
+    rule = result.readings(detail=True).loc[("disposable_income", "basically"), "rule"]
+    assert rule == "basically: disposable_income >= gdp_growth - 0.3"
+
+
+def test_tolerant_reading_draw_by_draw(calibration):
+    run = tjsim.simulate(draws=4_000, seed=8, keep_draws=True, calibration=calibration)
+    by = {(t.id, t.reading): t for t in run.model.targets}
+    for tid, strict in (("budget_revenue", "headline"), ("disposable_income", "real")):
+        flags = _flags(run.model, run.kept, [by[tid, strict], by[tid, "basically"]])
+        assert (flags[:, 1] >= flags[:, 0]).all()  # strict met implies basically met
+        detail = run.readings(detail=True)
+        assert detail.loc[(tid, "basically"), "probability"] == flags[:, 1].mean()
+
+
+@pytest.mark.parametrize("deflator", [-1.0, 0.5])
+def test_the_nominal_reading_explains_itself_when_the_deflator_is_negative(calibration, deflator):
+    scenario = tjsim.baseline().with_parameter("deflator_central", deflator)
+    run = tjsim.simulate(scenario, draws=2_000, seed=2, calibration=calibration)
+    j = run.model.indicators.index("gdp_deflator")
+    negative = run.model.constant[j] < 0
+    assert negative == (deflator < 0)
+    notes = run.reading_notes()
+    detail = run.readings(detail=True)
+    nominal = detail.xs("nominal", level="reading")["note"]
+    others = detail.drop(index="nominal", level="reading")["note"]
+    assert (others == "").all()
+    if negative:
+        assert "deflator's central is negative" in notes["nominal"]
+        assert (nominal == notes["nominal"]).all()
+        assert run.readings().attrs["notes"] == notes
+    else:
+        assert notes == {}
+        assert (nominal == "").all()

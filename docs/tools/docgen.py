@@ -1175,6 +1175,8 @@ def render_central_case(cal: Calibration) -> str:
     by_indicator: dict[str, list[str]] = {}
     for target in model.targets:
         other = target.compare_to if target.compare_to is not None else number(target.threshold)
+        if target.compare_to is not None and target.tolerance:
+            other += f" {'-' if target.op in ('>=', '>') else '+'} {number(target.tolerance)}"
         by_indicator.setdefault(target.indicator, []).append(f"`{target.op} {other}`")
     rows = [
         [

@@ -25,13 +25,14 @@ from ..model import build_model
 from ..result import Z95, SimulationResult, paired_standard_error
 from ..scenario import Scenario
 from ..seeding import SeedLike
-from .comparison import SHOWN_CHANGE, ComparisonResult
+from .comparison import HEADLINE_JOINT, SHOWN_CHANGE, ComparisonResult
 
 
 @dataclass(frozen=True)
 class PairedRun:
     """One scenario's result and, when the draws were kept, its per-draw met flags
-    (``(draws, targets + 1)`` booleans, the last column for all targets)."""
+    (``(draws, columns)`` booleans: each target, then all the headline targets met
+    when the run has any, then all targets)."""
 
     result: SimulationResult
     flags: np.ndarray | None
@@ -39,7 +40,7 @@ class PairedRun:
     @property
     def columns(self) -> list[str]:
         """Target ids of the columns of ``flags``."""
-        return [t.id for t in self.result.model.primary_targets] + ["joint"]
+        return [t.id for t in self.result.model.primary_targets] + _joints(self.result)
 
     def flag_columns(self, ids: Sequence[str]) -> np.ndarray:
         """The flags of targets ``ids`` as 0/1 integers, ``(draws, len(ids))``."""
@@ -109,17 +110,35 @@ def compare(
     )
 
 
+def _joints(result: SimulationResult) -> list[str]:
+    """The joint rows of a run: all its headline targets met (when it has any and no
+    target takes the name), then all its targets."""
+    model = result.model
+    ids = {t.id for t in model.primary_targets}
+    headline = model.headline_targets and HEADLINE_JOINT not in ids
+    return [HEADLINE_JOINT, "joint"] if headline else ["joint"]
+
+
 def kept_met_flags(result: SimulationResult) -> np.ndarray:
-    """Whether each kept draw of ``result`` meets each target, and all of them (last
-    column): ``(draws, targets + 1)`` booleans."""
+    """Whether each kept draw of ``result`` meets each target, then (when the run has
+    headline targets) all the headline targets, then all targets (last column):
+    ``(draws, len(PairedRun.columns))`` booleans."""
     ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
     draws = result.kept_draws
     targets = result.model.primary_targets
-    flags = np.empty((len(draws), len(targets) + 1), dtype=bool)
+    joints = _joints(result)
+    flags = np.empty((len(draws), len(targets) + len(joints)), dtype=bool)
     for j, target in enumerate(targets):
-        other = draws[target.compare_to] if target.compare_to is not None else target.threshold
-        flags[:, j] = ops[target.op](draws[target.indicator].to_numpy(), np.asarray(other))
-    flags[:, -1] = flags[:, :-1].all(axis=1)
+        if target.compare_to is None:
+            other = np.asarray(target.threshold)
+        else:
+            loosen = target.tolerance if target.op in (">=", ">") else -target.tolerance
+            other = draws[target.compare_to].to_numpy() - loosen
+        flags[:, j] = ops[target.op](draws[target.indicator].to_numpy(), other)
+    if len(joints) == 2:
+        heads = [j for j, t in enumerate(targets) if t.headline]
+        flags[:, len(targets)] = flags[:, heads].all(axis=1)
+    flags[:, -1] = flags[:, : len(targets)].all(axis=1)
     return flags
 
 
@@ -140,24 +159,36 @@ def comparison_table(runs: Sequence[PairedRun], method: str) -> pd.DataFrame:
         _compared(run, runs[0], method).assign(scenario=position)
         for position, run in enumerate(runs)
     ]
-    order = [*dict.fromkeys(t for run in runs for t in run.columns if t != "joint"), "joint"]
+    joints = (HEADLINE_JOINT, "joint")
+    order = [
+        *dict.fromkeys(t for run in runs for t in run.columns if t not in joints),
+        *(j for j in joints if any(j in run.columns[-2:] for run in runs)),
+    ]
     long = pd.concat(frames).reset_index()
     long["rank"] = long["target"].map(order.index)
     long = long.sort_values(["rank", "scenario"], kind="stable").drop(columns="rank")
     return long.set_index(["target", "scenario"])
 
 
+def _probabilities(run: PairedRun) -> pd.DataFrame:
+    """``probability, std_error`` of ``run``'s targets, then its joint rows."""
+    table = run.result.probabilities(joint=True)[["probability", "std_error"]]
+    if HEADLINE_JOINT not in run.columns:
+        return table
+    headline = run.result.headline().loc[["joint"], ["probability", "std_error"]]
+    rows = pd.concat([table.iloc[:-1], headline.set_axis([HEADLINE_JOINT]), table.iloc[-1:]])
+    return rows.rename_axis(table.index.name)
+
+
 def _compared(run: PairedRun, reference: PairedRun, method: str) -> pd.DataFrame:
     """``run``'s probabilities, their change from ``reference``'s and its error (NaN
     for targets that ``reference`` lacks)."""
-    table = run.result.probabilities(joint=True)[["probability", "std_error"]]
+    table = _probabilities(run)
     if run is reference:
         return table.assign(
             change=np.nan, change_se=np.nan, significant=False, like_for_like=True, error=""
         )
-    base = reference.result.probabilities(joint=True)[["probability", "std_error"]].reindex(
-        table.index
-    )
+    base = _probabilities(reference).reindex(table.index)
     if run.flags is not None and reference.flags is not None:
         shared = list(base.index[base["probability"].notna()])
         difference = run.flag_columns(shared) - reference.flag_columns(shared)
@@ -171,6 +202,11 @@ def _compared(run: PairedRun, reference: PairedRun, method: str) -> pd.DataFrame
     same_targets = set(run.columns) == set(reference.columns)
     like_for_like = pd.Series(True, index=table.index)
     like_for_like["joint"] = same_targets
+    if HEADLINE_JOINT in table.index:
+        heads = [t.id for t in run.result.model.headline_targets]
+        like_for_like[HEADLINE_JOINT] = heads == [
+            t.id for t in reference.result.model.headline_targets
+        ]
     significant = (change.abs() > Z95 * change_se) & (change.abs() >= SHOWN_CHANGE) & like_for_like
     return table.assign(
         change=change,

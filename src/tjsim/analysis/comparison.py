@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 #: that rounds to 0.0 points is never marked significant.
 SHOWN_CHANGE = 0.0005
 JOINT_LABEL = "all targets (joint)"
+#: The row of all the headline targets met together, and how it is shown.
+HEADLINE_JOINT = "headline_joint"
+HEADLINE_LABEL = "all headline goals (joint)"
+#: Row id -> the name shown for it.
+ROW_NAMES = {"joint": JOINT_LABEL, HEADLINE_JOINT: HEADLINE_LABEL}
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,7 +75,8 @@ class ComparisonResult:
 
     # ---------------------------------------------------------------- tables
     def to_frame(self) -> pd.DataFrame:
-        """One row per target (then ``joint``, all targets met) and scenario.
+        """One row per target (then ``headline_joint``, all the plan's headline goals met
+        together, when the runs have them, and ``joint``, all targets met) and scenario.
 
         Indexed by ``(target, scenario)`` (scenario: its name), with columns
 
@@ -119,7 +125,7 @@ class ComparisonResult:
         names = self.names
         widths = [max(len(names[0]), 7)] + [max(len(n), 15) for n in names[1:]]
         targets = list(dict.fromkeys(self.table.index.get_level_values("target")))
-        label = max(len(JOINT_LABEL), *(len(t) for t in targets))
+        label = max(len(JOINT_LABEL), *(len(ROW_NAMES.get(t, t)) for t in targets))
         lines = [
             *self._header(),
             "",
@@ -129,7 +135,7 @@ class ComparisonResult:
         for target in targets:
             rows = self.table.loc[target]
             cells = [f"{_cell(rows, position):>{width}}" for position, width in enumerate(widths)]
-            name = JOINT_LABEL if target == "joint" else target
+            name = ROW_NAMES.get(target, target)
             lines.append(f"{name:<{label}}  " + "  ".join(cells))
         return [*lines, "", *self._footnotes()]
 
@@ -177,7 +183,7 @@ class ComparisonResult:
                 f"<td style='text-align:right'>{html.escape(_cell(rows, p))}</td>"
                 for p in range(len(names))
             )
-            name = JOINT_LABEL if target == "joint" else target
+            name = ROW_NAMES.get(target, target)
             body += f"<tr><td>{html.escape(name)}</td>{cells}</tr>"
         title, *conditioning = self._header()
         notes = "<br>".join(html.escape(n) for n in [*conditioning, *self._footnotes()])

@@ -14,7 +14,9 @@ Elements the browser tests (and users' own scripts) find by CSS class: ``tj-shif
 (with ``tj-shift-<driver>``), ``tj-event-<event>``, ``tj-spread``, ``tj-draws``,
 ``tj-seed``, ``tj-method``, ``tj-reading``, ``tj-save``, ``tj-error``, and the result
 panes ``tj-probabilities`` (a table whose rows carry ``data-target`` and whose cells
-carry the full ``data-value``), ``tj-joint``, ``tj-readout`` and ``tj-status``.
+carry the full ``data-value``), ``tj-headline`` (all the plan's headline goals met
+together and all but one, each a ``tj-headline-value`` with its ``data-target`` and
+``data-value``), ``tj-joint``, ``tj-readout`` and ``tj-status``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class _Page:
         )
         self.status = pn.pane.HTML("", css_classes=["tj-status"], sizing_mode="stretch_width")
         self.joint = pn.pane.HTML("", css_classes=["tj-joint"], width=260)
+        self.headline = pn.pane.HTML("", css_classes=["tj-headline"], width=420)
         self.readout = pn.pane.HTML("", css_classes=["tj-readout"], sizing_mode="stretch_width")
         self.table = pn.pane.HTML("", css_classes=["tj-probabilities"], sizing_mode="stretch_width")
         self.readings = pn.pane.HTML("", css_classes=["tj-readings"], sizing_mode="stretch_width")
@@ -74,7 +77,7 @@ class _Page:
             self._sidebar(),
             pn.Column(
                 self.error,
-                pn.Row(self.joint, self.status, sizing_mode="stretch_width"),
+                pn.Row(self.headline, self.joint, self.status, sizing_mode="stretch_width"),
                 pn.pane.Bokeh(self.bars, sizing_mode="stretch_width"),
                 pn.Row(
                     self._select(
@@ -301,6 +304,22 @@ class _Page:
         self.error.visible = False
         table = view.probabilities
         joint = table.loc[JOINT]
+        heads = view.headline
+        self.headline.object = (
+            ""
+            if heads is None
+            else "".join(
+                f"<div style='display:inline-block;margin-right:1.2em'>"
+                f"<div style='font-size:.9em'>{html.escape(heads.loc[name, 'label'])}</div>"
+                f"<div class='tj-headline-value' data-target='{html.escape(str(name))}' "
+                f"data-value='{float(heads.loc[name, 'probability'])!r}' "
+                f"style='font-size:2.2em;color:{BLUE};font-weight:600'>"
+                f"{percent(heads.loc[name, 'probability'], 1)}</div>"
+                f"<div style='font-size:.85em'>± {100 * heads.loc[name, 'std_error']:.2f} points "
+                "(std. error)</div></div>"
+                for name in heads.index[len(view.result.model.headline_targets) :]
+            )
+        )
         self.joint.object = (
             f"<div style='font-size:.9em'>All targets met together</div>"
             f"<div class='tj-joint-value' data-value='{float(joint['probability'])!r}' "

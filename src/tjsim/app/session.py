@@ -123,6 +123,10 @@ class View:
         on it (target id -> threshold).
     seconds
         How long the run and these tables took.
+    headline
+        The plan's headline goals (:meth:`SimulationResult.headline`: each one, then
+        ``joint``, all met together, and ``at_least_<K-1>``), or ``None`` when the
+        calibration marks none.
     answer
         The readout's answer (``None`` until it is asked for).
     """
@@ -133,6 +137,7 @@ class View:
     bars: tuple[np.ndarray, np.ndarray, float]
     thresholds: Mapping[str, float]
     seconds: float
+    headline: pd.DataFrame | None = None
     answer: Answer | None = None
 
 
@@ -358,6 +363,7 @@ class Explorer:
                 if t.indicator == shown and t.threshold is not None
             },
             seconds=time.perf_counter() - began,
+            headline=result.headline() if result.model.headline_targets else None,
         )
 
     def answer(self) -> Answer:

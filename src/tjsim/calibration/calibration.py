@@ -618,8 +618,9 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
     """Validate one target mapping.
 
     A target gives either one rule at its top level (``op`` and ``threshold`` or
-    ``compare_to``, optionally ``rounding``: one reading, named by ``reading`` or
-    ``default``) or several named ``readings`` and the name of the default ``reading``.
+    ``compare_to``, optionally ``rounding`` or ``tolerance``: one reading, named by
+    ``reading`` or ``default``) or several named ``readings`` and the name of the
+    default ``reading``; ``headline: true`` marks one of the plan's headline goals.
     The id ``joint`` is reserved for all targets met together.
     """
     if tid == JOINT:
@@ -629,10 +630,10 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
             key=key,
         )
     raw = _mapping(raw, file, key)
-    rule_keys = ("op", "threshold", "compare_to", "rounding")
+    rule_keys = ("op", "threshold", "compare_to", "rounding", "tolerance")
     _check_keys(
         raw,
-        ("indicator", "label", "wording", "source", "reading", "readings", *rule_keys),
+        ("indicator", "label", "wording", "source", "headline", "reading", "readings", *rule_keys),
         ("indicator",),
         file,
         key,
@@ -642,6 +643,11 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
             unknown("indicator", str(raw["indicator"]), variables),
             file=file,
             key=f"{key}.indicator",
+        )
+    headline = raw.get("headline", False)
+    if not isinstance(headline, bool):
+        raise CalibrationError(
+            f"headline must be true or false, found {headline!r}", file=file, key=f"{key}.headline"
         )
     default = raw.get("reading")
     if raw.get("readings") is not None:
@@ -685,14 +691,22 @@ def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) ->
         str(raw.get("label", "")),
         str(raw.get("wording", "")),
         str(raw.get("source", "")),
+        headline,
     )
 
 
 def reading_spec(name: str, raw: Any, variables: set[str], file: str, key: str) -> ReadingSpec:
     """Validate one reading: ``op``, one of ``threshold`` and ``compare_to``, and
-    optionally ``indicator`` and ``rounding`` (for thresholds only)."""
+    optionally ``indicator``, ``rounding`` (for thresholds only) and ``tolerance`` (for
+    comparisons only: a number or a parameter id, how far the rule is loosened)."""
     raw = _mapping(raw, file, key)
-    _check_keys(raw, ("op", "threshold", "compare_to", "indicator", "rounding"), ("op",), file, key)
+    _check_keys(
+        raw,
+        ("op", "threshold", "compare_to", "indicator", "rounding", "tolerance"),
+        ("op",),
+        file,
+        key,
+    )
     if raw["op"] not in OPS:
         raise CalibrationError(
             f"op must be one of {', '.join(OPS)}, found {raw['op']!r}", file=file, key=f"{key}.op"
@@ -723,6 +737,21 @@ def reading_spec(name: str, raw: Any, variables: set[str], file: str, key: str) 
                 file=file,
                 key=f"{key}.rounding",
             )
+    tolerance = raw.get("tolerance")
+    if tolerance is not None:
+        if not has_other:
+            raise CalibrationError(
+                "tolerance applies to a comparison with another indicator (compare_to); "
+                "move a threshold instead",
+                file=file,
+                key=f"{key}.tolerance",
+            )
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, str)):
+            raise CalibrationError(
+                f"tolerance must be a number or a parameter id, found {tolerance!r}",
+                file=file,
+                key=f"{key}.tolerance",
+            )
     return ReadingSpec(
         name,
         str(raw["op"]),
@@ -730,6 +759,7 @@ def reading_spec(name: str, raw: Any, variables: set[str], file: str, key: str) 
         raw.get("compare_to"),
         raw.get("indicator"),
         None if rounding is None else float(rounding),
+        tolerance,
     )
 
 
@@ -805,6 +835,19 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     else f"targets.{tid}"
                 )
                 cal.value(reading.threshold, params, tfile, f"{where}.threshold")
+            if reading.tolerance is not None:
+                where = (
+                    f"targets.{tid}.readings.{name}"
+                    if len(target.readings) > 1
+                    else f"targets.{tid}"
+                )
+                tolerance = cal.value(reading.tolerance, params, tfile, f"{where}.tolerance")
+                if not tolerance >= 0:
+                    raise CalibrationError(
+                        f"a tolerance must be >= 0, found {tolerance:g}",
+                        file=tfile,
+                        key=f"{where}.tolerance",
+                    )
     if cal.record is not None:
         record = cal.record
         for year in record.years:

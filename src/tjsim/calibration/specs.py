@@ -86,6 +86,8 @@ class ReadingSpec:
 
     ``rounding`` is the precision an outcome is published to: the published figure,
     rounded half up, must meet the rule (``>= 4.5`` with rounding 0.1 holds from 4.45).
+    ``tolerance`` (comparisons only) loosens a comparison by that much: ``>=`` with
+    tolerance 0.3 holds down to 0.3 below the other indicator (``<=``: up to 0.3 above).
     """
 
     name: str
@@ -94,11 +96,16 @@ class ReadingSpec:
     compare_to: str | None = None
     indicator: str | None = None
     rounding: float | None = None
+    tolerance: Number | None = None
 
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """A target: its indicator, its readings by name, and the default reading's name."""
+    """A target: its indicator, its readings by name, and the default reading's name.
+
+    ``headline`` marks one of the plan's quantified headline goals (the report's list
+    of main expected targets): results show these first, with their joint and the
+    number of them met."""
 
     id: str
     indicator: str
@@ -107,6 +114,7 @@ class TargetSpec:
     label: str = ""
     wording: str = ""
     source: str = ""
+    headline: bool = False
 
     @property
     def rule(self) -> ReadingSpec:
@@ -118,6 +126,8 @@ class TargetSpec:
         """The default reading as text, e.g. ``published: gdp_growth >= 4.5 (to 0.1)``."""
         spec = self.rule
         other = spec.compare_to if spec.compare_to is not None else spec.threshold
+        if spec.tolerance is not None:
+            other = f"{other} {'-' if spec.op in ('>=', '>') else '+'} {spec.tolerance}"
         rounded = f" (to {spec.rounding:g})" if spec.rounding else ""
         return f"{self.default}: {spec.indicator or self.indicator} {spec.op} {other}{rounded}"
 

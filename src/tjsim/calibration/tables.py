@@ -187,4 +187,5 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
     for tid, target in cal.targets.items():
         for reading in target.readings.values():
             add(referenced(reading.threshold), "target", tid)
+            add(referenced(reading.tolerance), "target", tid)
     return uses

@@ -21,15 +21,18 @@ HELP = "simulate a scenario and print every target's odds"
 
 
 EPILOG = """\
-Prints every target's reading, probability and 95% interval, and the probability that
-all targets are met together. Draws, seed and method default to the file's
+Prints the plan's eight headline goals first (GDP, budget revenue and income in step,
+investment, retail sales, urban jobs, unemployment, CPI: each one's probability, all
+eight together and at least seven of the eight), then every target's reading,
+probability and 95% interval, and the probability that all targets are met together. Draws, seed and method default to the file's
 'simulation' settings, then to 100,000 draws, fresh entropy and mc.
 
 Targets are read as the calibration states (tjsim targets lists each reading); --reading
 picks another where a target allows it, and --readings prints every target's probability
 under every reading, all on the same draws.
 
-With --out DIR, writes probabilities.csv, readings.csv, summary.csv, indicators.csv,
+With --out DIR, writes headline.csv (the headline table), headline_counts.csv (the
+number of headline goals met), probabilities.csv, readings.csv, summary.csv, indicators.csv,
 count_met.csv, conditional.csv, result.json (all tables and the run's metadata),
 scenario.yaml, PNG figures and report.html (one self-contained page with the tables,
 the figures, what the scenario changes and how to reproduce the run). DIR is written
@@ -59,12 +62,13 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         "--reading",
         metavar="NAME",
         help="read the targets this way where they allow it: strict, published, about, "
-        "real, nominal or headline (default: each target's own)",
+        "real, basically, nominal or headline (default: each target's own)",
     )
     cmd.add_argument(
         "--readings",
         action="store_true",
-        help="also print every target's probability under every reading",
+        help="also print every target's probability under every reading (with a note "
+        "where a reading needs one)",
     )
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")

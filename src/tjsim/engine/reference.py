@@ -30,13 +30,16 @@ _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt
 class ReferenceDraws:
     """Per-draw output: ``values`` ``(n, m)`` indicators, ``met`` ``(n, T)`` booleans for
     every target under every reading (``targets``: ``(id, reading)``), the readings in
-    force first (``n_primary`` of them)."""
+    force first (``n_primary`` of them), and ``headline`` ``(n,)`` the number of headline
+    targets (in force) each draw meets, out of ``n_headline``."""
 
     indicators: tuple[str, ...]
     targets: tuple[tuple[str, str], ...]
     n_primary: int
     values: np.ndarray
     met: np.ndarray
+    headline: np.ndarray
+    n_headline: int
 
 
 def simulate_reference(
@@ -70,7 +73,7 @@ def simulate_reference(
 
     root = as_seed_sequence(seed)
     sampler = LatentSampler(method, root, d)
-    rows_out, met_out = [], []
+    rows_out, met_out, headline_out = [], [], []
     for block in plan_blocks(method, draws):
         latent = np.empty((block.size, d))
         sampler.fill(block, latent)
@@ -92,13 +95,10 @@ def simulate_reference(
                         v += events[eid][1].get(vid, 0.0)
                 values[vid] = v
             rows_out.append([values[v] for v in cal.variables])
-            met_out.append(
-                [
-                    _OPS[t.op](
-                        values[t.indicator], values[t.compare_to] if t.compare_to else t.threshold
-                    )
-                    for t in targets
-                ]
+            met = [_met(t, values) for t in targets]
+            met_out.append(met)
+            headline_out.append(
+                sum(flag for t, flag in zip(targets, met, strict=True) if t.primary and t.headline)
             )
     return ReferenceDraws(
         indicators=tuple(cal.variables),
@@ -106,4 +106,17 @@ def simulate_reference(
         n_primary=sum(t.primary for t in targets),
         values=np.array(rows_out),
         met=np.array(met_out, dtype=bool).reshape(len(met_out), len(targets)),
+        headline=np.array(headline_out, dtype=np.int64),
+        n_headline=sum(t.primary and t.headline for t in targets),
     )
+
+
+def _met(target, values: dict[str, float]) -> bool:
+    """Whether one draw's ``values`` meet ``target`` (a comparison's tolerance moves the
+    other indicator: ``>=`` other - tolerance, ``<=`` other + tolerance)."""
+    if target.compare_to is None:
+        other = target.threshold
+    else:
+        loosen = target.tolerance if target.op in (">=", ">") else -target.tolerance
+        other = values[target.compare_to] - loosen
+    return bool(_OPS[target.op](values[target.indicator], other))

@@ -222,11 +222,14 @@ def _compile(
     t_const, t_load, strict = [], [], []
     for target in targets:
         sign = 1.0 if target.op in (">=", ">") else -1.0
-        margin = forms[target.indicator] - (
-            forms[target.compare_to]
-            if target.compare_to is not None
-            else LinearForm.scalar(target.threshold or 0.0, d)
-        )
+        # A tolerance moves the other side: >= other - tolerance, <= other + tolerance.
+        if target.compare_to is None:
+            other = LinearForm.scalar(target.threshold or 0.0, d)
+        elif target.tolerance:
+            other = forms[target.compare_to] - LinearForm.scalar(sign * target.tolerance, d)
+        else:
+            other = forms[target.compare_to]
+        margin = forms[target.indicator] - other
         t_const.append(sign * margin.value)
         t_load.append(sign * margin.loadings)
         strict.append(target.op in (">", "<"))
@@ -339,13 +342,25 @@ def resolve_targets(
                 if reading.threshold is None
                 else cal.value(reading.threshold, params, scenario.path or tfile, key)
             )
-            target = _resolved(spec, reading, threshold, primary=name == selected[tid])
+            tolerance = (
+                0.0
+                if reading.tolerance is None
+                else cal.value(reading.tolerance, params, scenario.path or tfile, key)
+            )
+            target = _resolved(
+                spec, reading, threshold, primary=name == selected[tid], tolerance=tolerance
+            )
             (primary if target.primary else alternatives).append(target)
     return primary + alternatives
 
 
 def _resolved(
-    spec: TargetSpec, reading: ReadingSpec, threshold: float | None, *, primary: bool
+    spec: TargetSpec,
+    reading: ReadingSpec,
+    threshold: float | None,
+    *,
+    primary: bool,
+    tolerance: float = 0.0,
 ) -> Target:
     """``reading`` of ``spec`` as a rule on the unrounded indicator: the published
     figure, rounded half up to ``rounding``, meets ``op threshold`` exactly when the
@@ -353,6 +368,8 @@ def _resolved(
     indicator = reading.indicator or spec.indicator
     op = reading.op
     other = reading.compare_to if threshold is None else f"{threshold:g}"
+    if threshold is None and tolerance:
+        other = f"{other} {'-' if op in ('>=', '>') else '+'} {tolerance:g}"
     stated = f"{indicator} {op} {other}"
     if reading.rounding and threshold is not None:
         half = reading.rounding / 2
@@ -375,6 +392,8 @@ def _resolved(
         reading=reading.name,
         primary=primary,
         stated=stated,
+        headline=spec.headline,
+        tolerance=tolerance if threshold is None else 0.0,
     )
 
 
@@ -410,10 +429,12 @@ def target_specs(cal: Calibration, scenario: Scenario) -> dict[str, TargetSpec]:
         if rule is not None and rule.rounding and "threshold" in raw:
             raw["rounding"] = rule.rounding
         raw["reading"] = "scenario"
+        headline = change.headline if change.headline is not None else bool(old and old.headline)
+        raw["headline"] = headline
         try:
             spec = target_spec(
                 tid,
-                {k: v for k, v in raw.items() if v not in (None, "")},
+                {k: v for k, v in raw.items() if v is not None and v != ""},
                 set(cal.variables),
                 scenario.path or "scenario",
                 key,

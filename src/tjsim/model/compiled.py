@@ -41,6 +41,8 @@ class Target:
     decimal, ``>= 4.5`` is ``>= 4.45``); ``stated`` is the rule as the reading states
     it. The ``primary`` reading of each target is the one in force (probabilities,
     the joint, the number met); the others are alternatives reported side by side.
+    ``headline`` marks one of the plan's headline goals; ``tolerance`` loosens a
+    comparison with another indicator (``>=``: met down to ``tolerance`` below it).
     """
 
     id: str
@@ -54,11 +56,15 @@ class Target:
     reading: str = "default"
     primary: bool = True
     stated: str = ""
+    headline: bool = False
+    tolerance: float = 0.0
 
     @property
     def rule(self) -> str:
         """The effective rule, e.g. ``gdp_growth >= 4.45``."""
         other = self.compare_to if self.compare_to is not None else f"{self.threshold:g}"
+        if self.compare_to is not None and self.tolerance:
+            other += f" {'-' if self.op in ('>=', '>') else '+'} {self.tolerance:g}"
         return f"{self.indicator} {self.op} {other}"
 
     @property
@@ -109,6 +115,11 @@ class CompiledModel:
     def primary_targets(self) -> tuple[Target, ...]:
         """The targets under the readings in force."""
         return self.targets[: self.n_primary]
+
+    @property
+    def headline_targets(self) -> tuple[Target, ...]:
+        """The plan's headline goals among the targets in force, in target order."""
+        return tuple(t for t in self.primary_targets if t.headline)
 
     def basis_means(self) -> np.ndarray:
         """Exact expected value of every basis column, ``(d,)``.

@@ -13,7 +13,8 @@ def target_table(calibration: Calibration) -> pd.DataFrame:
     """The targets, indexed by id, under their default readings: ``indicator, op,
     threshold, compare_to`` (the effective rule, rounding included, thresholds resolved
     to numbers), ``reading`` (its name and rule as stated), ``alternatives`` (the other
-    readings' names), ``label, wording, source``."""
+    readings' names), ``headline`` (one of the plan's headline goals), ``label, wording,
+    source``."""
     resolved = resolve_targets(calibration, Scenario(), calibration.parameters())
     others: dict[str, list[str]] = {}
     for t in resolved:
@@ -30,6 +31,7 @@ def target_table(calibration: Calibration) -> pd.DataFrame:
                 "compare_to": t.compare_to,
                 "reading": t.description,
                 "alternatives": ", ".join(others.get(t.id, [])),
+                "headline": t.headline,
                 "label": t.label,
                 "wording": t.wording,
                 "source": t.source,

@@ -34,8 +34,11 @@ def write_run(
     ``folder``.
 
     Files: ``result.txt`` (the printout, which says what the run is conditioned on),
+    ``headline.csv`` (the plan's headline goals, all of them together and all but one:
+    :meth:`~tjsim.result.SimulationResult.headline`) and ``headline_counts.csv`` (the
+    distribution of the number of them met), when the calibration marks headline goals,
     ``probabilities.csv`` (every target and the joint), ``readings.csv`` (every target
-    under every reading), ``summary.csv``,
+    under every reading, with a note where a reading needs one), ``summary.csv``,
     ``indicators.csv`` (every indicator's mean, spread and quantiles), ``count_met.csv``,
     ``conditional.csv``, ``result.json`` (all of these with the run's metadata),
     ``scenario.yaml``, ``probabilities.png``, ``distribution_<indicator>.png`` for
@@ -46,7 +49,13 @@ def write_run(
     else the packaged one when its name and version match the result's); the report
     reads the baseline and the facts from it.
     """
+    heads = (
+        {"headline": result.headline(), "headline_counts": result.headline_counts()}
+        if result.model.headline_targets
+        else {}
+    )
     tables = {
+        **heads,
         "probabilities": result.probabilities(joint=True),
         "readings": result.readings(detail=True),
         "summary": result.summary(),

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..analysis import ComparisonResult
-from ..analysis.comparison import shown_change
+from ..analysis.comparison import ROW_NAMES, shown_change
 from ..calibration import Calibration
 from ..result import SimulationResult
 from ..scenario import to_yaml
@@ -170,8 +170,10 @@ def run_report(
 ) -> str:
     """The report of ``result`` (simulated on ``calibration``) as a whole HTML page.
 
-    Sections: the scenario and its headline numbers, the probability table with errors
-    and the joint probability, what the scenario changes from the baseline, the
+    Sections: the scenario and its headline numbers, the plan's headline goals (each
+    one's probability, all of them together and all but one, when the calibration marks
+    them), the probability table of every target with errors and the joint probability,
+    what the scenario changes from the baseline, the
     readings side by side, central/mean/median, every figure in ``figures``, the facts
     and assumptions the scenario touches, and the run's metadata with the commands that
     reproduce it.
@@ -181,6 +183,18 @@ def run_report(
     joint = result.joint()
     probabilities = result.probabilities()
     met = (probabilities["probability"] > 0.5).sum()
+    heads = result.headline() if result.model.headline_targets else None
+    boxes = ""
+    if heads is not None:
+        k = len(result.model.headline_targets)
+        for name in heads.index[k:]:
+            row = heads.loc[name]
+            boxes += (
+                f'<div id="headline-{html.escape(str(name))}">{text(row["label"])}'
+                f'<strong data-value="{float(row["probability"])!r}">'
+                f"{percent(row['probability'])}</strong>± {100 * row['std_error']:.2g} points "
+                "(standard error)</div>"
+            )
     body = [
         f"<h1>{text(scenario.name)}</h1>",
         f'<p class="lead">tjsim run on the {text(meta["calibration"])} calibration '
@@ -189,11 +203,23 @@ def run_report(
         f"{text(result.conditioning)}.</p>",
         *([f"<p>{text(scenario.description)}</p>"] if scenario.description else []),
         '<div class="headline">'
+        f"{boxes}"
         f'<div id="joint">All targets met together<strong data-value="{float(joint["probability"])!r}">'
         f"{percent(joint['probability'])}</strong>± {100 * joint['std_error']:.2g} points "
         "(standard error)</div>"
         f"<div>Targets more likely met than not<strong>{met} of {len(probabilities)}</strong>"
         "under the readings in force</div></div>",
+        *(
+            [
+                "<h2>The plan's headline goals</h2>",
+                "<p>The report's quantified main targets for the year (二, 主要预期目标), "
+                "then all of them met together and all but at most one, counted draw by "
+                "draw.</p>",
+                _headline_table(heads),
+            ]
+            if heads is not None
+            else []
+        ),
         "<h2>Probability of meeting each target</h2>",
         _probability_table(result),
         *(_figure(f) for f in figures[:1]),
@@ -203,6 +229,11 @@ def run_report(
         "<p>Every reading is evaluated on the same draws; the reading in force (the one the "
         "probabilities above use) is in bold.</p>",
         _readings_table(result),
+        *(
+            f'<p class="note" data-reading="{html.escape(name)}"><strong>{text(name)}</strong>: '
+            f"{text(note)}.</p>"
+            for name, note in result.reading_notes().items()
+        ),
         "<h2>Central case, mean and median</h2>",
         "<p>The central case has every shock at zero and no event; the mean and the median "
         "are of the simulated distribution (events, mostly downside, and skewed shocks pull "
@@ -243,6 +274,33 @@ def _probability_table(result: SimulationResult) -> str:
         ("wording in the plan report", ""),
     ]
     return _table(header, rows, table_id="probabilities")
+
+
+def _headline_table(heads: pd.DataFrame) -> str:
+    """The headline goals' rows of :meth:`SimulationResult.headline`, then its joint rows
+    (marked as totals)."""
+    rows = []
+    for target, row in heads.iterrows():
+        cells = (
+            _estimate_cells(row) + f"<td>{text(row['reading'])}</td><td>{text(row['wording'])}</td>"
+        )
+        if row["indicator"]:
+            rows.append(_row(target, cells))
+        else:
+            rows.append(
+                f'<tr class="total" data-target="{html.escape(str(target))}">'
+                f"<td>{text(row['label'])}</td>"
+                f"{cells}</tr>"
+            )
+    header = [
+        ("target", ""),
+        ("P(met)", "num"),
+        ("95% interval", "num"),
+        ("std. error (points)", "num"),
+        ("reading in force", ""),
+        ("wording in the plan report", ""),
+    ]
+    return _table(header, rows, table_id="headline")
 
 
 def _estimate_cells(row: pd.Series) -> str:
@@ -490,8 +548,8 @@ def _comparison_table(comparison: ComparisonResult) -> str:
                     column=f"change{position}",
                 )
             )
-        name = "all targets (joint)" if target == "joint" else target
-        total = ' class="total"' if target == "joint" else ""
+        name = ROW_NAMES.get(target, target)
+        total = ' class="total"' if target in ROW_NAMES else ""
         rows.append(
             f'<tr{total} data-target="{html.escape(str(target))}"><td><code>{text(name)}</code></td>{"".join(cells)}</tr>'
         )

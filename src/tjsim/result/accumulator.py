@@ -22,7 +22,14 @@ class Accumulator:
 
     Shapes: ``m`` indicators, ``T`` targets (every reading: the first ``P`` are the
     readings in force; column ``T`` of the met arrays is the joint event "all ``P``
-    targets met"), ``d`` basis columns, ``H`` histogram bins in all.
+    targets met"), ``d`` basis columns, ``H`` histogram bins in all, ``K`` headline
+    targets (among the ``P`` in force).
+
+    The number of headline targets each draw meets is counted as a histogram
+    (``headline_count``), so that every event "at least ``j`` of the ``K``" has its
+    probability and its error: antithetic runs also count the pairs by the numbers their
+    two draws meet (``headline_pairs``), Sobol runs the histogram of each scramble
+    (``group_headline``).
     """
 
     n_indicators: int
@@ -32,9 +39,14 @@ class Accumulator:
     centre: np.ndarray  # (m,) moments are sums of deviations from it (the zero-shock values)
     draws: int = 0
     n_primary: int = -1  # P, the targets in force (-1: all T)
+    n_headline: int = 0  # K, the headline targets among them
     met: np.ndarray = field(init=False)  # (T+1,) int64
     count_met: np.ndarray = field(init=False)  # (P+1,) int64: draws meeting exactly j targets
     both: np.ndarray = field(init=False)  # (T, T) int64: draws meeting both
+    headline_count: np.ndarray = field(init=False)  # (K+1,) int64: draws meeting exactly j
+    headline_pairs: np.ndarray = field(
+        init=False
+    )  # (K+1, K+1) int64 antithetic: pairs whose draws meet i and j headline targets
     pair_square: np.ndarray = field(
         init=False
     )  # (T+1,) antithetic: sum over pairs of (met_i + met_j)^2
@@ -45,6 +57,7 @@ class Accumulator:
     basis_met_sum: np.ndarray = field(init=False)  # (T+1, d) int64 fixed point
     group_draws: dict[int, int] = field(default_factory=dict)
     group_met: dict[int, np.ndarray] = field(default_factory=dict)
+    group_headline: dict[int, np.ndarray] = field(default_factory=dict)  # (K+1,) per scramble
     block_moments: dict[int, np.ndarray] = field(
         default_factory=dict
     )  # block -> (2m,) sums, squares
@@ -56,6 +69,8 @@ class Accumulator:
         self.met = np.zeros(t1, np.int64)
         self.count_met = np.zeros(self.n_primary + 1, np.int64)
         self.both = np.zeros((self.n_targets, self.n_targets), np.int64)
+        self.headline_count = np.zeros(self.n_headline + 1, np.int64)
+        self.headline_pairs = np.zeros((self.n_headline + 1, self.n_headline + 1), np.int64)
         self.pair_square = np.zeros(t1, np.int64)
         self.histogram = np.zeros(self.n_bins, np.int64)
         self.minimum = np.full(m, np.inf)
@@ -65,13 +80,8 @@ class Accumulator:
 
     def merge(self, other: Accumulator) -> Accumulator:
         """Add ``other``'s totals into this accumulator (exact; order does not matter)."""
-        if (other.n_indicators, other.n_targets, other.n_primary, other.n_basis, other.n_bins) != (
-            self.n_indicators,
-            self.n_targets,
-            self.n_primary,
-            self.n_basis,
-            self.n_bins,
-        ):
+        shape = ("n_indicators", "n_targets", "n_primary", "n_headline", "n_basis", "n_bins")
+        if any(getattr(other, name) != getattr(self, name) for name in shape):
             raise ValueError("cannot merge accumulators of different models")
         overlap = self.block_moments.keys() & other.block_moments.keys()
         if overlap:
@@ -81,6 +91,8 @@ class Accumulator:
             "met",
             "count_met",
             "both",
+            "headline_count",
+            "headline_pairs",
             "pair_square",
             "histogram",
             "basis_sum",
@@ -92,6 +104,10 @@ class Accumulator:
         for group, n in other.group_draws.items():
             self.group_draws[group] = self.group_draws.get(group, 0) + n
             self.group_met[group] = self.group_met.get(group, 0) + other.group_met[group]
+            if group in other.group_headline:
+                self.group_headline[group] = (
+                    self.group_headline.get(group, 0) + other.group_headline[group]
+                )
         self.block_moments.update(other.block_moments)
         return self
 

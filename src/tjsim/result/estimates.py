@@ -73,6 +73,34 @@ def probability_errors(totals, method: str) -> tuple[np.ndarray, np.ndarray]:
     return p, np.maximum(per.std(axis=0, ddof=1) / np.sqrt(len(groups)), floor)
 
 
+class _EventTotals:
+    """Counts of events defined on the number of headline targets met, in the shape
+    :func:`probability_errors` reads."""
+
+    def __init__(self, draws, met, pair_square, group_draws, group_met):
+        self.draws, self.met, self.pair_square = draws, met, pair_square
+        self.group_draws, self.group_met = group_draws, group_met
+
+
+def count_event_errors(totals, method: str, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probability and Monte Carlo standard error of events on the number of headline
+    targets met: ``events`` ``(E, K + 1)`` is 1 where event ``e`` holds for a draw meeting
+    ``j`` of the ``K`` (``at least K - 1``: ones from ``K - 1`` on).
+
+    Exact from the integer totals: the histogram of the number met (``headline_count``),
+    for ``antithetic`` the pairs by the numbers their two draws meet
+    (``headline_pairs``), for ``sobol`` each scramble's histogram (``group_headline``);
+    the estimators are :func:`probability_errors`'.
+    """
+    events = np.asarray(events, dtype=np.int64)
+    met = events @ totals.headline_count
+    both = events[:, :, None] + events[:, None, :]  # (E, K+1, K+1): 0, 1 or 2 per pair
+    pair_square = np.einsum("eij,ij->e", both * both, totals.headline_pairs)
+    group_met = {g: events @ h for g, h in totals.group_headline.items()}
+    counts = _EventTotals(totals.draws, met, pair_square, dict(totals.group_draws), group_met)
+    return probability_errors(counts, method)
+
+
 class MeanEstimate:
     """Mean of per-draw values (``(n, k)`` integers or floats) and its Monte Carlo
     standard error, with the engine's estimator for each sampling method:

@@ -19,12 +19,21 @@ from ..scenario import Scenario, describe_conditioning, describe_observed
 from ..seeding import RNG, describe_seed
 from . import filtering
 from .accumulator import FIXED_POINT, Accumulator
-from .estimates import probability_errors, wilson_interval
+from .estimates import count_event_errors, probability_errors, wilson_interval
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def number_word(n: int) -> str:
+    """``n`` in words up to twenty (``8`` -> ``"eight"``), else in digits."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,10 +152,14 @@ class SimulationResult:
         ``(target, reading)`` with the rule, the probability, its error and interval.
         """
         table = self._reading_table.iloc[:-1]
+        notes = self.reading_notes()
         if detail:
             frame = table.rename(columns={"reading": "rule"}).set_index(["target", "reading_name"])
             frame.index.names = ["target", "reading"]
-            return frame[["in_force", "rule", "probability", "std_error", "ci_low", "ci_high"]]
+            frame["note"] = [notes.get(name, "") for name in table["reading_name"]]
+            return frame[
+                ["in_force", "rule", "probability", "std_error", "ci_low", "ci_high", "note"]
+            ]
         wide = table.pivot(index="target", columns="reading_name", values="probability")
         order = list(dict.fromkeys(table["target"]))
         # Readings most targets share first, then in order of appearance.
@@ -156,7 +169,45 @@ class SimulationResult:
         wide = wide.loc[order, names]
         wide.columns.name = "reading"
         wide.insert(0, "in_force", table[table["in_force"]].set_index("target")["reading_name"])
+        wide.attrs["notes"] = notes
         return wide
+
+    def reading_notes(self) -> dict[str, str]:
+        """Reading name -> what to keep in mind when reading it, computed from the model.
+
+        ``nominal``: when the GDP deflator's central is negative (nominal GDP growth's
+        central below real GDP growth's), growth "in step" with nominal GDP is easier to
+        meet than in real terms, and the nominal reading's odds say so. The deflator is
+        the central gap between the indicator a ``nominal`` reading compares with and the
+        one the same target's real-terms comparison uses.
+        """
+        central = dict(zip(self.model.indicators, self.model.constant, strict=True))
+        notes: dict[str, str] = {}
+        for target in self.model.targets:
+            if target.reading != "nominal" or target.compare_to is None or "nominal" in notes:
+                continue
+            real = next(
+                (
+                    other
+                    for other in self.model.targets
+                    if other.id == target.id
+                    and other.compare_to is not None
+                    and other.compare_to != target.compare_to
+                ),
+                None,
+            )
+            if real is None:
+                continue
+            deflator = central[target.compare_to] - central[real.compare_to]
+            if deflator < 0:
+                notes["nominal"] = (
+                    f"the GDP deflator's central is negative ({deflator:+.1f} points: "
+                    f"{target.compare_to} {central[target.compare_to]:.2f} against "
+                    f"{real.compare_to} {central[real.compare_to]:.2f}), so growth in step "
+                    "with nominal GDP is easier to meet than in real terms, which lifts the "
+                    "nominal reading's odds"
+                )
+        return notes
 
     def joint(self) -> pd.Series:
         """Probability that every target is met together, with its error and interval."""
@@ -171,6 +222,92 @@ class SimulationResult:
         return pd.DataFrame(
             {"probability": p, "at_least": p[::-1].cumsum()[::-1]},
             index=pd.RangeIndex(len(counts), name="targets_met"),
+        )
+
+    # ---------------------------------------------------------------- headline goals
+    def _headline_targets(self) -> tuple:
+        heads = self.model.headline_targets
+        if not heads:
+            raise ValueError(
+                "this run has no headline targets: the calibration marks none "
+                "(headline: true in targets.yaml), or the scenario dropped them"
+            )
+        return heads
+
+    def headline(self) -> pd.DataFrame:
+        """The plan's headline goals first: each headline target's probability (the
+        targets marked ``headline: true``, under the readings in force), then ``joint``,
+        all of them met together, and ``at_least_<K-1>``, all but at most one met.
+
+        Indexed by target id; columns as :meth:`probabilities`' (``indicator, reading,
+        probability, std_error, ci_low, ci_high, label, wording``). The last two rows
+        come from the engine's count of headline targets met in each draw, exactly
+        (:meth:`headline_counts` gives the whole distribution).
+        """
+        heads = self._headline_targets()
+        k = len(heads)
+        table = self._probability_table.loc[[t.id for t in heads]]
+        events = [
+            (
+                "joint",
+                k,
+                f"all {k} headline targets met",
+                f"All {number_word(k)} headline goals met together",
+            )
+        ]
+        if k >= 2:
+            events.append(
+                (
+                    f"at_least_{k - 1}",
+                    k - 1,
+                    f"at least {k - 1} of the {k} met",
+                    f"At least {number_word(k - 1)} of the {number_word(k)} headline goals met",
+                )
+            )
+        matrix = np.zeros((len(events), k + 1), dtype=np.int64)
+        for row, (_, least, _, _) in enumerate(events):
+            matrix[row, least:] = 1
+        p, se = count_event_errors(self.accumulator, self.method, matrix)
+        low, high = wilson_interval(p, se, self.n_draws)
+        rows = pd.DataFrame(
+            {
+                "indicator": "",
+                "reading": [e[2] for e in events],
+                "probability": p,
+                "std_error": se,
+                "ci_low": low,
+                "ci_high": high,
+                "label": [e[3] for e in events],
+                "wording": "",
+            },
+            index=pd.Index([e[0] for e in events], name="target"),
+        )
+        return pd.concat([table, rows])
+
+    def headline_counts(self) -> pd.DataFrame:
+        """Distribution of the number of headline targets met, indexed by ``k = 0..K``:
+        ``probability`` of exactly ``k`` and ``at_least`` ``k``, each with its standard
+        error and 95% interval (``std_error, ci_low, ci_high`` and ``at_least_std_error,
+        at_least_ci_low, at_least_ci_high``)."""
+        k = len(self._headline_targets())
+        exactly = np.eye(k + 1, dtype=np.int64)
+        at_least = np.triu(np.ones((k + 1, k + 1), dtype=np.int64))
+        p, se = count_event_errors(self.accumulator, self.method, exactly)
+        q, qse = count_event_errors(self.accumulator, self.method, at_least)
+        low, high = wilson_interval(p, se, self.n_draws)
+        qlow, qhigh = wilson_interval(q, qse, self.n_draws)
+        return pd.DataFrame(
+            {
+                "probability": p,
+                "std_error": se,
+                "ci_low": low,
+                "ci_high": high,
+                "at_least": q,
+                "at_least_std_error": qse,
+                "at_least_ci_low": qlow,
+                "at_least_ci_high": qhigh,
+            },
+            index=pd.RangeIndex(k + 1, name="headline_met"),
         )
 
     def conditional(self) -> pd.DataFrame:
@@ -275,15 +412,26 @@ class SimulationResult:
         distribution. They differ when events (most of them downside, and the tail
         event of a regime break) and skewed shocks move the distribution away from
         the central case.
+
+        The plan's headline goals come first (``headline`` is true for them), then the
+        other targets, each group in target order.
         """
         ind = self.to_frame()
         probs = self.probabilities()
         stats = ind.loc[probs["indicator"], ["central", "mean", "q50", "std", "q05", "q95"]]
         stats = stats.set_axis(probs.index).rename(columns={"q50": "median"})
-        return pd.concat(
-            [probs[["reading"]], stats, probs[["probability", "std_error", "ci_low", "ci_high"]]],
+        heads = {t.id for t in self.model.headline_targets}
+        headline = pd.Series([tid in heads for tid in probs.index], index=probs.index)
+        frame = pd.concat(
+            [
+                headline.rename("headline"),
+                probs[["reading"]],
+                stats,
+                probs[["probability", "std_error", "ci_low", "ci_high"]],
+            ],
             axis=1,
         )
+        return pd.concat([frame[frame["headline"]], frame[~frame["headline"]]])
 
     @property
     def kept_draws(self) -> pd.DataFrame:
@@ -300,22 +448,42 @@ class SimulationResult:
     def _lines(self) -> list[str]:
         meta = self.metadata
         probs = self._probability_table
+        k = len(self.model.headline_targets)
+        heads = self.headline() if k else None
         names = ["all targets (joint)" if tid == "joint" else str(tid) for tid in probs.index]
         readings = ["" if tid == "joint" else row for tid, row in probs["reading"].items()]
-        name_width = max(len("target"), *(len(n) for n in names))
-        reading_width = max(len("reading"), *(len(r) for r in readings))
+        shown = [*names, *(str(tid) for tid in heads.index)] if heads is not None else names
+        name_width = max(len("target"), *(len(n) for n in shown))
+        reading_width = max(
+            len("reading"),
+            *(len(r) for r in readings),
+            *(len(r) for r in (heads["reading"] if heads is not None else [])),
+        )
+        header = (
+            f"{'target':<{name_width}}  {'reading':<{reading_width}}  {'P(met)':>6}  "
+            f"{'95% interval':>14}"
+        )
+
+        def row_line(name: str, reading: str, row: pd.Series) -> str:
+            return (
+                f"{name:<{name_width}}  {reading:<{reading_width}}  "
+                f"{100 * row['probability']:5.1f}%  "
+                f"[{100 * row['ci_low']:5.1f}, {100 * row['ci_high']:5.1f}]"
+            )
+
         lines = [
             f"tjsim: scenario '{meta['scenario']}' on {meta['calibration']} calibration {meta['calibration_version']}",
             f"{meta['draws']:,} draws, method {meta['method']}, seed {meta['seed']}, {meta['dimension']} random numbers per draw",
             *([self.conditioning] if self.scenario.observed else []),
             "",
-            f"{'target':<{name_width}}  {'reading':<{reading_width}}  {'P(met)':>6}  {'95% interval':>14}",
         ]
+        if heads is not None:
+            lines += [f"The plan's {number_word(k)} headline goals:", "", header]
+            for tid, row in heads.iterrows():
+                lines.append(row_line(str(tid), row["reading"], row))
+            lines += ["", f"All {number_word(self.model.n_primary)} targets:", "", header]
         for name, reading, (_, row) in zip(names, readings, probs.iterrows(), strict=True):
-            lines.append(
-                f"{name:<{name_width}}  {reading:<{reading_width}}  {100 * row['probability']:5.1f}%  "
-                f"[{100 * row['ci_low']:5.1f}, {100 * row['ci_high']:5.1f}]"
-            )
+            lines.append(row_line(name, reading, row))
         return lines
 
     def __str__(self) -> str:
@@ -328,29 +496,41 @@ class SimulationResult:
 
     def _repr_html_(self) -> str:
         meta = self.metadata
-        probs = self._probability_table
-        rows = "".join(
-            "<tr><td>{}</td><td><code>{}</code></td><td style='text-align:right'>{:.1f}%</td>"
-            "<td style='text-align:right'>{:.1f} – {:.1f}%</td><td>{}</td></tr>".format(
-                html.escape(str(tid)),
-                html.escape(row["reading"]),
-                100 * row["probability"],
-                100 * row["ci_low"],
-                100 * row["ci_high"],
-                html.escape(row["wording"]),
+
+        def table(frame: pd.DataFrame) -> str:
+            rows = "".join(
+                "<tr><td>{}</td><td><code>{}</code></td><td style='text-align:right'>{:.1f}%</td>"
+                "<td style='text-align:right'>{:.1f} – {:.1f}%</td><td>{}</td></tr>".format(
+                    html.escape(str(tid)),
+                    html.escape(row["reading"]),
+                    100 * row["probability"],
+                    100 * row["ci_low"],
+                    100 * row["ci_high"],
+                    html.escape(row["wording"]),
+                )
+                for tid, row in frame.iterrows()
             )
-            for tid, row in probs.iterrows()
-        )
+            return (
+                "<table><thead><tr><th>target</th><th>reading</th><th>P(met)</th>"
+                "<th>95% interval</th><th>report</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>"
+            )
+
         head = html.escape(
             f"Scenario '{meta['scenario']}' · {meta['calibration']} {meta['calibration_version']} · "
             f"{meta['draws']:,} draws ({meta['method']}, seed {meta['seed']})"
             + (f" · {self.conditioning}" if self.scenario.observed else "")
         )
-        return (
-            f"<div><p><strong>tjsim</strong> {head}</p><table>"
-            "<thead><tr><th>target</th><th>reading</th><th>P(met)</th><th>95% interval</th><th>report</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></div>"
-        )
+        k = len(self.model.headline_targets)
+        parts = [f"<div><p><strong>tjsim</strong> {head}</p>"]
+        if k:
+            parts += [
+                f"<p>The plan's {number_word(k)} headline goals:</p>",
+                table(self.headline()),
+                f"<p>All {number_word(self.model.n_primary)} targets:</p>",
+            ]
+        parts += [table(self._probability_table), "</div>"]
+        return "".join(parts)
 
     def histogram(self, indicator: str) -> tuple[np.ndarray, np.ndarray]:
         """The run's fine histogram of ``indicator``: ``counts`` ``(bins,)``, the draws

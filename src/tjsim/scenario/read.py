@@ -79,7 +79,7 @@ TOP_KEYS = (
 )
 DRIVER_KEYS = ("shift", "scale", "distribution", "df", "skew")
 EVENT_KEYS = ("name", "probability", "impact", "label")
-TARGET_KEYS = ("indicator", "op", "threshold", "compare_to", "label")
+TARGET_KEYS = ("indicator", "op", "threshold", "compare_to", "label", "headline")
 SIMULATION_KEYS = ("draws", "seed", "method")
 
 
@@ -362,6 +362,9 @@ class _Parser:
                 threshold=self.optional_number(change.get("threshold"), f"{key}.threshold"),
                 compare_to=self.optional_identifier(change.get("compare_to"), f"{key}.compare_to"),
                 label=self.text(change.get("label", ""), f"{key}.label"),
+                headline=None
+                if change.get("headline") is None
+                else self.flag(change["headline"], f"{key}.headline"),
             )
         return out
 

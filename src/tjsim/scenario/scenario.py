@@ -108,6 +108,7 @@ class TargetChange:
     threshold: float | None = None
     compare_to: str | None = None
     label: str = ""
+    headline: bool | None = None  # one of the plan's headline goals (None: as it was)
 
     def then(self, other: TargetChange) -> TargetChange:
         """This change followed by ``other``: the fields ``other`` sets win; setting a
@@ -121,6 +122,7 @@ class TargetChange:
             threshold=threshold,
             compare_to=compare_to,
             label=other.label or self.label,
+            headline=other.headline if other.headline is not None else self.headline,
         )
 
 
@@ -311,14 +313,17 @@ class Scenario:
         indicator: str | None = None,
         compare_to: str | None = None,
         label: str = "",
+        headline: bool | None = None,
     ) -> Scenario:
         """Change a target's reading, or add a new target on any indicator (a target
-        this scenario added keeps the fields not given)."""
+        this scenario added keeps the fields not given). ``headline=True`` counts a
+        target among the plan's headline goals (a new target is not one unless it says
+        so; a changed one stays what it was unless ``headline`` is given)."""
         if threshold is not None and compare_to is not None:
             raise ScenarioError(
                 "give at most one of threshold and compare_to", key=f"targets.{target}"
             )
-        change = TargetChange(indicator, op, threshold, compare_to, label)
+        change = TargetChange(indicator, op, threshold, compare_to, label, headline)
         earlier = self.targets.get(target)
         if earlier is not None:
             change = earlier.then(change)

@@ -91,6 +91,7 @@ def _target(change: TargetChange | None) -> dict[str, Any] | None:
             "threshold": change.threshold,
             "compare_to": change.compare_to,
             "label": change.label or None,
+            "headline": change.headline,
         }
     )
 

@@ -14,7 +14,8 @@ tiles of :data:`TILE` (64) draws: for the draws of a tile it
 3. evaluates the indicators :math:`V - c = W_f\,[e_{used}; g]` (the non-zero weights
    only, the tile's draws side by side) and the targets met, kept as one 64-bit word
    per target,
-4. adds the tile to the block's sums: number met; the products
+4. adds the tile to the block's sums: number met (of all the targets in force, and of
+   the headline targets); the products
    :math:`[met; joint; 1]\,[e_{used}; g; met; joint; 1]^\top`, whose met columns
    (pairs of targets met together) and antithetic pairs are popcounts of two words'
    AND and whose basis columns add each met draw's row (iterating over set bits);
@@ -213,6 +214,7 @@ def _evaluate(
     met_sign,
     met_limit,
     primary,
+    headline,
     hist_add,
     hist_scale,
     bin_bottom,
@@ -222,6 +224,8 @@ def _evaluate(
     sums,
     counts,
     count_met,
+    headline_count,
+    headline_pairs,
     squares,
     low,
     high,
@@ -232,7 +236,9 @@ def _evaluate(
     """Evaluate one block of ``size`` draws into the block's sums (see the module), in
     tiles of :data:`TILE` draws: the targets met by a tile's draws are bit sets, one
     word per target (reading); the number met and the joint count the first
-    ``primary`` rows, the readings in force."""
+    ``primary`` rows, the readings in force; ``headline`` flags the rows counted as
+    headline targets met (``headline_count``, and by antithetic pair
+    ``headline_pairs``)."""
     d = latent.shape[1]
     u = used.shape[0]
     g = gather_start.shape[0] - 1
@@ -249,6 +255,8 @@ def _evaluate(
     columns = np.zeros((k, TILE))  # the same, one row per basis column
     values = np.zeros((m + 1, TILE))  # V - c, and a row of zeros
     number = np.empty(TILE, dtype=np.intp)
+    heads = np.empty(TILE, dtype=np.intp)  # headline targets met
+    first_heads = np.zeros(TILE, dtype=np.intp)  # ... by the first draw of each pair
     total = np.empty(k)  # the tile's basis summed over its draws
     part = np.empty(k)  # ... over the draws that meet (or miss) a target
     words = np.zeros(t + 2, dtype=np.uint64)  # met, joint, every draw
@@ -307,21 +315,32 @@ def _evaluate(
             valid = ~np.uint64(0) if n == TILE else (_ONE << np.uint64(n)) - _ONE
             for s in range(TILE):
                 number[s] = 0
+                heads[s] = 0
             for r in range(t):
                 word = np.uint64(0)
                 first, second = met_first[r], met_second[r]
                 sign, limit = met_sign[r], met_limit[r]
                 counted = r < primary
+                head = headline[r]
                 for s in range(TILE):
                     met = sign * (values[first, s] - values[second, s]) >= limit
                     if counted:
                         number[s] += met
+                    if head:
+                        heads[s] += met
                     word |= np.uint64(met) << np.uint64(s)
                 words[r] = word & valid
             joint = np.uint64(0)
             for s in range(n):
                 count_met[number[s]] += 1
+                headline_count[heads[s]] += 1
                 joint |= np.uint64(number[s] == primary) << np.uint64(s)
+            if antithetic:
+                for s in range(n):
+                    if side:
+                        headline_pairs[first_heads[s], heads[s]] += 1
+                    else:
+                        first_heads[s] = heads[s]
             words[t] = joint
             words[t + 1] = valid
             # -- sums over the draws: counts of met pairs, and the basis in met draws (the
@@ -404,6 +423,7 @@ class NumbaKernel:
     met_second: np.ndarray  # (T,) the indicator it is compared to, else m (a row of zeros)
     met_sign: np.ndarray  # (T,) +1 for >=, -1 for <=
     met_limit: np.ndarray  # (T,) met when sign * ((V-c)[first] - (V-c)[second]) >= limit
+    met_headline: np.ndarray  # (T,) bool: the row is a headline target in force
 
     name: ClassVar[str] = "numba"
 
@@ -432,6 +452,8 @@ class NumbaKernel:
             # margin <= threshold exactly when -margin >= -threshold
             sign[test.rows] = 1.0 if test.above else -1.0
             limit[test.rows] = sign[test.rows] * test.thresholds[:, 0]
+        headline = np.zeros(t, dtype=np.bool_)
+        headline[ref.headline_rows] = True
         return cls(
             reference=ref,
             used=latent_order[ref.n_unused :],
@@ -446,6 +468,7 @@ class NumbaKernel:
             met_second=second,
             met_sign=sign,
             met_limit=limit,
+            met_headline=headline,
         )
 
     def new_accumulator(self) -> Accumulator:
@@ -480,6 +503,8 @@ class NumbaKernel:
             sums = BlockSums(
                 products=np.empty((t + 2, k + t + 2)),
                 count_met=np.zeros(ref.n_primary + 1, dtype=np.int64),
+                headline_count=np.zeros(len(ref.headline_rows) + 1, dtype=np.int64),
+                headline_pairs=np.zeros((len(ref.headline_rows) + 1,) * 2, dtype=np.int64),
                 squares=np.zeros(m),
                 low=np.full(m, np.inf),
                 high=np.full(m, -np.inf),
@@ -508,6 +533,7 @@ class NumbaKernel:
                 self.met_sign,
                 self.met_limit,
                 ref.n_primary,
+                self.met_headline,
                 ref.hist_add,
                 ref.hist_scale,
                 ref.bin_bottom,
@@ -517,6 +543,8 @@ class NumbaKernel:
                 basis_sums,
                 counts,
                 sums.count_met,
+                sums.headline_count,
+                sums.headline_pairs,
                 sums.squares,
                 sums.low,
                 sums.high,

@@ -10,8 +10,8 @@ reproducibility) the engine
    Cholesky factor and their spreads are folded into the weights,
 3. evaluates every indicator and target margin at once, :math:`V - c = [E, G]\,W_f`,
 4. reduces the block into an :class:`~tjsim.result.Accumulator`: integer counts
-   (targets met, pairs, number met, quantile histograms) and the block's own floating
-   point sums.
+   (targets met, pairs, number met, number of headline targets met, quantile
+   histograms) and the block's own floating point sums.
 
 A block is evaluated in slabs of :data:`SLAB_ROWS` draws (its normals are streamed,
 the same numbers as drawing the block at once), so that the intermediate arrays stay in
@@ -99,6 +99,7 @@ class NumpyKernel:
     linear_basis: np.ndarray  # (u, l): their basis values = e[used] @ linear_basis
     met_order: np.ndarray  # (T,) target of each met row of the basis (grouped by test)
     n_primary: int  # met rows of the readings in force (the first ones)
+    headline_rows: np.ndarray  # (K,) met rows of the headline targets in force
     met_tests: tuple[_Test, ...]  # the comparisons that fill the met rows, by group
     hist_add: np.ndarray  # (m,) bin position = ((V - c) + hist_add) * hist_scale
     bin_bottom: np.ndarray  # (m,) int: underflow bin
@@ -197,6 +198,14 @@ class NumpyKernel:
             linear_basis=np.ascontiguousarray(upper[np.ix_(used, linear)] * scale[linear]),
             met_order=np.array(order, dtype=np.intp),
             n_primary=model.n_primary,
+            headline_rows=np.array(
+                [
+                    row
+                    for row, t in enumerate(order)
+                    if model.targets[t].primary and model.targets[t].headline
+                ],
+                dtype=np.intp,
+            ),
             met_tests=tuple(tests),
             hist_add=shift / hist_scale,
             bin_bottom=starts.astype(np.intp),
@@ -236,6 +245,7 @@ class NumpyKernel:
             self.n_bins,
             self.offset[: self.n_indicators],
             n_primary=self.n_primary,
+            n_headline=len(self.headline_rows),
         )
 
     def worker(
@@ -308,6 +318,9 @@ class _Workspace:
         self.flags = np.empty(slab * (t + 1))
         self.count = np.empty(slab)
         self.count_int = np.empty(slab, dtype=np.intp)
+        self.headline = np.empty(slab)
+        self.headline_int = np.empty(slab, dtype=np.intp)
+        self.headline_first = np.empty(slab, dtype=np.intp)
         self.sums = np.empty((slab // kernel.sub_rows + 1) * (t + 2) * self.width)
         self.tables = kernel.table_set.workspace(slab)
         self.bins = np.empty(rows * m, dtype=np.intp)
@@ -320,6 +333,8 @@ class BlockSums:
 
     products: np.ndarray  # (T + 2, ...): [met; joint; 1] @ [e[used]; gathered; met; joint; 1]^T
     count_met: np.ndarray  # (P + 1,) draws meeting exactly k of the P targets in force
+    headline_count: np.ndarray  # (K + 1,) draws meeting exactly j of the K headline targets
+    headline_pairs: np.ndarray  # (K + 1, K + 1) antithetic pairs meeting i and j of them
     squares: np.ndarray  # (m,) sums of (V - c)^2
     low: np.ndarray  # (m,) smallest V - c
     high: np.ndarray  # (m,) largest V - c
@@ -344,6 +359,8 @@ def _evaluate_block(
     sums = BlockSums(
         products=np.zeros((t + 2, width - first)),
         count_met=np.zeros(kernel.n_primary + 1, dtype=np.int64),
+        headline_count=np.zeros(len(kernel.headline_rows) + 1, dtype=np.int64),
+        headline_pairs=np.zeros((len(kernel.headline_rows) + 1,) * 2, dtype=np.int64),
         squares=np.zeros(m),
         low=np.full(m, np.inf),
         high=np.full(m, -np.inf),
@@ -405,6 +422,21 @@ def _evaluate_block(
         counts = ws.count_int[:size]
         np.copyto(counts, count.ravel(), casting="unsafe")
         sums.count_met += np.bincount(counts, minlength=kernel.n_primary + 1)
+        # -- headline targets met: their number, and (antithetic) the pairs by numbers
+        heads = len(kernel.headline_rows)
+        headline = ws.headline[:size].reshape(subs, rows)
+        np.add.reduce(met[:, kernel.headline_rows], axis=1, out=headline)
+        met_headline = ws.headline_int[:size]
+        np.copyto(met_headline, headline.ravel(), casting="unsafe")
+        sums.headline_count += np.bincount(met_headline, minlength=heads + 1)
+        if antithetic:
+            if piece.mirror:
+                pair = ws.headline_first[:size] * (heads + 1) + met_headline
+                sums.headline_pairs += np.bincount(pair, minlength=(heads + 1) ** 2).reshape(
+                    heads + 1, heads + 1
+                )
+            else:
+                np.copyto(ws.headline_first[:size], met_headline)
         # -- moments and extremes
         sums.squares += np.einsum("bis,bis->i", v, v)
         low = v.min(axis=(0, 2))
@@ -452,6 +484,7 @@ def commit_block(
     acc.draws += block.size
     acc.met += met
     acc.count_met += sums.count_met
+    acc.headline_count += sums.headline_count
     acc.both += np.rint(s[:t, k : k + t][:, back[:t]]).astype(np.int64)
     basis = np.empty((t + 2, d))
     basis[:, kernel.linear_columns] = s[:, :u] @ kernel.linear_basis
@@ -466,10 +499,12 @@ def commit_block(
     np.maximum(acc.maximum, sums.high + kernel.offset[:m], out=acc.maximum)
     if method == "antithetic":
         acc.pair_square += met + 2 * np.rint(sums.pairs[back[: t + 1]]).astype(np.int64)
+        acc.headline_pairs += sums.headline_pairs
     elif method == "sobol":
         group = block.group
         acc.group_draws[group] = acc.group_draws.get(group, 0) + block.size
         acc.group_met[group] = acc.group_met.get(group, 0) + met
+        acc.group_headline[group] = acc.group_headline.get(group, 0) + sums.headline_count
 
 
 def _fixed(values: np.ndarray) -> np.ndarray:
