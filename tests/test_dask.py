@@ -148,3 +148,49 @@ def test_without_distributed_the_error_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(tjsim.TjsimError, match=r'pip install "tjsim\[dask\]"'):
         import_distributed()
+
+
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("garbage", "missing port"),
+        ("inproc://x", "expected an address such as tcp://host:8786"),
+    ],
+)
+def test_a_scheduler_address_that_is_not_one_is_a_clear_error(capsys, address, words):
+    code = main(["sweep", "--grid", "investment_exports", "--draws", "500", "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and "internal error" not in err
+
+
+def test_a_service_that_never_answers_is_refused_within_the_timeout(monkeypatch):
+    # A TCP service that accepts and says nothing (not a scheduler) once hung the
+    # command line for minutes; the handshake is bounded. Loopback only.
+    import socket
+    import threading
+
+    from tjsim.engine.backends import dask_backend
+
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 2.0)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    accepted = []
+
+    def accept() -> None:
+        for _ in range(4):
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    began = time.monotonic()
+    try:
+        with pytest.raises(tjsim.TjsimError, match="no answer from a Dask scheduler"):
+            dask_backend.DaskBackend(address=f"tcp://127.0.0.1:{server.getsockname()[1]}")
+    finally:
+        server.close()
+        for connection in accepted:
+            connection.close()
+    assert time.monotonic() - began < 20

@@ -794,3 +794,13 @@ def test_help_on_a_full_device_exits_2():
         )
     assert done.returncode == 2
     assert "cannot write to standard output: No space left on device" in done.stderr
+
+
+def test_a_seed_of_more_than_128_bits_is_refused(capsys, tmp_path):
+    with pytest.raises(tjsim.ScenarioError, match=r"below 2\*\*128"):
+        tjsim.simulate(draws=1_000, seed=2**128)
+    assert tjsim.simulate(draws=1_000, seed=2**128 - 1).metadata["seed"] == 2**128 - 1
+    path = tmp_path / "seed.yaml"
+    path.write_text(f"name: s\nsimulation: {{seed: 0x{'f' * 600}}}\n", encoding="utf-8")
+    code, _, err = _run(capsys, "run", str(path), "--draws", "1000")
+    assert code == 2 and "simulation.seed: expected a whole number below 2**128" in err

@@ -32,6 +32,9 @@ T = TypeVar("T")
 
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
+#: Seeds are below this: 128 bits, as much entropy as a fresh seed has, and few enough
+#: digits (39) to print and copy.
+MAX_SEED = 2**128
 #: Draws per random-number block: the unit of reproducibility (fixed, part of the contract).
 BLOCK_SIZE = 2**15
 #: Seed of the runs that must be reproducible when neither the caller nor the scenario
@@ -62,6 +65,11 @@ def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     if isinstance(seed, (int, np.integer)):
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer, not {seed}")
+        if seed >= MAX_SEED:
+            raise ValueError(
+                f"seed must be below 2**128 (the entropy of a fresh seed), not an integer "
+                f"of {int(seed).bit_length()} bits"
+            )
         return np.random.SeedSequence(int(seed))
     raise TypeError(
         f"seed must be None, an int, a SeedSequence or a Generator, not {type(seed).__name__}"

@@ -42,7 +42,7 @@ from ..calibration import OPS, Calibration
 from ..errors import ScenarioError, suggest, unknown
 from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE
 from ..marginals import FAMILIES
-from ..seeding import check_draws
+from ..seeding import MAX_SEED, check_draws
 from ..yamlio import kind_of, read_yaml_mapping
 from .scenario import (
     METHODS,
@@ -394,7 +394,7 @@ class _Parser:
             self.choice(method, "simulation.method", METHODS)
         return SimulationSettings(
             draws=self.integer(data.get("draws"), "simulation.draws", least=1),
-            seed=self.integer(data.get("seed"), "simulation.seed", least=0),
+            seed=self.integer(data.get("seed"), "simulation.seed", least=0, below=MAX_SEED),
             method=method,
         )
 
@@ -490,7 +490,7 @@ class _Parser:
     def optional_number(self, value: Any, key: str, **rules: Any) -> float | None:
         return None if value is None else self.number(value, key, **rules)
 
-    def integer(self, value: Any, key: str, *, least: int) -> int | None:
+    def integer(self, value: Any, key: str, *, least: int, below: int | None = None) -> int | None:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -498,6 +498,12 @@ class _Parser:
             self.fail(key, f"expected a whole number >= {least}, found {found}")
         if value < least:
             self.fail(key, f"expected a whole number >= {least}, found {value}")
+        if below is not None and value >= below:
+            self.fail(
+                key,
+                f"expected a whole number below 2**{(below - 1).bit_length()}, found one of "
+                f"{value.bit_length()} bits",
+            )
         return value
 
 

@@ -15,6 +15,8 @@ counted once. Closing the iterator early (an error, Ctrl-C) cancels what is pend
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +29,9 @@ from .tasks import Job, Task, TaskOutput, evaluate_task
 #: figures are in ``benchmarks/README.md``), few enough that a point of a million draws
 #: still makes eight tasks to spread over workers.
 BLOCKS_PER_TASK = 4
+#: Seconds to wait for a scheduler to answer before giving up (a service that is not a
+#: Dask scheduler may accept the connection and never answer its handshake).
+CONNECT_TIMEOUT = 10.0
 #: Tasks submitted ahead per worker thread.
 TASKS_PER_THREAD = 4
 
@@ -40,6 +45,32 @@ def import_distributed() -> Any:
     except ImportError:
         raise TjsimError(INSTALL_HINT, key="backend") from None
     return distributed
+
+
+def _probe_scheduler(address: str) -> None:
+    """Connect to ``address`` and complete Dask's handshake within
+    :data:`CONNECT_TIMEOUT` seconds, or raise ``TimeoutError`` (an ``OSError``).
+
+    ``distributed.Client``'s own timeout covers the connection but not a peer that
+    accepts it and then says nothing; the probe runs in a thread of its own, so that it
+    works where an event loop is already running (a notebook).
+    """
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await connect(address, timeout=CONNECT_TIMEOUT)
+        await comm.close()
+
+    def probe() -> None:
+        asyncio.run(asyncio.wait_for(handshake(), CONNECT_TIMEOUT))
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(probe).result()
+        except asyncio.TimeoutError:
+            raise TimeoutError(
+                f"no answer from a Dask scheduler within {CONNECT_TIMEOUT:g} s"
+            ) from None
 
 
 def _held(value: Any) -> Any:
@@ -68,10 +99,15 @@ class DaskBackend:
         if client is None:
             if address is not None:
                 try:
-                    client = distributed.Client(address, timeout="20s")
-                except OSError as exc:
+                    _probe_scheduler(address)
+                    client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+                except (OSError, ValueError, TypeError) as exc:
+                    # OSError: nothing answers, or not a scheduler within the timeout;
+                    # ValueError/TypeError: not an address (no port, unknown protocol).
                     raise TjsimError(
-                        f"cannot reach the Dask scheduler at {address}: {exc}", key="scheduler"
+                        f"cannot reach a Dask scheduler at {address!r:.200} "
+                        f"(expected an address such as tcp://host:8786): {exc}",
+                        key="scheduler",
                     ) from None
             else:
                 try:
