@@ -12,7 +12,9 @@ from __future__ import annotations
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
 from .comparison import ComparisonResult
+from .panel_score import PanelScoreResult, score_panel
 from .quarters import quarterly_weights
+from .reporting import GrowthDistribution, ReportingModel, fit_reporting_model
 from .required import RequiredShift, required_shift
 from .score import ScoreResult, score
 from .sensitivities import (
@@ -29,13 +31,17 @@ __all__ = [
     "CommonDraws",
     "ComparisonResult",
     "Driver",
+    "GrowthDistribution",
     "PairedRun",
+    "PanelScoreResult",
+    "ReportingModel",
     "RequiredShift",
     "ScoreResult",
     "common_draws",
     "common_draws_of",
     "compare",
     "comparison_table",
+    "fit_reporting_model",
     "format_sensitivities",
     "kept_met_flags",
     "paired_run",
@@ -44,6 +50,7 @@ __all__ = [
     "required_shift",
     "resolve_driver",
     "score",
+    "score_panel",
     "sensitivity_matrix",
     "sensitivity_table",
     "sweep",
