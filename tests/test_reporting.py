@@ -276,3 +276,56 @@ def test_model_text_and_html(model):
     assert "<table" in model._repr_html_()
     resp = model.responsibilities()
     assert len(resp) == model.n_pairs and resp["break_probability"].between(0, 1).all()
+
+
+# ---------------------------------------------------------------------------- tjsim odds
+def test_odds_prices_a_file_of_targets(tmp_path, capsys, model):
+    from tjsim.cli import main
+
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "region,target,qualifier\ntianjin,4.5,左右\nZhejiang,5.5,以上\n北京,5,\n", encoding="utf-8"
+    )
+    out = tmp_path / "odds.csv"
+    assert main(["odds", str(path), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "天津" in text and "浙江" in text and "published" in text
+    table = pd.read_csv(out)
+    assert list(table["region"]) == ["天津", "浙江", "北京"]
+    expected = model.predict("tianjin", 4.5, "左右").probabilities()["probability"]
+    assert table.loc[0, "published"] == pytest.approx(expected["published"])
+    assert table.loc[0, "about"] == pytest.approx(expected["about"])
+    assert math.isnan(table.loc[1, "about"])  # 以上 has no tolerance
+
+
+def test_odds_for_one_region_by_options(capsys):
+    from tjsim.cli import main
+
+    args = ["odds", "--region", "Tianjin", "--target", "4.5", "--qualifier", "左右"]
+    assert main([*args, "--projection", "4.26"]) == 0
+    assert "天津" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "region,target\nTianjn,4.5\n",
+            "line 2: unknown region 'Tianjn' (did you mean 'tianjin'?)",
+        ),
+        ("region,qualifier\ntianjin,左右\n", "missing column 'target'"),
+        ("region,target\ntianjin,four\n", "line 2: column 'target' is not a number"),
+        ("region,target,qualifier\ntianjin,4.5,roughly\n", "qualifier must be"),
+    ],
+)
+def test_odds_refuses_bad_files_with_a_message(tmp_path, capsys, content, message):
+    from tjsim.cli import main
+
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    assert main(["odds", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and message in err and "Traceback" not in err
+    assert main(["odds", str(tmp_path / "missing.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["odds"]) == 2

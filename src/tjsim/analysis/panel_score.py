@@ -197,11 +197,10 @@ def leave_year_out(
     ``centre, median, low90, low50, high50, high90, pit, in50, in90, log_score, crps``
     and, with ``benchmarks``, the same columns prefixed ``naive_``, ``bias_`` and
     ``v02_``. ``start`` is the optimiser's starting point of every fold (default: the
-    fit on the whole panel).
+    fixed :data:`~tjsim.analysis.reporting.START`, so that nothing of the left-out year
+    reaches a fold, not even through where its optimiser starts).
     """
     choices = choices or Choices()
-    if start is None:
-        start = fit_reporting_model(panel, choices).parameters
     pairs = panel_pairs(panel)
     rows: list[dict[str, Any]] = []
     for year in sorted(pairs["year"].unique()):
@@ -396,6 +395,6 @@ def score_panel(
     also every variant of :func:`variants` (slower: one leave-year-out run each)."""
     choices = choices or Choices()
     model = fit_reporting_model(panel, choices)
-    table = leave_year_out(panel, choices, start=model.parameters)
+    table = leave_year_out(panel, choices)
     others = choices_table(panel, choices) if alternatives else None
     return PanelScoreResult(table, choices, model, others)
