@@ -189,3 +189,16 @@ def test_the_numbers_quoted_in_the_scoring_page_are_fresh(scored):
     }
     for what, value in quoted.items():
         assert value in section, (what, value)
+
+
+def test_score_panel_command(tmp_path, capsys):
+    from tjsim.cli import main
+
+    out = tmp_path / "panel"
+    assert main(["score", "--panel", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "goals:" in text and "2020 and 2022" in text
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert files == ["panel_bands.png", "panel_pit.png", "panel_score.csv", "panel_summary.csv"]
+    assert len(pd.read_csv(out / "panel_score.csv")) == 110
+    assert main(["odds", "--help"]) == 0 and "tjsim odds" in capsys.readouterr().out
