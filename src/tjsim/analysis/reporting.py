@@ -15,19 +15,27 @@ lower end of a range), is
   panel's :math:`\beta` by as much as those years are worth.
 - :math:`s_{it}` the projection gap: a structural projection of the year's growth minus
   the target. The panel has no sectoral projections, so a stand-in takes its place
-  (:data:`STAND_INS`; by default the region's previous ordinary year's outturn, a
-  "no change" projection that skips the break years 2020 and 2022). Rows without a
-  stand-in (no earlier outturn) carry no projection: their :math:`w`-term is zero,
-  which is the same as a projection equal to target plus bias. :math:`w` is estimated.
+  (:data:`STAND_INS`; by default the region's previous year's outturn, a "no change"
+  projection, which scored better out of sample than the previous ordinary year's).
+  Rows without a stand-in (no outturn the year before) carry no projection: their
+  :math:`w`-term is zero, the same as a projection equal to target plus bias.
+  :math:`w` is estimated (on the panel it is negative, -0.12: the stand-in carries
+  information, but a region whose previous year ran above this year's target tends to
+  fall short of it).
 - :math:`e_{it}`: the ordinary error, a two-piece normal in :mod:`tjsim.marginals`'
   parametrisation (spread :math:`s`, skew :math:`\gamma`, half-scales
   :math:`s(1-\gamma)` below the mode and :math:`s(1+\gamma)` above), centred to mean
   zero, so that :math:`b_i` is the mean ordinary gap.
 - :math:`B_{it} \sim \text{Bernoulli}(\pi)` a regime break (a pandemic year, a data
   correction), and :math:`D_{it} \sim N(\mu_B, \sigma_B^2)` its size: a distribution,
-  not a point. Breaks are latent: each pair's probability of being one is its
-  responsibility under the fit, not a label (labelling 2020 and 2022 by hand is one of
-  the alternatives compared).
+  not a point. Which pairs are breaks is a choice: labelled (the pandemic years 2020
+  and 2022, the default, which scored best) or latent (each pair's probability of being
+  one is its responsibility under the fit).
+
+Every choice (the stand-in, the pooling, the error's shape, the break's distribution,
+the labels, the weight of the pre-2020 pairs) was made by the out-of-sample score of
+:mod:`tjsim.analysis.panel_score`; :class:`Choices` defaults to the winner, and
+docs/scoring.md publishes the table of alternatives.
 
 **Fit.** The parameters :math:`(\beta, \tau_b, w, s, \gamma, \pi, \mu_B, \sigma_B)`
 maximise the marginal likelihood, each region's bias integrated out by Gauss-Hermite
