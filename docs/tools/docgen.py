@@ -1919,6 +1919,13 @@ def render_reporting_choices(cal: Calibration) -> str:
     )
 
 
+#: P(GDP target met, published) in tjsim 0.2 as released (its baseline run, and the
+#: same draws centred on target plus Tianjin's bias: the "central case on target +
+#: bias" row of the choices table of 0.2): history, quoted, not recomputed, since the
+#: engine now draws GDP from the reporting model.
+V02_GDP_PROBABILITIES = {"projection": 0.29, "target plus bias": 0.60}
+
+
 def render_reporting_tianjin(cal: Calibration) -> str:
     """Tianjin's 2024 prediction, the six numbers for the engine, and 0.2's probabilities."""
     from tjsim.analysis import reporting
@@ -1929,8 +1936,6 @@ def render_reporting_tianjin(cal: Calibration) -> str:
     numbers = reporting.tianjin_gdp_distribution(model, cal)
     q = d.ppf(np.array([0.05, 0.95]))
     bias, bias_sd = model.region_bias("天津")
-    runs = quoted_runs(cal)
-    anchored = next(o for o in runs.choices if o.choice.anchored)
     odds = d.probabilities()
     lines = [
         table(
@@ -1946,10 +1951,10 @@ def render_reporting_tianjin(cal: Calibration) -> str:
                     [f"P(target met), {reading} ({r['rule']})", _percent(r["probability"], 0)]
                     for reading, r in odds.iterrows()
                 ],
-                ["tjsim 0.2's engine, centred on the projection: P(met), published",
-                 _percent(runs.choices[0].gdp, 0)],
-                ["tjsim 0.2's engine, centred on target + Tianjin's own bias: P(met), published",
-                 _percent(anchored.gdp, 0)],
+                ["tjsim 0.2, centred on the projection: P(met), published",
+                 _percent(V02_GDP_PROBABILITIES["projection"], 0)],
+                ["tjsim 0.2, centred on target + Tianjin's own bias: P(met), published",
+                 _percent(V02_GDP_PROBABILITIES["target plus bias"], 0)],
             ],
             "lr",
         ),

@@ -655,7 +655,7 @@ def _cap(value: float, name: str) -> float:
     return min(max(value, low), high)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReportingModel:
     """A fitted reporting model (module docstring): the parameters, each region's bias
     posterior, the choices and the data it was fitted on.
