@@ -100,6 +100,7 @@ OPTIONS: dict[str, tuple[Any, ...]] = {
     "breaks": ("random", "fixed", "none"),
     "labels": ("latent", "labelled"),
     "pre2020_weight": (1.0, 0.5, 0.0),
+    "wording": ("ignored", "floor"),
 }
 _LABELS = {
     ("stand_in", "previous"): "stand-in: previous year's outturn",
@@ -118,6 +119,8 @@ _LABELS = {
     ("pre2020_weight", 1.0): "pre-2020 pairs weighted 1",
     ("pre2020_weight", 0.5): "pre-2020 pairs weighted 0.5",
     ("pre2020_weight", 0.0): "pre-2020 pairs left out",
+    ("wording", "floor"): "以上 targets shift the bias",
+    ("wording", "ignored"): "wording ignored (no 以上 shift)",
 }
 
 

@@ -8,11 +8,14 @@ lower end of a range), is
 
 .. math::
 
-    g_{it} = y_{it} - \tau_{it} = b_i + w\,(s_{it} - b_i) + e_{it} + B_{it} D_{it},
+    g_{it} = y_{it} - \tau_{it} = c_{it} + w\,(s_{it} - c_{it}) + e_{it} + B_{it} D_{it},
+    \qquad c_{it} = b_i + \delta\,1\{\text{以上}\},
 
 - :math:`b_i \sim N(\beta, \tau_b^2)`: the region's bias, partially pooled. Its
   posterior given the region's own years shrinks the region's mean gap toward the
-  panel's :math:`\beta` by as much as those years are worth.
+  panel's :math:`\beta` by as much as those years are worth. :math:`\delta`
+  (``floor_shift``) shifts the bias of a target worded 以上 ("at least": a floor set
+  to be beaten; a choice).
 - :math:`s_{it}` the projection gap: a structural projection of the year's growth minus
   the target. The panel has no sectoral projections, so a stand-in takes its place
   (:data:`STAND_INS`; by default the region's previous year's outturn, a "no change"
@@ -37,7 +40,7 @@ the labels, the weight of the pre-2020 pairs) was made by the out-of-sample scor
 :mod:`tjsim.analysis.panel_score`; :class:`Choices` defaults to the winner, and
 docs/scoring.md publishes the table of alternatives.
 
-**Fit.** The parameters :math:`(\beta, \tau_b, w, s, \gamma, \pi, \mu_B, \sigma_B)`
+**Fit.** The parameters :math:`(\beta, \tau_b, \delta, w, s, \gamma, \pi, \mu_B, \sigma_B)`
 maximise the marginal likelihood, each region's bias integrated out by Gauss-Hermite
 quadrature (:data:`NODES` nodes) and each pair's break indicator summed out; the
 density of an ordinary error plus a normal break has a closed form, so the likelihood
@@ -51,8 +54,8 @@ Pairs before 2020 (mostly from news stories, which report misses more than hits)
 the likelihood with a weight, a choice. The fit is deterministic (SLSQP from a fixed start).
 
 **Predict.** For region :math:`i` the ordinary component's mean is
-:math:`\tau + (1-w)\,\hat b_i + w\,(p - \tau)` with :math:`\hat b_i` the posterior
-mean of the bias and :math:`p` the projection (without one, :math:`\tau + \hat b_i`);
+:math:`\tau + (1-w)\,\hat c_i + w\,(p - \tau)` with :math:`\hat c_i` the posterior
+mean of the bias (plus :math:`\delta` for a 以上 target) and :math:`p` the projection (without one, :math:`\tau + \hat b_i`);
 its spread is widened so that its variance adds :math:`(1-w)^2\,\mathrm{Var}(b_i
 \mid \text{data})` (the skew kept): a :class:`GrowthDistribution`,
 
@@ -489,11 +492,12 @@ def panel_pairs(panel: pd.DataFrame, stand_in: str = "previous-ordinary") -> pd.
 
 # ---------------------------------------------------------------------------- the fit
 #: The fitted parameters, in the optimiser's order, with their bounds.
-PARAMETERS = ("beta", "tau", "w", "spread", "skew", "break_probability", "break_impact",
-              "break_spread")  # fmt: skip
+PARAMETERS = ("beta", "tau", "floor_shift", "w", "spread", "skew", "break_probability",
+              "break_impact", "break_spread")  # fmt: skip
 BOUNDS = {
     "beta": (-4.0, 4.0),
     "tau": (0.0, 4.0),
+    "floor_shift": (-3.0, 3.0),
     "w": (-1.0, 1.0),
     "spread": (0.05, 6.0),
     "skew": (-0.95, 0.95),
@@ -504,6 +508,7 @@ BOUNDS = {
 START = {
     "beta": 0.0,
     "tau": 0.4,
+    "floor_shift": 0.0,
     "w": 0.0,
     "spread": 1.0,
     "skew": -0.2,
@@ -532,6 +537,9 @@ class Choices:
         pairs are the breaks, every other pair ordinary).
     ``pre2020_weight``
         the likelihood weight of pairs before 2020 (selection bias toward misses).
+    ``wording``
+        ``"floor"`` (a target worded 以上, "at least", shifts the bias by
+        ``floor_shift``, estimated: a floor is set to be beaten) or ``"ignored"``.
     """
 
     stand_in: str = "previous"
@@ -540,6 +548,7 @@ class Choices:
     breaks: str = "random"
     labels: str = "labelled"
     pre2020_weight: float = 1.0
+    wording: str = "ignored"
 
     def __post_init__(self) -> None:
         allowed = {
@@ -548,6 +557,7 @@ class Choices:
             "error": ("two-piece", "normal"),
             "breaks": ("random", "fixed", "none"),
             "labels": ("latent", "labelled"),
+            "wording": ("floor", "ignored"),
         }
         for name, options in allowed.items():
             value = getattr(self, name)
@@ -564,6 +574,8 @@ class Choices:
         out: dict[str, float] = {}
         if self.stand_in == "none":
             out["w"] = 0.0
+        if self.wording == "ignored":
+            out["floor_shift"] = 0.0
         if self.pooling == "complete":
             out["tau"] = 0.0
         elif self.pooling == "none":
@@ -579,7 +591,8 @@ class Choices:
     def describe(self) -> str:
         return (
             f"stand-in {self.stand_in}, pooling {self.pooling}, {self.error} error, "
-            f"{self.breaks} breaks ({self.labels}), pre-2020 weight {self.pre2020_weight:g}"
+            f"{self.breaks} breaks ({self.labels}), pre-2020 weight {self.pre2020_weight:g}, "
+            f"wording {self.wording}"
         )
 
 
@@ -598,6 +611,7 @@ def _pair_arrays(pairs: pd.DataFrame, choices: Choices) -> dict[str, np.ndarray]
         "order": order,
         "starts": starts,
         "gap": pairs["gap"].to_numpy(dtype=float),
+        "floor": (pairs["qualifier"].to_numpy() == "以上").astype(float),
         "s": np.where(has, s, 0.0),
         "has": has,
         "weight": weight,
@@ -613,7 +627,8 @@ def _components(
     w = p["w"]
     a = np.where(arrays["has"], 1.0 - w, 1.0)[:, None]
     c = np.where(arrays["has"], w * arrays["s"], 0.0)[:, None]
-    resid = arrays["gap"][:, None] - a * bias - c
+    shifted = bias + p["floor_shift"] * arrays["floor"][:, None]
+    resid = arrays["gap"][:, None] - a * shifted - c
     down, up = p["spread"] * (1.0 - p["skew"]), p["spread"] * (1.0 + p["skew"])
     mode = -_SQRT_2_OVER_PI * (up - down)
     ordinary = _tp_logpdf(resid, mode, down, up)
@@ -734,6 +749,9 @@ class ReportingModel:
         else:
             gap = math.nan
         w = p["w"] if math.isfinite(gap) and self.choices.stand_in != "none" else 0.0
+        wording = _qualifier(qualifier)
+        if wording == "以上":
+            bias = bias + p["floor_shift"]
         centre = target + (1.0 - w) * bias + (w * gap if w else 0.0)
         k = _tp_scale_factor(p["skew"])
         spread = math.sqrt(p["spread"] ** 2 + ((1.0 - w) * bias_sd / k) ** 2)
@@ -745,7 +763,7 @@ class ReportingModel:
             break_impact=p["break_impact"],
             break_spread=p["break_spread"],
             target=target,
-            qualifier=_qualifier(qualifier),
+            qualifier=wording,
             region=name,
             year=year,
         )
@@ -779,6 +797,7 @@ class ReportingModel:
         labels = {
             "beta": "mean bias of the regions (pp)",
             "tau": "sd of the regions' biases (pp)",
+            "floor_shift": "shift of the bias for a target worded 以上 (pp)",
             "w": "weight of the projection",
             "spread": "two-piece spread s of the ordinary error (pp)",
             "skew": "two-piece skew gamma of the ordinary error",
