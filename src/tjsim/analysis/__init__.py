@@ -1,5 +1,8 @@
 """Analysis: what moves the odds (sensitivities, required shifts), comparisons of
-scenarios and sweeps over grids of scenarios, all on common random numbers.
+scenarios and sweeps over grids of scenarios, all on common random numbers; and what a
+first quarter says about the year, fitted on the provincial panel (quarterly_weights);
+the reporting model of published growth given a target, fitted and scored on the panel
+(ReportingModel, score_panel).
 
 Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model`, :mod:`tjsim.result` and

@@ -1,5 +1,6 @@
 """Calibration: the economy as data (facts with provenance, assumptions, equations,
-shocks, events and targets), read from YAML and validated.
+shocks, events and targets), read from YAML and validated; and the provincial panel of
+GDP targets against outturns (:mod:`tjsim.calibration.panel`), read from CSV.
 
 Layer 1. May import the foundation modules (:mod:`tjsim.errors`, :mod:`tjsim.seeding`,
 :mod:`tjsim.yamlio`, :mod:`tjsim.expressions`, :mod:`tjsim.marginals`,
