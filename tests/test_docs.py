@@ -166,11 +166,12 @@ def test_reading_notes_come_from_the_targets_file(cal):
 def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
     page = DOCS / "scoring.md"
     text = page.read_text(encoding="utf-8")
-    assert docgen.figure_links(text) == ["figures/score.png"]
+    links = docgen.figure_links(text)
+    assert links == ["figures/score.png", "figures/panel_pit.png", "figures/panel_bands.png"]
     assert not docgen.stale_figures(page, text, cal), "run `python docs/tools/docgen.py`"
     copy = tmp_path / "scoring.md"
     copy.write_text(text, encoding="utf-8")
-    assert docgen.stale_figures(copy, text, cal) == ["figures/score.png"]  # missing
+    assert docgen.stale_figures(copy, text, cal) == links  # missing
     assert docgen.main([str(copy)]) == 0
     assert docgen.stale_figures(copy, text, cal) == []
     assert docgen.main(["--check", str(copy)]) == 0

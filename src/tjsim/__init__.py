@@ -58,6 +58,10 @@ _EXPORTS = {
     "targets": "api",
     "sensitivities": "api",
     "score": "api",
+    "reporting_model": "api",
+    "ReportingModel": "analysis",
+    "GrowthDistribution": "analysis",
+    "PanelScoreResult": "analysis",
     "required_shift": "api",
     "sweep": "api",
     "load_grid": "api",
@@ -84,6 +88,9 @@ __all__ = [
     "CalibrationError",
     "ComparisonResult",
     "Grid",
+    "GrowthDistribution",
+    "PanelScoreResult",
+    "ReportingModel",
     "RequiredShift",
     "Scenario",
     "ScenarioError",
@@ -106,6 +113,7 @@ __all__ = [
     "panel_quarterly",
     "parameters",
     "plot_tornado",
+    "reporting_model",
     "required_shift",
     "score",
     "sensitivities",
@@ -116,7 +124,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .analysis import ComparisonResult, RequiredShift, ScoreResult, plot_tornado
+    from .analysis import (
+        ComparisonResult,
+        GrowthDistribution,
+        PanelScoreResult,
+        ReportingModel,
+        RequiredShift,
+        ScoreResult,
+        plot_tornado,
+    )
     from .api import (
         baseline,
         compare,
@@ -129,6 +145,7 @@ if TYPE_CHECKING:
         panel,
         panel_quarterly,
         parameters,
+        reporting_model,
         required_shift,
         score,
         sensitivities,

@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, engine
-from .analysis import CommonDraws, ComparisonResult, RequiredShift, ScoreResult
+from .analysis import (
+    CommonDraws,
+    ComparisonResult,
+    PanelScoreResult,
+    ReportingModel,
+    RequiredShift,
+    ScoreResult,
+)
 from .analysis.sensitivities import DEFAULT_STEP
 from .analysis.sweep import sweep as _sweep
 from .calibration import Calibration, tables
@@ -842,7 +849,12 @@ def required_shift(
 
 
 # ---------------------------------------------------------------------- the method, scored
-def score(calibration: CalibrationLike = None) -> ScoreResult:
+def score(
+    calibration: CalibrationLike = None,
+    *,
+    panel: bool | pd.DataFrame = False,
+    alternatives: bool = False,
+) -> ScoreResult | PanelScoreResult:
     """Score the calibration's uncertainty derivation on its own record, out of sample.
 
     Each year of the record (``record`` in ``model.yaml``) is left out in turn, the bias,
@@ -851,10 +863,51 @@ def score(calibration: CalibrationLike = None) -> ScoreResult:
     the distribution (PIT), whether it falls in the 50% and 90% bands, and its log score
     against a naive normal with the record's spread. See docs/scoring.md.
 
+    With ``panel=True`` (or a panel DataFrame, the columns of :func:`tjsim.panel`), scores
+    the reporting model (:func:`tjsim.reporting_model`) on the 31 regions instead:
+    each year left out in turn (shocks are common within a year), every pair of that
+    year scored against the model refitted without it and against three benchmarks (a
+    naive normal on the target, target plus pooled bias, tjsim 0.2's method on each
+    region's own record). ``alternatives=True`` also scores every alternative choice
+    of the model (a minute or so).
+
     Returns
     -------
     ScoreResult
         ``to_frame()`` (one row per year), ``summary()``, ``caveat()``, ``plot()``; its
         text shows all three.
+    PanelScoreResult
+        With ``panel``: ``to_frame()`` (one row per pair), ``summary()`` (by kind of
+        year), ``choices_table()``, ``goals()``, ``plot_pit()``, ``plot()``.
     """
+    if panel is not False:
+        frame = _panel_frame(panel)
+        return analysis.score_panel(frame, alternatives=alternatives)
     return analysis.score(resolve_calibration(calibration))
+
+
+# ---------------------------------------------------------------------- reporting model
+def _panel_frame(panel: bool | pd.DataFrame | None) -> pd.DataFrame:
+    if panel is None or panel is True:
+        from .calibration.panel import load_panel
+
+        return load_panel()
+    if isinstance(panel, pd.DataFrame):
+        return panel
+    raise ScenarioError(f"panel must be True, None or a DataFrame, not {type(panel).__name__}")
+
+
+def reporting_model(panel: pd.DataFrame | None = None, **choices: Any) -> ReportingModel:
+    """The reporting model of published GDP growth given a target, fitted to the 31
+    regions' record (``panel``, default the packaged one; docs/scoring.md).
+
+    ``choices`` (``stand_in``, ``pooling``, ``error``, ``breaks``, ``labels``,
+    ``pre2020_weight``) default to the variant that scored best out of sample.
+    ``.predict(region, target, qualifier=None, projection=None, year=None)`` gives a
+    region's :class:`~tjsim.analysis.GrowthDistribution` (``cdf``, ``ppf``,
+    ``logpdf``, ``sample``, ``probabilities()`` under each reading)::
+
+        model = tjsim.reporting_model()
+        model.predict("tianjin", 4.5, "左右", projection=4.26).probabilities()
+    """
+    return ReportingModel.fit(_panel_frame(panel), **choices)

@@ -459,3 +459,52 @@ def score_bands(
     ax.set_ylabel(plain(label))
     ax.legend(loc="best", fontsize=8, frameon=False)
     return ax
+
+
+def pit_histograms(
+    pits: Mapping[str, np.ndarray], *, bins: int = 10, ax: Axes | None = None
+) -> Axes:
+    """Histograms (as step lines) of probability integral transforms, one per forecast;
+    a calibrated forecast's is flat at 1 (the dashed line)."""
+    ax = _axes(ax, (7.0, 3.8))
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    colors = [BLUE, RED, "#718096", "#2f855a", "#b7791f"]
+    for (label, values), color in zip(pits.items(), colors * 4, strict=False):
+        values = np.asarray(values, dtype=float)
+        counts, _ = np.histogram(values, bins=edges)
+        density = counts / max(len(values), 1) * bins
+        ax.stairs(density, edges, color=color, lw=2.2 if color == BLUE else 1.4, label=label)
+    ax.axhline(1.0, color=INK, ls="--", lw=0.8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("PIT: where the outturn fell in its predicted distribution")
+    ax.set_ylabel("density (1 = calibrated)")
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return ax
+
+
+def gap_bands(
+    years: np.ndarray,
+    bands: np.ndarray,
+    gaps: np.ndarray,
+    *,
+    ax: Axes | None = None,
+    color: str = BLUE,
+) -> Axes:
+    """Out-of-sample bands of many pairs, grouped by year, relative to the target:
+    ``bands`` is ``(n, 5)`` (5, 25, 50, 75 and 95% points less the target), ``gaps``
+    the outturns less the target, points outside their 90% band in red."""
+    ax = _axes(ax, (9.0, 3.8))
+    years = np.asarray(years)
+    x = np.arange(len(years), dtype=float)
+    x += np.searchsorted(np.unique(years), years) * 2.0  # a gap between years
+    ax.vlines(x, bands[:, 0], bands[:, 4], color=color, alpha=0.3, lw=2.5, label="90% band")
+    ax.vlines(x, bands[:, 1], bands[:, 3], color=color, alpha=0.8, lw=2.5, label="50% band")
+    outside = (gaps < bands[:, 0]) | (gaps > bands[:, 4])
+    ax.plot(x[~outside], gaps[~outside], ".", color=INK, ms=4, label="outturn - target")
+    ax.plot(x[outside], gaps[outside], ".", color=RED, ms=5, label="outside its 90% band")
+    ax.axhline(0.0, color=INK, lw=0.6)
+    ticks = [x[years == y].mean() for y in np.unique(years)]
+    ax.set_xticks(ticks, [str(y) for y in np.unique(years)], fontsize=8)
+    ax.set_ylabel("outturn - target (pp)")
+    ax.legend(loc="lower left", fontsize=7, frameon=False, ncol=2)
+    return ax

@@ -1,6 +1,8 @@
 """Analysis: what moves the odds (sensitivities, required shifts), comparisons of
 scenarios and sweeps over grids of scenarios, all on common random numbers; and what a
-first quarter says about the year, fitted on the provincial panel (quarterly_weights).
+first quarter says about the year, fitted on the provincial panel (quarterly_weights);
+the reporting model of published growth given a target, fitted and scored on the panel
+(ReportingModel, score_panel).
 
 Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model`, :mod:`tjsim.result` and
@@ -13,7 +15,9 @@ from __future__ import annotations
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
 from .comparison import ComparisonResult
+from .panel_score import PanelScoreResult, score_panel
 from .quarters import quarterly_weights
+from .reporting import GrowthDistribution, ReportingModel, fit_reporting_model
 from .required import RequiredShift, required_shift
 from .score import ScoreResult, score
 from .sensitivities import (
@@ -30,13 +34,17 @@ __all__ = [
     "CommonDraws",
     "ComparisonResult",
     "Driver",
+    "GrowthDistribution",
     "PairedRun",
+    "PanelScoreResult",
+    "ReportingModel",
     "RequiredShift",
     "ScoreResult",
     "common_draws",
     "common_draws_of",
     "compare",
     "comparison_table",
+    "fit_reporting_model",
     "format_sensitivities",
     "kept_met_flags",
     "paired_run",
@@ -45,6 +53,7 @@ __all__ = [
     "required_shift",
     "resolve_driver",
     "score",
+    "score_panel",
     "sensitivity_matrix",
     "sensitivity_table",
     "sweep",

@@ -8,6 +8,8 @@ Commands::
     tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
     tjsim sweep [FILE] --grid GRID [--out DIR] [--workers N | --scheduler ADDRESS]
     tjsim explore [FILE] [--draws N] [--seed S] [--method M] [--port P] [--no-browser]
+    tjsim score [--panel [--alternatives]] [--out DIR]
+    tjsim odds FILE.csv | --region R --target T [--qualifier Q] [--projection P]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
     tjsim targets
@@ -42,6 +44,7 @@ COMMANDS = (
     "sensitivity",
     "require",
     "score",
+    "odds",
     "sweep",
     "explore",
     "validate",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from .common import EXIT_OK, say
 
@@ -20,9 +21,19 @@ printed with the table says what they can and cannot show (docs/scoring.md).
 
 With --out DIR, writes score.csv, score_summary.csv and score.png, all or nothing.
 
+With --panel, scores the reporting model on the 31-region panel instead: each year
+left out in turn (shocks are common within a year), every pair of that year scored
+against the model refitted without it and against three benchmarks (a naive normal on
+the target, target plus pooled bias, tjsim 0.2's method on each region's own record):
+coverage, mean log score and CRPS by kind of year, and the goals met or missed. With
+--alternatives, also every alternative choice of the model (about a minute). --out
+then writes panel_score.csv, panel_summary.csv, panel_choices.csv (with
+--alternatives), panel_pit.png and panel_bands.png.
+
 examples:
   tjsim score
   tjsim score --out results/score
+  tjsim score --panel --alternatives --out results/panel
 """
 
 
@@ -30,6 +41,14 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim score``."""
     cmd.add_argument(
         "--out", type=Path, metavar="DIR", help="write the tables (CSV) and a figure (PNG) to DIR"
+    )
+    cmd.add_argument(
+        "--panel", action="store_true", help="score the reporting model on the 31-region panel"
+    )
+    cmd.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="with --panel: also score every alternative choice of the model",
     )
 
 
@@ -41,6 +60,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         check_output_folder(args.out)
+    if args.panel:
+        panel_result = score(panel=True, alternatives=args.alternatives)
+        print(panel_result)
+        if args.out is not None:
+            write_atomically(args.out, lambda folder: _write_panel(panel_result, folder))
+            say(args, f"\nwrote {args.out}")
+        return EXIT_OK
     result = score()
     if args.out is not None:  # before printing: a closed pipe must not lose the files
         write_atomically(args.out, lambda folder: write_score(result, folder))
@@ -48,3 +74,22 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK
+
+
+def _write_panel(result: Any, folder: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    result.to_frame().to_csv(folder / "panel_score.csv", index=False)
+    result.summary().to_csv(folder / "panel_summary.csv")
+    choices = result.choices_table()
+    if choices is not None:
+        choices.to_csv(folder / "panel_choices.csv")
+    for name, draw, size in (
+        ("panel_pit.png", result.plot_pit, (7.0, 3.8)),
+        ("panel_bands.png", result.plot, (9.0, 3.8)),
+    ):
+        figure = Figure(figsize=size, layout="constrained")
+        FigureCanvasAgg(figure)
+        draw(ax=figure.subplots())
+        figure.savefig(folder / name, dpi=110)
