@@ -564,7 +564,7 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
     )
 
 
-@pytest.mark.parametrize("command", ["sweep", "score"])
+@pytest.mark.parametrize("command", ["sweep", "score", "panel"])
 def test_a_broken_pipe_still_writes_a_sweep_or_a_score(tmp_path, monkeypatch, command):
     # The table is printed after --out is written, as for run and compare: a reader
     # that stops early (`| head -1`) must not cost the files.
@@ -573,6 +573,7 @@ def test_a_broken_pipe_still_writes_a_sweep_or_a_score(tmp_path, monkeypatch, co
     argv = {
         "sweep": ["sweep", "--grid", "investment_exports", "--draws", "500"],
         "score": ["score"],
+        "panel": ["score", "--panel"],
     }[command]
     assert main([*argv, "--out", str(out)]) == 0
     assert MARKER in {p.name for p in out.iterdir()}

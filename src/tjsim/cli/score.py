@@ -62,9 +62,10 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder(args.out)
     if args.panel:
         panel_result = score(panel=True, alternatives=args.alternatives)
+        if args.out is not None:  # before printing: a closed pipe must not lose the files
+            write_atomically(args.out, lambda folder: _write_panel(panel_result, folder))
         print(panel_result)
         if args.out is not None:
-            write_atomically(args.out, lambda folder: _write_panel(panel_result, folder))
             say(args, f"\nwrote {args.out}")
         return EXIT_OK
     result = score()
