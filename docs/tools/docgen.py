@@ -1649,7 +1649,6 @@ def render_score(cal: Calibration) -> str:
     )
 
 
-
 #: The eight quantified headline goals of the report (二, overview), by target id.
 HEADLINE_TARGETS = (
     "gdp_growth",
