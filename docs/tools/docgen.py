@@ -533,6 +533,15 @@ CHOICES: tuple[Choice, ...] = (
     Choice("published reading", reading="published"),
     Choice("about reading", reading="about"),
     Choice("central case on target + bias", anchored=True),
+    Choice("no plan-management factor", {"plan_loading": 0.0, "gdp_plan_loading": 0.0}),
+    Choice(
+        "investment transmission as before (0.04 per point)",
+        {
+            "industry_on_investment": 0.06,
+            "construction_on_investment": 0.5,
+            "services_on_investment": 0.0,
+        },
+    ),
 )
 
 
