@@ -213,7 +213,15 @@ def test_quantiles_are_close_to_the_exact_sample_quantiles(calibration):
         for i, u in zip(result.model.indicators, result.model.units, strict=True)
         if u in ("%", "pp")
     ]
-    assert np.max(np.abs(ours.loc[growth].to_numpy() - exact.loc[growth].to_numpy())) < 0.01
+    # Within 0.01 of the pair of order statistics that brackets the quantile's rank (in a
+    # thin tail two neighbouring draws can lie further apart than that).
+    ranked = np.sort(result.kept_draws[growth].to_numpy(), axis=0)
+    rank = np.asarray(q) * (len(ranked) - 1)
+    below = ranked[np.floor(rank).astype(int)].T
+    above = ranked[np.ceil(rank).astype(int)].T
+    values = ours.loc[growth].to_numpy()
+    assert np.all(values > below - 0.01) and np.all(values < above + 0.01)
+    assert np.median(np.abs(values - exact.loc[growth].to_numpy())) < 0.005
     levels = [i for i in result.model.indicators if i not in growth]
     spread = result.kept_draws[levels].std().to_numpy()[:, None]
     assert (
@@ -258,20 +266,20 @@ def test_golden_values_for_a_fixed_seed(calibration):
 
 
 GOLDEN: dict[str, float] = {
-    "gdp_growth": 0.29108,
-    "budget_revenue": 0.68998,
-    "disposable_income": 0.56956,
-    "fixed_asset_investment": 0.52144,
-    "retail_sales": 0.32076,
-    "urban_jobs": 0.77994,
-    "unemployment_rate": 0.76368,
-    "cpi": 0.99414,
-    "container_throughput": 0.57816,
-    "rural_income": 0.8386,
-    "district_binhai": 0.2846,
-    "district_hexi": 0.29704,
-    "district_xiqing": 0.12014,
-    "district_wuqing": 0.14772,
-    "district_beichen": 0.20678,
-    "district_heping": 0.28784,
+    "gdp_growth": 0.32214,
+    "budget_revenue": 0.69146,
+    "disposable_income": 0.56006,
+    "fixed_asset_investment": 0.45514,
+    "retail_sales": 0.31348,
+    "urban_jobs": 0.8696,
+    "unemployment_rate": 0.77324,
+    "cpi": 0.99484,
+    "container_throughput": 0.57512,
+    "rural_income": 0.83218,
+    "district_binhai": 0.2984,
+    "district_hexi": 0.30968,
+    "district_xiqing": 0.12694,
+    "district_wuqing": 0.15976,
+    "district_beichen": 0.21102,
+    "district_heping": 0.3,
 }

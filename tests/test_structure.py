@@ -129,7 +129,11 @@ def test_lowering_a_demand_central_lowers_gdp_by_the_stated_elasticity(calibrati
     elasticity = (
         p["share_industry_2023"] * p["industry_on_investment"]
         + p["share_construction_2023"] * p["construction_on_investment"]
+        + p["share_other_services_2023"] * p["services_on_investment"]
     ) / 100
+    assert elasticity == pytest.approx(p["investment_gdp_elasticity"])
+    # Capital formation is about 40% of GDP; after land and leakage 0.10-0.15 per point.
+    assert 0.10 <= elasticity <= 0.15
     assert lowered.constant[gdp] - base.constant[gdp] == pytest.approx(-3 * share_fai * elasticity)
     # The median moves by the same amount, on common random numbers.
     scenario = tjsim.baseline().with_parameter(
@@ -139,6 +143,33 @@ def test_lowering_a_demand_central_lowers_gdp_by_the_stated_elasticity(calibrati
     then = tjsim.simulate(scenario, draws=100_000, seed=5, calibration=calibration).quantiles(0.5)
     change = then.loc["gdp_growth", 0.5] - now.loc["gdp_growth", 0.5]
     assert change == pytest.approx(-3 * share_fai * elasticity, abs=0.01)
+    assert change <= -0.1
+
+
+def test_investment_transmission_by_simulation(calibration):
+    """Total investment 5 points lower moves GDP's median by the stated elasticity; a
+    stimulus round is worth 0.2-0.3 points of GDP and a property slump about half a
+    point, as policy experience sizes them (docs/calibration.md)."""
+    p = calibration.parameters()
+
+    def median(scenario):
+        result = tjsim.simulate(scenario, draws=60_000, seed=5, calibration=calibration)
+        return result.quantiles(0.5).loc["gdp_growth", 0.5]
+
+    base = tjsim.baseline()
+    fai = median(base.with_shift("investment", -5.0)) - median(base)
+    assert fai == pytest.approx(-5 * p["investment_gdp_elasticity"], abs=0.01)
+    stimulus = median(base.with_event("stimulus_round", 1.0)) - median(
+        base.with_event("stimulus_round", 0.0)
+    )
+    assert 0.2 <= stimulus <= 0.3
+    slump = median(base.with_event("property_slump", 1.0)) - median(
+        base.with_event("property_slump", 0.0)
+    )
+    assert -0.7 <= slump <= -0.3
+    # The statistical part of reported investment moves no output.
+    noise = median(base.with_shift("investment_statistical", -5.0)) - median(base)
+    assert noise == pytest.approx(0.0, abs=1e-9)
 
 
 def test_references_are_the_centrals(calibration, base):

@@ -81,6 +81,8 @@ VARIABLE_SYMBOLS: dict[str, tuple[str, str]] = {
     "weather": ("w", "w"),
     "hightech": ("h", "h"),
     "momentum": ("m", "m"),
+    "investment_statistical": (r"I_{\text{stat}}", r"\text{stat}"),
+    "plan_management": ("F", "F"),
     "primary_va": (r"g_{\text{pri}}", r"\text{pri}"),
     "industry_va": (r"g_{\text{ind}}", r"\text{ind}"),
     "construction_va": (r"g_{\text{con}}", r"\text{con}"),
@@ -144,6 +146,8 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "property_investment_skew": r"\gamma_{\text{prop}}",
     "nonproperty_investment_central": r"\bar{I}_{\text{proj}}",
     "investment_central": r"\bar{I}",
+    "nonproperty_investment_spread": r"s_{\text{proj}}",
+    "investment_gdp_elasticity": r"b_{g,I}",
     # drivers: demand and prices
     "retail_central": r"\bar{R}",
     "retail_skew": r"\gamma_{R}",
@@ -186,6 +190,7 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "other_services_central": r"\bar{g}_{\text{os}}",
     "services_on_retail": r"b_{\text{os},R}",
     "services_on_exports": r"b_{\text{os},X}",
+    "services_on_investment": r"b_{\text{os},I}",
     "other_services_spread": r"s_{\text{os}}",
     # aggregates
     "share_primary_2023": r"\omega_{\text{pri}}",
@@ -237,6 +242,15 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "container_central": r"\bar{k}",
     "container_on_exports": r"\chi",
     "containers_2023": "K_{2023}",
+    # the plan-management factor
+    "plan_factor_spread": "s_{F}",
+    "plan_loading": r"\ell",
+    "gdp_plan_loading": r"\ell_{g}",
+    "gdp_on_plan": r"f_{g}",
+    "jobs_on_plan": "f_{J}",
+    "unemployment_on_plan": "f_{u}",
+    "income_on_plan": "f_{y}",
+    "nontax_on_plan": r"f_{\text{non}}",
     # correlations
     "corr_property_retail": r"\rho_{\text{prop},R}",
     "corr_investment_exports": r"\rho_{\text{proj},X}",
@@ -521,6 +535,15 @@ CHOICES: tuple[Choice, ...] = (
     Choice("published reading", reading="published"),
     Choice("about reading", reading="about"),
     Choice("central case on target + bias", anchored=True),
+    Choice("no plan-management factor", {"plan_loading": 0.0, "gdp_plan_loading": 0.0}),
+    Choice(
+        "investment transmission as before (0.04 per point)",
+        {
+            "industry_on_investment": 0.06,
+            "construction_on_investment": 0.5,
+            "services_on_investment": 0.0,
+        },
+    ),
 )
 
 
@@ -1973,7 +1996,101 @@ def render_reporting_tianjin(cal: Calibration) -> str:
     return "\n".join(lines)
 
 
+#: The eight quantified headline goals of the report (二, overview), by target id.
+HEADLINE_TARGETS = (
+    "gdp_growth",
+    "budget_revenue",
+    "disposable_income",
+    "fixed_asset_investment",
+    "retail_sales",
+    "urban_jobs",
+    "unemployment_rate",
+    "cpi",
+)
+#: The plan factor's loadings tried, a uniform prior over them (revenue's total allows
+#: at most about 0.74), and the record: ordinary years and the number met in each.
+PLAN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+PLAN_RECORD = {2021: 7, 2023: 7}
+
+
+def headline_counts(cal: Calibration, scenario: Any, draws: int, seed: int) -> np.ndarray:
+    """The number of headline targets met in each draw of ``scenario``."""
+    from tjsim.analysis import kept_met_flags
+    from tjsim.api import simulate
+
+    result = simulate(scenario, draws=draws, seed=seed, keep_draws=True, calibration=cal)
+    flags = kept_met_flags(result)
+    names = [target.id for target in result.model.primary_targets]
+    return flags[:, [names.index(t) for t in HEADLINE_TARGETS]].sum(axis=1)
+
+
+def plan_likelihood(
+    cal: Calibration, draws: int = RUN_DRAWS, seed: int = RUN_SEED
+) -> list[tuple[float, np.ndarray, float]]:
+    """For each loading of :data:`PLAN_GRID`: the ordinary-year distribution of the
+    number of headline targets met (tail events off) and the likelihood of the record
+    (the product over its years of the probability of the count each year had)."""
+    from tjsim.scenario import Scenario
+
+    tails = [eid for eid, event in cal.events.items() if event.tail]
+    out = []
+    for loading in PLAN_GRID:
+        scenario = Scenario().with_parameter("plan_loading", loading)
+        for eid in tails:
+            scenario = scenario.with_event(eid, 0.0)
+        counts = headline_counts(cal, scenario, draws, seed)
+        dist = np.bincount(counts, minlength=len(HEADLINE_TARGETS) + 1) / len(counts)
+        out.append((loading, dist, float(np.prod([dist[n] for n in PLAN_RECORD.values()]))))
+    return out
+
+
+def plan_posterior_mean(rows: Sequence[tuple[float, np.ndarray, float]]) -> float:
+    """The posterior mean loading under the uniform prior over the grid."""
+    weights = np.array([lik for _, _, lik in rows])
+    return float(np.array([loading for loading, _, _ in rows]) @ weights / weights.sum())
+
+
+def render_plan_factor(cal: Calibration) -> str:
+    """The plan-management factor's loading against the record of headline counts."""
+    if "plan_loading" not in cal.parameters():
+        return "This calibration has no plan-management factor.\n"
+    rows = plan_likelihood(cal)
+    total = sum(lik for _, _, lik in rows)
+    body = [
+        [
+            number(loading),
+            _percent(dist[7]),
+            _percent(dist[7:].sum()),
+            _percent(dist[8]),
+            f"{dist[7:].sum() ** len(PLAN_RECORD):.4f}",
+            f"{lik / total:.3f}",
+        ]
+        for loading, dist, lik in rows
+    ]
+    years = ", ".join(f"{year}: {n} of 8" for year, n in PLAN_RECORD.items())
+    mean = plan_posterior_mean(rows)
+    return (
+        table(
+            [
+                "`plan_loading`",
+                "P(7 of 8)",
+                "P(at least 7 of 8)",
+                "P(all 8)",
+                "P(a two-year record at 7 or 8 each year)",
+                "Posterior weight",
+            ],
+            body,
+            "rrrrrr",
+        )
+        + f"\nRecord ({years}); uniform prior over the loadings shown; posterior mean "
+        f"**{mean:.2f}** against [`plan_loading`]({CALIBRATION_PAGE}#plan_loading) = "
+        f"{number(cal.parameters()['plan_loading'])}. Ordinary years (tail events off), "
+        f"{RUN_DRAWS:,} draws, seed {RUN_SEED}.\n"
+    )
+
+
 BLOCKS: dict[str, Callable[[Calibration], str]] = {
+    "plan-factor": render_plan_factor,
     "parameters": render_parameters,
     "derived": render_derived,
     "record": render_record,
