@@ -333,7 +333,7 @@ def _build(
         raw = _mapping(raw, mfile, key)
         _check_keys(
             raw,
-            ("label", "probability", "impact", "source", "tail"),
+            ("label", "probability", "impact", "source", "tail", "size_spread"),
             ("label", "probability", "impact"),
             mfile,
             key,
@@ -355,6 +355,14 @@ def _build(
             raise CalibrationError(
                 f"expected true or false, found {tail!r}", file=mfile, key=f"{key}.tail"
             )
+        size_spread = raw.get("size_spread")
+        if size_spread is not None and len(impact) != 1:
+            raise CalibrationError(
+                f"an event of random size (size_spread) has exactly one impact, found "
+                f"{len(impact)}; the size spread is in that impact's unit",
+                file=mfile,
+                key=f"{key}.size_spread",
+            )
         events[str(eid)] = EventSpec(
             str(eid),
             str(raw["label"]),
@@ -362,6 +370,7 @@ def _build(
             impact,
             str(raw.get("source", "")),
             tail,
+            size_spread,
         )
 
     correlations = []
@@ -538,7 +547,9 @@ def _build_totals(
     for vid, item in _mapping(raw or {}, mfile, "totals").items():
         key = f"totals.{vid}"
         item = _mapping(item, mfile, key)
-        _check_keys(item, ("spread", "free", "relative_to"), ("spread", "free"), mfile, key)
+        _check_keys(
+            item, ("spread", "free", "relative_to", "mean"), ("spread", "free"), mfile, key
+        )
         for name, value in (
             ("", vid),
             (".free", item["free"]),
@@ -572,7 +583,11 @@ def _build_totals(
         free_of[free] = str(vid)
         relative_to = item.get("relative_to")
         totals[str(vid)] = TotalSpec(
-            str(vid), item["spread"], free, None if relative_to is None else str(relative_to)
+            str(vid),
+            item["spread"],
+            free,
+            None if relative_to is None else str(relative_to),
+            item.get("mean"),
         )
     for vid, variable in variables.items():
         if variable.shock is not None and variable.shock.spread is None and vid not in free_of:
@@ -788,6 +803,14 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
             )
         for target, ref in event.impact.items():
             cal.value(ref, params, mfile, f"{key}.impact.{target}")
+        if event.size_spread is not None:
+            spread = cal.value(event.size_spread, params, mfile, f"{key}.size_spread")
+            if not (math.isfinite(spread) and spread >= 0.0):
+                raise CalibrationError(
+                    f"a size spread must be a number >= 0, found {spread:g}",
+                    file=mfile,
+                    key=f"{key}.size_spread",
+                )
     for index, (_, _, ref) in enumerate(cal.correlations):
         r = cal.value(ref, params, mfile, f"correlations[{index}]")
         if not -1.0 < r < 1.0:
@@ -822,6 +845,8 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     key=f"record.{name}",
                 )
     for vid, total in cal.totals.items():
+        if total.mean is not None:
+            cal.value(total.mean, params, mfile, f"totals.{vid}.mean")
         spread = cal.value(total.spread, params, mfile, f"totals.{vid}.spread")
         if not spread > 0:
             raise CalibrationError(

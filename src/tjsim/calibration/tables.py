@@ -101,7 +101,9 @@ def drivers(calibration: Calibration, spreads: Mapping[str, float]) -> pd.DataFr
 
 def events(calibration: Calibration) -> pd.DataFrame:
     """Every calibrated event (``with_event`` changes one): indexed by id, with columns
-    ``label, probability, impact`` (variable -> points, as text) and ``source``."""
+    ``label, probability, impact`` (variable -> points, as text; an event of random
+    size adds its size's standard deviation, ``momentum -3.5 (sd 1.5)``) and
+    ``source``."""
     cal = calibration
     params = cal.parameters()
     mfile = cal.files.get("model", "model.yaml")
@@ -111,12 +113,17 @@ def events(calibration: Calibration) -> pd.DataFrame:
             v: cal.value(ref, params, mfile, f"events.{eid}.impact.{v}")
             for v, ref in spec.impact.items()
         }
+        size = (
+            ""
+            if spec.size_spread is None
+            else f" (sd {cal.value(spec.size_spread, params, mfile, f'events.{eid}'):g})"
+        )
         rows.append(
             {
                 "event": eid,
                 "label": spec.label,
                 "probability": cal.value(spec.probability, params, mfile, f"events.{eid}"),
-                "impact": ", ".join(f"{v} {x:+g}" for v, x in impact.items()),
+                "impact": ", ".join(f"{v} {x:+g}" for v, x in impact.items()) + size,
                 "source": spec.source,
             }
         )
@@ -180,10 +187,11 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
         add(referenced(ref), "correlation", f"{a}, {b}")
     for eid, event in cal.events.items():
         add(referenced(event.probability), "event", eid)
-        for ref in event.impact.values():
+        for ref in (*event.impact.values(), event.size_spread):
             add(referenced(ref), "event", eid)
     for name, total in cal.totals.items():
         add(referenced(total.spread), "total", name)
+        add(referenced(total.mean), "total", name)
     for tid, target in cal.targets.items():
         for reading in target.readings.values():
             add(referenced(reading.threshold), "target", tid)

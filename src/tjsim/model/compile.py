@@ -28,7 +28,7 @@ from ..expressions import LinearForm
 from ..limits import MAX_MAGNITUDE, MAX_SPREAD
 from ..marginals import Marginal
 from ..scenario import DriverChange, Scenario, checks
-from .compiled import CompiledModel, Target
+from .compiled import RANGE_SDS, CompiledModel, Target
 from .totals import solve_totals
 
 
@@ -60,9 +60,10 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
                 key="parameters",
             ) from None
     spreads: dict[str, float] = {}
+    centres: dict[str, float] = {}
     if cal.totals:
         try:
-            spreads = _solved_spreads(cal, scenario.parameters, params)
+            spreads, centres = _solved_spreads(cal, scenario.parameters, params)
         except CalibrationError as exc:
             if not scenario.parameters:
                 raise
@@ -71,24 +72,26 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
                 file=scenario.path,
                 key="parameters",
             ) from None
-    return _compile(cal, scenario, params, spreads)
+    return _compile(cal, scenario, params, spreads, centres)
 
 
-#: Solved spreads by calibration and parameters (the calibration is kept to pin its id).
-_SOLVED: dict[tuple[int, tuple], tuple[Calibration, dict[str, float]]] = {}
+#: Solved spreads and centres by calibration and parameters (the calibration is kept to
+#: pin its id).
+_SOLVED: dict[tuple[int, tuple], tuple[Calibration, dict[str, float], dict[str, float]]] = {}
 
 
 def _solved_spreads(
     cal: Calibration, overrides: Mapping[str, float], params: Mapping[str, float]
-) -> dict[str, float]:
-    """The totals' free spreads for these parameters, solved once and remembered."""
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The totals' free spreads and centres for these parameters, solved once and
+    remembered."""
     key = (id(cal), tuple(sorted(params.items())))
     if key not in _SOLVED:
         if len(_SOLVED) >= 256:
             _SOLVED.clear()
         unit = _compile(cal, Scenario(parameters=overrides), params, None)
-        _SOLVED[key] = (cal, solve_totals(unit, cal, params))
-    return dict(_SOLVED[key][1])
+        _SOLVED[key] = (cal, *solve_totals(unit, cal, params))
+    return dict(_SOLVED[key][1]), dict(_SOLVED[key][2])
 
 
 def _compile(
@@ -96,9 +99,11 @@ def _compile(
     scenario: Scenario,
     params: Mapping[str, float],
     spreads: Mapping[str, float] | None,
+    centres: Mapping[str, float] | None = None,
 ) -> CompiledModel:
-    """Compile with the free components' ``spreads`` (``None``: unit spreads, for
-    solving the totals)."""
+    """Compile with the free components' ``spreads`` and ``centres`` (``None``: unit
+    spreads and no centres, for solving the totals)."""
+    centres = centres or {}
     mfile = cal.files.get("model", "model.yaml")
 
     def value(ref: Any, key: str) -> float:
@@ -204,17 +209,27 @@ def _compile(
             extra = np.zeros(d)
             if spec.shock is not None:
                 extra[column[vid]] = 1.0
-            for eid, (_, impact) in events.items():
+            for eid, (_, impact, _) in events.items():
                 extra[column[eid]] += impact.get(vid, 0.0)
             shift = scenario.drivers[vid].shift if vid in scenario.drivers else 0.0
-            forms[vid] = LinearForm(form.constant, form.shift + shift, form.loadings + extra)
+            forms[vid] = LinearForm(
+                form.constant + centres.get(vid, 0.0), form.shift + shift, form.loadings + extra
+            )
 
         indicators = tuple(cal.variables)
         constant = np.array([forms[v].value for v in indicators])
         base = np.array([forms[v].constant for v in indicators])
         loadings = np.array([forms[v].loadings for v in indicators]).reshape(len(indicators), d)
+    probabilities = np.array(
+        [0.0 if scenario.shocks_off else events[e][0] for e in events], dtype=float
+    )
+    sizes = tuple(
+        _size_marginal(eid, p, *events[eid][1:], scenario)
+        for eid, p in zip(events, probabilities, strict=True)
+    )
+    reach = np.array([1.0 if mg is None else 1.0 + RANGE_SDS * mg.spread for mg in sizes])
     _check_size(
-        indicators, np.maximum(np.abs(base), np.abs(constant)), loadings, marginals, scenario
+        indicators, np.maximum(np.abs(base), np.abs(constant)), loadings, marginals, scenario, reach
     )
 
     # -- targets: the readings in force, then the alternatives
@@ -242,9 +257,7 @@ def _compile(
         basis=basis,
         n_shocks=k,
         marginals=tuple(marginals),
-        event_probabilities=np.array(
-            [0.0 if scenario.shocks_off else events[e][0] for e in events], dtype=float
-        ),
+        event_probabilities=probabilities,
         correlation=corr,
         cholesky=cholesky,
         baseline=base,
@@ -257,7 +270,39 @@ def _compile(
         parameters=dict(params),
         n_primary=sum(t.primary for t in targets),
         solved_spreads=dict(spreads or {}),
+        event_marginals=sizes,
+        solved_centres=dict(centres),
     )
+
+
+def _size_marginal(
+    eid: str, probability: float, impact: Mapping[str, float], size: float | None, scenario: Scenario
+) -> Marginal | None:
+    """The ``break`` marginal of an event of random size (``None``: a fixed size).
+
+    Its column holds the size factor ``S ~ N(1, (size / |impact|)^2)`` when the event
+    occurs, so that its single impact, the loading, times the column is normal with
+    mean the impact and standard deviation ``size``.
+    """
+    if not size:
+        return None
+    (value,) = impact.values()
+    if value == 0.0:
+        raise ScenarioError(
+            f"the event '{eid}' has a random size (size_spread {size:g}) but an impact of "
+            "zero: its size spread is relative to a non-zero impact",
+            file=scenario.path,
+            key=f"events.{eid}",
+        )
+    relative = size / abs(value)
+    if not relative <= MAX_SPREAD:
+        raise ScenarioError(
+            f"the size spread of '{eid}' is {relative:g} times its impact, above the "
+            f"{MAX_SPREAD:g} tjsim computes with",
+            file=scenario.path,
+            key=f"events.{eid}",
+        )
+    return Marginal("break", relative, probability=probability)
 
 
 def _check_shape(change: DriverChange, family: str, vid: str, scenario: Scenario) -> None:
@@ -279,14 +324,16 @@ def _check_size(
     loadings: np.ndarray,
     marginals: list[Marginal],
     scenario: Scenario,
+    events: np.ndarray,
 ) -> None:
     """Refuse a model whose indicators reach beyond :data:`~tjsim.limits.MAX_MAGNITUDE`
-    (their level plus the spread their shocks and events can add), where the engine's
+    (their level plus the spread their shocks and events can add, ``events`` the reach
+    of each event's column), where the engine's
     sums would overflow or lose the digits that matter."""
     k = len(marginals)
     with np.errstate(over="ignore", invalid="ignore"):
         stds = np.array([mg.std for mg in marginals])
-        reach = level + np.abs(loadings[:, :k]) @ stds + np.abs(loadings[:, k:]).sum(axis=1)
+        reach = level + np.abs(loadings[:, :k]) @ stds + np.abs(loadings[:, k:]) @ events
     too_big = ~(reach <= MAX_MAGNITUDE)  # NaN counts as too big
     if too_big.any():
         i = int(np.flatnonzero(too_big)[0])
@@ -300,24 +347,35 @@ def _check_size(
 
 def resolve_events(
     cal: Calibration, scenario: Scenario, params: Mapping[str, float]
-) -> dict[str, tuple[float, dict[str, float]]]:
-    """Event name -> ``(probability, {variable: impact})``: the calibration's events with the
-    scenario's overrides and additions."""
+) -> dict[str, tuple[float, dict[str, float], float | None]]:
+    """Event name -> ``(probability, {variable: impact}, size_spread)``: the calibration's
+    events with the scenario's overrides and additions; ``size_spread`` is ``None`` (or
+    0) for a fixed size, else the standard deviation of the event's single impact when
+    it occurs."""
     mfile = cal.files.get("model", "model.yaml")
-    events: dict[str, tuple[float, dict[str, float]]] = {}
+    events: dict[str, tuple[float, dict[str, float], float | None]] = {}
     for eid, spec in cal.events.items():
         impact = {
             v: cal.value(ref, params, mfile, f"events.{eid}.impact.{v}")
             for v, ref in spec.impact.items()
         }
+        size = (
+            None
+            if spec.size_spread is None
+            else cal.value(spec.size_spread, params, mfile, f"events.{eid}.size_spread")
+        )
         events[eid] = (
             cal.value(spec.probability, params, mfile, f"events.{eid}.probability"),
             impact,
+            size,
         )
     for eid, event in scenario.events.items():
         checks.check_event(cal, eid, event, file=scenario.path)
         impact = dict(event.impact) if event.impact else events[eid][1]
-        events[eid] = (event.probability, impact)
+        size = event.size_spread if event.size_spread is not None else (
+            events[eid][2] if eid in events else None
+        )
+        events[eid] = (event.probability, impact, size)
     return events
 
 
