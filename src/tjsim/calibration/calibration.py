@@ -547,9 +547,7 @@ def _build_totals(
     for vid, item in _mapping(raw or {}, mfile, "totals").items():
         key = f"totals.{vid}"
         item = _mapping(item, mfile, key)
-        _check_keys(
-            item, ("spread", "free", "relative_to", "mean"), ("spread", "free"), mfile, key
-        )
+        _check_keys(item, ("spread", "free", "relative_to"), ("spread", "free"), mfile, key)
         for name, value in (
             ("", vid),
             (".free", item["free"]),
@@ -587,7 +585,6 @@ def _build_totals(
             item["spread"],
             free,
             None if relative_to is None else str(relative_to),
-            item.get("mean"),
         )
     for vid, variable in variables.items():
         if variable.shock is not None and variable.shock.spread is None and vid not in free_of:
@@ -845,8 +842,6 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     key=f"record.{name}",
                 )
     for vid, total in cal.totals.items():
-        if total.mean is not None:
-            cal.value(total.mean, params, mfile, f"totals.{vid}.mean")
         spread = cal.value(total.spread, params, mfile, f"totals.{vid}.spread")
         if not spread > 0:
             raise CalibrationError(

@@ -134,16 +134,13 @@ class TotalSpec:
 
     The free component's spread is solved so that the spread of ``indicator`` (minus
     ``relative_to``, when given), from every shock and every event but the tail events,
-    equals ``spread``. With a ``mean``, the free component's centre is solved too: a
-    constant added to its equation so that the ordinary-year mean of ``indicator``
-    (minus ``relative_to``), tail events excluded, equals ``mean``.
+    equals ``spread``.
     """
 
     indicator: str
     spread: Number
     free: str
     relative_to: str | None = None
-    mean: Number | None = None
 
 
 @dataclass(frozen=True)

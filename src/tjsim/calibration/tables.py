@@ -191,7 +191,6 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
             add(referenced(ref), "event", eid)
     for name, total in cal.totals.items():
         add(referenced(total.spread), "total", name)
-        add(referenced(total.mean), "total", name)
     for tid, target in cal.targets.items():
         for reading in target.readings.values():
             add(referenced(reading.threshold), "target", tid)

@@ -60,10 +60,9 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
                 key="parameters",
             ) from None
     spreads: dict[str, float] = {}
-    centres: dict[str, float] = {}
     if cal.totals:
         try:
-            spreads, centres = _solved_spreads(cal, scenario.parameters, params)
+            spreads = _solved_spreads(cal, scenario.parameters, params)
         except CalibrationError as exc:
             if not scenario.parameters:
                 raise
@@ -72,26 +71,24 @@ def compile_model(calibration: Calibration, scenario: Scenario | None = None) ->
                 file=scenario.path,
                 key="parameters",
             ) from None
-    return _compile(cal, scenario, params, spreads, centres)
+    return _compile(cal, scenario, params, spreads)
 
 
-#: Solved spreads and centres by calibration and parameters (the calibration is kept to
-#: pin its id).
-_SOLVED: dict[tuple[int, tuple], tuple[Calibration, dict[str, float], dict[str, float]]] = {}
+#: Solved spreads by calibration and parameters (the calibration is kept to pin its id).
+_SOLVED: dict[tuple[int, tuple], tuple[Calibration, dict[str, float]]] = {}
 
 
 def _solved_spreads(
     cal: Calibration, overrides: Mapping[str, float], params: Mapping[str, float]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """The totals' free spreads and centres for these parameters, solved once and
-    remembered."""
+) -> dict[str, float]:
+    """The totals' free spreads for these parameters, solved once and remembered."""
     key = (id(cal), tuple(sorted(params.items())))
     if key not in _SOLVED:
         if len(_SOLVED) >= 256:
             _SOLVED.clear()
         unit = _compile(cal, Scenario(parameters=overrides), params, None)
-        _SOLVED[key] = (cal, *solve_totals(unit, cal, params))
-    return dict(_SOLVED[key][1]), dict(_SOLVED[key][2])
+        _SOLVED[key] = (cal, solve_totals(unit, cal, params))
+    return dict(_SOLVED[key][1])
 
 
 def _compile(
@@ -99,11 +96,9 @@ def _compile(
     scenario: Scenario,
     params: Mapping[str, float],
     spreads: Mapping[str, float] | None,
-    centres: Mapping[str, float] | None = None,
 ) -> CompiledModel:
-    """Compile with the free components' ``spreads`` and ``centres`` (``None``: unit
-    spreads and no centres, for solving the totals)."""
-    centres = centres or {}
+    """Compile with the free components' ``spreads`` (``None``: unit spreads, for
+    solving the totals)."""
     mfile = cal.files.get("model", "model.yaml")
 
     def value(ref: Any, key: str) -> float:
@@ -212,9 +207,7 @@ def _compile(
             for eid, (_, impact, _) in events.items():
                 extra[column[eid]] += impact.get(vid, 0.0)
             shift = scenario.drivers[vid].shift if vid in scenario.drivers else 0.0
-            forms[vid] = LinearForm(
-                form.constant + centres.get(vid, 0.0), form.shift + shift, form.loadings + extra
-            )
+            forms[vid] = LinearForm(form.constant, form.shift + shift, form.loadings + extra)
 
         indicators = tuple(cal.variables)
         constant = np.array([forms[v].value for v in indicators])
@@ -271,7 +264,6 @@ def _compile(
         n_primary=sum(t.primary for t in targets),
         solved_spreads=dict(spreads or {}),
         event_marginals=sizes,
-        solved_centres=dict(centres),
     )
 
 

@@ -104,7 +104,6 @@ class CompiledModel:
     solved_spreads: Mapping[str, float] = field(default_factory=dict)  # of the totals
     # (e,): None for an event of fixed size (an indicator), else its ``break`` marginal
     event_marginals: tuple[Marginal | None, ...] = ()
-    solved_centres: Mapping[str, float] = field(default_factory=dict)  # of the totals
 
     def __post_init__(self) -> None:
         if self.n_primary < 0:

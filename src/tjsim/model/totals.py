@@ -16,14 +16,6 @@ when the free shock's spread is :math:`s` (a shock scales with its spread), and
 :math:`s` is the non-negative root of :math:`V(s) = \sigma^2`. Totals are solved in
 the calibration's order, each with the spreads solved before it, and all are checked
 at the end; a total that the other components already exceed is an error naming them.
-
-A total with a ``mean`` also solves the free component's **centre** :math:`a`, a
-constant added to its equation: the indicator's ordinary-year mean is
-:math:`c + \ell^\top \mu_{\text{core}} + \ell_f\, a` (:math:`\mu_{\text{core}}` the
-basis means without the tail events: zero for shocks, :math:`p_e` for the other
-events), and :math:`a` makes it equal to ``mean``. The free component's loading
-:math:`\ell_f` is the indicator's response to a unit added to the free variable, so the
-centre moves everything downstream of it as a change of its central value would.
 """
 
 from __future__ import annotations
@@ -52,14 +44,6 @@ def core_covariance(model: CompiledModel, calibration: Calibration) -> np.ndarra
     return cov
 
 
-def core_means(model: CompiledModel, calibration: Calibration) -> np.ndarray:
-    """The basis means of ``model`` without the tail events ``(d,)``: an ordinary year."""
-    mean = model.basis_means()
-    tail = [j for j, name in enumerate(model.basis) if _is_tail(calibration, name)]
-    mean[tail] = 0.0
-    return mean
-
-
 def _is_tail(calibration: Calibration, name: str) -> bool:
     event = calibration.events.get(name)
     return event is not None and event.tail
@@ -75,22 +59,17 @@ def margin_loadings(model: CompiledModel, indicator: str, relative_to: str | Non
 
 def solve_totals(
     unit: CompiledModel, calibration: Calibration, params: Mapping[str, float]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """The spread of each total's free component (free shock id -> spread), and the
-    centre of each free component whose total has a ``mean`` (id -> constant).
+) -> dict[str, float]:
+    """The spread of each total's free component (free shock id -> spread).
 
-    ``unit`` is the calibration compiled with unit spreads for the free components, no
-    centres and no scenario changes but parameters.
+    ``unit`` is the calibration compiled with unit spreads for the free components (and
+    no scenario changes but parameters).
     """
     mfile = calibration.files.get("model", "model.yaml")
     cov = core_covariance(unit, calibration)
-    mean = core_means(unit, calibration)
     scale = np.ones(unit.dimension)
     spreads: dict[str, float] = {}
-    centres: dict[str, float] = {}
-    shift = np.zeros(len(unit.indicators))  # the centres' effect on every indicator
     wanted: dict[str, float] = {}
-    wanted_mean: dict[str, float] = {}
     for vid, total in calibration.totals.items():
         key = f"totals.{vid}"
         sigma = calibration.value(total.spread, params, mfile, f"{key}.spread")
@@ -121,26 +100,7 @@ def solve_totals(
             )
         scale[f] = root
         spreads[total.free] = float(root)
-        if total.mean is not None:
-            target = calibration.value(total.mean, params, mfile, f"{key}.mean")
-            wanted_mean[vid] = target
-            raw = margin_loadings(unit, total.indicator, total.relative_to)
-            reached_mean = _margin_constant(unit, total, shift) + raw @ mean
-            centre = (target - reached_mean) / raw[f]
-            centres[total.free] = float(centre)
-            shift += unit.loadings[:, f] * centre
     for vid, total in calibration.totals.items():
-        if vid in wanted_mean:
-            raw = margin_loadings(unit, total.indicator, total.relative_to)
-            reached_mean = _margin_constant(unit, total, shift) + raw @ mean
-            if not np.isclose(reached_mean, wanted_mean[vid], rtol=1e-9, atol=1e-9):
-                raise CalibrationError(
-                    f"a later total's free component changes the mean of {_what(total)}: "
-                    f"it is {reached_mean:.4g}, not {wanted_mean[vid]:.4g}; list the totals "
-                    "so that each free component feeds no total before its own",
-                    file=mfile,
-                    key=f"totals.{vid}",
-                )
         loadings = margin_loadings(unit, total.indicator, total.relative_to) * scale
         reached = float(np.sqrt(loadings @ cov @ loadings))
         if not np.isclose(reached, wanted[vid], rtol=1e-9, atol=1e-12):
@@ -151,18 +111,7 @@ def solve_totals(
                 file=mfile,
                 key=f"totals.{vid}",
             )
-    return spreads, centres
-
-
-def _margin_constant(unit: CompiledModel, total, shift: np.ndarray) -> float:
-    """The constant of ``total``'s indicator (minus ``relative_to``) with the centres
-    solved so far (``shift``, per indicator)."""
-    i = unit.indicators.index(total.indicator)
-    value = unit.constant[i] + shift[i]
-    if total.relative_to is not None:
-        j = unit.indicators.index(total.relative_to)
-        value -= unit.constant[j] + shift[j]
-    return float(value)
+    return spreads
 
 
 def _what(total) -> str:
