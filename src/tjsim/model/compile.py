@@ -268,7 +268,11 @@ def _compile(
 
 
 def _size_marginal(
-    eid: str, probability: float, impact: Mapping[str, float], size: float | None, scenario: Scenario
+    eid: str,
+    probability: float,
+    impact: Mapping[str, float],
+    size: float | None,
+    scenario: Scenario,
 ) -> Marginal | None:
     """The ``break`` marginal of an event of random size (``None``: a fixed size).
 
@@ -364,8 +368,10 @@ def resolve_events(
     for eid, event in scenario.events.items():
         checks.check_event(cal, eid, event, file=scenario.path)
         impact = dict(event.impact) if event.impact else events[eid][1]
-        size = event.size_spread if event.size_spread is not None else (
-            events[eid][2] if eid in events else None
+        size = (
+            event.size_spread
+            if event.size_spread is not None
+            else (events[eid][2] if eid in events else None)
         )
         events[eid] = (event.probability, impact, size)
     return events

@@ -93,8 +93,10 @@ def check_event(
             key=key,
         )
     spec = calibration.events.get(name)
-    sized = event.size_spread if event.size_spread is not None else (
-        spec.size_spread if spec is not None else None
+    sized = (
+        event.size_spread
+        if event.size_spread is not None
+        else (spec.size_spread if spec is not None else None)
     )
     impacts = event.impact or (spec.impact if spec is not None else {})
     if sized is not None and sized != 0 and len(impacts) != 1:
