@@ -61,7 +61,8 @@ def test_gdp_is_the_fitted_reporting_model(calibration, full_draws):
     """GDP's simulated distribution is the fitted one: the ordinary two-piece mixed with
     the random-size break. The ordinary part is a sum (the momentum shock and the other
     components) whose mean and variance are the two-piece's exactly but whose shape is
-    only near it: its upper quantiles lie up to about 0.05 above (docs/calibration.md)."""
+    only near it: its 95% quantile lies about 0.05 above, and P(GDP target met) one to
+    two points below (docs/calibration.md)."""
     fitted = _fitted(calibration.parameters())
     simulated = full_draws.quantiles(QUANTILES).loc["gdp_growth"]
     for q in QUANTILES:
@@ -74,9 +75,9 @@ def test_gdp_is_the_fitted_reporting_model(calibration, full_draws):
         assert target.op == ">="
         exact = 1.0 - float(fitted.cdf(target.threshold))
         se = math.sqrt(exact * (1 - exact) / n)
-        # Monte Carlo error plus the ordinary part's shape (about a point of probability).
+        # Monte Carlo error plus the ordinary part's shape (one to two points).
         simulated = readings[("gdp_growth", target.reading)]
-        assert simulated == pytest.approx(exact, abs=4 * se + 0.012), target.reading
+        assert simulated == pytest.approx(exact, abs=4 * se + 0.02), target.reading
 
 
 def test_the_fitted_mean_moves_the_median(calibration, full_draws):
