@@ -462,6 +462,8 @@ def _use_link(kind: str, where: str) -> str:
         return f"[target `{where}`](#target-{where})"
     if kind == "correlation":
         return f"[correlation {where}]({MODEL_PAGE}#correlations)"
+    if kind == "record":
+        return f"[the record's {where.replace('_', ' ')}](scoring.md) (`tjsim score`)"
     if kind == "quarterly":
         return f"[quarters]({MODEL_PAGE}#quarters)"
     if kind == "total":

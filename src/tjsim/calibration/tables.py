@@ -159,7 +159,8 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
     """Parameter id -> where it is used, as ``(kind, name)`` pairs in model order.
 
     Kinds: ``derived``, ``equation``, ``shock``, ``share group``, ``quarterly``,
-    ``correlation``, ``event``, ``total``, ``target`` (any of its readings).
+    ``correlation``, ``event``, ``total``, ``target`` (any of its readings), ``record``
+    (the record that ``tjsim score`` checks).
     """
     params = set(cal.parameters())
     uses: dict[str, list[tuple[str, str]]] = {}
@@ -194,4 +195,8 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
     for tid, target in cal.targets.items():
         for reading in target.readings.values():
             add(referenced(reading.threshold), "target", tid)
+    record = cal.record
+    if record is not None:
+        for name in ("bias", "spread", "tail_probability", "tail_impact"):
+            add({record.name(name, 0)}, "record", name)
     return uses
