@@ -701,6 +701,11 @@ def render_parameters(cal: Calibration) -> str:
             "Assumptions",
             "Numbers nobody published, each with its reason.",
         ),
+        "fitted": (
+            "Fitted numbers",
+            "A reporting model's fit to the record of published GDP growth "
+            "(`fitted.yaml`; [GDP's distribution](#gdp-fitted)).",
+        ),
     }
     for kind, (title, note) in titles.items():
         facts = [f for f in used if f.kind == kind]
@@ -709,7 +714,7 @@ def render_parameters(cal: Calibration) -> str:
         source_header = "Reason" if kind == "assumption" else "Source"
         rows = []
         for f in facts:
-            source = f.source.removeprefix("assumption:").strip()
+            source = f.source.removeprefix("assumption:").removeprefix("fitted:").strip()
             rows.append(
                 [
                     anchor(f.id),

@@ -1,12 +1,14 @@
 """A calibration: facts with provenance, the model's equations, its shocks and targets.
 
-A calibration is a folder of four YAML files:
+A calibration is a folder of four YAML files, and an optional fifth:
 
 ``facts.yaml``
     Figures from the report (kind ``report``) and other statistics (``statistic``).
 ``assumptions.yaml``
     Numbers nobody published (elasticities, spreads, central values): kind
     ``assumption``, each with its reason.
+``fitted.yaml`` (optional)
+    Numbers fitted by a model of the record (kind ``fitted``), with the others' fields.
 ``model.yaml``
     ``derived`` parameters (expressions of facts), ``share_groups`` that must add up,
     ``variables`` (equation, optional shock), ``correlations`` and ``events``.
