@@ -1050,9 +1050,7 @@ def render_events(cal: Calibration) -> str:
             "amount with the impact as its mean and the size spread as its standard "
             "deviation:",
             "",
-            table(
-                ["Event", "Variable", "Impact", "Parameter", "Size spread"], impacts, "llrll"
-            ),
+            table(["Event", "Variable", "Impact", "Parameter", "Size spread"], impacts, "llrll"),
         ]
     )
 
@@ -1700,7 +1698,12 @@ def render_central_mean_median(cal: Calibration) -> str:
             "impacts alone, probability times impact:",
             "",
             table(
-                ["Event", "Probability", "Impact on GDP if it occurs (pp, mean)", "Effect on the mean"],
+                [
+                    "Event",
+                    "Probability",
+                    "Impact on GDP if it occurs (pp, mean)",
+                    "Effect on the mean",
+                ],
                 rows,
                 "lrrr",
             ),
