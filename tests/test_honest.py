@@ -303,3 +303,44 @@ def test_score_command(capsys, tmp_path):
         "score_summary.csv",
         "score.png",
     }
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    p=st.floats(0.0, 1.0),
+    spread=st.floats(0.0, 2.0),
+    shift=st.floats(-1.0, 1.0),
+)
+def test_the_break_column_has_the_stated_moments(p, spread, shift):
+    """A random-size event's column: mean p (a size of mean one in a share p of the
+    draws), variance p (1 + s^2) - p^2, and with a size spread of zero the indicator of
+    a fixed-size event; by quadrature of its exact transform."""
+    from scipy import special
+
+    from tjsim.marginals import GRID, Marginal
+
+    column = Marginal("break", spread, probability=p)
+    weights = np.exp(-0.5 * GRID**2)
+    weights /= weights.sum()
+    values = column.from_normal(GRID)
+    # A fine grid over a function with kinks: a few parts in ten thousand.
+    assert weights @ values == pytest.approx(p, abs=1e-3)
+    variance = weights @ values**2 - (weights @ values) ** 2
+    assert np.sqrt(max(variance, 0.0)) == pytest.approx(column.std, abs=2e-3)
+    indicator = float(shift < special.ndtri(p)) if 0 < p < 1 else float(p == 1)
+    assert Marginal("break", 0.0, probability=p).from_normal(np.array([shift]))[0] == indicator
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mean=st.floats(-2, 8),
+    spread=st.floats(0.1, 2),
+    skew=st.floats(-0.9, 0.9),
+    p=st.floats(0, 0.5),
+    impact=st.floats(-6, 2),
+    size=st.floats(0, 3),
+    q=st.floats(0.01, 0.99),
+)
+def test_the_fitted_distribution_inverts_its_cdf(mean, spread, skew, p, impact, size, q):
+    fitted = TwoPieceBreak(mean, spread, skew, p, impact, size)
+    assert float(fitted.cdf(fitted.quantile(q))) == pytest.approx(q, abs=1e-8)

@@ -159,7 +159,7 @@ class Marginal:
         if s == 0.0:
             return np.where(below < p, 1.0, 0.0) + out
         upper, lower = p * special.ndtr(1.0 / s), p * special.ndtr(-1.0 / s)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             positive = 1.0 - s * special.ndtri(np.minimum(below / p, 1.0))
             negative = 1.0 + s * special.ndtri(np.minimum(above / p, 1.0))
         out = np.where(below < upper, positive, out)
