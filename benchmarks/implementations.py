@@ -128,14 +128,18 @@ def default_kernel(setup: Setup) -> str:
 # ---------------------------------------------------------------------- per-draw models
 class RowModel:
     """The compiled model evaluated for one draw of latent normals ``e`` (``(d,)``):
-    correlation, the marginals' transforms (the engine's tables), events, and the
-    targets' margins from the compiled equations ``c + L x``."""
+    correlation, the marginals' transforms (the engine's tables, those of the events of
+    random size included), events, and the targets' margins from the compiled equations
+    ``c + L x``."""
 
     def __init__(self, model: CompiledModel):
         self.lower = model.cholesky
         self.shocks = model.n_shocks
+        columns = model.column_marginals()
         self.spread = [m.spread if m.is_linear else None for m in model.marginals]
-        self.tables = {j: m.table() for j, m in enumerate(model.marginals) if not m.is_linear}
+        self.tables = {
+            j: m.table() for j, m in enumerate(columns) if m is not None and not m.is_linear
+        }
         self.events = model.event_thresholds
         p = model.n_primary  # the readings in force (alternatives are not timed)
         self.constant = model.target_constant[:p]
@@ -148,6 +152,9 @@ class RowModel:
         for j, spread in enumerate(self.spread):
             x[j] = spread * z[j] if spread is not None else interpolate(z[j], self.tables[j])
         x[self.shocks :] = z[self.shocks :] < self.events
+        for j, table in self.tables.items():
+            if j >= self.shocks:  # an event of random size
+                x[j] = interpolate(z[j], table)
         margins = self.constant + self.loadings @ x
         return np.where(self.strict, margins > 0.0, margins >= 0.0)
 

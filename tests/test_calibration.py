@@ -61,7 +61,7 @@ def test_facts_hold_the_reports_figures_exactly():
     for ident, value in REPORT_FIGURES.items():
         assert facts.loc[ident, "value"] == value, ident
         assert facts.loc[ident, "kind"] == "report", ident
-    assert set(facts["kind"]) == {"report", "statistic", "assumption"}
+    assert set(facts["kind"]) == {"report", "statistic", "assumption", "fitted"}
     assert facts["source"].str.len().min() > 10
     report = facts[facts["kind"] == "report"]
     assert report["source"].str.startswith("report").all()
@@ -326,8 +326,8 @@ def _set_fact(data, ident, value):
             "is solved by this total",
         ),
         (
-            "assumptions.yaml",
-            lambda d: _set_fact(d, "gdp_prior_spread", 0.05),
+            "fitted.yaml",
+            lambda d: _set_fact(d, "gdp_reporting_spread", 0.05),
             "totals.gdp_growth",
             "already give 'gdp_growth' a spread",
         ),
@@ -386,3 +386,65 @@ def test_missing_and_empty_files(tmp_path):
     (folder / "targets.yaml").write_text("targets: {a: 1}\ntargets: {}\n", encoding="utf-8")
     with pytest.raises(tjsim.CalibrationError, match="duplicate key"):
         tjsim.load_calibration(folder)
+
+
+def test_fitted_yaml_is_an_optional_fifth_file(tmp_path):
+    """fitted.yaml's facts (kind fitted) load with the others when the file is there; a
+    folder without it loads too, and its facts are named by their file."""
+    cal = tjsim.load_calibration()
+    fitted = [f for f in cal.facts if f.kind == "fitted"]
+    assert {f.id for f in fitted} >= {
+        "gdp_reporting_mean",
+        "gdp_reporting_spread",
+        "gdp_reporting_skew",
+        "gdp_break_probability",
+        "gdp_break_impact",
+        "gdp_break_spread",
+    }
+    listed = tjsim.facts(kind="fitted")
+    assert set(listed["id"]) == {f.id for f in fitted}
+    folder = tmp_path / "cal"
+    shutil.copytree(default_calibration_path(), folder)
+    data = yaml.safe_load((folder / "fitted.yaml").read_text(encoding="utf-8"))
+    assumptions = yaml.safe_load((folder / "assumptions.yaml").read_text(encoding="utf-8"))
+    assumptions["facts"] += data["facts"]
+    (folder / "assumptions.yaml").write_text(
+        yaml.safe_dump(assumptions, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    (folder / "fitted.yaml").unlink()
+    without = tjsim.load_calibration(folder)
+    assert without.parameters() == cal.parameters()
+    with pytest.raises(tjsim.CalibrationError, match=r"fitted.yaml.*duplicate fact id"):
+        (folder / "fitted.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+        tjsim.load_calibration(folder)
+    second = tmp_path / "second"
+    shutil.copytree(default_calibration_path(), second)
+    data["facts"][0]["kind"] = "guess"
+    (second / "fitted.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(tjsim.CalibrationError, match=r"fitted.yaml.*kind"):
+        tjsim.load_calibration(second)
+
+
+def test_the_facts_command_lists_fitted_facts(capsys):
+    from tjsim.cli import main
+
+    assert main(["facts", "--kind", "fitted"]) == 0
+    out = capsys.readouterr().out
+    assert "gdp_break_spread" in out and " fitted " in out
+    assert "fitted: the reporting model on the 31-region panel" in out
+
+
+def test_a_random_size_event_has_one_impact_and_a_spread_of_at_least_zero(broken):
+    def two_impacts(d):
+        d["events"]["regime_break"]["impact"]["exports"] = -1.0
+
+    with pytest.raises(tjsim.CalibrationError, match="exactly one impact") as info:
+        tjsim.load_calibration(broken("model.yaml", two_impacts))
+    assert info.value.key == "events.regime_break.size_spread"
+
+    def negative(d):  # the same folder: one impact again
+        del d["events"]["regime_break"]["impact"]["exports"]
+        d["events"]["regime_break"]["size_spread"] = -1.0
+
+    with pytest.raises(tjsim.CalibrationError, match="size spread must be a number >= 0"):
+        tjsim.load_calibration(broken("model.yaml", negative))

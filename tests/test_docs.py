@@ -117,19 +117,23 @@ def test_record_derivation_shows_the_record_numbers(cal):
 
 def test_choices_match_simulations_on_the_same_draws(cal):
     """The choices table's fast evaluation on common draws gives what a simulation of the
-    same scenario gives, for a choice that re-derives the spread and the tail."""
+    same scenario gives, for choices that change the fitted spread, the break's
+    probability and its size spread."""
     runs = docgen.quoted_runs(cal)
-    outcome = next(o for o in runs.choices if o.choice.label == "2018 counted as ordinary")
-    scenario = tjsim.baseline()
-    for pid, value in outcome.choice.parameters.items():
-        scenario = scenario.with_parameter(pid, value)
-    run = tjsim.simulate(scenario, draws=docgen.RUN_DRAWS, seed=docgen.RUN_SEED, calibration=cal)
-    tolerance = 3 / docgen.RUN_DRAWS  # a draw or two on the knife edge of a margin
-    assert outcome.gdp == pytest.approx(
-        run.probabilities().loc["gdp_growth", "probability"], abs=tolerance
-    )
-    assert outcome.joint == pytest.approx(run.joint()["probability"], abs=tolerance)
-    assert outcome.gdp != pytest.approx(runs.choices[0].gdp, abs=0.01)  # the choice matters
+    for label in ("spread 1.0", "break probability 0.15", "break spread 3"):
+        outcome = next(o for o in runs.choices if o.choice.label == label)
+        scenario = tjsim.baseline()
+        for pid, value in outcome.choice.parameters.items():
+            scenario = scenario.with_parameter(pid, value)
+        run = tjsim.simulate(
+            scenario, draws=docgen.RUN_DRAWS, seed=docgen.RUN_SEED, calibration=cal
+        )
+        tolerance = 3 / docgen.RUN_DRAWS  # a draw or two on the knife edge of a margin
+        assert outcome.gdp == pytest.approx(
+            run.probabilities().loc["gdp_growth", "probability"], abs=tolerance
+        ), label
+        assert outcome.joint == pytest.approx(run.joint()["probability"], abs=tolerance), label
+        assert outcome.gdp != pytest.approx(runs.choices[0].gdp, abs=0.005)  # it matters
     unreachable = [o for o in runs.choices if o.gdp is None]
     for o in unreachable:  # a choice the calibration refuses is reported, not hidden
         with pytest.raises(tjsim.ScenarioError, match="unreachable"):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import tjsim
 from optional import HAVE_NUMBA, requires_numba
-from test_reference import SCENARIO
+from test_reference import SCENARIO, SIZED
 from tjsim.engine import LatentSampler
 from tjsim.seeding import BLOCK_SIZE, RNG, as_seed_sequence, block_bit_generator, plan_blocks
 from toy import Toy
@@ -41,6 +41,8 @@ def _models(calibration):
         ("tianjin", calibration, None, {}),
         ("tianjin mixed", calibration, SCENARIO, {}),
         ("tianjin observed", calibration, None, {"observed": {"gdp_growth": {"Q1": 5.0}}}),
+        ("tianjin sized", calibration, SIZED, {}),
+        ("tianjin sized observed", calibration, SIZED, {"observed": {"gdp_growth": {"H1": 4.0}}}),
     ]
 
 

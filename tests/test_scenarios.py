@@ -112,6 +112,8 @@ def test_python_scenario_round_trips():
         .with_correlation("retail_sales", "property_investment", 0.45)
         .with_event("property_slump", probability=0.7)
         .with_event("strike", probability=0.05, impact={"industry_va": -1.0}, label="A strike")
+        .with_event("regime_break", probability=0.1, size_spread=2.5)
+        .with_event("tariffs_new_three", probability=0.6, impact={"exports": -3.0}, size_spread=1.0)
         .with_parameter("flood_probability", 0.1)
         .with_target("gdp_growth", threshold=5.0)
         .with_target("deflation_ends", indicator="gdp_deflator", op=">", threshold=0.0)
@@ -316,3 +318,39 @@ def test_scenario_from_mapping_checks_ids():
     with pytest.raises(ScenarioError, match="did you mean 'gdp_growth'") as info:
         scenario_from_mapping({"name": "x", "targets": {"gdp_grwth": None}}, source="inline")
     assert (info.value.file, info.value.key) == ("inline", "targets.gdp_grwth")
+
+
+def test_a_scenario_file_sets_an_events_size_spread(tmp_path):
+    """events: size_spread makes an event's size random (or, 0, fixed); a size spread
+    needs a single impact."""
+    path = _write(
+        tmp_path,
+        "sized.yaml",
+        "name: sized\n"
+        "events:\n"
+        "  - {name: regime_break, probability: 1.0, size_spread: 0}\n"
+        "  - {name: strike, probability: 0.5, impact: {industry_va: -2.0}, size_spread: 1.0}\n",
+    )
+    scenario = load_scenario(path)
+    assert scenario.events["regime_break"].size_spread == 0.0
+    assert scenario.events["strike"].size_spread == 1.0
+    calibration = tjsim.load_calibration()
+    model = tjsim.compile_model(calibration, scenario)
+    sizes = dict(zip(model.basis[model.n_shocks :], model.event_marginals, strict=True))
+    assert sizes["regime_break"] is None  # a fixed size
+    assert sizes["strike"].family == "break" and sizes["strike"].spread == pytest.approx(0.5)
+    assert sizes["strike"].probability == 0.5
+    result = tjsim.simulate(scenario, draws=20_000, seed=1, keep_draws=True)
+    gdp = result.kept_draws["gdp_growth"]
+    p = calibration.parameters()
+    central = result.to_frame().loc["gdp_growth", "baseline"]
+    # Always broken with the fitted mean size: GDP's mean moves by the impact.
+    assert gdp.mean() == pytest.approx(result.to_frame().loc["gdp_growth", "expected"], abs=0.03)
+    assert result.to_frame().loc["gdp_growth", "expected"] < central + p["gdp_break_impact"] + 0.1
+    bad = _write(
+        tmp_path,
+        "bad.yaml",
+        "name: bad\nevents:\n  - {name: flood_repeat, probability: 0.5, size_spread: 1.0}\n",
+    )
+    with pytest.raises(tjsim.ScenarioError, match="exactly one impact"):
+        tjsim.compile_model(calibration, load_scenario(bad))

@@ -280,15 +280,27 @@ PARAMETER_SYMBOLS: dict[str, str] = {
     "tariff_broad_probability": r"p_{\text{trade}}",
     "tariff_broad_impact_exports": r"\delta^{\text{trade}}_{X}",
     "tariff_broad_impact_containers": r"\delta^{\text{trade}}_{k}",
-    # the GDP record and the regime-break tail
+    # GDP's fitted distribution (fitted.yaml) and its centre
+    "gdp_reporting_mean": r"\mu_{g}",
+    "gdp_reporting_spread": "s_{g}",
+    "gdp_reporting_skew": r"\gamma_{g}",
+    "gdp_reporting_sd": r"\sigma_{g}",
+    "gdp_break_probability": r"p_{\text{break}}",
+    "gdp_break_impact": r"\mu_{\text{break}}",
+    "gdp_break_spread": r"\sigma_{\text{break}}",
+    "gdp_sector_projection": r"g^{\text{sect}}",
+    "gdp_ordinary_events_mean": r"\bar{\delta}_{g}",
+    "gdp_on_exports": r"b_{g,X}",
+    "momentum_central": r"\bar{m}",
+    # the GDP record and the regime-break tail, as `tjsim score` derives them
     "gdp_planners_bias": "b",
-    "gdp_core_spread": r"\sigma_{g}",
+    "gdp_core_spread": r"\sigma^{\text{rec}}_{g}",
     "gdp_prior_spread": r"\sigma_{0}",
     "gdp_prior_weight": "k_{0}",
     "gdp_ordinary_years": r"n_{\text{ord}}",
     "gdp_break_years": r"n_{\text{break}}",
-    "regime_break_probability": r"p_{\text{break}}",
-    "regime_break_impact": r"\delta^{\text{break}}_{m}",
+    "regime_break_probability": r"p^{\text{rec}}_{\text{break}}",
+    "regime_break_impact": r"\delta^{\text{rec}}_{\text{break}}",
     "break_prior_rate": r"p_{0}",
     "break_prior_years": r"k_{p}",
     "break_impact_prior": r"\delta_{0}",
@@ -465,6 +477,8 @@ def _use_link(kind: str, where: str) -> str:
         return f"[target `{where}`](#target-{where})"
     if kind == "correlation":
         return f"[correlation {where}]({MODEL_PAGE}#correlations)"
+    if kind == "record":
+        return f"[the record's {where.replace('_', ' ')}](scoring.md) (`tjsim score`)"
     if kind == "quarterly":
         return f"[quarters]({MODEL_PAGE}#quarters)"
     if kind == "total":
@@ -509,32 +523,35 @@ class Choice:
     """A contestable choice of the calibration, as a change to the baseline.
 
     ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
-    target that has it so, and ``anchored`` moves the free component of GDP's total so
-    that GDP's central case is the target plus the planners' bias.
+    target that has it so, and ``mean_from`` sets GDP's fitted ordinary-year mean
+    (``gdp_reporting_mean``) from the baseline's parameters: ``"target + bias"`` (the
+    target plus the record's planners' bias) or ``"projection"`` (the sectors' GDP
+    projection, the 0.2 central case).
     """
 
     label: str
     parameters: Mapping[str, float] = field(default_factory=dict)
     events: Mapping[str, float] = field(default_factory=dict)
     reading: str | None = None
-    anchored: bool = False
+    mean_from: str | None = None
 
 
 CHOICES: tuple[Choice, ...] = (
     Choice("baseline, as calibrated"),
-    Choice("prior spread 0.5", {"gdp_prior_spread": 0.5}),
-    Choice("prior spread 1.0", {"gdp_prior_spread": 1.0}),
-    Choice("prior weight 1", {"gdp_prior_weight": 1.0}),
-    Choice("prior weight 6", {"gdp_prior_weight": 6.0}),
-    Choice("2018 counted as ordinary", {"record_ordinary_2018": 1.0, "record_break_2018": 0.0}),
-    Choice("2021 left out", {"record_ordinary_2021": 0.0, "record_break_2021": 0.0}),
-    Choice("break prior rate 0.02", {"break_prior_rate": 0.02}),
-    Choice("break prior rate 0.08", {"break_prior_rate": 0.08}),
+    Choice("spread 0.5", {"gdp_reporting_spread": 0.5}),
+    Choice("spread 1.0", {"gdp_reporting_spread": 1.0}),
+    Choice("no skew", {"gdp_reporting_skew": 0.0}),
+    Choice("skew -0.5", {"gdp_reporting_skew": -0.5}),
+    Choice("break of fixed size", {"gdp_break_spread": 0.0}),
+    Choice("break spread 3", {"gdp_break_spread": 3.0}),
+    Choice("break probability 0.04", {"gdp_break_probability": 0.04}),
+    Choice("break probability 0.15", {"gdp_break_probability": 0.15}),
     Choice("no regime break at all", events={"regime_break": 0.0}),
     Choice("strict reading", reading="strict"),
     Choice("published reading", reading="published"),
     Choice("about reading", reading="about"),
-    Choice("central case on target + bias", anchored=True),
+    Choice("mean on target + bias", mean_from="target + bias"),
+    Choice("mean at the sectors' projection", mean_from="projection"),
     Choice("no plan-management factor", {"plan_loading": 0.0, "gdp_plan_loading": 0.0}),
     Choice(
         "investment transmission as before (0.04 per point)",
@@ -617,18 +634,20 @@ def _choice_scenario(
     if choice.reading is not None:
         scenario = scenario.with_reading(choice.reading)
         changes.append(f"every target that has it read `{choice.reading}`")
-    if choice.anchored:
+    if choice.mean_from is not None:
         record = _record(cal)
-        gdp = cal.targets[record.indicator]
-        target = cal.value(gdp.rule.threshold, values, "targets.yaml", record.indicator)
-        anchor_value = target + values[record.bias]
-        central = float(base.constant[base.indicators.index(record.indicator)])
-        free = cal.totals[record.indicator].free
-        scenario = scenario.with_shift(free, anchor_value - central)
+        if choice.mean_from == "target + bias":
+            gdp = cal.targets[record.indicator]
+            target = cal.value(gdp.rule.threshold, values, "targets.yaml", record.indicator)
+            mean = target + values[record.bias]
+            why = f"target {number(target)} + the record's bias {short(values[record.bias])}"
+        else:
+            mean = values["gdp_sector_projection"]
+            why = "the sectors' projection `gdp_sector_projection`"
+        scenario = scenario.with_parameter("gdp_reporting_mean", mean)
         changes.append(
-            f"`{free}` shifted {anchor_value - central:+.2f} pp: central {short(anchor_value)} "
-            f"= target {number(target)} + bias {short(values[record.bias])}, "
-            f"not the sectors' {short(central)}"
+            f"[`gdp_reporting_mean`]({CALIBRATION_PAGE}#gdp_reporting_mean) = {short(mean)}: "
+            f"{why}, not the fitted {short(values['gdp_reporting_mean'])}"
         )
     return scenario, "; ".join(changes) or "–"
 
@@ -680,7 +699,7 @@ def _unreachable(cal: Calibration, base: Any, parameters: Mapping[str, float]) -
     return (
         f"the components other than `{total.free}` already give `{total.indicator}` an "
         f"ordinary-year spread of {reached:.3f}, more than the {wanted:.3f} this choice "
-        "derives from the record, so no spread of the free component reaches it (the "
+        "asks of it, so no spread of the free component reaches it (the "
         "calibration refuses it with an error); reaching it would take smaller sector, "
         "driver or event spreads."
     )
@@ -706,6 +725,11 @@ def render_parameters(cal: Calibration) -> str:
             "Assumptions",
             "Numbers nobody published, each with its reason.",
         ),
+        "fitted": (
+            "Fitted numbers",
+            "A reporting model's fit to the record of published GDP growth "
+            "(`fitted.yaml`; [GDP's distribution](#gdp-fitted)).",
+        ),
     }
     for kind, (title, note) in titles.items():
         facts = [f for f in used if f.kind == kind]
@@ -714,7 +738,7 @@ def render_parameters(cal: Calibration) -> str:
         source_header = "Reason" if kind == "assumption" else "Source"
         rows = []
         for f in facts:
-            source = f.source.removeprefix("assumption:").strip()
+            source = f.source.removeprefix("assumption:").removeprefix("fitted:").strip()
             rows.append(
                 [
                     anchor(f.id),
@@ -1022,6 +1046,10 @@ def render_events(cal: Calibration) -> str:
                 cell(event.source) or "–",
             ]
         )
+        size = "fixed"
+        if event.size_spread is not None:
+            spread = cal.value(event.size_spread, values, "model.yaml", f"events.{eid}")
+            size = _ref(event.size_spread, spread) if spread else "fixed"
         for vid, ref in event.impact.items():
             impact = cal.value(ref, values, "model.yaml", f"events.{eid}.impact.{vid}")
             impacts.append(
@@ -1030,6 +1058,7 @@ def render_events(cal: Calibration) -> str:
                     f"[`{vid}`]({MODEL_PAGE}#{vid})",
                     f"{impact:+g}",
                     f"[`{ref}`]({CALIBRATION_PAGE}#{ref})" if isinstance(ref, str) else "–",
+                    size,
                 ]
             )
     return "\n".join(
@@ -1041,9 +1070,11 @@ def render_events(cal: Calibration) -> str:
             ),
             "",
             "Impacts, added to the variable when the event occurs (in the variable's unit: "
-            "percentage points for growth rates):",
+            "percentage points for growth rates); an event of random size adds a normal "
+            "amount with the impact as its mean and the size spread as its standard "
+            "deviation:",
             "",
-            table(["Event", "Variable", "Impact", "Parameter"], impacts, "llrl"),
+            table(["Event", "Variable", "Impact", "Parameter", "Size spread"], impacts, "llrll"),
         ]
     )
 
@@ -1424,7 +1455,12 @@ def _quarterly_fit(cal: Calibration) -> str:
     if not all(name in cal.derived for name in GAP_RECORDS.values()):
         return ""
     model = build_model(cal, Scenario(), quarterly=True)
-    _, full = basis_moments(model.marginals, model.event_probabilities, model.correlation)
+    _, full = basis_moments(
+        model.marginals,
+        model.event_probabilities,
+        model.correlation,
+        event_marginals=model.event_marginals,
+    )
     core = core_covariance(model, cal)
     year = model.loadings[model.indicators.index(variable)]
     rows = []
@@ -1484,11 +1520,13 @@ def render_choices(cal: Calibration) -> str:
     rows, unreachable = [], []
     for outcome in runs.choices:
         p = outcome.parameters
-        tail_probability = outcome.choice.events.get(tail, p[record.tail_probability])
+        tail_probability = outcome.choice.events.get(tail, p["gdp_break_probability"])
         derived = [
-            short(p[record.spread]),
+            short(p["gdp_reporting_mean"]),
+            short(p["gdp_reporting_spread"]),
+            short(p["gdp_reporting_skew"]),
             short(tail_probability),
-            short(p[record.tail_impact]),
+            short(p["gdp_break_spread"]),
         ]
         if outcome.gdp is None:
             unreachable.append(outcome)
@@ -1503,22 +1541,26 @@ def render_choices(cal: Calibration) -> str:
                 _percent(outcome.joint, 3),
             ]
         rows.append([cell(outcome.choice.label), outcome.change, *derived, *results])
-    symbols = [parameter_symbol(n) for n in (record.spread, record.tail_probability)]
+    fitted = (
+        "gdp_reporting_mean",
+        "gdp_reporting_spread",
+        "gdp_reporting_skew",
+        "gdp_break_probability",
+        "gdp_break_spread",
+    )
     lines = [
         table(
             [
                 "Choice",
                 "What changes",
-                f"${symbols[0]}$",
-                f"${symbols[1]}$",
-                f"${parameter_symbol(record.tail_impact)}$",
+                *(f"${parameter_symbol(n)}$" for n in fitted),
                 "P(GDP target met)",
                 "Change (pp)",
                 "GDP median (%)",
                 "P(all targets)",
             ],
             rows,
-            "llrrrrrrr",
+            "llrrrrrrrrr",
         ),
         "",
         f"Every row is evaluated on the same {RUN_DRAWS:,} draws (seed {RUN_SEED}), those of "
@@ -1535,6 +1577,106 @@ def render_choices(cal: Calibration) -> str:
             f"¹ {cell(outcome.choice.label)}: {outcome.error}",
         ]
     return "\n".join(lines)
+
+
+def render_gdp_fitted(cal: Calibration) -> str:
+    """GDP's fitted distribution (fitted.yaml) against the simulated one: quantiles and
+    P(GDP target met) under each reading, with the tail and without it."""
+    from tjsim.api import simulate
+    from tjsim.marginals import TwoPieceBreak
+    from tjsim.scenario import Scenario
+
+    runs = quoted_runs(cal)
+    values = _values(cal)
+    gdp = _record(cal).indicator
+    fitted = TwoPieceBreak(
+        values["gdp_reporting_mean"],
+        values["gdp_reporting_spread"],
+        values["gdp_reporting_skew"],
+        values["gdp_break_probability"],
+        values["gdp_break_impact"],
+        values["gdp_break_spread"],
+    )
+    ordinary = replace(fitted, probability=0.0)
+    tail = next(eid for eid, event in cal.events.items() if event.tail)
+    core = simulate(
+        Scenario().with_event(tail, 0.0), draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal
+    )
+    qs = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95)
+    full_q = runs.baseline.quantiles(qs).loc[gdp]
+    core_q = core.quantiles(qs).loc[gdp]
+    rows = []
+    for q in qs:
+        model_full, exact_full = float(full_q[q]), fitted.quantile(q)
+        model_core, exact_core = float(core_q[q]), ordinary.quantile(q)
+        rows.append(
+            [
+                f"{100 * q:g}% quantile",
+                f"{exact_full:.3f}",
+                f"{model_full:.3f}",
+                f"{model_full - exact_full:+.3f}",
+                f"{exact_core:.3f}",
+                f"{model_core:.3f}",
+                f"{model_core - exact_core:+.3f}",
+            ]
+        )
+    readings = runs.baseline.readings(detail=True)["probability"]
+    core_readings = core.readings(detail=True)["probability"]
+    for target in runs.baseline.model.targets:
+        if target.id != gdp or target.op != ">=":
+            continue
+        exact_full = 1.0 - float(fitted.cdf(target.threshold))
+        exact_core = 1.0 - float(ordinary.cdf(target.threshold))
+        model_full = float(readings[(gdp, target.reading)])
+        model_core = float(core_readings[(gdp, target.reading)])
+        rows.append(
+            [
+                f"P(GDP target met), `{target.reading}` (≥ {number(target.threshold)})",
+                _percent(exact_full),
+                _percent(model_full),
+                f"{100 * (model_full - exact_full):+.1f} pp",
+                _percent(exact_core),
+                _percent(model_core),
+                f"{100 * (model_core - exact_core):+.1f} pp",
+            ]
+        )
+    mean = float(runs.baseline.model.mean[runs.baseline.model.indicators.index(gdp)])
+    exact_mean = fitted.mean + fitted.probability * fitted.impact
+    rows.append(
+        [
+            "mean (exact, from the model's moments)",
+            f"{exact_mean:.3f}",
+            f"{mean:.3f}",
+            f"{mean - exact_mean:+.3f}",
+            f"{fitted.mean:.3f}",
+            "",
+            "",
+        ]
+    )
+    se = runs.baseline.probabilities().loc[gdp, "std_error"]
+    return "\n".join(
+        [
+            table(
+                [
+                    "",
+                    "Fitted",
+                    "Simulated",
+                    "Gap",
+                    "Fitted, no break",
+                    "Simulated, no break",
+                    "Gap",
+                ],
+                rows,
+                "lrrrrrr",
+            ),
+            "",
+            f"Fitted: the distribution of `fitted.yaml` computed exactly "
+            f"(`tjsim.marginals.TwoPieceBreak`); simulated: `tjsim.simulate(draws="
+            f"{RUN_DRAWS:_}, seed={RUN_SEED})`, and the same with `{tail}` at probability 0 "
+            f"for the columns without the break. The standard error of a simulated "
+            f"probability is about {100 * se:.2f} points, of a middle quantile about 0.005.",
+        ]
+    )
 
 
 def render_central_mean_median(cal: Calibration) -> str:
@@ -1582,7 +1724,12 @@ def render_central_mean_median(cal: Calibration) -> str:
             "impacts alone, probability times impact:",
             "",
             table(
-                ["Event", "Probability", "Impact on GDP if it occurs (pp)", "Effect on the mean"],
+                [
+                    "Event",
+                    "Probability",
+                    "Impact on GDP if it occurs (pp, mean)",
+                    "Effect on the mean",
+                ],
                 rows,
                 "lrrr",
             ),
@@ -1996,17 +2143,6 @@ def render_reporting_tianjin(cal: Calibration) -> str:
     return "\n".join(lines)
 
 
-#: The eight quantified headline goals of the report (二, overview), by target id.
-HEADLINE_TARGETS = (
-    "gdp_growth",
-    "budget_revenue",
-    "disposable_income",
-    "fixed_asset_investment",
-    "retail_sales",
-    "urban_jobs",
-    "unemployment_rate",
-    "cpi",
-)
 #: The plan factor's loadings tried, a uniform prior over them (revenue's total allows
 #: at most about 0.74), and the record: ordinary years and the number met in each.
 PLAN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
@@ -2021,7 +2157,8 @@ def headline_counts(cal: Calibration, scenario: Any, draws: int, seed: int) -> n
     result = simulate(scenario, draws=draws, seed=seed, keep_draws=True, calibration=cal)
     flags = kept_met_flags(result)
     names = [target.id for target in result.model.primary_targets]
-    return flags[:, [names.index(t) for t in HEADLINE_TARGETS]].sum(axis=1)
+    headline = [names.index(target.id) for target in result.model.headline_targets]
+    return flags[:, headline].sum(axis=1)
 
 
 def plan_likelihood(
@@ -2030,6 +2167,7 @@ def plan_likelihood(
     """For each loading of :data:`PLAN_GRID`: the ordinary-year distribution of the
     number of headline targets met (tail events off) and the likelihood of the record
     (the product over its years of the probability of the count each year had)."""
+    from tjsim.errors import TjsimError
     from tjsim.scenario import Scenario
 
     tails = [eid for eid, event in cal.events.items() if event.tail]
@@ -2038,16 +2176,13 @@ def plan_likelihood(
         scenario = Scenario().with_parameter("plan_loading", loading)
         for eid in tails:
             scenario = scenario.with_event(eid, 0.0)
-        counts = headline_counts(cal, scenario, draws, seed)
-        dist = np.bincount(counts, minlength=len(HEADLINE_TARGETS) + 1) / len(counts)
+        try:
+            counts = headline_counts(cal, scenario, draws, seed)
+        except TjsimError:  # a loading that leaves a managed total unreachable
+            continue
+        dist = np.bincount(counts, minlength=9) / len(counts)
         out.append((loading, dist, float(np.prod([dist[n] for n in PLAN_RECORD.values()]))))
     return out
-
-
-def plan_posterior_mean(rows: Sequence[tuple[float, np.ndarray, float]]) -> float:
-    """The posterior mean loading under the uniform prior over the grid."""
-    weights = np.array([lik for _, _, lik in rows])
-    return float(np.array([loading for loading, _, _ in rows]) @ weights / weights.sum())
 
 
 def render_plan_factor(cal: Calibration) -> str:
@@ -2068,7 +2203,7 @@ def render_plan_factor(cal: Calibration) -> str:
         for loading, dist, lik in rows
     ]
     years = ", ".join(f"{year}: {n} of 8" for year, n in PLAN_RECORD.items())
-    mean = plan_posterior_mean(rows)
+    best = max(rows, key=lambda row: row[2])[0]
     return (
         table(
             [
@@ -2082,8 +2217,10 @@ def render_plan_factor(cal: Calibration) -> str:
             body,
             "rrrrrr",
         )
-        + f"\nRecord ({years}); uniform prior over the loadings shown; posterior mean "
-        f"**{mean:.2f}** against [`plan_loading`]({CALIBRATION_PAGE}#plan_loading) = "
+        + f"\nRecord ({years}); the loadings shown are those that leave every managed "
+        "target's record-derived total reachable. The likelihood rises with the loading: "
+        f"its maximum on this grid is at **{best:g}**, against "
+        f"[`plan_loading`]({CALIBRATION_PAGE}#plan_loading) = "
         f"{number(cal.parameters()['plan_loading'])}. Ordinary years (tail events off), "
         f"{RUN_DRAWS:,} draws, seed {RUN_SEED}.\n"
     )
@@ -2100,6 +2237,7 @@ BLOCKS: dict[str, Callable[[Calibration], str]] = {
     "readings": render_readings,
     "totals": render_totals,
     "choices": render_choices,
+    "gdp-fitted": render_gdp_fitted,
     "central-mean-median": render_central_mean_median,
     "score": render_score,
     "central-case": render_central_case,

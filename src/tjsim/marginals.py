@@ -18,6 +18,15 @@ variable (absent events). Three families:
     :math:`\sigma_d = s(1-\gamma)` below and :math:`\sigma_u = s(1+\gamma)` above, where
     ``spread`` :math:`= s` and ``skew`` :math:`= \gamma \in (-1, 1)`; negative skew puts
     the long tail on the downside (the fan-chart convention).
+``break``
+    The column of an event of random size (not a shock, and **not** centred: like an
+    event's indicator it has mean ``probability``). With probability ``probability``
+    :math:`= p` the event occurs and the column holds its size factor
+    :math:`S \sim N(1, s^2)`, ``spread`` :math:`= s` the size's standard deviation
+    relative to its mean; otherwise it holds 0. The transform is the quantile function
+    of that mixture read from the top, :math:`x = Q(1 - \Phi(z))`: continuous and
+    decreasing, so low latent values give large sizes, as an event's indicator
+    :math:`\mathbf 1\{z < \Phi^{-1}(p)\}` does, which it equals when :math:`s = 0`.
 """
 
 from __future__ import annotations
@@ -29,8 +38,10 @@ from typing import Literal
 import numpy as np
 from scipy import special
 
-Family = Literal["normal", "t", "two_piece"]
+Family = Literal["normal", "t", "two_piece", "break"]
+#: The families a shock may have (``break`` is an event's column, not a shock's).
 FAMILIES: tuple[str, ...] = ("normal", "t", "two_piece")
+ALL_FAMILIES: tuple[str, ...] = (*FAMILIES, "break")
 
 #: Latent-normal grid of the fast transform: |z| <= 9 covers every draw numpy will make.
 GRID = np.linspace(-9.0, 9.0, 2**16 + 1)
@@ -40,7 +51,9 @@ _SYMMETRIC = bool(np.array_equal(GRID, -GRID[::-1]))
 
 @dataclass(frozen=True)
 class Marginal:
-    """One shock's marginal: ``family``, ``spread`` (> 0) and its shape parameters.
+    """One shock's marginal: ``family``, ``spread`` (> 0) and its shape parameters
+    (``df`` of a t, ``skew`` of a two-piece, ``probability`` of a ``break``: an event of
+    random size).
 
     ``latent_shift`` moves the latent normal before the transform, ``x = F(z + shift)``:
     zero except in models conditioned on observations (:mod:`tjsim.quarterly`).
@@ -51,12 +64,15 @@ class Marginal:
     df: float = 5.0
     skew: float = 0.0
     latent_shift: float = 0.0
+    probability: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.family not in FAMILIES:
+        if self.family not in ALL_FAMILIES:
             raise ValueError(
                 f"distribution must be one of {', '.join(FAMILIES)}, not {self.family!r}"
             )
+        if self.family == "break" and not 0.0 <= self.probability <= 1.0:
+            raise ValueError(f"probability must lie in [0, 1], not {self.probability}")
         if not (math.isfinite(self.spread) and self.spread >= 0.0):
             raise ValueError(f"spread must be a finite number >= 0, not {self.spread}")
         if self.family == "t" and not (math.isfinite(self.df) and self.df > 2.0):
@@ -75,15 +91,26 @@ class Marginal:
 
     @property
     def offset(self) -> float:
-        """Mean of the uncentred distribution, subtracted so that shocks have mean zero."""
+        """Mean of the uncentred distribution, subtracted so that shocks have mean zero
+        (a ``break`` column is not centred: its offset is zero and its mean ``p``)."""
         if self.family != "two_piece":
             return 0.0
         down, up = self.sigmas
         return math.sqrt(2.0 / math.pi) * (up - down)
 
     @property
+    def mean(self) -> float:
+        """Mean of the column (at ``latent_shift`` zero): 0 for a shock, ``p`` for a
+        ``break``."""
+        return self.probability if self.family == "break" else 0.0
+
+    @property
     def std(self) -> float:
-        """Standard deviation of the shock."""
+        """Standard deviation of the shock (of a ``break`` column: with ``S ~ N(1, s^2)``
+        in a share ``p`` of the draws, ``sqrt(p (1 + s^2) - p^2)``)."""
+        if self.family == "break":
+            p = self.probability
+            return math.sqrt(max(p * (1.0 + self.spread**2) - p * p, 0.0))
         if self.family != "two_piece":
             return self.spread
         down, up = self.sigmas
@@ -97,6 +124,8 @@ class Marginal:
     def from_normal(self, z: np.ndarray | float) -> np.ndarray:
         """Exact transform of latent normals ``z`` (any shape) to centred shocks."""
         z = np.asarray(z, dtype=float) + self.latent_shift
+        if self.family == "break":
+            return self._break(z)
         if self.family == "normal" or self.spread == 0.0:
             return self.spread * z
         if self.family == "t":
@@ -112,6 +141,29 @@ class Marginal:
             left = down * special.ndtri(np.minimum(below / (2.0 * p_down), 0.5))
             right = -up * special.ndtri(np.minimum(above / (2.0 * (1.0 - p_down)), 0.5))
         return np.where(below < p_down, left, right) - self.offset
+
+    def _break(self, z: np.ndarray) -> np.ndarray:
+        """The ``break`` transform: the mixture's quantile at ``1 - Phi(z)``.
+
+        The mixture puts ``a = p Phi(-1/s)`` below zero (negative sizes), ``1 - p`` at
+        zero and ``b = p Phi(1/s)`` above. Read from the top: ``Phi(z) < b`` gives the
+        positive sizes, ``1 - s Phi^-1(Phi(z) / p)``; ``Phi(-z) < a`` the negative ones,
+        ``1 + s Phi^-1(Phi(-z) / p)``; the rest is zero. Both tails use the lower tail
+        of the normal, so large ``|z|`` keeps full precision.
+        """
+        p, s = self.probability, self.spread
+        out = np.zeros(np.shape(z))
+        if p <= 0.0:
+            return out
+        below, above = special.ndtr(z), special.ndtr(-z)
+        if s == 0.0:
+            return np.where(below < p, 1.0, 0.0) + out
+        upper, lower = p * special.ndtr(1.0 / s), p * special.ndtr(-1.0 / s)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            positive = 1.0 - s * special.ndtri(np.minimum(below / p, 1.0))
+            negative = 1.0 + s * special.ndtri(np.minimum(above / p, 1.0))
+        out = np.where(below < upper, positive, out)
+        return np.where(above < lower, negative, out)
 
     def table(self) -> np.ndarray:
         """Values of :meth:`from_normal` on the fixed latent grid (the engine interpolates in
@@ -139,3 +191,63 @@ class Marginal:
                 out[~left] = -up * special.ndtri(np.minimum(above / (2.0 * (1.0 - p_down)), 0.5))
             return out - self.offset
         return self.from_normal(GRID)
+
+
+@dataclass(frozen=True)
+class TwoPieceBreak:
+    r"""The distribution of a two-piece outcome with a random break: the contract of a
+    fitted reporting model (``fitted.yaml``),
+
+    .. math:: Y = m + \varepsilon + B D, \qquad
+              \varepsilon \sim \text{two-piece}(s, \gamma) \text{ centred},\;
+              B \sim \text{Bernoulli}(p),\; D \sim N(\mu_B, \sigma_B^2),
+
+    with ``mean`` :math:`m`, ``spread`` :math:`s`, ``skew`` :math:`\gamma` (this
+    module's convention), ``probability`` :math:`p`, ``impact`` :math:`\mu_B` and
+    ``impact_spread`` :math:`\sigma_B`. Its CDF is exact up to a Gauss-Hermite
+    quadrature over the break's size (200 nodes); the quantile inverts it.
+    """
+
+    mean: float
+    spread: float
+    skew: float = 0.0
+    probability: float = 0.0
+    impact: float = 0.0
+    impact_spread: float = 0.0
+
+    def _ordinary_cdf(self, x: np.ndarray) -> np.ndarray:
+        shock = Marginal("two_piece", self.spread, skew=self.skew)
+        down, up = shock.sigmas
+        below = down / (down + up)
+        x = np.asarray(x, dtype=float) - self.mean + shock.offset  # mode at zero
+        return np.where(
+            x < 0.0,
+            2.0 * below * special.ndtr(x / down),
+            below + 2.0 * (1.0 - below) * (special.ndtr(x / up) - 0.5),
+        )
+
+    def cdf(self, y: np.ndarray | float) -> np.ndarray:
+        """``P(Y <= y)``, elementwise."""
+        y = np.asarray(y, dtype=float)
+        nodes, weights = np.polynomial.hermite_e.hermegauss(200)
+        weights = weights / weights.sum()
+        sizes = self.impact + self.impact_spread * nodes
+        broken = self._ordinary_cdf(y[..., None] - sizes) @ weights
+        return (1.0 - self.probability) * self._ordinary_cdf(y) + self.probability * broken
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile (bisection on :meth:`cdf`, to ``1e-10``)."""
+        low = self.mean - 40.0 * (self.spread + abs(self.impact) + self.impact_spread + 1.0)
+        high = self.mean + 40.0 * (self.spread + 1.0)
+        while high - low > 1e-10:
+            middle = 0.5 * (low + high)
+            if float(self.cdf(middle)) < q:
+                low = middle
+            else:
+                high = middle
+        return 0.5 * (low + high)
+
+    @property
+    def sd_ordinary(self) -> float:
+        """Standard deviation of the ordinary part, ``s sqrt(1 - g^2 + 4 g^2 (1 - 2/pi))``."""
+        return Marginal("two_piece", self.spread, skew=self.skew).std

@@ -124,7 +124,12 @@ def resolve_driver(
 
 def indicator_std(model: CompiledModel, row: int) -> float:
     """Standard deviation of indicator ``row`` of ``model`` (all shocks and events)."""
-    _, cov = basis_moments(model.marginals, model.event_probabilities, model.correlation)
+    _, cov = basis_moments(
+        model.marginals,
+        model.event_probabilities,
+        model.correlation,
+        event_marginals=model.event_marginals,
+    )
     loadings = model.loadings[row]
     return float(np.sqrt(max(loadings @ cov @ loadings, 0.0)))
 
@@ -376,6 +381,7 @@ def same_basis(first: CompiledModel, second: CompiledModel) -> bool:
     marginals, correlation and event probabilities."""
     return (
         first.marginals == second.marginals
+        and first.event_marginals == second.event_marginals
         and np.array_equal(first.correlation, second.correlation)
         and np.array_equal(first.event_probabilities, second.event_probabilities)
     )

@@ -1,12 +1,14 @@
 """A calibration: facts with provenance, the model's equations, its shocks and targets.
 
-A calibration is a folder of four YAML files:
+A calibration is a folder of four YAML files, and an optional fifth:
 
 ``facts.yaml``
     Figures from the report (kind ``report``) and other statistics (``statistic``).
 ``assumptions.yaml``
     Numbers nobody published (elasticities, spreads, central values): kind
     ``assumption``, each with its reason.
+``fitted.yaml`` (optional)
+    Numbers fitted by a model of the record (kind ``fitted``), with the others' fields.
 ``model.yaml``
     ``derived`` parameters (expressions of facts), ``share_groups`` that must add up,
     ``variables`` (equation, optional shock), ``correlations`` and ``events``.
@@ -333,7 +335,7 @@ def _build(
         raw = _mapping(raw, mfile, key)
         _check_keys(
             raw,
-            ("label", "probability", "impact", "source", "tail"),
+            ("label", "probability", "impact", "source", "tail", "size_spread"),
             ("label", "probability", "impact"),
             mfile,
             key,
@@ -355,6 +357,14 @@ def _build(
             raise CalibrationError(
                 f"expected true or false, found {tail!r}", file=mfile, key=f"{key}.tail"
             )
+        size_spread = raw.get("size_spread")
+        if size_spread is not None and len(impact) != 1:
+            raise CalibrationError(
+                f"an event of random size (size_spread) has exactly one impact, found "
+                f"{len(impact)}; the size spread is in that impact's unit",
+                file=mfile,
+                key=f"{key}.size_spread",
+            )
         events[str(eid)] = EventSpec(
             str(eid),
             str(raw["label"]),
@@ -362,6 +372,7 @@ def _build(
             impact,
             str(raw.get("source", "")),
             tail,
+            size_spread,
         )
 
     correlations = []
@@ -572,7 +583,10 @@ def _build_totals(
         free_of[free] = str(vid)
         relative_to = item.get("relative_to")
         totals[str(vid)] = TotalSpec(
-            str(vid), item["spread"], free, None if relative_to is None else str(relative_to)
+            str(vid),
+            item["spread"],
+            free,
+            None if relative_to is None else str(relative_to),
         )
     for vid, variable in variables.items():
         if variable.shock is not None and variable.shock.spread is None and vid not in free_of:
@@ -818,6 +832,14 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
             )
         for target, ref in event.impact.items():
             cal.value(ref, params, mfile, f"{key}.impact.{target}")
+        if event.size_spread is not None:
+            spread = cal.value(event.size_spread, params, mfile, f"{key}.size_spread")
+            if not (math.isfinite(spread) and spread >= 0.0):
+                raise CalibrationError(
+                    f"a size spread must be a number >= 0, found {spread:g}",
+                    file=mfile,
+                    key=f"{key}.size_spread",
+                )
     for index, (_, _, ref) in enumerate(cal.correlations):
         r = cal.value(ref, params, mfile, f"correlations[{index}]")
         if not -1.0 < r < 1.0:

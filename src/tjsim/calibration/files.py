@@ -1,4 +1,5 @@
-"""Reading a calibration folder: four YAML files, validated into a :class:`Calibration`."""
+"""Reading a calibration folder: four YAML files, and an optional fifth (``fitted.yaml``:
+numbers fitted by a model of the record), validated into a :class:`Calibration`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from ..yamlio import kind_of, read_yaml_mapping
 from .calibration import Calibration
 
 FILES = ("facts.yaml", "assumptions.yaml", "model.yaml", "targets.yaml")
+#: Optional files of facts: read with facts.yaml and assumptions.yaml when present.
+OPTIONAL_FILES = ("fitted.yaml",)
 
 
 def default_calibration_path() -> Path:
@@ -27,8 +30,10 @@ def load_calibration(path: str | Path | None = None) -> Calibration:
             "expected a calibration folder with " + ", ".join(FILES), file=str(folder)
         )
     docs = {name: read_yaml_mapping(folder / name, CalibrationError) for name in FILES}
+    optional = [name for name in OPTIONAL_FILES if (folder / name).is_file()]
+    docs.update({name: read_yaml_mapping(folder / name, CalibrationError) for name in optional})
     facts: list[Mapping[str, Any]] = []
-    for name in ("facts.yaml", "assumptions.yaml"):
+    for name in ("facts.yaml", "assumptions.yaml", *optional):
         items = docs[name].get("facts")
         if not isinstance(items, list):
             raise CalibrationError(

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from .. import expressions
 
-FACT_KINDS = ("report", "statistic", "assumption")
+FACT_KINDS = ("report", "statistic", "assumption", "fitted")
 FACT_FIELDS = ("id", "value", "unit", "year", "kind", "label", "source")
 OPS = (">=", ">", "<=", "<")
 LAYERS = ("driver", "sector", "aggregate", "district", "satellite")
@@ -69,7 +69,12 @@ class VariableSpec:
 
 @dataclass(frozen=True)
 class EventSpec:
-    """A discrete risk: it occurs with ``probability`` and then adds ``impact`` to variables."""
+    """A discrete risk: it occurs with ``probability`` and then adds ``impact`` to variables.
+
+    With a ``size_spread`` the event's size is random: when it occurs, its (single)
+    impact is drawn from a normal with mean the impact and standard deviation
+    ``size_spread``, in the impact's unit.
+    """
 
     id: str
     label: str
@@ -77,6 +82,7 @@ class EventSpec:
     impact: Mapping[str, Number]
     source: str = ""
     tail: bool = False  # a regime break, outside the ordinary-year totals
+    size_spread: Number | None = None
 
 
 @dataclass(frozen=True)

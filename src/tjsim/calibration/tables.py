@@ -101,7 +101,9 @@ def drivers(calibration: Calibration, spreads: Mapping[str, float]) -> pd.DataFr
 
 def events(calibration: Calibration) -> pd.DataFrame:
     """Every calibrated event (``with_event`` changes one): indexed by id, with columns
-    ``label, probability, impact`` (variable -> points, as text) and ``source``."""
+    ``label, probability, impact`` (variable -> points, as text; an event of random
+    size adds its size's standard deviation, ``momentum -3.5 (sd 1.5)``) and
+    ``source``."""
     cal = calibration
     params = cal.parameters()
     mfile = cal.files.get("model", "model.yaml")
@@ -111,12 +113,17 @@ def events(calibration: Calibration) -> pd.DataFrame:
             v: cal.value(ref, params, mfile, f"events.{eid}.impact.{v}")
             for v, ref in spec.impact.items()
         }
+        size = (
+            ""
+            if spec.size_spread is None
+            else f" (sd {cal.value(spec.size_spread, params, mfile, f'events.{eid}'):g})"
+        )
         rows.append(
             {
                 "event": eid,
                 "label": spec.label,
                 "probability": cal.value(spec.probability, params, mfile, f"events.{eid}"),
-                "impact": ", ".join(f"{v} {x:+g}" for v, x in impact.items()),
+                "impact": ", ".join(f"{v} {x:+g}" for v, x in impact.items()) + size,
                 "source": spec.source,
             }
         )
@@ -152,7 +159,8 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
     """Parameter id -> where it is used, as ``(kind, name)`` pairs in model order.
 
     Kinds: ``derived``, ``equation``, ``shock``, ``share group``, ``quarterly``,
-    ``correlation``, ``event``, ``total``, ``target`` (any of its readings).
+    ``correlation``, ``event``, ``total``, ``target`` (any of its readings), ``record``
+    (the record that ``tjsim score`` checks).
     """
     params = set(cal.parameters())
     uses: dict[str, list[tuple[str, str]]] = {}
@@ -180,7 +188,7 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
         add(referenced(ref), "correlation", f"{a}, {b}")
     for eid, event in cal.events.items():
         add(referenced(event.probability), "event", eid)
-        for ref in event.impact.values():
+        for ref in (*event.impact.values(), event.size_spread):
             add(referenced(ref), "event", eid)
     for name, total in cal.totals.items():
         add(referenced(total.spread), "total", name)
@@ -188,4 +196,8 @@ def parameter_uses(cal: Calibration) -> dict[str, list[tuple[str, str]]]:
         for reading in target.readings.values():
             add(referenced(reading.threshold), "target", tid)
             add(referenced(reading.tolerance), "target", tid)
+    record = cal.record
+    if record is not None:
+        for name in ("bias", "spread", "tail_probability", "tail_impact"):
+            add({record.name(name, 0)}, "record", name)
     return uses

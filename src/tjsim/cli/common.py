@@ -18,7 +18,7 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 # Copies of tjsim.scenario.METHODS and tjsim.calibration.FACT_KINDS (plus "derived"),
 # so that building the parser imports neither numpy nor scipy (tests keep them equal).
 METHODS = ("mc", "antithetic", "sobol")
-FACT_KINDS = ("report", "statistic", "assumption", "derived")
+FACT_KINDS = ("report", "statistic", "assumption", "fitted", "derived")
 
 
 def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> None:

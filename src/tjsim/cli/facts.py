@@ -13,8 +13,9 @@ HELP = "list the calibration's facts and sources"
 
 EPILOG = """\
 Every number of the calibration with its unit, kind and source: report figures
-(report), other statistics (statistic), assumptions with their reasons (assumption)
-and parameters derived from them (derived). --grep WORD keeps the facts with a word
+(report), other statistics (statistic), assumptions with their reasons (assumption),
+numbers fitted by a model of the record (fitted: fitted.yaml, when the calibration
+has one) and parameters derived from them (derived). --grep WORD keeps the facts with a word
 starting with WORD (any case) in their id, label or quoted phrase: the source's text
 after its locator, so that 'port' finds the port and not every "report".
 

@@ -3,9 +3,10 @@
 It shares nothing with the vectorized path but the latent normals (the same blocks and
 streams) and the scenario bookkeeping (:func:`tjsim.model.resolve_events`,
 :func:`tjsim.model.resolve_targets`). For every draw it correlates the normals with a
-Python loop, applies each marginal's *exact* quantile transform, and interprets every
-equation's syntax tree on plain floats in dependency order. The engine must agree with
-it draw for draw.
+Python loop, applies each marginal's *exact* quantile transform (an event of random
+size: its exact ``break`` transform times its impact), and interprets every equation's
+syntax tree on plain floats in dependency order. The engine must agree with it draw for
+draw.
 """
 
 from __future__ import annotations
@@ -82,17 +83,23 @@ def simulate_reference(
             shock = {
                 vid: float(compiled.marginals[k].from_normal(z[k])) for k, vid in enumerate(shocked)
             }
-            occurred = {
-                eid: z[len(shocked) + i] < special.ndtri(compiled.event_probabilities[i])
-                for i, eid in enumerate(event_ids)
+            # An event's size: 1 when a fixed-size event occurs, its exact break
+            # transform (the size factor, 0 when it does not occur) for a random size.
+            size = {
+                eid: float(sized.from_normal(z[len(shocked) + i]))
+                if sized is not None
+                else float(z[len(shocked) + i] < special.ndtri(compiled.event_probabilities[i]))
+                for i, (eid, sized) in enumerate(
+                    zip(event_ids, compiled.event_marginals, strict=True)
+                )
             }
             values = dict(params)
             for vid in cal.order:
                 v = expressions.evaluate(cal.variables[vid].tree, values, baselines)
                 v += shock.get(vid, 0.0) + shifts.get(vid, 0.0)
                 for eid in event_ids:
-                    if occurred[eid]:
-                        v += events[eid][1].get(vid, 0.0)
+                    if size[eid]:
+                        v += size[eid] * events[eid][1].get(vid, 0.0)
                 values[vid] = v
             rows_out.append([values[v] for v in cal.variables])
             met = [_met(t, values) for t in targets]

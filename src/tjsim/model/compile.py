@@ -28,7 +28,7 @@ from ..expressions import LinearForm
 from ..limits import MAX_MAGNITUDE, MAX_SPREAD
 from ..marginals import Marginal
 from ..scenario import DriverChange, Scenario, checks
-from .compiled import CompiledModel, Target
+from .compiled import RANGE_SDS, CompiledModel, Target
 from .totals import solve_totals
 
 
@@ -204,7 +204,7 @@ def _compile(
             extra = np.zeros(d)
             if spec.shock is not None:
                 extra[column[vid]] = 1.0
-            for eid, (_, impact) in events.items():
+            for eid, (_, impact, _) in events.items():
                 extra[column[eid]] += impact.get(vid, 0.0)
             shift = scenario.drivers[vid].shift if vid in scenario.drivers else 0.0
             forms[vid] = LinearForm(form.constant, form.shift + shift, form.loadings + extra)
@@ -213,8 +213,16 @@ def _compile(
         constant = np.array([forms[v].value for v in indicators])
         base = np.array([forms[v].constant for v in indicators])
         loadings = np.array([forms[v].loadings for v in indicators]).reshape(len(indicators), d)
+    probabilities = np.array(
+        [0.0 if scenario.shocks_off else events[e][0] for e in events], dtype=float
+    )
+    sizes = tuple(
+        _size_marginal(eid, p, *events[eid][1:], scenario)
+        for eid, p in zip(events, probabilities, strict=True)
+    )
+    reach = np.array([1.0 if mg is None else 1.0 + RANGE_SDS * mg.spread for mg in sizes])
     _check_size(
-        indicators, np.maximum(np.abs(base), np.abs(constant)), loadings, marginals, scenario
+        indicators, np.maximum(np.abs(base), np.abs(constant)), loadings, marginals, scenario, reach
     )
 
     # -- targets: the readings in force, then the alternatives
@@ -245,9 +253,7 @@ def _compile(
         basis=basis,
         n_shocks=k,
         marginals=tuple(marginals),
-        event_probabilities=np.array(
-            [0.0 if scenario.shocks_off else events[e][0] for e in events], dtype=float
-        ),
+        event_probabilities=probabilities,
         correlation=corr,
         cholesky=cholesky,
         baseline=base,
@@ -260,7 +266,42 @@ def _compile(
         parameters=dict(params),
         n_primary=sum(t.primary for t in targets),
         solved_spreads=dict(spreads or {}),
+        event_marginals=sizes,
     )
+
+
+def _size_marginal(
+    eid: str,
+    probability: float,
+    impact: Mapping[str, float],
+    size: float | None,
+    scenario: Scenario,
+) -> Marginal | None:
+    """The ``break`` marginal of an event of random size (``None``: a fixed size).
+
+    Its column holds the size factor ``S ~ N(1, (size / |impact|)^2)`` when the event
+    occurs, so that its single impact, the loading, times the column is normal with
+    mean the impact and standard deviation ``size``.
+    """
+    if not size:
+        return None
+    (value,) = impact.values()
+    if value == 0.0:
+        raise ScenarioError(
+            f"the event '{eid}' has a random size (size_spread {size:g}) but an impact of "
+            "zero: its size spread is relative to a non-zero impact",
+            file=scenario.path,
+            key=f"events.{eid}",
+        )
+    relative = size / abs(value)
+    if not relative <= MAX_SPREAD:
+        raise ScenarioError(
+            f"the size spread of '{eid}' is {relative:g} times its impact, above the "
+            f"{MAX_SPREAD:g} tjsim computes with",
+            file=scenario.path,
+            key=f"events.{eid}",
+        )
+    return Marginal("break", relative, probability=probability)
 
 
 def _check_shape(change: DriverChange, family: str, vid: str, scenario: Scenario) -> None:
@@ -282,14 +323,16 @@ def _check_size(
     loadings: np.ndarray,
     marginals: list[Marginal],
     scenario: Scenario,
+    events: np.ndarray,
 ) -> None:
     """Refuse a model whose indicators reach beyond :data:`~tjsim.limits.MAX_MAGNITUDE`
-    (their level plus the spread their shocks and events can add), where the engine's
+    (their level plus the spread their shocks and events can add, ``events`` the reach
+    of each event's column), where the engine's
     sums would overflow or lose the digits that matter."""
     k = len(marginals)
     with np.errstate(over="ignore", invalid="ignore"):
         stds = np.array([mg.std for mg in marginals])
-        reach = level + np.abs(loadings[:, :k]) @ stds + np.abs(loadings[:, k:]).sum(axis=1)
+        reach = level + np.abs(loadings[:, :k]) @ stds + np.abs(loadings[:, k:]) @ events
     too_big = ~(reach <= MAX_MAGNITUDE)  # NaN counts as too big
     if too_big.any():
         i = int(np.flatnonzero(too_big)[0])
@@ -303,24 +346,37 @@ def _check_size(
 
 def resolve_events(
     cal: Calibration, scenario: Scenario, params: Mapping[str, float]
-) -> dict[str, tuple[float, dict[str, float]]]:
-    """Event name -> ``(probability, {variable: impact})``: the calibration's events with the
-    scenario's overrides and additions."""
+) -> dict[str, tuple[float, dict[str, float], float | None]]:
+    """Event name -> ``(probability, {variable: impact}, size_spread)``: the calibration's
+    events with the scenario's overrides and additions; ``size_spread`` is ``None`` (or
+    0) for a fixed size, else the standard deviation of the event's single impact when
+    it occurs."""
     mfile = cal.files.get("model", "model.yaml")
-    events: dict[str, tuple[float, dict[str, float]]] = {}
+    events: dict[str, tuple[float, dict[str, float], float | None]] = {}
     for eid, spec in cal.events.items():
         impact = {
             v: cal.value(ref, params, mfile, f"events.{eid}.impact.{v}")
             for v, ref in spec.impact.items()
         }
+        size = (
+            None
+            if spec.size_spread is None
+            else cal.value(spec.size_spread, params, mfile, f"events.{eid}.size_spread")
+        )
         events[eid] = (
             cal.value(spec.probability, params, mfile, f"events.{eid}.probability"),
             impact,
+            size,
         )
     for eid, event in scenario.events.items():
         checks.check_event(cal, eid, event, file=scenario.path)
         impact = dict(event.impact) if event.impact else events[eid][1]
-        events[eid] = (event.probability, impact)
+        size = (
+            event.size_spread
+            if event.size_spread is not None
+            else (events[eid][2] if eid in events else None)
+        )
+        events[eid] = (event.probability, impact, size)
     return events
 
 

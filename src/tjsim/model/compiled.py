@@ -2,7 +2,8 @@ r"""A compiled model: the arrays the engine evaluates for all draws.
 
 Every variable is an affine function of the random basis :math:`x` (one column per
 shocked variable, holding its centred shock, and one per event, holding its 0/1
-indicator). Compiling walks the equations in dependency order and yields
+indicator, or for an event of random size its size factor when it occurs and 0 when
+it does not: a ``break`` column of :mod:`tjsim.marginals`). Compiling walks the equations in dependency order and yields
 
 .. math:: v = c + L x, \qquad m_t = s_t\,(v_{i(t)} - \tau_t) \;\text{or}\; s_t\,(v_{i(t)} - v_{j(t)})
 
@@ -11,7 +12,8 @@ target :math:`t` is met when :math:`m_t \ge 0` (or :math:`> 0` for a strict read
 with :math:`s_t = -1` for ``<=``/``<`` readings. The latent normals :math:`z` of the
 Gaussian copula have correlation :math:`R = CC^\top`; shock :math:`k` is
 :math:`x_k = F_k^{-1}(\Phi(z_k))` centred, and event :math:`e` occurs when
-:math:`z_e < \Phi^{-1}(p_e)`.
+:math:`z_e < \Phi^{-1}(p_e)` (an event of random size: its column is its ``break``
+marginal's transform of :math:`z_e`).
 """
 
 from __future__ import annotations
@@ -106,10 +108,24 @@ class CompiledModel:
     parameters: Mapping[str, float]
     n_primary: int = -1  # targets in force (the first n_primary); -1: all of them
     solved_spreads: Mapping[str, float] = field(default_factory=dict)  # of the totals
+    # (e,): None for an event of fixed size (an indicator), else its ``break`` marginal
+    event_marginals: tuple[Marginal | None, ...] = ()
 
     def __post_init__(self) -> None:
         if self.n_primary < 0:
             object.__setattr__(self, "n_primary", len(self.targets))
+        if not self.event_marginals:
+            events = len(self.basis) - self.n_shocks
+            object.__setattr__(self, "event_marginals", (None,) * events)
+
+    @property
+    def random_events(self) -> np.ndarray:
+        """``(e,)`` booleans: the events of random size (a ``break`` column each)."""
+        return np.array([mg is not None for mg in self.event_marginals], dtype=bool)
+
+    def column_marginals(self) -> tuple[Marginal | None, ...]:
+        """``(d,)``: every basis column's marginal, ``None`` for a fixed-size event."""
+        return (*self.marginals, *self.event_marginals)
 
     @property
     def primary_targets(self) -> tuple[Target, ...]:
@@ -124,25 +140,50 @@ class CompiledModel:
     def basis_means(self) -> np.ndarray:
         """Exact expected value of every basis column, ``(d,)``.
 
-        Zero for shocks and ``p`` for events, unless the latent normals have been
-        shifted or rescaled by conditioning on observations; then each column's mean is
-        a one-dimensional Gaussian integral, computed by Gauss-Hermite quadrature
-        (events: a normal CDF).
+        Zero for shocks and ``p`` for events (of fixed or random size: a random size
+        has mean one), unless the latent normals have been shifted or rescaled by
+        conditioning on observations; then each column's mean is a one-dimensional
+        Gaussian integral, computed by Gauss-Hermite quadrature (fixed-size events: a
+        normal CDF).
         """
         k = self.n_shocks
         scale = np.sqrt(np.clip(np.diag(self.correlation), 0.0, None))
-        shifted = any(mg.latent_shift for mg in self.marginals)
+        columns = self.column_marginals()
+        shifted = any(mg.latent_shift for mg in columns if mg is not None)
         if not shifted and np.allclose(scale, 1.0, rtol=0, atol=1e-12):
             return np.concatenate([np.zeros(k), self.event_probabilities])
         nodes, weights = np.polynomial.hermite_e.hermegauss(80)
         weights = weights / weights.sum()
-        shocks = [
-            float(weights @ mg.from_normal(s * nodes))
-            for mg, s in zip(self.marginals, scale[:k], strict=True)
-        ]
         with np.errstate(divide="ignore", invalid="ignore"):
-            events = special.ndtr(self.event_thresholds / scale[k:])
-        return np.concatenate([shocks, np.nan_to_num(events)])
+            events = np.nan_to_num(special.ndtr(self.event_thresholds / scale[k:]))
+        return np.array(
+            [
+                float(weights @ mg.from_normal(s * nodes)) if mg is not None else events[j - k]
+                for j, (mg, s) in enumerate(zip(columns, scale, strict=True))
+            ]
+        )
+
+    def column_stds(self) -> np.ndarray:
+        """``(d,)`` standard deviation of every basis column (of the unconditioned
+        model): a shock's, ``sqrt(p (1 - p))`` for a fixed-size event, the ``break``
+        column's for a random-size one."""
+        p = self.event_probabilities
+        fixed = np.sqrt(np.clip(p * (1.0 - p), 0.0, None))
+        return np.array(
+            [mg.std for mg in self.marginals]
+            + [
+                float(fixed[j]) if mg is None else mg.std
+                for j, mg in enumerate(self.event_marginals)
+            ],
+            dtype=float,
+        )
+
+    def event_reach(self) -> np.ndarray:
+        """``(e,)`` how far each event's column reaches in units of its loading: 1 for a
+        fixed-size event, ``1 + RANGE_SDS * s`` for a random size of spread ``s``."""
+        return np.array(
+            [1.0 if mg is None else 1.0 + RANGE_SDS * mg.spread for mg in self.event_marginals]
+        )
 
     @property
     def dimension(self) -> int:
@@ -163,11 +204,12 @@ class CompiledModel:
         """``(low, width, bins)`` per indicator for the quantile histograms, ``(m,)`` each.
 
         The range is the mean plus or minus ``RANGE_SDS`` times the sum of
-        ``|loading| * sd`` over shocks, widened by every event impact.
+        ``|loading| * sd`` over shocks, widened by every event impact (by
+        :meth:`event_reach` times the impact for an event of random size).
         """
         stds = np.array([mg.std for mg in self.marginals])
         bound = np.abs(self.loadings[:, : self.n_shocks]) @ stds
-        events = np.abs(self.loadings[:, self.n_shocks :]).sum(axis=1)
+        events = np.abs(self.loadings[:, self.n_shocks :]) @ self.event_reach()
         half = RANGE_SDS * bound + events + 0.5
         low = self.mean - half
         bins = np.clip(np.ceil(2 * half / BIN_WIDTH), 16, MAX_BINS).astype(np.int64)

@@ -1,8 +1,10 @@
 r"""Exact first and second moments of the random basis under the Gaussian copula.
 
 Basis column :math:`j` is :math:`x_j = g_j(z_j)`, a function of a latent standard
-normal: a shock's centred marginal transform, or an event's indicator
-:math:`\mathbf 1\{z_j < t_j\}`. For two latent normals with correlation :math:`r`,
+normal: a shock's centred marginal transform, an event's indicator
+:math:`\mathbf 1\{z_j < t_j\}`, or the ``break`` transform of an event of random size
+(mean :math:`p`, variance :math:`p(1 + s^2) - p^2`; its Hermite coefficients by
+quadrature, like a shock's). For two latent normals with correlation :math:`r`,
 Mehler's expansion gives
 
 .. math:: \operatorname{Cov}(g_i(z_i), g_j(z_j))
@@ -69,15 +71,22 @@ def _shock_coefficients(marginal: Marginal) -> np.ndarray:
 
 
 def basis_moments(
-    marginals: tuple[Marginal, ...], event_probabilities: np.ndarray, correlation: np.ndarray
+    marginals: tuple[Marginal, ...],
+    event_probabilities: np.ndarray,
+    correlation: np.ndarray,
+    *,
+    event_marginals: tuple[Marginal | None, ...] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean ``(d,)`` and covariance ``(d, d)`` of the basis: shocks (``marginals``) then
-    events, with latent correlation matrix ``correlation``.
+    events, with latent correlation matrix ``correlation``. ``event_marginals`` gives
+    the ``break`` marginal of each event of random size (``None`` for a fixed size;
+    :attr:`CompiledModel.event_marginals`); without it every event has a fixed size.
 
     The latent normals must be standard (the unconditioned model: unit diagonal).
     """
     k = len(marginals)
     p = np.asarray(event_probabilities, dtype=float)
+    sizes = tuple(event_marginals) if event_marginals else (None,) * len(p)
     thresholds = special.ndtri(p)
     d = k + len(p)
     correlated = np.any((correlation != 0.0) & ~np.eye(d, dtype=bool), axis=1)
@@ -86,7 +95,7 @@ def basis_moments(
         coefficients[j] = (
             hermite_coefficients(marginals[j])
             if j < k
-            else hermite_coefficients(None, float(thresholds[j - k]))
+            else hermite_coefficients(sizes[j - k], float(thresholds[j - k]))
         )
     mean = np.concatenate([np.zeros(k), p])
     factorials = np.array([math.factorial(n) for n in range(TERMS + 1)], dtype=float)
@@ -101,6 +110,8 @@ def basis_moments(
                 np.sum(powers * coefficients[i, 1:] * coefficients[j, 1:] / factorials[1:])
             )
             cov[i, j] = cov[j, i] = value
-    # The diagonal is known exactly: a shock's variance, an event's p (1 - p).
-    np.fill_diagonal(cov, np.concatenate([[mg.std**2 for mg in marginals], p * (1 - p)]))
+    # The diagonal is known exactly: a shock's variance, an event's p (1 - p), a random
+    # size's p (1 + s^2) - p^2.
+    events = [q * (1 - q) if mg is None else mg.std**2 for q, mg in zip(p, sizes, strict=True)]
+    np.fill_diagonal(cov, np.concatenate([[mg.std**2 for mg in marginals], events]))
     return mean, cov

@@ -144,6 +144,9 @@ def linear_predictors(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
         events_beta = np.where(
             np.isfinite(thresholds), -np.exp(-0.5 * thresholds**2) / np.sqrt(2 * np.pi), 0.0
         )
+    for j, mg in enumerate(model.event_marginals):  # events of random size: quadrature
+        if mg is not None:
+            events_beta[j] = weights @ (mg.from_normal(nodes) * nodes)
     mean = np.concatenate([np.zeros(model.n_shocks), model.event_probabilities])
     return mean, np.concatenate([beta, events_beta])
 
@@ -251,7 +254,8 @@ def condition(
 
     # Fold the conditional mean into the model: normal shocks through the constants,
     # non-normal ones as a latent shift of their transform, events through their
-    # thresholds (occurs when z + mu < t, i.e. z < t - mu).
+    # thresholds (occurs when z + mu < t, i.e. z < t - mu), events of random size as a
+    # latent shift of their break transform (their probability stays the stated one).
     k = model.n_shocks
     normal = np.array([mg.family == "normal" for mg in model.marginals])
     spreads = np.array([mg.spread for mg in model.marginals])
@@ -261,7 +265,14 @@ def condition(
         mg if is_normal else replace(mg, latent_shift=float(mu[j]))
         for j, (mg, is_normal) in enumerate(zip(model.marginals, normal, strict=True))
     )
-    thresholds = special.ndtr(model.event_thresholds - mu[k:])
+    random = model.random_events
+    thresholds = np.where(
+        random, model.event_probabilities, special.ndtr(model.event_thresholds - mu[k:])
+    )
+    event_marginals = tuple(
+        mg if mg is None else replace(mg, latent_shift=mg.latent_shift + float(mu[k + j]))
+        for j, mg in enumerate(model.event_marginals)
+    )
     constant = model.constant + model.loadings @ shift_x
     t_const = model.target_constant + model.target_loadings @ shift_x
     loadings, t_load = model.loadings, model.target_loadings
@@ -284,6 +295,7 @@ def condition(
         model,
         marginals=marginals,
         event_probabilities=thresholds,
+        event_marginals=event_marginals,
         correlation=cov,
         cholesky=factor,
         constant=constant,

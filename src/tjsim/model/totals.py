@@ -32,7 +32,12 @@ from .moments import basis_moments
 
 def core_covariance(model: CompiledModel, calibration: Calibration) -> np.ndarray:
     """The basis covariance of ``model`` without the tail events ``(d, d)``."""
-    _, cov = basis_moments(model.marginals, model.event_probabilities, model.correlation)
+    _, cov = basis_moments(
+        model.marginals,
+        model.event_probabilities,
+        model.correlation,
+        event_marginals=model.event_marginals,
+    )
     tail = [j for j, name in enumerate(model.basis) if _is_tail(calibration, name)]
     cov[tail, :] = 0.0
     cov[:, tail] = 0.0

@@ -118,7 +118,8 @@ def _level(model: CompiledModel, variable: str) -> str:
 
 def _event(event: Event) -> str:
     impact = ", ".join(f"{v} {x:+g}" for v, x in event.impact.items())
-    return f"p = {event.probability:.4g}; {impact or 'calibrated impacts'}"
+    size = "" if event.size_spread is None else f"; size spread {event.size_spread:g}"
+    return f"p = {event.probability:.4g}; {impact or 'calibrated impacts'}{size}"
 
 
 def _target(tid: str, change: TargetChange | None, readings: Mapping[str, str]) -> str:

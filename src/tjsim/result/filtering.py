@@ -39,8 +39,10 @@ def why_missed(result: SimulationResult, target: str | None = None) -> pd.DataFr
             variable's unit, an event as a frequency);
         ``gap``
             ``(missed - met) / scale``: how far apart the two averages are in standard
-            deviations of the shock (or of the event indicator, ``sqrt(p (1 - p))``),
-            so shocks and events compare; negative when misses come with low values;
+            deviations of the shock (or of the event indicator, ``sqrt(p (1 - p))``; of
+            an event of random size, its column: the size factor when it occurs, 0
+            otherwise), so shocks and events compare; negative when misses come with
+            low values;
         ``std_error``
             Monte Carlo error of ``gap`` (for shocks, taking the spread within each
             group as the shock's overall sd);
@@ -54,10 +56,7 @@ def why_missed(result: SimulationResult, target: str | None = None) -> pd.DataFr
     if target is not None and target not in ids:
         raise ScenarioError(unknown("target", target, ids), key="target")
     k = model.n_shocks
-    probs = model.event_probabilities
-    scale = np.concatenate(
-        [[mg.std for mg in model.marginals], np.sqrt(probs * (1.0 - probs))]
-    ).astype(float)
+    scale = model.column_stds()
     kind = np.array(["shock"] * k + ["event"] * (model.dimension - k))
     n_met = acc.met[[*range(model.n_primary), len(model.targets)]].astype(float)
     n_missed = acc.draws - n_met
@@ -74,7 +73,8 @@ def why_missed(result: SimulationResult, target: str | None = None) -> pd.DataFr
             np.sqrt(met * (1 - met) / n_met[:, None] + missed * (1 - missed) / n_missed[:, None])
             / safe
         )
-        se = np.where(kind == "shock", shock_se, event_se)
+        binomial = np.r_[np.zeros(k, dtype=bool), ~model.random_events]
+        se = np.where(binomial, event_se, shock_se)
         se = np.where(np.isfinite(gap), se, np.nan)
     frame = pd.DataFrame(
         {

@@ -92,6 +92,20 @@ def check_event(
             file=file,
             key=key,
         )
+    spec = calibration.events.get(name)
+    sized = (
+        event.size_spread
+        if event.size_spread is not None
+        else (spec.size_spread if spec is not None else None)
+    )
+    impacts = event.impact or (spec.impact if spec is not None else {})
+    if sized is not None and sized != 0 and len(impacts) != 1:
+        raise ScenarioError(
+            f"an event of random size (size_spread) has exactly one impact, found "
+            f"{len(impacts)}; the size spread is in that impact's unit",
+            file=file,
+            key=f"{key}.size_spread" if event.size_spread is not None else f"{key}.impact",
+        )
 
 
 def check_target_change(

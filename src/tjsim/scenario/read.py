@@ -40,7 +40,7 @@ from typing import Any, NoReturn
 
 from ..calibration import OPS, Calibration
 from ..errors import ScenarioError, suggest, unknown
-from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE
+from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE, MAX_SPREAD
 from ..marginals import FAMILIES
 from ..seeding import MAX_SEED, check_draws
 from ..yamlio import kind_of, read_yaml_mapping
@@ -78,7 +78,7 @@ TOP_KEYS = (
     "shocks_off",
 )
 DRIVER_KEYS = ("shift", "scale", "distribution", "df", "skew")
-EVENT_KEYS = ("name", "probability", "impact", "label")
+EVENT_KEYS = ("name", "probability", "impact", "label", "size_spread")
 TARGET_KEYS = ("indicator", "op", "threshold", "compare_to", "label", "headline")
 SIMULATION_KEYS = ("draws", "seed", "method")
 
@@ -334,6 +334,11 @@ class _Parser:
                 ),
                 impact=impact,
                 label=self.text(item.get("label", ""), f"{key}.label"),
+                size_spread=None
+                if item.get("size_spread") is None
+                else self.number(
+                    item["size_spread"], f"{key}.size_spread", within=(0, MAX_SPREAD), closed=True
+                ),
             )
         return out
 

@@ -86,16 +86,26 @@ class Event:
     """A discrete risk: with ``probability`` it adds ``impact`` (pp) to named variables.
 
     A scenario event whose name is a calibration event overrides it: ``impact`` may then
-    be empty to keep the calibrated impacts.
+    be empty to keep the calibrated impacts, and ``size_spread`` ``None`` keeps the
+    calibrated size spread. A ``size_spread`` makes the size random: when the event
+    occurs its (single) impact is drawn from a normal with mean the impact and this
+    standard deviation, in the impact's unit (0: a fixed size).
     """
 
     probability: float
     impact: Mapping[str, float] = field(default_factory=dict)
     label: str = ""
+    size_spread: float | None = None
 
     def __post_init__(self) -> None:
         if not (isinstance(self.probability, (int, float)) and 0.0 <= self.probability <= 1.0):
             raise ScenarioError(f"probability must lie in [0, 1], found {self.probability!r}")
+        if self.size_spread is not None and not (
+            isinstance(self.size_spread, (int, float))
+            and math.isfinite(self.size_spread)
+            and self.size_spread >= 0.0
+        ):
+            raise ScenarioError(f"size_spread must be a number >= 0, found {self.size_spread!r}")
         object.__setattr__(self, "impact", _frozen(self.impact))
 
 
@@ -292,15 +302,25 @@ class Scenario:
         probability: float,
         impact: Mapping[str, float] | None = None,
         label: str = "",
+        size_spread: float | None = None,
     ) -> Scenario:
         """Add an event, or change one: ``impact=None`` keeps the impacts the event has
-        (the calibration's, or those given earlier), as ``label=""`` keeps its label."""
+        (the calibration's, or those given earlier), as ``label=""`` keeps its label and
+        ``size_spread=None`` its size spread (a number: the standard deviation of its
+        single impact when it occurs, in the impact's unit; 0 for a fixed size)."""
         earlier = self.events.get(name)
         if impact is None and earlier is not None:
             impact = earlier.impact
         if not label and earlier is not None:
             label = earlier.label
-        event = Event(float(probability), dict(impact or {}), label)
+        if size_spread is None and earlier is not None:
+            size_spread = earlier.size_spread
+        event = Event(
+            float(probability),
+            dict(impact or {}),
+            label,
+            None if size_spread is None else float(size_spread),
+        )
         self._check(checks.check_event, name, event, self.events)
         return self._changed(f"{name} p={event.probability:g}", events={**self.events, name: event})
 

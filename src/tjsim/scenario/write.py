@@ -77,6 +77,7 @@ def _event(name: str, event: Event) -> dict[str, Any]:
             "probability": event.probability,
             "impact": dict(event.impact) or None,
             "label": event.label or None,
+            "size_spread": event.size_spread,
         }
     )
 

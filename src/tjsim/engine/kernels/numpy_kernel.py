@@ -5,9 +5,10 @@ reproducibility) the engine
 
 1. fills an ``(n, d)`` array :math:`E` of independent latent normals,
 2. correlates the columns that need it, :math:`Z = E C^\top`, and maps them to the
-   random basis: non-normal shocks through their marginals' tables, events as
-   indicators :math:`z_e < \Phi^{-1}(p_e)`; normal shocks are never formed, because the
-   Cholesky factor and their spreads are folded into the weights,
+   random basis: non-normal shocks and events of random size through their marginals'
+   tables, the other events as indicators :math:`z_e < \Phi^{-1}(p_e)`; normal shocks
+   are never formed, because the Cholesky factor and their spreads are folded into the
+   weights,
 3. evaluates every indicator and target margin at once, :math:`V - c = [E, G]\,W_f`,
 4. reduces the block into an :class:`~tjsim.result.Accumulator`: integer counts
    (targets met, pairs, number met, number of headline targets met, quantile
@@ -80,9 +81,10 @@ class NumpyKernel:
     weights: np.ndarray  # (d, m + T)
     offset: np.ndarray  # (m + T,)
     strict: np.ndarray  # (T,) bool
-    table_columns: np.ndarray  # (j,) indices of non-normal shocks
+    table_columns: np.ndarray  # (j,) non-normal shocks, then events of random size
     tables: np.ndarray  # (j, G)
-    event_thresholds: np.ndarray  # (e,)
+    event_columns: np.ndarray  # (e,) events of fixed size (indicators)
+    event_thresholds: np.ndarray  # (e,) their thresholds
     column_scale: np.ndarray  # (d,) basis value = column_scale * folded column value
     hist_scale: np.ndarray  # (m,)
     hist_bottom: np.ndarray  # (m,) underflow bin index per indicator
@@ -91,7 +93,7 @@ class NumpyKernel:
     # -- the fused form used by the engine
     latent_runs: tuple[tuple[int, int, int], ...]  # (basis row, latent column, length)
     n_unused: int  # latent columns first in the basis rows: those no normal shock loads on
-    gathered: np.ndarray  # (g,) basis columns formed explicitly: tables, then events
+    gathered: np.ndarray  # (g,) basis columns formed explicitly: tables, then indicators
     gather_latent: np.ndarray  # (g, d): their latent z = gather_latent @ (basis rows :d)
     table_set: TableSet  # the table columns' transforms
     fast_weights: np.ndarray  # (m, u + g): V - c = fast_weights @ [e[used]; basis[gathered]]
@@ -116,7 +118,13 @@ class NumpyKernel:
                 scale[j] = marginal.spread
             else:
                 columns.append(j)
-        tables = table_set(tuple(model.marginals[j] for j in columns))
+        # Events of random size are table columns (their break marginals); the others
+        # stay indicators.
+        sized = model.event_marginals
+        columns += [k + j for j, mg in enumerate(sized) if mg is not None]
+        events = np.array([k + j for j, mg in enumerate(sized) if mg is None], dtype=np.int64)
+        column_marginals = model.column_marginals()
+        tables = table_set(tuple(column_marginals[j] for j in columns))
         weights = np.vstack([model.loadings, model.target_loadings]).T * scale[:, None]
         identity = np.allclose(model.correlation, np.eye(d))
         low, width, bins = model.histogram_layout()
@@ -127,7 +135,7 @@ class NumpyKernel:
 
         # Fused form: V - c = e[used] @ A + g @ B, A = C^T[used, linear] @ W[linear, :m],
         # B = W[gathered, :m]; the columns of C^T are the latent loadings of each z.
-        gathered = np.array([*columns, *range(k, d)], dtype=np.int64)
+        gathered = np.array([*columns, *events], dtype=np.int64)
         linear = np.setdiff1d(np.arange(d), gathered)
         upper = np.eye(d) if identity else model.cholesky.T
         loads = np.any(upper[:, linear] != 0.0, axis=1)
@@ -182,7 +190,8 @@ class NumpyKernel:
             strict=model.target_strict,
             table_columns=np.array(columns, dtype=np.int64),
             tables=tables.tables,
-            event_thresholds=model.event_thresholds,
+            event_columns=events,
+            event_thresholds=model.event_thresholds[events - k],
             column_scale=scale,
             hist_scale=hist_scale,
             hist_bottom=starts.astype(float),
@@ -219,7 +228,7 @@ class NumpyKernel:
         for column, table in zip(self.table_columns, self.tables, strict=True):
             x[:, column] = interpolate(x[:, column], table)
         if len(self.event_thresholds):
-            x[:, self.n_shocks :] = x[:, self.n_shocks :] < self.event_thresholds
+            x[:, self.event_columns] = x[:, self.event_columns] < self.event_thresholds
         return x
 
     def values(self, x: np.ndarray) -> np.ndarray:
