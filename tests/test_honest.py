@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
+from tjsim.analysis.reporting import GrowthDistribution
 from tjsim.analysis.score import Mixture
-from tjsim.marginals import TwoPieceBreak
 from tjsim.model import build_model
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -39,17 +39,17 @@ def test_every_indicator_has_its_derived_ordinary_year_spread(calibration, core_
         assert values.std() == pytest.approx(derived, rel=5 / math.sqrt(2 * len(draws))), vid
 
 
-def _fitted(p, **changes) -> TwoPieceBreak:
+def _fitted(p, **changes) -> GrowthDistribution:
     """The fitted reporting model's distribution of published GDP growth (fitted.yaml)."""
     values = {
-        "mean": p["gdp_reporting_mean"],
+        "centre": p["gdp_reporting_mean"],
         "spread": p["gdp_reporting_spread"],
         "skew": p["gdp_reporting_skew"],
-        "probability": p["gdp_break_probability"],
-        "impact": p["gdp_break_impact"],
-        "impact_spread": p["gdp_break_spread"],
+        "break_probability": p["gdp_break_probability"],
+        "break_impact": p["gdp_break_impact"],
+        "break_spread": p["gdp_break_spread"],
     }
-    return TwoPieceBreak(**{**values, **changes})
+    return GrowthDistribution(**{**values, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_gdp_is_the_fitted_reporting_model(calibration, full_draws):
     fitted = _fitted(calibration.parameters())
     simulated = full_draws.quantiles(QUANTILES).loc["gdp_growth"]
     for q in QUANTILES:
-        assert simulated[q] == pytest.approx(fitted.quantile(q), abs=0.06), q
+        assert simulated[q] == pytest.approx(fitted.ppf(q), abs=0.06), q
     readings = full_draws.readings(detail=True)["probability"]
     n = full_draws.accumulator.draws
     gdp = [t for t in full_draws.model.targets if t.id == "gdp_growth"]
@@ -117,8 +117,8 @@ def test_the_break_spread_spreads_the_break(calibration, full_draws):
     assert spread[0.01] < narrow[0.01] - 0.5
     assert spread[0.03] - spread[0.01] > narrow[0.03] - narrow[0.01] + 0.3
     for q in low:
-        assert narrow[q] == pytest.approx(_fitted(p, impact_spread=0.0).quantile(q), abs=0.06)
-        assert spread[q] == pytest.approx(_fitted(p).quantile(q), abs=0.06)
+        assert narrow[q] == pytest.approx(_fitted(p, break_spread=0.0).ppf(q), abs=0.06)
+        assert spread[q] == pytest.approx(_fitted(p).ppf(q), abs=0.06)
 
 
 def test_the_ordinary_year_band_is_the_fitted_one(calibration, core_draws):
@@ -126,12 +126,12 @@ def test_the_ordinary_year_band_is_the_fitted_one(calibration, core_draws):
     distribution's (fitted.yaml), a few points narrower than with them."""
     p = calibration.parameters()
     q = core_draws.quantiles((0.05, 0.95)).loc["gdp_growth"]
-    ordinary = _fitted(p, probability=0.0)
-    width = ordinary.quantile(0.95) - ordinary.quantile(0.05)
+    ordinary = _fitted(p, break_probability=0.0)
+    width = ordinary.ppf(0.95) - ordinary.ppf(0.05)
     assert q[0.95] - q[0.05] == pytest.approx(width, abs=0.12)
     full = tjsim.simulate(draws=60_000, seed=4, calibration=calibration)
     assert full.probabilities().loc["gdp_growth", "probability"] < 0.6
-    top = _fitted(calibration.parameters()).quantile(0.99)
+    top = _fitted(calibration.parameters()).ppf(0.99)
     assert full.quantiles(0.99).loc["gdp_growth", 0.99] == pytest.approx(top, abs=0.1)
 
 
@@ -341,16 +341,6 @@ def test_score_command(capsys, tmp_path):
 
 
 # ---------------------------------------------------------------------- the plan factor
-HEADLINE = (
-    "gdp_growth",
-    "budget_revenue",
-    "disposable_income",
-    "fixed_asset_investment",
-    "retail_sales",
-    "urban_jobs",
-    "unemployment_rate",
-    "cpi",
-)
 
 
 def _headline_counts(result) -> np.ndarray:
@@ -358,7 +348,7 @@ def _headline_counts(result) -> np.ndarray:
 
     flags = kept_met_flags(result)
     names = [t.id for t in result.model.primary_targets]
-    return flags[:, [names.index(t) for t in HEADLINE]].sum(axis=1)
+    return flags[:, [names.index(t.id) for t in result.model.headline_targets]].sum(axis=1)
 
 
 def test_managed_margins_load_on_the_plan_factor(calibration, core_draws):
@@ -401,7 +391,8 @@ def test_the_plan_factor_moves_the_joint_count_not_the_marginals(calibration, co
     # of years with all eight met is the joint probability the result reports.
     joint = core_draws.probabilities()
     all_met = _headline_counts(core_draws) == 8
-    assert all_met.mean() <= joint.loc[list(HEADLINE), "probability"].min()
+    heads = [t.id for t in core_draws.model.headline_targets]
+    assert all_met.mean() <= joint.loc[heads, "probability"].min()
 
 
 def test_new_jobs_are_met_as_often_as_the_record_says(calibration):
@@ -485,18 +476,3 @@ def test_the_break_column_has_the_stated_moments(p, spread, shift):
     assert np.sqrt(max(variance, 0.0)) == pytest.approx(column.std, abs=2e-3)
     indicator = float(shift < special.ndtri(p)) if 0 < p < 1 else float(p == 1)
     assert Marginal("break", 0.0, probability=p).from_normal(np.array([shift]))[0] == indicator
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    mean=st.floats(-2, 8),
-    spread=st.floats(0.1, 2),
-    skew=st.floats(-0.9, 0.9),
-    p=st.floats(0, 0.5),
-    impact=st.floats(-6, 2),
-    size=st.floats(0, 3),
-    q=st.floats(0.01, 0.99),
-)
-def test_the_fitted_distribution_inverts_its_cdf(mean, spread, skew, p, impact, size, q):
-    fitted = TwoPieceBreak(mean, spread, skew, p, impact, size)
-    assert float(fitted.cdf(fitted.quantile(q))) == pytest.approx(q, abs=1e-8)

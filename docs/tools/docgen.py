@@ -1583,14 +1583,14 @@ def render_choices(cal: Calibration) -> str:
 def render_gdp_fitted(cal: Calibration) -> str:
     """GDP's fitted distribution (fitted.yaml) against the simulated one: quantiles and
     P(GDP target met) under each reading, with the tail and without it."""
+    from tjsim.analysis.reporting import GrowthDistribution
     from tjsim.api import simulate
-    from tjsim.marginals import TwoPieceBreak
     from tjsim.scenario import Scenario
 
     runs = quoted_runs(cal)
     values = _values(cal)
     gdp = _record(cal).indicator
-    fitted = TwoPieceBreak(
+    fitted = GrowthDistribution(
         values["gdp_reporting_mean"],
         values["gdp_reporting_spread"],
         values["gdp_reporting_skew"],
@@ -1598,7 +1598,7 @@ def render_gdp_fitted(cal: Calibration) -> str:
         values["gdp_break_impact"],
         values["gdp_break_spread"],
     )
-    ordinary = replace(fitted, probability=0.0)
+    ordinary = replace(fitted, break_probability=0.0)
     tail = next(eid for eid, event in cal.events.items() if event.tail)
     core = simulate(
         Scenario().with_event(tail, 0.0), draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal
@@ -1608,8 +1608,8 @@ def render_gdp_fitted(cal: Calibration) -> str:
     core_q = core.quantiles(qs).loc[gdp]
     rows = []
     for q in qs:
-        model_full, exact_full = float(full_q[q]), fitted.quantile(q)
-        model_core, exact_core = float(core_q[q]), ordinary.quantile(q)
+        model_full, exact_full = float(full_q[q]), fitted.ppf(q)
+        model_core, exact_core = float(core_q[q]), ordinary.ppf(q)
         rows.append(
             [
                 f"{100 * q:g}% quantile",
@@ -1642,14 +1642,14 @@ def render_gdp_fitted(cal: Calibration) -> str:
             ]
         )
     mean = float(runs.baseline.model.mean[runs.baseline.model.indicators.index(gdp)])
-    exact_mean = fitted.mean + fitted.probability * fitted.impact
+    exact_mean = fitted.mean
     rows.append(
         [
             "mean (exact, from the model's moments)",
             f"{exact_mean:.3f}",
             f"{mean:.3f}",
             f"{mean - exact_mean:+.3f}",
-            f"{fitted.mean:.3f}",
+            f"{fitted.centre:.3f}",
             "",
             "",
         ]
@@ -1672,7 +1672,7 @@ def render_gdp_fitted(cal: Calibration) -> str:
             ),
             "",
             f"Fitted: the distribution of `fitted.yaml` computed exactly "
-            f"(`tjsim.marginals.TwoPieceBreak`); simulated: `tjsim.simulate(draws="
+            f"(`tjsim.analysis.reporting.GrowthDistribution`); simulated: `tjsim.simulate(draws="
             f"{RUN_DRAWS:_}, seed={RUN_SEED})`, and the same with `{tail}` at probability 0 "
             f"for the columns without the break. The standard error of a simulated "
             f"probability is about {100 * se:.2f} points, of a middle quantile about 0.005.",

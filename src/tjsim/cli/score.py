@@ -61,16 +61,12 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_output_folder(args.out)
     if args.panel:
-        panel_result = score(panel=True, alternatives=args.alternatives)
-        if args.out is not None:  # before printing: a closed pipe must not lose the files
-            write_atomically(args.out, lambda folder: _write_panel(panel_result, folder))
-        print(panel_result)
-        if args.out is not None:
-            say(args, f"\nwrote {args.out}")
-        return EXIT_OK
-    result = score()
+        result: Any = score(panel=True, alternatives=args.alternatives)
+        write = _write_panel
+    else:
+        result, write = score(), write_score
     if args.out is not None:  # before printing: a closed pipe must not lose the files
-        write_atomically(args.out, lambda folder: write_score(result, folder))
+        write_atomically(args.out, lambda folder: write(result, folder))
     print(result)
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
