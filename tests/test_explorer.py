@@ -7,6 +7,7 @@ page builds (inline in a notebook too) and the command checks its input.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import socket
@@ -343,3 +344,118 @@ def test_explore_command_refuses_a_port_in_use(capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert f"cannot serve on port {port}" in err and "choose another --port" in err
+
+
+# ---------------------------------------------------------------------- the served explorer
+def _serve_in_thread(monkeypatch, **options):
+    """Serve the explorer in a thread: its address, a stop function and the explorers
+    its pages built (each with ``released`` set once its page is closed)."""
+    import asyncio
+    import threading
+
+    import tornado.ioloop
+
+    from tjsim.app.session import Explorer as Base
+
+    served = importlib.import_module("tjsim.app.explore")  # the module, not the function
+
+    built: list = []
+
+    class Counted(Base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.released = False
+            built.append(self)
+
+        def release(self) -> None:
+            super().release()
+            self.released = True
+
+    monkeypatch.setattr(served, "Explorer", Counted)
+    monkeypatch.setattr(served, "UNUSED_SESSION_SECONDS", 1.0)
+    ready = threading.Event()
+    found: dict = {}
+
+    def started(url: str) -> None:
+        found.update(url=url, loop=tornado.ioloop.IOLoop.current())
+        ready.set()
+
+    def run() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        served.serve("baseline", port=0, show=False, draws=2_000, ready=started, **options)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(120), "the explorer did not start"
+
+    def stop() -> None:
+        found["loop"].add_callback(found["loop"].stop)
+        thread.join(30)
+
+    return found["url"], stop, built
+
+
+@requires_panel
+def test_only_local_hosts_get_an_explorer_and_a_closed_page_frees_its_draws(monkeypatch):
+    # A web page elsewhere could make the browser request the explorer with its own
+    # Host header: such a request gets a refusal and builds nothing. A page requested
+    # and never opened is forgotten after a while, and its explorer's draws freed.
+    import time
+    import urllib.request
+
+    url, stop, built = _serve_in_thread(monkeypatch)
+    try:
+        port = url.rsplit(":", 1)[1].strip("/")
+        checked = len(built)  # the settings are checked once, before serving
+        request = urllib.request.Request(url, headers={"Host": f"evil.example:{port}"})
+        urllib.request.urlopen(request, timeout=60).read()
+        assert len(built) == checked
+        urllib.request.urlopen(url, timeout=60).read()
+        assert len(built) == checked + 1
+        assert built[-1]._last is None  # nothing simulated for a page never loaded
+        deadline = time.monotonic() + 30
+        while not built[-1].released and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert built[-1].released
+    finally:
+        stop()
+
+
+def test_a_port_out_of_range_is_a_clear_error(capsys):
+    if not HAVE_PANEL:
+        pytest.skip('the explorer needs Panel: pip install -e ".[app]"')
+    assert main(["explore", "--port", "70000", "--no-browser"]) == 2
+    assert "expected a port number from 0 to 65535, found 70000" in capsys.readouterr().err
+
+
+@requires_panel
+def test_sigterm_stops_the_served_explorer_within_seconds(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = str(Path(tjsim.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    command = [sys.executable, "-m", "tjsim", "explore", "baseline", "--draws", "2000"]
+    server = subprocess.Popen(
+        [*command, "--port", "0", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        line = server.stdout.readline()  # "tjsim explorer: serving http://localhost:N/ ..."
+        assert "serving http://localhost:" in line, server.stderr.read()
+        began = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 128 + signal.SIGTERM
+    assert "tjsim: terminated" in err
+    assert time.monotonic() - began < 15

@@ -3,8 +3,13 @@ as a local web app, for ``tjsim explore``)."""
 
 from __future__ import annotations
 
+import gc
 import importlib.util
+import signal
+import socket
 import sys
+import threading
+import webbrowser
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +26,10 @@ if TYPE_CHECKING:
 INSTALL = 'pip install "tjsim[app]"'
 #: The port ``tjsim explore`` serves on unless told otherwise (Panel's usual one).
 DEFAULT_PORT = 5006
+#: Most explorer pages a server keeps open at once (each holds its own draws).
+MAX_SESSIONS = 8
+#: Seconds after which a page requested but never connected is forgotten.
+UNUSED_SESSION_SECONDS = 10.0
 
 
 def _require_panel() -> None:
@@ -104,44 +113,98 @@ def serve(
     method: str | None = None,
     calibration: CalibrationLike = None,
     ready: Any = None,
-) -> None:
+) -> int | None:
     """Serve the explorer of ``scenario`` at ``http://localhost:PORT/`` until
     interrupted; ``show`` opens it in the browser. Each browser tab gets its own
     controls. Everything is checked before the server starts (a bad scenario raises
-    :class:`~tjsim.errors.TjsimError`), and so is the port (in use: a clear error).
+    :class:`~tjsim.errors.TjsimError`), and so is the port (in use or out of range: a
+    clear error; 0 takes a free one).
 
-    ``ready``, if given, is called with the address once the server listens.
+    The server answers only requests addressed to ``localhost`` or ``127.0.0.1`` on
+    its port (another Host header gets a short refusal, so a page elsewhere cannot make
+    it build explorers), keeps at most :data:`MAX_SESSIONS` pages open at once, computes
+    nothing for a page until a browser has loaded it, and frees a page's draws when its
+    tab closes or :data:`UNUSED_SESSION_SECONDS` after a request that never connected.
+
+    ``ready``, if given, is called with the address once the server listens. Returns
+    the number of the signal that stopped the server (SIGTERM), or ``None`` after
+    Ctrl-C.
     """
     _require_panel()
     import panel as pn
 
-    from .panel_app import build
+    from .panel_app import build, refusal
 
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise TjsimError(f"expected a port number from 0 to 65535, found {port!r:.40}", key="port")
     start, cal = _resolved(scenario, calibration)
     Explorer(start, cal, draws=draws, seed=seed, method=method)  # checks the settings now
+    hosts: set[str] = set()
+    pages: dict[str, Explorer] = {}
+    if port == 0:  # a free port, chosen now: the origins and hosts below must name it
+        with socket.socket() as probe:
+            probe.bind(("localhost", 0))
+            port = probe.getsockname()[1]
 
     def page() -> Any:
+        document = pn.state.curdoc
+        request = document.session_context.request if document.session_context else None
+        host = request.headers.get("Host", "") if request is not None else ""
+        if host not in hosts:
+            return refusal(f"This explorer answers at {' or '.join(sorted(hosts))} only.")
+        if len(pages) >= MAX_SESSIONS:
+            return refusal(f"{MAX_SESSIONS} explorer pages are open already: close one and reload.")
         state = Explorer(start, cal, draws=draws, seed=seed, method=method)
-        return build(state)
+        pages[document.session_context.id] = state
+        document.on_session_destroyed(closed)
+        return build(state, deferred=True)
 
-    origins = [f"localhost:{port}", f"127.0.0.1:{port}"]
+    def closed(context: Any) -> None:
+        state = pages.pop(context.id, None)
+        if state is not None:
+            state.release()
+        # Panel keeps a page's load callbacks until the page loads; a request that never
+        # loaded it (a plain GET) would keep the page, and its explorer, for good.
+        getattr(pn.state, "_onload", {}).pop(getattr(context, "_document", None), None)
+        gc.collect()  # a page's widgets and figures form reference cycles
+
     try:
         server = pn.serve(
             {"/": page},
             port=port,
             address="localhost",
-            websocket_origin=origins,
-            show=show,
+            websocket_origin=[f"localhost:{port}", f"127.0.0.1:{port}"],
+            show=False,
             start=False,
             title="tjsim explorer",
             verbose=False,
+            check_unused_sessions_milliseconds=1_000,
+            unused_session_lifetime_milliseconds=int(1000 * UNUSED_SESSION_SECONDS),
         )
-    except OSError as exc:
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise TjsimError(
-            f"cannot serve on port {port}: {exc.strerror or exc}; choose another --port",
-            key="port",
+            f"cannot serve on port {port}: {reason}; choose another --port", key="port"
         ) from None
-    server.start()
-    if ready is not None:
-        ready(f"http://localhost:{port}/")
-    server.io_loop.start()  # until Ctrl-C (Panel stops the loop) or a signal
+    hosts.update({f"localhost:{port}", f"127.0.0.1:{port}"})
+    url = f"http://localhost:{port}/"
+    stopped_by: list[int] = []
+
+    def stop(number: int, frame: Any) -> None:  # in the main thread, between callbacks
+        stopped_by.append(number)
+        server.io_loop.add_callback_from_signal(server.io_loop.stop)
+
+    handles_signals = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if handles_signals else None
+    try:
+        server.start()
+        if ready is not None:
+            ready(url)
+        if show:
+            webbrowser.open(url)
+        server.io_loop.start()  # until Ctrl-C (Panel stops the loop) or SIGTERM
+    finally:
+        if handles_signals:
+            signal.signal(signal.SIGTERM, previous)
+        server.stop()
+    return stopped_by[0] if stopped_by else None

@@ -40,16 +40,26 @@ from ..seeding import METHODS
 from .session import Explorer, View
 
 
-def build(explorer: Explorer) -> pn.viewable.Viewable:
+def build(explorer: Explorer, *, deferred: bool = False) -> pn.viewable.Viewable:
     """The explorer's page for ``explorer``: controls on the left, results on the
-    right, updated after every change."""
-    return _Page(explorer).layout
+    right, updated after every change. ``deferred``: the first odds are computed when a
+    browser has loaded the page (a served page), not when it is requested, so that a
+    request that never opens the page costs no simulation."""
+    page = _Page(explorer, deferred=deferred)
+    if deferred:
+        pn.state.onload(page.refresh)
+    return page.layout
+
+
+def refusal(message: str) -> pn.viewable.Viewable:
+    """A one-line page in place of the explorer (a request it will not serve)."""
+    return pn.pane.HTML(f"<p>{html.escape(message)}</p>", styles={"font-family": FONTS})
 
 
 class _Page:
     """The widgets, panes and figures of one page, and the callbacks between them."""
 
-    def __init__(self, explorer: Explorer):
+    def __init__(self, explorer: Explorer, *, deferred: bool = False):
         self.explorer = explorer
         self.widgets: dict[str, Any] = {}
         self._answer_pending = False
@@ -104,7 +114,8 @@ class _Page:
             sizing_mode="stretch_width",
             styles={"font-family": FONTS},
         )
-        self.refresh()
+        if not deferred:
+            self.refresh()
 
     # ------------------------------------------------------------ controls
     def _sidebar(self) -> pn.Column:

@@ -366,6 +366,12 @@ class Explorer:
             headline=result.headline() if result.model.headline_targets else None,
         )
 
+    def release(self) -> None:
+        """Drop the kept draws and the last run (a closed page's memory); the next
+        update computes them again."""
+        self._common = None
+        self._last = None
+
     def answer(self) -> Answer:
         """The readout's answer for the scenario the controls describe: the required
         shift on the same seed and method, on at most :data:`READOUT_DRAWS` draws

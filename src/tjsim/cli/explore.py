@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .common import EXIT_OK, scenario_argument, simulation_options
 
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         print(f"tjsim explorer: serving {url} (Ctrl-C to stop)", flush=True)
 
-    serve(
+    stopped_by = serve(
         args.file,
         port=args.port,
         show=not args.no_browser,
@@ -58,4 +59,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         ready=ready,
     )
+    if stopped_by is not None:  # a service manager's stop (SIGTERM)
+        print("tjsim: terminated", file=sys.stderr)
+        return 128 + stopped_by
     return EXIT_OK
