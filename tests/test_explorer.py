@@ -168,6 +168,26 @@ def test_the_page_shows_the_headline_joint_above_the_table(calibration):
     assert "All eight headline goals met together" in page.headline.object
 
 
+@requires_panel
+def test_a_refused_value_goes_back_to_the_value_in_force(calibration):
+    # A refused value once stayed in its box while the odds kept the old one.
+    from tjsim.app.panel_app import _Page
+
+    page = _Page(Explorer(tjsim.baseline(), calibration, draws=5_000, seed=1))
+    page.refresh()
+    draws = page.widgets["draws"]
+    draws.value = 1  # fewer than two draws: refused
+    assert page.error.visible and "draws" in page.error.object
+    assert draws.value == 5_000 == page.explorer.controls.draws
+
+
+def test_a_cleared_draws_box_is_refused(calibration):
+    explorer = Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1)
+    with pytest.raises(tjsim.ScenarioError, match="draws must be a whole number >= 2"):
+        explorer.apply(draws=None)
+    assert explorer.controls.draws == 2_000
+
+
 # ---------------------------------------------------------------------- save and reproduce
 def test_the_saved_scenario_reproduces_the_explorer_through_tjsim_run(tmp_path, calibration):
     explorer = Explorer(

@@ -63,6 +63,7 @@ class _Page:
         self.explorer = explorer
         self.widgets: dict[str, Any] = {}
         self._answer_pending = False
+        self._restoring = False
         self.error = pn.pane.Alert(
             "",
             alert_type="danger",
@@ -250,6 +251,8 @@ class _Page:
     def _changed(self, key: str, event: Any) -> None:
         """A widget moved: apply the change (a bad value shows the library's message
         and changes nothing), then redraw."""
+        if self._restoring:
+            return
         ex = self.explorer
         try:
             if key.startswith("readout-"):
@@ -263,9 +266,22 @@ class _Page:
                 view = ex.apply(answer=False, **self._change(key, _clean(event.new)))
         except TjsimError as exc:
             self._fail(exc)
+            self._restore(key, event)
             return
         self._show(view)
         self._schedule_answer()
+
+    def _restore(self, key: str, event: Any) -> None:
+        """Put a refused value's widget back to the value in force, so that the page
+        never shows a value the odds do not use."""
+        widget = self.widgets.get(key)
+        if widget is None or getattr(event, "old", None) is None:
+            return
+        self._restoring = True
+        try:
+            setattr(widget, event.name, event.old)
+        finally:
+            self._restoring = False
 
     def _change(self, key: str, value: Any) -> dict[str, Any]:
         """The :class:`Controls` fields a widget's new value changes."""

@@ -266,6 +266,8 @@ class Explorer:
 
     def _check_settings(self, controls: Controls) -> None:
         draws = controls.draws
+        if draws is None:  # a cleared box
+            raise ScenarioError("draws must be a whole number >= 2, found nothing", key="draws")
         if isinstance(draws, int) and not isinstance(draws, bool) and draws > MAX_DRAWS:
             raise ScenarioError(
                 f"draws must be at most {MAX_DRAWS:,} in the explorer (an update would "
