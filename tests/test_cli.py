@@ -170,7 +170,9 @@ def test_run_out_replaces_an_earlier_output_folder(capsys, tmp_path, monkeypatch
     monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", BASELINE, *FAST, "--seed", "1", "--out", str(out))[0] == 0
-    (out / "stale.txt").write_text("from an older run")
+    (out / "stale.txt").write_text("from an older run")  # one tjsim wrote, says the marker
+    with (out / MARKER).open("a", encoding="utf-8") as marker:
+        marker.write("wrote: stale.txt\n")
     assert _run(capsys, "run", BASELINE, *FAST, "--seed", "2", "--out", str(out))[0] == 0
     assert not (out / "stale.txt").exists()
     assert json.loads((out / "meta.json").read_text())["seed"] == 2

@@ -791,3 +791,17 @@ def test_a_seed_of_more_than_128_bits_is_refused(capsys, tmp_path):
     path.write_text(f"name: s\nsimulation: {{seed: 0x{'f' * 600}}}\n", encoding="utf-8")
     code, _, err = _run(capsys, "run", str(path), "--draws", "1000")
     assert code == 2 and "simulation.seed: expected a whole number below 2**128" in err
+
+
+def test_an_output_folder_with_files_a_user_added_is_not_replaced(capsys, tmp_path, monkeypatch):
+    # --out replaces an earlier output folder as a whole: a file someone put there since
+    # would be lost with it, so the folder is refused while it holds one.
+    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    out = tmp_path / "out"
+    assert _run(capsys, "run", *FAST, "--seed", "1", "--out", out)[0] == 0
+    assert _run(capsys, "run", *FAST, "--seed", "2", "--out", out)[0] == 0  # replaced
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    code, _, err = _run(capsys, "run", *FAST, "--seed", "3", "--out", out)
+    assert code == 2 and "also holds files tjsim did not write (notes.txt)" in err
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert json.loads((out / "meta.json").read_text())["seed"] == 2

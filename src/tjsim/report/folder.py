@@ -60,13 +60,37 @@ def _check_output_folder(folder: Path) -> None:
             "into place); choose a folder inside it",
             file=str(folder),
         )
-    if (folder / MARKER).is_file() or not any(folder.iterdir()):
+    if not any(folder.iterdir()):
+        return
+    if (folder / MARKER).is_file():
+        added = _added_files(folder)
+        if added:
+            shown = ", ".join(sorted(added)[:5]) + (", ..." if len(added) > 5 else "")
+            raise TjsimError(
+                f"is an earlier tjsim output folder that now also holds files tjsim did not "
+                f"write ({shown}); move them or choose another --out",
+                file=str(folder),
+            )
         return
     raise TjsimError(
         f"exists and is not a tjsim output folder (it has no {MARKER} file); "
         "choose another --out or remove it",
         file=str(folder),
     )
+
+
+#: Prefix of the marker's lines that list the files tjsim wrote to the folder.
+WRITTEN = "wrote: "
+
+
+def _added_files(folder: Path) -> set[str]:
+    """Names in output folder ``folder`` that its marker does not list as written by
+    tjsim (none when the marker lists nothing: an older version's folder)."""
+    lines = (folder / MARKER).read_text(encoding="utf-8", errors="replace").splitlines()
+    written = {line.removeprefix(WRITTEN) for line in lines if line.startswith(WRITTEN)}
+    if not written:
+        return set()
+    return {p.name for p in folder.iterdir()} - written - {MARKER}
 
 
 def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
@@ -91,8 +115,10 @@ def write_atomically(folder: Path, write: Callable[[Path], None]) -> None:
         ) from None
     try:
         write(staging)
+        written = sorted(p.name for p in staging.iterdir())
         (staging / MARKER).write_text(
-            f"Written by tjsim {__version__}; the next run with this --out replaces this folder.\n",
+            f"Written by tjsim {__version__}; the next run with this --out replaces this folder.\n"
+            + "".join(f"{WRITTEN}{name}\n" for name in written),
             encoding="utf-8",
         )
         with _signals_deferred():
