@@ -68,3 +68,12 @@ def test_evaluate_agrees_with_compile():
     values = {"x": 1.7, "y": -0.4, "p": 2.0, "q": 0.5}
     direct = ex.evaluate(ex.parse(text), values, {"x": 1.0, "y": 2.0})
     assert direct == pytest.approx(form.constant + form.loadings @ [0.7, -2.4])
+
+
+@pytest.mark.parametrize("terms", [201, 5_000, 100_000])
+def test_an_expression_too_deep_is_a_clear_error(terms):
+    # A long sum once raised RecursionError deep inside Python's parser or the
+    # evaluators; it is refused with a message that says what to do.
+    with pytest.raises(ex.ExpressionError, match="nested more than 200 levels deep"):
+        ex.parse(" + ".join(["a"] * terms))
+    assert ex.parse(" + ".join(["a"] * 150)) is not None

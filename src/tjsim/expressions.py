@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from .limits import MAX_EXPRESSION_DEPTH
+
 _BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)
 
 
@@ -73,13 +75,31 @@ def parse(text: str) -> ast.Expression:
     """Parse ``text`` into an AST made of the allowed nodes only."""
     if not isinstance(text, (str, int, float)) or isinstance(text, bool):
         raise ExpressionError(f"expected an expression string or a number, found {text!r}")
+    deep = ExpressionError(
+        f"an expression nested more than {MAX_EXPRESSION_DEPTH} levels deep (a sum of as "
+        f"many terms, say): split it into derived parameters; found {str(text)[:60]!r}..."
+    )
     try:
         tree = ast.parse(str(text).strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"cannot parse expression {text!r}: {exc.msg}") from None
+    except RecursionError:
+        raise deep from None
+    if _depth(tree) > MAX_EXPRESSION_DEPTH:  # the evaluators recurse over the tree
+        raise deep
     for node in ast.walk(tree):
         _check_node(node, text)
     return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of ``tree``, found without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _check_node(node: ast.AST, text: object) -> None:

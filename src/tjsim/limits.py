@@ -35,3 +35,7 @@ MAX_SURPRISE = 6.0
 #: Most points of a sweep's grid (each is compiled and simulated): refused before the
 #: points are built, so a mistyped ``steps`` cannot exhaust memory.
 MAX_POINTS = 1_000_000
+#: Deepest expression (syntax tree levels) in a calibration or scenario: the equation
+#: language's evaluators recurse over the tree, and the longest sum the packaged
+#: calibration writes is a few dozen terms.
+MAX_EXPRESSION_DEPTH = 200
