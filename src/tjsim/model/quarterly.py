@@ -291,6 +291,27 @@ def condition(
         t_const = t_const + t_load @ shift
         loadings = loadings @ move
         t_load = t_load @ move
+
+    # Make full-year observations hold exactly too. The Gaussian conditioning above
+    # matches them only for the normal part of the shocks; the non-normal ones (a skewed
+    # momentum, a break of random size) leave a residual. Remove it from each draw along
+    # the prior regression of the basis on the observed values, x' = x + g (o - c - A x)
+    # with g = S A^T (A S A^T)^-1 (S the basis's linearised prior covariance), so that
+    # A x' = o - c in every draw and the partial-year figures stay exact.
+    full = np.flatnonzero(~np.asarray(partial))
+    if len(full):
+        a_f = loadings[[rows[i] for i in full]]
+        c_f = constant[[rows[i] for i in full]]
+        prior = beta[:, None] * r * beta[None, :]
+        spread = a_f @ prior @ a_f.T
+        if np.linalg.cond(spread) < 1e12:
+            g = prior @ a_f.T @ np.linalg.inv(spread)  # (d, n_full)
+            shift = g @ (o[full] - c_f)
+            constant = constant + loadings @ shift
+            t_const = t_const + t_load @ shift
+            move = np.eye(model.dimension) - g @ a_f
+            loadings = loadings @ move
+            t_load = t_load @ move
     return replace(
         model,
         marginals=marginals,
