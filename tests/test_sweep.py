@@ -241,3 +241,54 @@ def test_simulate_on_the_pool_equals_in_process(calibration):
     pd.testing.assert_frame_equal(one.shock_means(), pooled.shock_means(), check_exact=True)
     with pytest.raises(tjsim.ScenarioError, match="in-process"):
         tjsim.simulate(draws=100, calibration=calibration, workers=2, keep_draws=True)
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_a_script_without_the_main_guard_is_stopped_at_once(tmp_path, guarded):
+    # Worker processes import the script that starts them: an unguarded top-level
+    # sweep once ran again in every worker, with hundreds of lines of tracebacks.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    call = 'tjsim.sweep(None, "investment_exports", draws=1_000, seed=1, workers=2)'
+    body = f"    print(len({call}.to_frame()))\n"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import tjsim\n"
+        + ('if __name__ == "__main__":\n' + body if guarded else body.strip() + "\n"),
+        encoding="utf-8",
+    )
+    source = str(Path(tjsim.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=600, env=env
+    )
+    if guarded:
+        assert done.returncode == 0, done.stderr
+        assert int(done.stdout.strip()) > 0
+    else:
+        assert done.returncode == 1
+        assert 'if __name__ == "__main__":' in done.stderr
+        assert len(done.stderr.splitlines()) < 20  # one traceback, not one per worker
+
+
+def test_python_dash_m_tjsim_runs_worker_processes(tmp_path):
+    # A package's __main__.py is not re-run by worker processes: no guard is needed.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    source = str(Path(tjsim.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    argv = ["sweep", "--grid", "investment_exports", "--draws", "1000", "--workers", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "tjsim", *argv, "--quiet", "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr

@@ -17,7 +17,11 @@ running.
 from __future__ import annotations
 
 import atexit
+import multiprocessing
+import os
+import re
 import signal
+import sys
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterator
@@ -26,6 +30,7 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from ...errors import TjsimError
 from .tasks import Job, Task, TaskOutput, TaskRunner
 
 #: Times a task is sent again after the worker evaluating it died.
@@ -209,9 +214,56 @@ class ProcessPool:
 _SHARED: dict[str, ProcessPool] = {}
 
 
+#: What to do when a script starts worker processes without the main-module guard.
+GUARD_ADVICE = (
+    "worker processes import the script that started them, so its code would run again "
+    "in each of them: put the script's code under 'if __name__ == \"__main__\":' "
+    "(docs/sweeps.md, Running from a script)"
+)
+
+
+def check_main_guard() -> None:
+    """Refuse to start worker processes from a script's unguarded top level.
+
+    A spawned worker imports the main script; a call at its top level would start
+    workers again in every worker (Python then fails each of them with a long
+    traceback). Two cases are caught with one clear message: this process is itself a
+    worker importing the script, or the call is made from the top level of a script
+    whose source has no ``if __name__ == "__main__":`` guard.
+
+    Raises
+    ------
+    TjsimError
+        With :data:`GUARD_ADVICE`.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise TjsimError(GUARD_ADVICE, key="workers")
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or not os.path.isfile(path):
+        return  # an interactive session or a notebook: nothing is re-imported
+    if os.path.basename(path) == "__main__.py":
+        return  # `python -m package`: workers do not re-run a package's __main__.py
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
+            break
+        frame = frame.f_back
+    else:
+        return  # not called from the script's top level
+    try:
+        with open(path, encoding="utf-8", errors="replace") as script:
+            source = script.read()
+    except OSError:
+        return
+    if not re.search(r"""if\s+__name__\s*==\s*['"]__main__['"]""", source):
+        raise TjsimError(GUARD_ADVICE, key="workers")
+
+
 def shared_pool(workers: int) -> ProcessPool:
     """The process pool of ``workers`` workers that this process keeps for every
     simulation and sweep (a pool of another size is closed first)."""
+    check_main_guard()
     pool = _SHARED.get("pool")
     if pool is None or pool.workers != workers:
         if pool is not None:
