@@ -479,3 +479,11 @@ def test_sigterm_stops_the_served_explorer_within_seconds(tmp_path):
     assert server.returncode == 128 + signal.SIGTERM
     assert "tjsim: terminated" in err
     assert time.monotonic() - began < 15
+
+
+def test_the_readout_moves_an_economic_driver_by_default(calibration):
+    # Momentum, a latent shock, moves GDP most; "what would it take" asks about a
+    # driver a reader can act on or forecast: one measured in percent.
+    explorer = Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1)
+    assert calibration.variables[explorer.readout.driver].unit == "%"
+    assert explorer.readout.driver != "momentum"

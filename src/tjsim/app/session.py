@@ -421,15 +421,20 @@ def strongest_driver(
     calibration: Calibration, scenario: Scenario, drivers: list[str], model: CompiledModel
 ) -> str:
     """The driver whose move by one swing (its standard deviation under ``model``,
-    ``scenario`` compiled) moves the first target's margin most: the readout's default
-    (the common momentum shock, for GDP in the Tianjin calibration)."""
+    ``scenario`` compiled) moves the first target's margin most: the readout's default.
+
+    Drivers measured in percent (growth rates a policy or a forecast can move: total
+    investment, retail sales, exports, in the Tianjin calibration) come first; latent
+    shocks (momentum, the plan-management factor, in points or standard deviations)
+    are chosen only when no such driver is offered."""
 
     def effect(driver: str) -> float:
         moved = compile_model(calibration, scenario.with_shift(driver, 1.0))
         swing = indicator_std(model, model.indicators.index(driver))
         return abs(moved.target_constant[0] - model.target_constant[0]) * swing
 
-    return max(drivers, key=effect)
+    economic = [d for d in drivers if calibration.variables[d].unit == "%"]
+    return max(economic or drivers, key=effect)
 
 
 def _checked_drivers(calibration: Calibration, drivers: Iterable[str] | None) -> list[str]:
