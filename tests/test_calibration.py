@@ -439,3 +439,16 @@ def test_a_random_size_event_has_one_impact_and_a_spread_of_at_least_zero(broken
 
     with pytest.raises(tjsim.CalibrationError, match="size spread must be a number >= 0"):
         tjsim.load_calibration(broken("model.yaml", negative))
+
+
+def test_a_calibration_is_read_once_until_its_files_change(tmp_path):
+    # simulate(draws=1) once spent most of its time parsing the packaged YAML again.
+    assert tjsim.load_calibration() is tjsim.load_calibration()
+    folder = tmp_path / "cal"
+    shutil.copytree(Path(tjsim.load_calibration().files["model"]).parent, folder)
+    first = tjsim.load_calibration(folder)
+    assert tjsim.load_calibration(folder) is first
+    targets = folder / "targets.yaml"
+    targets.write_text(targets.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    again = tjsim.load_calibration(folder)
+    assert again is not first and again.targets.keys() == first.targets.keys()
