@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -206,10 +207,19 @@ def _parent(
     name = _clipped(extends)
     if "\x00" in extends:
         parser.fail("extends", "a file name cannot contain a NUL character (\\x00)")
-    if Path(extends).suffix.lower() not in SUFFIXES:
+    bundled = bundled_files()
+    is_name = Path(extends).suffix == "" and Path(extends).name == extends
+    if is_name and extends not in bundled:
         parser.fail(
             "extends",
-            f"expected '{BASELINE}' or a scenario file ending in .yaml or .yml, found '{name}'",
+            f"no bundled scenario '{name}'{suggest(extends, bundled)}; expected a scenario "
+            f"file ending in .yaml or .yml or a bundled scenario: {', '.join(bundled)}",
+        )
+    if not is_name and Path(extends).suffix.lower() not in SUFFIXES:
+        parser.fail(
+            "extends",
+            f"expected '{BASELINE}', a bundled scenario's name or a scenario file ending in "
+            f".yaml or .yml, found '{name}'",
         )
     if len(chain) > MAX_EXTENDS_DEPTH:
         parser.fail(
@@ -217,7 +227,7 @@ def _parent(
             f"a chain of more than {MAX_EXTENDS_DEPTH} extends links (from "
             f"{chain[0].name}); merge some of its files",
         )
-    path = base_dir / extends
+    path = bundled[extends] if is_name else base_dir / extends
     try:
         found = path.exists()
         resolved = path.resolve()
@@ -233,6 +243,13 @@ def _parent(
         loop = " -> ".join(p.name for p in (*chain, resolved))
         parser.fail("extends", f"circular extends: {loop}")
     return _load(path, chain, check, calibration)
+
+
+def bundled_files() -> dict[str, Path]:
+    """The scenario files that ship with tjsim, by name (``baseline``,
+    ``property_downturn``, ...): what a bare name in ``extends`` refers to."""
+    folder = Path(str(resources.files("tjsim") / "data" / "scenarios"))
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
 
 
 def _yaml_files(folder: Path) -> list[Path]:
