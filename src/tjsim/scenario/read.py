@@ -415,7 +415,7 @@ class _Parser:
         if method is not None:
             self.choice(method, "simulation.method", METHODS)
         return SimulationSettings(
-            draws=self.integer(data.get("draws"), "simulation.draws", least=1),
+            draws=self.integer(_scientific(data.get("draws")), "simulation.draws", least=1),
             seed=self.integer(data.get("seed"), "simulation.seed", least=0, below=MAX_SEED),
             method=method,
         )
@@ -542,6 +542,23 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):  # yes, no, on, off, true, false, y, n unquoted
         return f"{kind_of(value)} {text} (YAML reads an unquoted yes, no, on or off as true or false: quote it to mean text)"
     return f"{kind_of(value)} {text}"
+
+
+def _scientific(value: Any) -> Any:
+    """A number of draws as economists write it: ``1e5`` (which YAML reads as text) or
+    ``1.0e+5`` (a float) with a whole value becomes the ``int`` 100000; anything else is
+    returned unchanged, for :meth:`integer` to check."""
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if not re.fullmatch(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+", text):
+            return value
+        try:
+            value = float(text)
+        except ValueError:  # pragma: no cover - the pattern is a float's
+            return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return value
 
 
 def _text_number(value: Any) -> str:
