@@ -405,3 +405,10 @@ def test_simulate_refuses_a_fractional_number_of_draws():
         tjsim.simulate(draws=1.5)
     result = tjsim.simulate(draws=2e4, seed=1)
     assert result.n_draws == 20_000
+
+
+def test_with_simulation_takes_a_float_number_of_draws_with_a_whole_value():
+    assert tjsim.baseline().with_simulation(draws=1e5).simulation.draws == 100_000
+    assert SimulationSettings(draws=2.5e4).draws == 25_000
+    with pytest.raises(ScenarioError, match=r"draws must be an integer >= 1, found 1\.5"):
+        tjsim.baseline().with_simulation(draws=1.5)
