@@ -535,6 +535,17 @@ def test_a_misspelt_grid_file_gets_the_nearest_file(capsys):
     assert "investment_exports.yaml'?" in err
 
 
+def test_a_misspelt_observations_file_gets_the_nearest_file(capsys, tmp_path):
+    (tmp_path / "observed_q1.yaml").write_text("gdp_growth: {Q1: 5.0}\n", encoding="utf-8")
+    code, _, err = _run(capsys, "run", "--observed", str(tmp_path / "observd_q1.yaml"), *FAST)
+    assert code == 2 and f"did you mean '{tmp_path / 'observed_q1.yaml'}'?" in err
+
+
+def test_load_scenario_suggests_the_nearest_file():
+    with pytest.raises(tjsim.ScenarioError, match=r"did you mean '.*baseline\.yaml'\?"):
+        tjsim.load_scenario(SCENARIO_DIR / "basline.yaml")
+
+
 def test_a_missing_file_with_no_near_name_is_not_found(capsys, tmp_path):
     code, _, err = _run(capsys, "run", str(tmp_path / "zzz.yaml"), *FAST)
     assert code == 2 and "did you mean" not in err

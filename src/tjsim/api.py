@@ -103,17 +103,25 @@ def _file_or_bundled(name: str | os.PathLike, bundled: Mapping[str, Path], kind:
             f"{suggest(str(name), bundled)}; bundled: {', '.join(bundled)}",
             key=kind,
         )
-    if not path.exists() and path.parent.is_dir():
-        try:
-            near = [p.name for p in path.parent.iterdir() if p.suffix.lower() in (".yaml", ".yml")]
-        except OSError:
-            near = []
-        match = difflib.get_close_matches(path.name, sorted(near), n=1, cutoff=0.6)
-        if match:
-            raise ScenarioError(
-                f"no {kind} file '{name}' (did you mean '{path.parent / match[0]}'?)", key=kind
-            )
+    _check_near(path, kind)
     return path
+
+
+def _check_near(path: Path, kind: str) -> None:
+    """Raise an error suggesting the nearest YAML file of its folder when ``path`` does
+    not exist and one is close (``scenarios/basline.yaml``); else leave the reading of
+    ``path`` to report what is wrong."""
+    try:
+        if path.exists() or not path.parent.is_dir():
+            return
+        near = [p.name for p in path.parent.iterdir() if p.suffix.lower() in (".yaml", ".yml")]
+    except (OSError, ValueError):
+        return
+    match = difflib.get_close_matches(path.name, sorted(near), n=1, cutoff=0.6)
+    if match:
+        raise ScenarioError(
+            f"no {kind} file '{path}' (did you mean '{path.parent / match[0]}'?)", key=kind
+        )
 
 
 def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenario:
@@ -191,6 +199,8 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
         For any problem, naming the file and the key path.
     """
     cal = resolve_calibration(calibration)
+    if isinstance(path, (str, os.PathLike)):
+        _check_near(Path(path), "scenario")
     return read_scenario(
         path, check=lambda scenario: check_scenario(scenario, cal), calibration=cal
     )
@@ -238,6 +248,8 @@ def load_observed(
         gdp_growth: {Q1: 5.0}
         retail_sales: {Q1: 5.5, H1: 5.0}
     """
+    if isinstance(path, (str, os.PathLike)):
+        _check_near(Path(path), "observations")
     observed = read_observed(path)
     check_observed(observed, resolve_calibration(calibration), source=str(path))
     return observed
