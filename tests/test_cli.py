@@ -489,6 +489,68 @@ def test_kept_met_flags_agree_with_the_engine():
     )
 
 
+# ---------------------------------------------------------------------- names and numbers
+@pytest.mark.parametrize(
+    ("typed", "draws"), [("2e4", 20_000), ("2.5e4", 25_000), ("20_000", 20_000)]
+)
+def test_draws_typed_in_scientific_notation(capsys, typed, draws):
+    args = cli.build_parser().parse_args(["run", "--draws", typed])
+    assert args.draws == draws
+
+
+@pytest.mark.parametrize("typed", ["1.5", "2.5e0", "nan", "1e400", "many"])
+def test_draws_that_are_not_whole_are_refused(capsys, typed):
+    code, _, err = _run(capsys, "run", BASELINE, "--draws", typed)
+    assert code == 2 and f"expected a whole number, found '{typed}'" in err
+
+
+@pytest.mark.parametrize(
+    "bounds", [["-1e9", "1e9"], ["-.5", "-2.5E-3"], ["-3", "-1"], ["-1.5e+2", "0"]]
+)
+def test_negative_numbers_after_an_option_are_values(bounds):
+    args = cli.build_parser().parse_args(
+        ["require", "--target", "gdp", "--driver", "investment", "--bounds", *bounds]
+    )
+    assert args.bounds == [float(b) for b in bounds]
+
+
+def test_every_parser_reads_negative_numbers_in_scientific_notation():
+    parser = cli.build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for command in commands.values():
+        assert command._negative_number_matcher.match("-1e9"), command.prog
+        assert not command._negative_number_matcher.match("-e"), command.prog
+
+
+def test_a_misspelt_scenario_file_gets_the_nearest_file(capsys):
+    code, _, err = _run(capsys, "run", str(SCENARIO_DIR / "basline.yaml"), *FAST)
+    assert code == 2
+    assert f"did you mean '{SCENARIO_DIR / 'baseline.yaml'}'?" in err
+
+
+def test_a_misspelt_grid_file_gets_the_nearest_file(capsys):
+    grid = SCENARIO_DIR / "grids" / "investment_export.yaml"
+    code, _, err = _run(capsys, "sweep", BASELINE, "--grid", str(grid))
+    assert code == 2
+    assert "investment_exports.yaml'?" in err
+
+
+def test_a_misspelt_observations_file_gets_the_nearest_file(capsys, tmp_path):
+    (tmp_path / "observed_q1.yaml").write_text("gdp_growth: {Q1: 5.0}\n", encoding="utf-8")
+    code, _, err = _run(capsys, "run", "--observed", str(tmp_path / "observd_q1.yaml"), *FAST)
+    assert code == 2 and f"did you mean '{tmp_path / 'observed_q1.yaml'}'?" in err
+
+
+def test_load_scenario_suggests_the_nearest_file():
+    with pytest.raises(tjsim.ScenarioError, match=r"did you mean '.*baseline\.yaml'\?"):
+        tjsim.load_scenario(SCENARIO_DIR / "basline.yaml")
+
+
+def test_a_missing_file_with_no_near_name_is_not_found(capsys, tmp_path):
+    code, _, err = _run(capsys, "run", str(tmp_path / "zzz.yaml"), *FAST)
+    assert code == 2 and "did you mean" not in err
+
+
 # ---------------------------------------------------------------------- facts and targets
 def test_facts_filters_by_kind_and_word(capsys):
     code, out, _ = _run(capsys, "facts", "--kind", "report", "--grep", "CONTAINER")

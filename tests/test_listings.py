@@ -54,6 +54,35 @@ def test_the_command_line_and_python_find_the_same_facts(capsys):
     assert ids[:-1] == list(tjsim.facts(derived=True, grep="port")["id"])
 
 
+def test_grep_export_finds_the_export_rows():
+    found = tjsim.facts(derived=True, grep="export")
+    assert {"exports_central", "lithium_battery_exports_growth_2023"} <= set(found["id"])
+    for row in found.itertuples():  # "export" begins a word, not inside one
+        text = f"{row.id} {row.label} {phrase(row.source)}"
+        assert re.search(r"(?<![a-z0-9])export", text, re.IGNORECASE), row.id
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"kind": "reprt"}, "unknown kind 'reprt' (did you mean 'report'?)"),
+        ({"kind": "Assumptions"}, "(did you mean 'assumption'?)"),
+        ({"kind": 3}, "unknown kind '3'"),
+        ({"grep": 5}, "grep must be a word"),
+        ({"derived": "yes"}, "derived must be True or False"),
+    ],
+)
+def test_a_misspelt_facts_filter_is_an_error_not_an_empty_table(arguments, words):
+    with pytest.raises(tjsim.ScenarioError) as caught:
+        tjsim.facts(**arguments)
+    assert words in str(caught.value)
+
+
+def test_kind_derived_lists_the_derived_parameters():
+    found = tjsim.facts(kind="derived")
+    assert len(found) == len(CAL.derived) and set(found["kind"]) == {"derived"}
+
+
 def test_drivers_list_every_variable_with_its_shock():
     table = tjsim.drivers()
     assert set(table.index) == set(CAL.variables)

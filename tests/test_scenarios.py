@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
-from tjsim.api import load_scenario, scenario_from_mapping
+from tjsim.api import bundled_scenarios, load_scenario, scenario_from_mapping
 from tjsim.errors import ScenarioError
 from tjsim.scenario import Scenario, SimulationSettings, to_yaml
 from tjsim.yamlio import parse_yaml
@@ -188,6 +188,43 @@ def test_extends_baseline_keyword(tmp_path):
     assert load_scenario(path).is_baseline
 
 
+def test_extends_takes_a_bundled_scenarios_name(tmp_path):
+    path = _write(tmp_path, "s.yaml", "name: s\nextends: property_downturn\n")
+    scenario = load_scenario(path)
+    bundled = load_scenario(bundled_scenarios()["property_downturn"])
+    assert scenario.name == "s" and scenario.drivers == bundled.drivers
+    assert scenario.drivers  # the downturn's shifts, not the baseline
+
+
+def test_a_misspelt_bundled_name_in_extends_gets_a_suggestion(tmp_path):
+    path = _write(tmp_path, "s.yaml", "name: s\nextends: property_dowturn\n")
+    with pytest.raises(ScenarioError, match=r"did you mean 'property_downturn'\?") as caught:
+        load_scenario(path)
+    assert caught.value.key == "extends" and caught.value.file == str(path)
+
+
+def test_extends_still_takes_a_file_next_to_the_scenario(tmp_path):
+    _write(tmp_path, "property_downturn.yaml", "name: local\ndrivers: {exports: {shift: 1}}\n")
+    path = _write(tmp_path, "s.yaml", "name: s\nextends: property_downturn.yaml\n")
+    assert set(load_scenario(path).drivers) == {"exports"}
+
+
+@pytest.mark.parametrize(
+    ("written", "draws"),
+    [("1e5", 100_000), ("1.5e5", 150_000), ("2.0e+4", 20_000), ("1_000", 1_000)],
+)
+def test_draws_as_economists_write_them(tmp_path, written, draws):
+    path = _write(tmp_path, "s.yaml", f"name: s\nsimulation: {{draws: {written}}}\n")
+    assert load_scenario(path).simulation.draws == draws
+
+
+@pytest.mark.parametrize("written", ["1.5", "1.5e0", "-1e3", "1e400", "0e0"])
+def test_draws_that_are_not_a_whole_number_of_at_least_one_are_refused(tmp_path, written):
+    path = _write(tmp_path, "s.yaml", f"name: s\nsimulation: {{draws: {written}}}\n")
+    with pytest.raises(ScenarioError, match=r"simulation\.draws: expected a whole number"):
+        load_scenario(path)
+
+
 def test_extends_chain_of_three(tmp_path):
     _write(tmp_path, "a.yaml", "name: a\ndrivers: {cpi: {shift: 1}}\n")
     _write(tmp_path, "b.yaml", "name: b\nextends: a.yaml\ndrivers: {exports: {shift: 1}}\n")
@@ -288,7 +325,7 @@ def test_an_error_in_the_parent_names_the_parent(tmp_path):
             "correlations[0]",
             "[name, name, value]",
         ),
-        ("name: x\nsimulation: {draws: 100.0}\n", "simulation.draws", "whole number"),
+        ("name: x\nsimulation: {draws: 100.5}\n", "simulation.draws", "whole number"),
         ("name: x\nsimulation: {seed: 1.5}\n", "simulation.seed", "whole number"),
         ("name: x\nsimulation: {method: qmc}\n", "simulation.method", "sobol"),
         ("name: ''\n", "name", "non-empty"),
@@ -355,3 +392,23 @@ def test_a_scenario_file_sets_an_events_size_spread(tmp_path):
     )
     with pytest.raises(tjsim.ScenarioError, match="exactly one impact"):
         tjsim.compile_model(calibration, load_scenario(bad))
+
+
+@pytest.mark.parametrize(("given", "draws"), [(1e5, 100_000), (1.5e5, 150_000), (2_000, 2_000)])
+def test_simulate_takes_a_float_number_of_draws_with_a_whole_value(given, draws):
+    chosen, _, _ = tjsim.engine.run_settings(tjsim.baseline(), given, 1, None)
+    assert chosen == draws and type(chosen) is int
+
+
+def test_simulate_refuses_a_fractional_number_of_draws():
+    with pytest.raises(ScenarioError, match=r"draws must be a whole number, found 1\.5"):
+        tjsim.simulate(draws=1.5)
+    result = tjsim.simulate(draws=2e4, seed=1)
+    assert result.n_draws == 20_000
+
+
+def test_with_simulation_takes_a_float_number_of_draws_with_a_whole_value():
+    assert tjsim.baseline().with_simulation(draws=1e5).simulation.draws == 100_000
+    assert SimulationSettings(draws=2.5e4).draws == 25_000
+    with pytest.raises(ScenarioError, match=r"draws must be an integer >= 1, found 1\.5"):
+        tjsim.baseline().with_simulation(draws=1.5)

@@ -14,9 +14,9 @@ Layer 7. May import every layer below it: the foundation modules,
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,9 @@ from .analysis import (
 )
 from .analysis.sensitivities import DEFAULT_STEP
 from .analysis.sweep import sweep as _sweep
-from .calibration import Calibration, tables
+from .calibration import FACT_KINDS, Calibration, tables
 from .calibration import load_calibration as read_calibration
-from .errors import ScenarioError, suggest
+from .errors import ScenarioError, suggest, unknown_of
 from .model import check_calibration, check_observed, check_scenario, compile_model
 from .model.targets import target_table
 from .result import SimulationResult, SweepResult
@@ -44,6 +44,7 @@ from .scenario import Scenario, read_observed, read_scenario
 from .scenario import baseline as scenario_baseline
 from .scenario import scenario_from_mapping as _scenario_from_mapping
 from .scenario.grid import Grid, check_grid, grid_from_mapping, read_grid
+from .scenario.read import bundled_files
 from .seeding import SeedLike
 
 CalibrationLike = Calibration | str | os.PathLike | None
@@ -79,8 +80,7 @@ def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
 def bundled_scenarios() -> dict[str, Path]:
     """The scenario files that ship with tjsim, by name (``baseline``,
     ``property_downturn``, ...)."""
-    folder = Path(str(resources.files("tjsim") / "data" / "scenarios"))
-    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
+    return bundled_files()
 
 
 def bundled_grids() -> dict[str, Path]:
@@ -103,7 +103,25 @@ def _file_or_bundled(name: str | os.PathLike, bundled: Mapping[str, Path], kind:
             f"{suggest(str(name), bundled)}; bundled: {', '.join(bundled)}",
             key=kind,
         )
+    _check_near(path, kind)
     return path
+
+
+def _check_near(path: Path, kind: str) -> None:
+    """Raise an error suggesting the nearest YAML file of its folder when ``path`` does
+    not exist and one is close (``scenarios/basline.yaml``); else leave the reading of
+    ``path`` to report what is wrong."""
+    try:
+        if path.exists() or not path.parent.is_dir():
+            return
+        near = [p.name for p in path.parent.iterdir() if p.suffix.lower() in (".yaml", ".yml")]
+    except (OSError, ValueError):
+        return
+    match = difflib.get_close_matches(path.name, sorted(near), n=1, cutoff=0.6)
+    if match:
+        raise ScenarioError(
+            f"no {kind} file '{path}' (did you mean '{path.parent / match[0]}'?)", key=kind
+        )
 
 
 def resolve_scenario(scenario: ScenarioLike, calibration: Calibration) -> Scenario:
@@ -181,6 +199,8 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
         For any problem, naming the file and the key path.
     """
     cal = resolve_calibration(calibration)
+    if isinstance(path, (str, os.PathLike)):
+        _check_near(Path(path), "scenario")
     return read_scenario(
         path, check=lambda scenario: check_scenario(scenario, cal), calibration=cal
     )
@@ -228,6 +248,8 @@ def load_observed(
         gdp_growth: {Q1: 5.0}
         retail_sales: {Q1: 5.5, H1: 5.0}
     """
+    if isinstance(path, (str, os.PathLike)):
+        _check_near(Path(path), "observations")
     observed = read_observed(path)
     check_observed(observed, resolve_calibration(calibration), source=str(path))
     return observed
@@ -310,13 +332,26 @@ def facts(
     derived
         Add the derived parameters, with kind ``derived`` and their expression as source.
     kind
-        Keep one kind: ``report``, ``statistic``, ``assumption`` (or ``derived``).
+        Keep one kind: ``report``, ``statistic``, ``assumption``, ``fitted`` or
+        ``derived`` (which adds the derived parameters); any other is an error that
+        suggests the nearest (``"reprt"``: did you mean ``report``?).
     grep
         Keep the facts with a word starting with ``grep`` (any case) in their id, label
         or quoted phrase (the source without its locator): ``grep="port"`` finds the
         port's figures, not every fact whose source says "report".
     """
-    return tables.facts(resolve_calibration(calibration), derived=derived, kind=kind, grep=grep)
+    derived = _flag(derived, "derived")
+    kinds = (*FACT_KINDS, "derived")
+    if kind is not None and (not isinstance(kind, str) or kind not in kinds):
+        raise ScenarioError(unknown_of("kind", str(kind), kinds), key="kind")
+    if grep is not None and not isinstance(grep, str):
+        raise _wrong_type("grep", "a word (a string) or None", grep)
+    return tables.facts(
+        resolve_calibration(calibration),
+        derived=derived or kind == "derived",
+        kind=kind,
+        grep=grep,
+    )
 
 
 def panel(

@@ -21,7 +21,7 @@ import math
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -108,6 +108,15 @@ class Block:
     size: int
     group: int = 0
     start: int = 0  # index of the block's first point within its group
+
+
+def whole_draws(draws: Any) -> Any:
+    """``draws`` as an ``int`` when it is a finite float with a whole value (``1e5`` is
+    100000, ``1.5e5`` is 150000), else unchanged, so that :func:`check_draws` refuses
+    ``1.5`` with its own message."""
+    if isinstance(draws, (float, np.floating)) and math.isfinite(draws) and draws == int(draws):
+        return int(draws)
+    return draws
 
 
 def check_draws(method: str, draws: int) -> None:

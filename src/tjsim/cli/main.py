@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import TjsimError
-from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from .common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, Parser
 from .terminal import Terminated, guarded_streams, silence, terminate_cleanly, visible
 
 #: The commands, in the order ``tjsim --help`` lists them: each is a module of this
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tjsim`` and its commands."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tjsim",
         description="Odds of meeting Tianjin's 2024 plan targets, by Monte Carlo simulation.",
         epilog=MAIN_EPILOG,

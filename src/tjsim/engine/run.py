@@ -35,7 +35,7 @@ from ..errors import ScenarioError
 from ..model import build_model
 from ..result import SimulationResult
 from ..scenario import Scenario
-from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, check_draws, plan_blocks
+from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, check_draws, plan_blocks, whole_draws
 from .backends import Backend, Job, chunk_plan, make_backend, merge_outputs, plan_tasks
 from .kernels import check_kernel
 
@@ -69,7 +69,7 @@ def run_settings(
         return value if value is not None else (stored if stored is not None else default)
 
     chosen = {
-        "draws": pick(draws, stored.draws, DEFAULT_DRAWS),
+        "draws": whole_draws(pick(draws, stored.draws, DEFAULT_DRAWS)),
         "method": pick(method, stored.method, "mc"),
     }
     from_file = {

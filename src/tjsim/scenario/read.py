@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -206,10 +207,19 @@ def _parent(
     name = _clipped(extends)
     if "\x00" in extends:
         parser.fail("extends", "a file name cannot contain a NUL character (\\x00)")
-    if Path(extends).suffix.lower() not in SUFFIXES:
+    bundled = bundled_files()
+    is_name = Path(extends).suffix == "" and Path(extends).name == extends
+    if is_name and extends not in bundled:
         parser.fail(
             "extends",
-            f"expected '{BASELINE}' or a scenario file ending in .yaml or .yml, found '{name}'",
+            f"no bundled scenario '{name}'{suggest(extends, bundled)}; expected a scenario "
+            f"file ending in .yaml or .yml or a bundled scenario: {', '.join(bundled)}",
+        )
+    if not is_name and Path(extends).suffix.lower() not in SUFFIXES:
+        parser.fail(
+            "extends",
+            f"expected '{BASELINE}', a bundled scenario's name or a scenario file ending in "
+            f".yaml or .yml, found '{name}'",
         )
     if len(chain) > MAX_EXTENDS_DEPTH:
         parser.fail(
@@ -217,7 +227,7 @@ def _parent(
             f"a chain of more than {MAX_EXTENDS_DEPTH} extends links (from "
             f"{chain[0].name}); merge some of its files",
         )
-    path = base_dir / extends
+    path = bundled[extends] if is_name else base_dir / extends
     try:
         found = path.exists()
         resolved = path.resolve()
@@ -233,6 +243,13 @@ def _parent(
         loop = " -> ".join(p.name for p in (*chain, resolved))
         parser.fail("extends", f"circular extends: {loop}")
     return _load(path, chain, check, calibration)
+
+
+def bundled_files() -> dict[str, Path]:
+    """The scenario files that ship with tjsim, by name (``baseline``,
+    ``property_downturn``, ...): what a bare name in ``extends`` refers to."""
+    folder = Path(str(resources.files("tjsim") / "data" / "scenarios"))
+    return {path.stem: path for path in sorted(folder.glob("*.yaml"))}
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -398,7 +415,7 @@ class _Parser:
         if method is not None:
             self.choice(method, "simulation.method", METHODS)
         return SimulationSettings(
-            draws=self.integer(data.get("draws"), "simulation.draws", least=1),
+            draws=self.integer(_scientific(data.get("draws")), "simulation.draws", least=1),
             seed=self.integer(data.get("seed"), "simulation.seed", least=0, below=MAX_SEED),
             method=method,
         )
@@ -525,6 +542,23 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):  # yes, no, on, off, true, false, y, n unquoted
         return f"{kind_of(value)} {text} (YAML reads an unquoted yes, no, on or off as true or false: quote it to mean text)"
     return f"{kind_of(value)} {text}"
+
+
+def _scientific(value: Any) -> Any:
+    """A number of draws as economists write it: ``1e5`` (which YAML reads as text) or
+    ``1.0e+5`` (a float) with a whole value becomes the ``int`` 100000; anything else is
+    returned unchanged, for :meth:`integer` to check."""
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if not re.fullmatch(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+", text):
+            return value
+        try:
+            value = float(text)
+        except ValueError:  # pragma: no cover - the pattern is a float's
+            return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    return value
 
 
 def _text_number(value: Any) -> str:

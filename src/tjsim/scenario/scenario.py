@@ -27,7 +27,7 @@ from typing import Any
 from ..calibration import Calibration
 from ..errors import ScenarioError
 from ..marginals import FAMILIES
-from ..seeding import METHODS
+from ..seeding import METHODS, whole_draws
 from . import checks
 
 
@@ -145,6 +145,8 @@ class SimulationSettings:
     method: str | None = None
 
     def __post_init__(self) -> None:
+        # 1e5 (a float with a whole value) is 100000, as in simulate(draws=1e5)
+        object.__setattr__(self, "draws", whole_draws(self.draws))
         if self.draws is not None and (
             isinstance(self.draws, bool) or not isinstance(self.draws, int) or self.draws < 1
         ):
