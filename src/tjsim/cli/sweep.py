@@ -37,7 +37,8 @@ A grid file names the scenario settings to vary and their values (see docs/sweep
 Every point uses the same draws (common random numbers). Prints where the chosen
 target's probability crosses --probability (the frontier, with a 95% band) and the
 probabilities over the grid. Draws, seed and method come from the options, else the grid
-file, else the scenario file, else 100,000 draws, fresh entropy and mc.
+file, else the scenario file (without one, the bundled baseline: 200,000 draws, seed
+2024), else 100,000 draws, fresh entropy and mc.
 
 Runs in this process by default; --workers N uses N worker processes, --scheduler
 ADDRESS a Dask cluster (pip install "tjsim[dask]"). The numbers are the same on every
