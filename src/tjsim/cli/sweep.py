@@ -45,7 +45,8 @@ ADDRESS a Dask cluster (pip install "tjsim[dask]"). The numbers are the same on 
 backend. With --out DIR, writes sweep.csv (every point and target), frontier.csv
 (every target's frontier at --probability), sweep.json, grid.yaml, scenario.yaml and
 the figures of the joint and of --target (sweep_<target>.png: a heatmap with contours
-and the frontier for two axes, a line with its 95% band for one), all or nothing: an
+and the frontier for two axes, a line with its 95% band for one) and report.html (the
+frontiers, figures and probabilities in one self-contained page), all or nothing: an
 interrupted sweep (Ctrl-C) writes nothing.
 
 examples:
