@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import tjsim.cli.common
 from tjsim import cli
 from tjsim.analysis import ComparisonResult, PairedRun, comparison_table, kept_met_flags
 from tjsim.cli import main
+from tjsim.cli.main import build_parser
 from tjsim.cli.progress import ProgressBar, progress_bar
 from tjsim.report import MARKER
 from tjsim.result import paired_standard_error
@@ -102,6 +104,30 @@ def test_run_without_a_file_runs_the_baseline(capsys):
     code, out, _ = _run(capsys, "run", *FAST)
     assert code == 0
     assert "scenario 'baseline'" in out
+
+
+def test_every_route_to_the_baseline_gives_the_same_numbers(capsys):
+    # no file = the bundled baseline scenario with its own seed (2024)
+    _, plain, _ = _run(capsys, "run", *FAST)
+    _, named, _ = _run(capsys, "run", "baseline", *FAST)
+    _, filed, _ = _run(capsys, "run", BASELINE, *FAST)
+    assert "seed 2024" in plain
+    assert plain == named == filed
+    args = build_parser().parse_args(
+        ["require", "--target", "gdp_growth", "--driver", "investment"]
+    )
+    scenario = tjsim.cli.common.read_scenario(args, tjsim.load_calibration())
+    assert (scenario.simulation.draws, scenario.simulation.seed) == (200_000, 2024)
+
+
+def test_a_fresh_seed_is_short_and_reproduces_the_run(capsys, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\n")
+    _, out, _ = _run(capsys, "run", str(path), "--draws", "2000")
+    seed = re.search(r"seed (\d+)", out).group(1)
+    assert len(seed) <= 19
+    _, again, _ = _run(capsys, "run", str(path), "--draws", "2000", "--seed", seed)
+    assert again == out
 
 
 def test_run_quiet_prints_nothing(capsys):
@@ -621,7 +647,10 @@ def test_the_command_runs_as_a_process(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "all targets (joint)" in done.stdout
-    assert done.stderr == ""
+    # nothing on stderr but, on a machine whose numba cache is empty, the one-line note
+    # that the kernel is being compiled
+    note = "tjsim: compiling the simulation kernel once, a few seconds\n"
+    assert done.stderr.replace(note, "") == ""
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nsimulation: {draws: -1}\n")

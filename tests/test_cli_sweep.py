@@ -170,3 +170,25 @@ def test_the_progress_bar_counts_points():
     bar(100, 1)
     bar(200, 2)
     assert "3/4 points" in stream.getvalue() and "300/400 draws" in stream.getvalue()
+
+
+def test_sweep_defaults_print_a_frontier_and_name_lines_that_never_cross(capsys, tmp_path):
+    path = tmp_path / "grid.yaml"
+    path.write_text(
+        "name: g\naxes:\n  drivers.investment.shift: [-4, 0, 4]\n"
+        "  drivers.exports.shift: [-4, 4]\nsimulation: {draws: 4000, seed: 5}\n",
+        encoding="utf-8",
+    )
+    code, text, err = _run(capsys, "sweep", "--grid", str(path))
+    assert code == 0, err
+    assert "nowhere on the grid" not in text
+    assert "Where P(gdp_growth) crosses" in text  # the first target, not the joint
+    result = tjsim.sweep(None, path)
+    level = result.frontier().attrs["probability"]
+    assert f"crosses {100 * level:.4g}%" in text
+    if level != 0.5:
+        assert "does not cross 50% on the grid" in text
+    p = result.probability("gdp_growth")
+    level = (p[:, 0].max() + p[:, 1].max()) / 2
+    code, text, err = _run(capsys, "sweep", "--grid", str(path), "--probability", str(level))
+    assert "never crosses it where drivers.exports.shift = -4" in text

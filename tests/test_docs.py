@@ -362,3 +362,13 @@ def test_site_builds_strict(tmp_path):
     assert "arithmatex" in model  # the equations are typeset
     assert (site / "quickstart.ipynb").is_file()
     shutil.rmtree(site, ignore_errors=True)
+
+
+def test_the_docs_show_analysts_the_public_api_and_a_user_install():
+    page = _read("scenarios.md")
+    assert "tjsim.api." not in page and "tjsim.yamlio" not in page
+    assert "from tjsim.api import" not in page
+    assert "tjsim.scenario_from_mapping(" in page and "tjsim.load_scenario(" in page
+    assert "scenario_from_mapping" in tjsim.__all__
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[app,fast]"' in readme and 'pip install -e ".[dev]"' in readme

@@ -131,6 +131,7 @@ def test_seed_types(calibration):
     pd.testing.assert_frame_equal(first.probabilities(), again.probabilities())
     fresh = tjsim.simulate(seed=None, **kwargs)
     assert isinstance(fresh.metadata["seed"], int)
+    assert 0 <= fresh.metadata["seed"] < 2**63  # at most 19 digits to print and copy
     replay = tjsim.simulate(seed=fresh.metadata["seed"], **kwargs)
     pd.testing.assert_frame_equal(fresh.probabilities(), replay.probabilities())
 

@@ -268,7 +268,9 @@ def test_any_document_is_a_clear_error_or_a_valid_run(document):
             assert err.startswith("tjsim: error: ") and len(err.strip().splitlines()) == 1, err
             assert not (root / "results").exists()
         else:
-            assert err == ""
+            # nothing but, on a machine whose numba cache is empty, the compiling note
+            note = "tjsim: compiling the simulation kernel once, a few seconds\n"
+            assert err.replace(note, "") == ""
             assert [p.name for p in out.parent.iterdir()] == ["out"]  # no staging left
             files = {p.name for p in out.iterdir()}
             assert {MARKER, "probabilities.csv", "result.json", "probabilities.png"} <= files

@@ -4,6 +4,7 @@ same random stream; and the stream itself is numpy's."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -294,3 +295,43 @@ def test_the_environment_names_the_default_kernel(monkeypatch):
     with pytest.raises(tjsim.ScenarioError, match=r"TJSIM_KERNEL.*did you mean 'numba'"):
         tjsim.simulate(draws=1_000, seed=1)
     assert tjsim.simulate(draws=1_000, seed=1, kernel="numpy").metadata["kernel"] == "numpy"
+
+
+@requires_numba
+def test_a_run_that_compiles_the_kernel_says_so_once(monkeypatch, calibration):
+    import io
+
+    from tjsim.engine.kernels import numba_kernel
+
+    # In this process the kernel is compiled (or loaded from the cache) by a first run:
+    # then it is not compiled again and nothing is said.
+    tjsim.simulate(draws=1000, seed=1, kernel="numba", calibration=calibration)
+    assert not numba_kernel.will_compile(numba_kernel._evaluate)
+    stream = io.StringIO()
+    monkeypatch.setattr(numba_kernel, "_announced", False)
+    numba_kernel.announce_compilation(stream)
+    assert stream.getvalue() == ""
+    # When it would compile (no cache entry), one line, once per process.
+    monkeypatch.setattr(numba_kernel, "will_compile", lambda dispatcher: True)
+    numba_kernel.announce_compilation(stream)
+    numba_kernel.announce_compilation(stream)
+    assert stream.getvalue() == numba_kernel.COMPILING_NOTE + "\n"
+    assert "compiling the simulation kernel once, a few seconds" in stream.getvalue()
+
+
+@requires_numba
+def test_a_fresh_cache_is_detected(tmp_path):
+    # A process whose numba cache folder is empty compiles, and says so on stderr;
+    # the next process finds the cache and says nothing.
+    code = "import tjsim; tjsim.simulate(draws=1000, seed=1, kernel='numba')"
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    first = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert first.returncode == 0, first.stderr
+    assert "compiling the simulation kernel once" in first.stderr
+    second = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert second.returncode == 0, second.stderr
+    assert "compiling" not in second.stderr

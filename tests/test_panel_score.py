@@ -199,6 +199,12 @@ def test_score_panel_command(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "goals:" in text and "2020 and 2022" in text
     files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert files == ["panel_bands.png", "panel_pit.png", "panel_score.csv", "panel_summary.csv"]
+    assert files == [
+        "panel_bands.png",
+        "panel_pit.png",
+        "panel_score.csv",
+        "panel_summary.csv",
+        "report.html",
+    ]
     assert len(pd.read_csv(out / "panel_score.csv")) == 110
     assert main(["odds", "--help"]) == 0 and "tjsim odds" in capsys.readouterr().out

@@ -261,3 +261,74 @@ def test_every_comparison_writes_a_report_whose_table_is_comparison_csv(tmp_path
     assert len(page.images) == len(pngs) == 2
     assert not [r for r in page.references if not r.startswith(("data:", "#"))]
     assert "changes-2" in page.cells  # what the second scenario changes
+
+
+def _column(page: Page, table: str, column: str) -> list[float]:
+    """The full values of a table's column, in order (rows need not be unique)."""
+    return [
+        float(c["data-value"])
+        for c in page.cells.get(table, [])
+        if c.get("data-column") == column and "data-value" in c
+    ]
+
+
+def _self_contained(folder: Path) -> Page:
+    """The folder's report.html, checked to need nothing but itself and to embed every
+    PNG of the folder."""
+    source = (folder / "report.html").read_text(encoding="utf-8")
+    page = Page(source)
+    assert not [r for r in page.references if not r.startswith(("data:", "#"))]
+    assert "<link" not in source and "<script" not in source
+    pngs = sorted(p.name for p in folder.glob("*.png"))
+    embedded = {base64.b64decode(src.split(",", 1)[1]) for src in page.images}
+    assert len(page.images) == len(pngs)
+    assert embedded == {(folder / name).read_bytes() for name in pngs}
+    return page
+
+
+def test_every_sweep_writes_a_report_whose_tables_are_its_csv_files(tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(
+        "name: g<&>\naxes:\n  drivers.investment.shift: [-4, 0, 4]\n"
+        "  drivers.exports.shift: [-4, 4]\nsimulation: {draws: 4000, seed: 5}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "surface"
+    assert main(["sweep", "--grid", str(grid), "--quiet", "--out", str(out)]) == 0
+    page = _self_contained(out)
+    assert len(page.images) == 2
+    source = (out / "report.html").read_text(encoding="utf-8")
+    assert "g&lt;&amp;&gt;" in source and "g<&>" not in source  # escaped
+    frontier = pd.read_csv(out / "frontier.csv")
+    assert len(frontier)
+    shown = _column(page, "frontier", "drivers.investment.shift")
+    assert shown == list(frontier["drivers.investment.shift"])
+    assert [r for r in page.rows["frontier"]] == list(frontier["target"])
+    sweep = pd.read_csv(out / "sweep.csv")
+    gdp = sweep[sweep["target"] == "gdp_growth"]["probability"]
+    assert _column(page, "sweep", "gdp_growth") == list(gdp)
+    joint = sweep[sweep["target"] == "joint"]["probability"]
+    assert _column(page, "sweep", "joint") == list(joint)
+    assert any("simulation" in block for block in page.pre)  # the scenario to rerun it
+
+
+def test_every_score_writes_a_report_whose_tables_are_its_csv_files(tmp_path):
+    out = tmp_path / "score"
+    assert main(["score", "--out", str(out)]) == 0
+    page = _self_contained(out)
+    assert len(page.images) == 1
+    summary = pd.read_csv(out / "score_summary.csv", index_col=0)
+    shown = page.values("score-summary", "log_score")
+    assert shown == summary["log_score"].to_dict()
+    assert any("tjsim score" in block for block in page.pre)  # the printout
+
+
+def test_the_panel_score_writes_a_report_too(tmp_path):
+    out = tmp_path / "panel"
+    assert main(["score", "--panel", "--out", str(out)]) == 0
+    page = _self_contained(out)
+    assert len(page.images) == 2
+    summary = pd.read_csv(out / "panel_summary.csv")
+    assert _column(page, "panel-summary", "crps") == list(summary["crps"])
+    frame = pd.read_csv(out / "panel_score.csv")
+    assert len(page.rows["panel-score"]) == len(frame)

@@ -435,3 +435,36 @@ def test_public_names():
     for name in ("sensitivities", "required_shift", "why_missed", "RequiredShift"):
         assert name in tjsim.__all__
         assert getattr(tjsim, name) is not None
+
+
+def test_the_text_fits_a_width_and_says_what_it_leaves_out(tianjin):
+    _, table = tianjin
+    drivers = list(dict.fromkeys(table.index.get_level_values("driver")))
+    text = format_sensitivities(table, width=80)
+    rows = [line for line in text.splitlines() if line.startswith(("target", "gdp_growth"))]
+    assert rows and max(map(len, rows)) <= 80
+    for driver in drivers:  # every driver still shown, in some block
+        assert driver in text
+    assert max(map(len, format_sensitivities(table).splitlines())) > 80  # no width: one block
+    # a driver whose effects all round to zero, and a target no driver moves
+    quiet = table.copy()
+    quiet.attrs = table.attrs
+    quiet.loc[(slice(None), "weather"), "sensitivity"] = 0.0001
+    quiet.loc[("cpi", slice(None)), "sensitivity"] = -0.0002
+    text = format_sensitivities(quiet, width=80)
+    assert "weather" not in text.split("Not shown")[0]
+    assert "Not shown, every effect +0.0 at this precision: 1 driver (weather)" in text
+    assert "1 target (cpi)" in text
+    assert "\ncpi " not in text
+    everything = format_sensitivities(quiet, drop_zero=False)
+    assert "weather" in everything and "Not shown" not in everything
+
+
+def test_the_sensitivity_command_fits_the_terminal(capsys, monkeypatch):
+    from tjsim.cli import main
+
+    monkeypatch.setenv("COLUMNS", "90")
+    assert main(["sensitivity", "--draws", "20000"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith(("target", "gdp_growth"))]
+    assert rows and max(map(len, rows)) <= 90

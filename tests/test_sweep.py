@@ -292,3 +292,29 @@ def test_python_dash_m_tjsim_runs_worker_processes(tmp_path):
         env=env,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_frontier_defaults_point_at_a_crossing_and_name_lines_that_never_cross(calibration):
+    grid = {"drivers.investment.shift": [-4, 0, 4], "drivers.exports.shift": [-4, 4]}
+    result = tjsim.sweep(None, grid, draws=4000, seed=5, calibration=calibration)
+    p = result.probability(result.targets[0])
+    frontier = result.frontier()  # the first target, at a level the grid crosses
+    assert frontier.attrs["target"] == result.targets[0] != "joint"
+    level = frontier.attrs["probability"]
+    assert level == result.default_level()
+    assert p.min() < level < p.max() and not frontier.empty
+    if p.min() <= 0.5 <= p.max():
+        assert level == 0.5
+    else:
+        assert round(level * 20, 6) == round(level * 20)  # a multiple of 5%
+    # a level only some lines cross: the others are named
+    by_line = {x: p[:, k] for k, x in enumerate([-4, 4])}
+    level = (max(by_line[-4].max(), by_line[4].min()) + by_line[4].max()) / 2
+    assert by_line[-4].max() < level < by_line[4].max()
+    partial = result.frontier(result.targets[0], level)
+    assert list(partial["drivers.exports.shift"]) == [4]
+    assert partial.attrs["never"] == [{"drivers.exports.shift": -4}]
+    assert result.frontier(result.targets[0], 0.999).attrs["never"] == [
+        {"drivers.exports.shift": -4},
+        {"drivers.exports.shift": 4},
+    ]

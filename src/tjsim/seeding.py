@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import secrets
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,9 +33,12 @@ T = TypeVar("T")
 
 SeedLike = None | int | np.random.SeedSequence | np.random.Generator
 
-#: Seeds are below this: 128 bits, as much entropy as a fresh seed has, and few enough
-#: digits (39) to print and copy.
+#: Seeds given are below this: 128 bits (a SeedSequence's entropy), and few enough
+#: digits (39) to print.
 MAX_SEED = 2**128
+#: Fresh seeds are drawn below this: 63 bits of OS entropy, at most 19 digits to
+#: print, and passing the printed seed back reproduces the run.
+FRESH_SEED_BOUND = 2**63
 #: Draws per random-number block: the unit of reproducibility (fixed, part of the contract).
 BLOCK_SIZE = 2**15
 #: Seed of the runs that must be reproducible when neither the caller nor the scenario
@@ -52,12 +56,16 @@ METHODS = ("mc", "antithetic", "sobol")
 def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     """Normalise ``seed`` (None, int, SeedSequence or Generator) to a SeedSequence.
 
-    ``None`` takes fresh entropy from the OS; an int or a SeedSequence is used as is; a
+    ``None`` takes fresh entropy from the OS, as a random integer below
+    :data:`FRESH_SEED_BOUND` (short enough to print and copy: passing it back as the
+    seed reproduces the run); an int or a SeedSequence is used as is; a
     Generator contributes a SeedSequence spawned from its bit generator, so the caller's
     generator advances and two calls with one Generator give different streams.
     """
-    if seed is None or isinstance(seed, np.random.SeedSequence):
-        return np.random.SeedSequence(seed) if seed is None else seed
+    if seed is None:
+        return np.random.SeedSequence(secrets.randbelow(FRESH_SEED_BOUND))
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
     if isinstance(seed, np.random.Generator):
         return seed.bit_generator.seed_seq.spawn(1)[0]
     if isinstance(seed, (bool, np.bool_)):

@@ -187,10 +187,17 @@ def _per(row: pd.Series) -> str:
     return "pp" if row["kind"] == "variable" and unit == "%" else unit or "unit"
 
 
-def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
+def format_sensitivities(
+    frame: pd.DataFrame, *, digits: int = 1, width: int | None = None, drop_zero: bool = True
+) -> str:
     """:func:`sensitivities` as text: for each target, every driver's sensitivity and its
     standard error (pp of probability per unit), then the probability now and at minus
-    and plus one swing."""
+    and plus one swing.
+
+    With ``drop_zero`` (the default), drivers whose effect on every target rounds to
+    zero at ``digits`` decimals, and targets that no driver moves at that precision, are
+    left out, and a note at the end names them. With ``width`` (a number of columns,
+    e.g. the terminal's), the drivers are cut into blocks of columns that fit it."""
     meta = frame.attrs.get("metadata", {})
     drivers = list(dict.fromkeys(frame.index.get_level_values("driver")))
     targets = list(dict.fromkeys(frame.index.get_level_values("target")))
@@ -199,8 +206,49 @@ def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
         (t, d): f"{100 * row.sensitivity:+.{digits}f}±{100 * row.std_error:.{digits}f}"
         for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
     }
+    shown_zero = {
+        (t, d): not round(100 * row.sensitivity, digits)
+        for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
+    }
+    dropped_drivers: list[str] = []
+    dropped_targets: list[str] = []
+    if drop_zero:
+        dropped_drivers = [d for d in drivers if all(shown_zero[(t, d)] for t in targets)]
+        kept = [d for d in drivers if d not in dropped_drivers]
+        dropped_targets = [t for t in targets if all(shown_zero[(t, d)] for d in drivers)]
+        if kept:  # a table with no column would say nothing: then show them all
+            drivers = kept
+            targets = [t for t in targets if t not in dropped_targets] or targets
+        else:
+            dropped_drivers, dropped_targets = [], []
     label = max(len("all targets (joint)"), *(len(t) for t in targets))
-    width = max(8, *(len(c) for c in cells.values()), *(len(d) for d in drivers))
+    swings = {d: "±" + format(first.loc[d, "swing"], ".3g") for d in drivers}
+    pairs = {
+        (t, d): f"{100 * frame.at[(t, d), 'p_minus']:.0f}/{100 * frame.at[(t, d), 'p_plus']:.0f}%"
+        for t in targets
+        for d in drivers
+    }
+    widths = {
+        d: max(
+            len(d),
+            len("per " + _per(first.loc[d])),
+            len(swings[d]),
+            *(len(cells[(t, d)]) for t in targets),
+            *(len(pairs[(t, d)]) for t in targets),
+        )
+        for d in drivers
+    }
+    blocks = _column_blocks(drivers, widths, label + 10, width)
+
+    def name(t: str) -> str:
+        return "all targets (joint)" if t == JOINT else t
+
+    def row(head: str, middle: str, values: dict[str, str], block: list[str]) -> str:
+        text = f"{head:<{label}}  {middle:>6}  " + "  ".join(
+            f"{values[d]:>{widths[d]}}" for d in block
+        )
+        return text.rstrip()
+
     lines = []
     if meta:
         lines += [
@@ -209,42 +257,70 @@ def format_sensitivities(frame: pd.DataFrame, *, digits: int = 1) -> str:
             *([describe_conditioning(meta["observed"])] if meta.get("observed") else []),
             "",
         ]
-    lines += [
-        "Change in P(met), in points per unit of each driver (± standard error):",
-        "",
-        f"{'target':<{label}}  {'P(met)':>6}  " + "  ".join(f"{d:>{width}}" for d in drivers),
-        f"{'(unit)':<{label}}  {'':>6}  "
-        + "  ".join(f"{'per ' + _per(first.loc[d]):>{width}}" for d in drivers),
-    ]
-    for t in targets:
-        name = "all targets (joint)" if t == JOINT else t
-        p = frame.loc[(t, drivers[0]), "probability"]
-        lines.append(
-            f"{name:<{label}}  {100 * p:5.1f}%  "
-            + "  ".join(f"{cells[(t, d)]:>{width}}" for d in drivers)
-        )
-    lines += [
-        "",
-        "P(met) at minus / plus one swing of each driver:",
-        "",
-        f"{'target':<{label}}  {'':>6}  " + "  ".join(f"{d:>{width}}" for d in drivers),
-        f"{'(swing)':<{label}}  {'':>6}  "
-        + "  ".join(f"{'±' + format(first.loc[d, 'swing'], '.3g'):>{width}}" for d in drivers),
-    ]
-    for t in targets:
-        name = "all targets (joint)" if t == JOINT else t
-        row = frame.xs(t, level="target")
-        pairs = [
-            f"{100 * row.at[d, 'p_minus']:.0f}/{100 * row.at[d, 'p_plus']:.0f}%" for d in drivers
+    lines.append("Change in P(met), in points per unit of each driver (± standard error):")
+    for block in blocks:
+        lines += [
+            "",
+            row("target", "P(met)", {d: d for d in block}, block),
+            row("(unit)", "", {d: "per " + _per(first.loc[d]) for d in block}, block),
         ]
-        lines.append(f"{name:<{label}}  {'':>6}  " + "  ".join(f"{c:>{width}}" for c in pairs))
+        for t in targets:
+            p = frame.loc[(t, drivers[0]), "probability"]
+            values = {d: cells[(t, d)] for d in block}
+            lines.append(row(name(t), f"{100 * p:5.1f}%", values, block))
+    lines.append("")
+    lines.append("P(met) at minus / plus one swing of each driver:")
+    for block in blocks:
+        lines += [
+            "",
+            row("target", "", {d: d for d in block}, block),
+            row("(swing)", "", swings, block),
+        ]
+        for t in targets:
+            lines.append(row(name(t), "", {d: pairs[(t, d)] for d in block}, block))
     if meta.get("step") is not None:
         lines += [
             "",
             f"Central differences with half-step {meta['step']:g} swing on common draws; "
             "errors from the per-draw differences.",
         ]
-    return "\n".join(lines)
+    zero = f"{0:+.{digits}f}"
+    if dropped_drivers:
+        lines += [
+            "",
+            f"Not shown, every effect {zero} at this precision: "
+            f"{len(dropped_drivers)} driver{'s' if len(dropped_drivers) != 1 else ''} "
+            f"({', '.join(dropped_drivers)})",
+        ]
+    if dropped_targets:
+        lines += [
+            "" if not dropped_drivers else None,
+            f"Not shown, no driver moves them at this precision: "
+            f"{len(dropped_targets)} target{'s' if len(dropped_targets) != 1 else ''} "
+            f"({', '.join(name(t) for t in dropped_targets)})",
+        ]
+    return "\n".join(line for line in lines if line is not None)
+
+
+def _column_blocks(
+    columns: list[str], widths: Mapping[str, int], start: int, limit: int | None
+) -> list[list[str]]:
+    """``columns`` cut into runs whose row (``start`` characters, then each column's
+    width and two spaces) fits in ``limit`` characters (one run without a limit; at
+    least one column a run)."""
+    if limit is None:
+        return [columns] if columns else [[]]
+    blocks: list[list[str]] = []
+    used = start
+    for column in columns:
+        need = 2 + widths[column]
+        if blocks and used + need <= limit:
+            blocks[-1].append(column)
+            used += need
+        else:
+            blocks.append([column])
+            used = start + need
+    return blocks or [[]]
 
 
 def plot_tornado(

@@ -59,9 +59,15 @@ def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> Non
         "--draws",
         type=whole_number,
         metavar="N",
-        help="number of draws, e.g. 500000 or 5e5 (default: the file's, else 100,000)",
+        help="number of draws, e.g. 500000 or 5e5 (default: the scenario's; the baseline's "
+        "is 200,000)",
     )
-    cmd.add_argument("--seed", type=int, metavar="S", help="random seed, an integer >= 0")
+    cmd.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="random seed, an integer >= 0 (default: the scenario's; the baseline's is 2024)",
+    )
     cmd.add_argument(
         "--method", choices=METHODS, help="sampling method (default: the file's, else mc)"
     )
@@ -79,7 +85,8 @@ def scenario_argument(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "file",
         nargs="?",
-        help="scenario YAML file or bundled scenario name (default: the baseline)",
+        help="scenario YAML file or bundled scenario name (default: the bundled baseline: "
+        "200,000 draws, seed 2024)",
     )
 
 
@@ -106,10 +113,12 @@ def read_observed_option(
 
 def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenario:
     """The scenario of ``args.file`` (a file or a bundled name, checked against
-    ``calibration``; default: the baseline) with ``--observed`` figures added."""
+    ``calibration``; default: the bundled baseline scenario, with its draws and seed,
+    so that every command answers a question about the baseline with the numbers of
+    ``tjsim run baseline``) with ``--observed`` figures added."""
     from ..api import resolve_scenario
 
-    scenario = resolve_scenario(args.file, calibration)
+    scenario = resolve_scenario(args.file if args.file is not None else "baseline", calibration)
     observed = read_observed_option(args, calibration)
     return scenario.with_observed(observed) if observed else scenario
 

@@ -24,8 +24,11 @@ EPILOG = """\
 Prints the plan's eight headline goals first (GDP, budget revenue and income in step,
 investment, retail sales, urban jobs, unemployment, CPI: each one's probability, all
 eight together and at least seven of the eight), then every target's reading,
-probability and 95% interval, and the probability that all targets are met together. Draws, seed and method default to the file's
-'simulation' settings, then to 100,000 draws, fresh entropy and mc.
+probability and 95% interval, and the probability that all targets are met together.
+Draws, seed and method default to the file's 'simulation' settings, then to 100,000
+draws, fresh entropy (a seed of at most 19 digits, printed: --seed with it reproduces
+the run) and mc. Without a file, the bundled baseline runs with its own settings:
+200,000 draws, seed 2024.
 
 Targets are read as the calibration states (tjsim targets lists each reading); --reading
 picks another where a target allows it, and --readings prints every target's probability
@@ -41,8 +44,8 @@ renames it into place. An existing DIR is replaced only if it is empty or an ear
 tjsim output (it holds a .tjsim-output file); anything else is refused.
 
 examples:
-  tjsim run                                   # the baseline, 100,000 draws
-  tjsim run scenarios/baseline.yaml           # 200,000 draws, seed 2024 (from the file)
+  tjsim run                                   # the baseline: 200,000 draws, seed 2024
+  tjsim run scenarios/baseline.yaml           # the same table (the file's settings)
   tjsim run scenarios/price_shock.yaml --seed 7 --method sobol
   tjsim run scenarios/flood_repeat.yaml --out results/flood --quiet
   tjsim run scenarios/baseline.yaml --observed q1.yaml    # q1.yaml: 'gdp_growth: {Q1: 5.0}' (hypothetical)

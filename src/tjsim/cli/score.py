@@ -19,7 +19,8 @@ distribution (PIT), whether it falls in the 50% and 90% bands, and its log score
 against a naive normal with the record's spread. The record has few years; the caveat
 printed with the table says what they can and cannot show (docs/scoring.md).
 
-With --out DIR, writes score.csv, score_summary.csv and score.png, all or nothing.
+With --out DIR, writes score.csv, score_summary.csv, score.png and report.html (all
+of them in one self-contained page), all or nothing.
 
 With --panel, scores the reporting model on the 31-region panel instead: each year
 left out in turn (shocks are common within a year), every pair of that year scored
@@ -28,7 +29,7 @@ the target, target plus pooled bias, tjsim 0.2's method on each region's own rec
 coverage, mean log score and CRPS by kind of year, and the goals met or missed. With
 --alternatives, also every alternative choice of the model (about a minute). --out
 then writes panel_score.csv, panel_summary.csv, panel_choices.csv (with
---alternatives), panel_pit.png and panel_bands.png.
+--alternatives), panel_pit.png, panel_bands.png and report.html.
 
 examples:
   tjsim score
@@ -56,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
     """Print the scores; write ``--out``."""
     from ..api import score
     from ..report import check_output_folder, write_atomically
-    from ..report.files import write_score
+    from ..report.files import write_panel_score, write_score
 
     if args.out is not None:
         check_output_folder(args.out)
     if args.panel:
         result: Any = score(panel=True, alternatives=args.alternatives)
-        write = _write_panel
+        write = write_panel_score
     else:
         result, write = score(), write_score
     if args.out is not None:  # before printing: a closed pipe must not lose the files
@@ -71,22 +72,3 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK
-
-
-def _write_panel(result: Any, folder: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    result.to_frame().to_csv(folder / "panel_score.csv", index=False)
-    result.summary().to_csv(folder / "panel_summary.csv")
-    choices = result.choices_table()
-    if choices is not None:
-        choices.to_csv(folder / "panel_choices.csv")
-    for name, draw, size in (
-        ("panel_pit.png", result.plot_pit, (7.0, 3.8)),
-        ("panel_bands.png", result.plot, (9.0, 3.8)),
-    ):
-        figure = Figure(figsize=size, layout="constrained")
-        FigureCanvasAgg(figure)
-        draw(ax=figure.subplots())
-        figure.savefig(folder / name, dpi=110)

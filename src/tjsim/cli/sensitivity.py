@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 
 from .common import (
     EXIT_OK,
@@ -20,7 +21,9 @@ EPILOG = """\
 For every target and driver: the change in the probability of meeting the target per
 unit shift of the driver's mean (percentage points of probability per point), with its
 Monte Carlo error from common random numbers, and the probability at minus and plus one
-standard deviation of the driver.
+standard deviation of the driver. The tables fit the terminal's width (drivers in blocks
+of columns); drivers and targets whose effects all round to zero are left out and named
+at the end.
 
 examples:
   tjsim sensitivity scenarios/baseline.yaml
@@ -57,5 +60,6 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         calibration=calibration,
     )
-    print(format_sensitivities(table))
+    columns = shutil.get_terminal_size().columns
+    print(format_sensitivities(table, width=columns))
     return EXIT_OK

@@ -37,14 +37,16 @@ A grid file names the scenario settings to vary and their values (see docs/sweep
 Every point uses the same draws (common random numbers). Prints where the chosen
 target's probability crosses --probability (the frontier, with a 95% band) and the
 probabilities over the grid. Draws, seed and method come from the options, else the grid
-file, else the scenario file, else 100,000 draws, fresh entropy and mc.
+file, else the scenario file (without one, the bundled baseline: 200,000 draws, seed
+2024), else 100,000 draws, fresh entropy and mc.
 
 Runs in this process by default; --workers N uses N worker processes, --scheduler
 ADDRESS a Dask cluster (pip install "tjsim[dask]"). The numbers are the same on every
 backend. With --out DIR, writes sweep.csv (every point and target), frontier.csv
 (every target's frontier at --probability), sweep.json, grid.yaml, scenario.yaml and
 the figures of the joint and of --target (sweep_<target>.png: a heatmap with contours
-and the frontier for two axes, a line with its 95% band for one), all or nothing: an
+and the frontier for two axes, a line with its 95% band for one) and report.html (the
+frontiers, figures and probabilities in one self-contained page), all or nothing: an
 interrupted sweep (Ctrl-C) writes nothing.
 
 examples:
@@ -76,9 +78,9 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--probability",
         type=float,
-        default=0.5,
         metavar="P",
-        help="probability level of the frontiers (default 0.5)",
+        help="probability level of the frontiers (default 0.5 if the target's probability "
+        "crosses it on the grid, else a level it crosses, rounded to 5%%)",
     )
     where = cmd.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N", help="worker processes on this machine")
@@ -132,22 +134,32 @@ def run(args: argparse.Namespace) -> int:
             backend.close()
     target = args.target if args.target is not None else result.targets[0]
     frontier = result.frontier(target, args.probability)
+    probability = frontier.attrs["probability"]
     if args.out is not None:  # before printing: a closed pipe must not lose the files
         figures = list(dict.fromkeys(["joint", target]))
-        write_atomically(
-            args.out, lambda folder: write_sweep(result, folder, args.probability, figures)
-        )
+        write_atomically(args.out, lambda folder: write_sweep(result, folder, probability, figures))
     if not args.quiet:
-        print(format_sweep(result, target, args.probability, frontier))
+        note = None
+        if args.probability is None and probability != 0.5:
+            note = (
+                f"  (P({target}) does not cross 50% on the grid: showing {probability:.0%}, "
+                "--probability picks another level)"
+            )
+        print(format_sweep(result, target, probability, frontier, note))
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK
 
 
 def format_sweep(
-    result: SweepResult, target: str, probability: float, frontier: pd.DataFrame
+    result: SweepResult,
+    target: str,
+    probability: float,
+    frontier: pd.DataFrame,
+    note: str | None = None,
 ) -> str:
-    """The sweep as text: its settings, the frontier and the probabilities over the grid."""
+    """The sweep as text: its settings, the frontier (``note`` after its heading, and
+    the lines that never cross the level) and the probabilities over the grid."""
     meta = result.metadata
     shape = result.grid.shape
     size = " x ".join(map(str, shape)) + " = " if shape and len(shape) > 1 else ""
@@ -158,13 +170,29 @@ def format_sweep(
         f"seed {meta['seed']}, backend {meta['backend']} "
         f"({meta['workers']} worker{'s' if meta['workers'] != 1 else ''})",
         "",
-        f"Where P({target}) crosses {probability:.0%} (95% band):",
+        f"Where P({target}) crosses {_percent(probability)} (95% band):",
+        *([note] if note else []),
         "  nowhere on the grid" if frontier.empty else frontier.to_string(index=False),
+        *_never(frontier),
         "",
         f"P({target}) in %:",
         _surface(result, target),
     ]
     return "\n".join(lines)
+
+
+def _percent(probability: float) -> str:
+    """A level as a percentage, with a decimal only where it needs one."""
+    return f"{100 * probability:.4g}%"
+
+
+def _never(frontier: pd.DataFrame) -> list[str]:
+    """Lines saying which lines of the grid never cross the level (none if all do)."""
+    never = frontier.attrs.get("never", [])
+    if not never or frontier.empty:  # "nowhere on the grid" says it all
+        return []
+    where = "; ".join(", ".join(f"{k} = {v:g}" for k, v in line.items()) for line in never)
+    return [f"  never crosses it where {where}"]
 
 
 def _surface(result: SweepResult, target: str) -> str:

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..analysis import ComparisonResult
+from ..analysis.panel_score import PanelScoreResult
 from ..analysis.score import ScoreResult
 from ..api import result_calibration
 from ..calibration import Calibration
 from ..result import SimulationResult
 from ..scenario import scenario_to_mapping
-from .html import Figure, comparison_report, run_report
+from .html import Figure, comparison_report, run_report, score_report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -179,7 +180,62 @@ def write_comparison(
 
 
 def write_score(result: ScoreResult, folder: Path) -> None:
-    """Write ``score.csv`` (one row per year), ``score_summary.csv`` and ``score.png``."""
-    result.to_frame().to_csv(folder / "score.csv")
-    result.summary().to_csv(folder / "score_summary.csv")
-    _save_figure(folder / "score.png", (7.0, 3.8), lambda ax: result.plot(ax=ax))
+    """Write ``score.csv`` (one row per year), ``score_summary.csv``, ``score.png`` and
+    ``report.html`` (the printout, both tables and the figure in one page)."""
+    frame, summary = result.to_frame(), result.summary()
+    frame.to_csv(folder / "score.csv")
+    summary.to_csv(folder / "score_summary.csv")
+    figure = _save_figure(
+        folder / "score.png",
+        (7.0, 3.8),
+        lambda ax: result.plot(ax=ax),
+        "Each year's outturn against the simulated distribution",
+    )
+    page = score_report(
+        "tjsim score: the uncertainty scored against the record",
+        "Each past year's outturn scored against the distribution the model gives for it.",
+        str(result),
+        {
+            "score-summary": ("Summary (score_summary.csv)", summary),
+            "score": ("One row per year (score.csv)", frame),
+        },
+        [figure],
+    )
+    (folder / "report.html").write_text(page, encoding="utf-8")
+
+
+def write_panel_score(result: PanelScoreResult, folder: Path) -> None:
+    """Write ``panel_score.csv`` (one row per pair), ``panel_summary.csv``,
+    ``panel_choices.csv`` (with alternatives), ``panel_pit.png``, ``panel_bands.png``
+    and ``report.html`` (the printout, the tables and the figures in one page)."""
+    frame, summary = result.to_frame(), result.summary()
+    frame.to_csv(folder / "panel_score.csv", index=False)
+    summary.to_csv(folder / "panel_summary.csv")
+    tables = {"panel-summary": ("Summary (panel_summary.csv)", summary)}
+    choices = result.choices_table()
+    if choices is not None:
+        choices.to_csv(folder / "panel_choices.csv")
+        tables["panel-choices"] = ("Every alternative choice (panel_choices.csv)", choices)
+    tables["panel-score"] = ("One row per region and year (panel_score.csv)", frame)
+    figures = [
+        _save_figure(
+            folder / "panel_pit.png",
+            (7.0, 3.8),
+            result.plot_pit,
+            "Where each outturn fell in its forecast distribution (PIT)",
+        ),
+        _save_figure(
+            folder / "panel_bands.png",
+            (9.0, 3.8),
+            result.plot,
+            "Outturns against the forecast bands",
+        ),
+    ]
+    page = score_report(
+        "tjsim score --panel: the reporting model scored on the regions",
+        "The reporting model scored leaving whole years out, against three benchmarks.",
+        str(result),
+        tables,
+        figures,
+    )
+    (folder / "report.html").write_text(page, encoding="utf-8")

@@ -557,3 +557,136 @@ def _comparison_table(comparison: ComparisonResult) -> str:
     for name in names[1:]:
         header += [(name, "num"), ("change (points)", "num")]
     return _table(header, rows, table_id="comparison")
+
+
+# ---------------------------------------------------------------------- any table
+def frame_table(
+    frame: pd.DataFrame, *, table_id: str, caption: str = "", index: bool = True
+) -> str:
+    """``frame`` as a report table (its index first when ``index``): numbers right-aligned
+    with their full value in ``data-value`` and their column in ``data-column``, every
+    text escaped through :func:`text`."""
+    if index:
+        names = [name if name is not None else "" for name in frame.index.names]
+        frame = frame.copy()
+        frame.index = frame.index.set_names([name or f"level_{i}" for i, name in enumerate(names)])
+        frame = frame.reset_index()
+        frame.columns = [
+            "" if str(c).startswith("level_") or c == "index" else c for c in frame.columns
+        ]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        for c in frame.columns
+    ]
+    header = [
+        (str(c), "num" if is_num else "") for c, is_num in zip(frame.columns, numeric, strict=True)
+    ]
+    rows = []
+    for values in frame.itertuples(index=False):
+        cells = []
+        for column, value, is_num in zip(frame.columns, values, numeric, strict=True):
+            name = html.escape(str(column))
+            if is_num and value is not None and not pd.isna(value):
+                shown = (
+                    f"{value:.4g}"
+                    if isinstance(value, float)
+                    else f"{value:,}"
+                    if isinstance(value, int)
+                    else str(value)
+                )
+                cells.append(_cell(text(shown), value=value, classes="num", column=name))
+            else:
+                cells.append(
+                    _cell(
+                        "-" if value is None or (is_num and pd.isna(value)) else text(value),
+                        column=name,
+                    )
+                )
+        key = html.escape(str(values[0])) if len(values) else ""
+        rows.append(f'<tr data-target="{key}">{"".join(cells)}</tr>')
+    return _table(header, rows, table_id=table_id, caption=caption)
+
+
+# ---------------------------------------------------------------------- a sweep
+def sweep_report(
+    result: Any,
+    probability: float,
+    frontier: pd.DataFrame,
+    figures: Sequence[Figure],
+    grid_yaml: str,
+) -> str:
+    """The report of a sweep (:class:`~tjsim.result.SweepResult`) as a whole HTML page:
+    every target's frontier at ``probability`` (``frontier``, the table of
+    ``frontier.csv``), the figures, every point's probabilities (``sweep.csv``), and the
+    settings, the grid and the scenario that reproduce it."""
+    meta = result.metadata
+    frame = result.to_frame()
+    wide = frame.pivot_table(
+        index=["point", *result.grid.keys], columns="target", values="probability", sort=False
+    )
+    wide = wide[[c for c in [*result.targets, "joint"] if c in wide.columns]]
+    body = [
+        f"<h1>{text(meta['grid'])}: {text(result.scenario.name)}</h1>",
+        f'<p class="lead">tjsim sweep: {meta["points"]:,} points over '
+        f"{text(', '.join(meta['axes']))}, {meta['draws']:,} draws a point (common random "
+        f"numbers), method {text(meta['method'])}, seed {text(meta['seed'])}.</p>",
+        f"<h2>Where each target's probability crosses {text(f'{100 * probability:.4g}%')}</h2>",
+        "<p>Along the grid's first axis, interpolated between neighbouring points, with the "
+        "95% band of the delta method (paired errors). A line of the grid that never "
+        "crosses the level has no row.</p>",
+        frame_table(frontier, table_id="frontier", index=False)
+        if len(frontier)
+        else "<p>No target's probability crosses this level on the grid.</p>",
+        *(_figure(f) for f in figures),
+        "<h2>Probability of meeting each target at every point</h2>",
+        "<p>The table of <code>sweep.csv</code> (which also has each probability's standard "
+        "error and 95% interval), one row per point.</p>",
+        frame_table(wide, table_id="sweep"),
+        "<h2>Reproduce this sweep</h2>",
+        _definitions(
+            {
+                "scenario": meta.get("scenario", result.scenario.name),
+                "grid": meta["grid"],
+                "draws": f"{meta['draws']:,}",
+                "method": meta["method"],
+                "seed": meta["seed"],
+                "tjsim version": __version__,
+            }
+        ),
+        "<p>With the output folder's <code>grid.yaml</code> and <code>scenario.yaml</code>, "
+        "and the same tjsim and calibration:</p>",
+        "<pre><code>"
+        + html.escape(
+            f"tjsim sweep scenario.yaml --grid grid.yaml --draws {meta['draws']} "
+            f"--method {meta['method']}"
+            + (f" --seed {meta['seed']}" if isinstance(meta["seed"], int) else "")
+        )
+        + "</code></pre>",
+        f"<details><summary>grid.yaml</summary><pre>{text(grid_yaml)}</pre></details>",
+        "<details><summary>scenario.yaml</summary>"
+        f"<pre>{text(to_yaml(result.scenario))}</pre></details>",
+    ]
+    return page(f"tjsim sweep: {meta['grid']}", "\n".join(body))
+
+
+# ---------------------------------------------------------------------- a score
+def score_report(
+    title: str,
+    lead: str,
+    printout: str,
+    tables: Mapping[str, tuple[str, pd.DataFrame]],
+    figures: Sequence[Figure],
+) -> str:
+    """A score (``tjsim score``, ``tjsim score --panel``) as a whole HTML page: what it
+    scores (``lead``), the printout, each table of ``tables`` (id -> heading and frame,
+    the frames of the CSV files) and the figures."""
+    body = [
+        f"<h1>{text(title)}</h1>",
+        f'<p class="lead">{text(lead)}</p>',
+        f"<pre>{text(printout)}</pre>",
+    ]
+    for table_id, (heading, frame) in tables.items():
+        body += [f"<h2>{text(heading)}</h2>", frame_table(frame, table_id=table_id)]
+    if figures:
+        body += ["<h2>Figures</h2>", *(_figure(f) for f in figures)]
+    return page(f"tjsim: {title}", "\n".join(body))

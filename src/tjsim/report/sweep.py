@@ -13,6 +13,7 @@ import yaml
 from ..result import JOINT, SweepResult
 from ..scenario import scenario_to_mapping
 from .files import _save_figure, _write_json
+from .html import sweep_report
 
 #: Figure size of a sweep's plots (inches).
 FIGURE_SIZE = {1: (6.5, 3.8), 2: (6.5, 5.0)}
@@ -31,7 +32,8 @@ def write_sweep(
     (both, with the sweep's metadata), ``grid.yaml``, ``scenario.yaml`` and, for a
     product grid of one or two axes, ``sweep_<target>.png`` for each target in
     ``figures`` (a figure takes about a third of a second; ``result.plot(target)`` draws
-    any other).
+    any other), and ``report.html`` (:func:`tjsim.report.html.sweep_report`: the
+    frontiers, the figures and every point's probabilities in one self-contained page).
     """
     frame = result.to_frame()
     frame.to_csv(folder / "sweep.csv", index=False)
@@ -48,20 +50,26 @@ def write_sweep(
             "frontier": _records(frontier),
         },
     )
-    (folder / "grid.yaml").write_text(
-        yaml.safe_dump(result.grid.to_mapping(), sort_keys=False, allow_unicode=True),
-        encoding="utf-8",
-    )
+    grid_yaml = yaml.safe_dump(result.grid.to_mapping(), sort_keys=False, allow_unicode=True)
+    (folder / "grid.yaml").write_text(grid_yaml, encoding="utf-8")
     (folder / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
     shape = result.grid.shape
-    if shape is None or len(shape) > 2:
-        return
-    for target in dict.fromkeys(figures):
-        _save_figure(
-            folder / f"sweep_{target}.png",
-            FIGURE_SIZE[len(shape)],
-            lambda ax, name=target: result.plot(name, probability=probability, ax=ax),
-        )
+    drawn = []
+    if shape is not None and len(shape) <= 2:
+        for target in dict.fromkeys(figures):
+            label = "all targets met together" if target == JOINT else target
+            what = "a heatmap with contours" if len(shape) == 2 else "its 95% band"
+            drawn.append(
+                _save_figure(
+                    folder / f"sweep_{target}.png",
+                    FIGURE_SIZE[len(shape)],
+                    lambda ax, name=target: result.plot(name, probability=probability, ax=ax),
+                    f"P({label}) over the grid: {what}, and the frontier at "
+                    f"{100 * probability:.4g}%",
+                )
+            )
+    page = sweep_report(result, probability, frontier, drawn, grid_yaml)
+    (folder / "report.html").write_text(page, encoding="utf-8")
 
 
 def frontiers(result: SweepResult, probability: float) -> pd.DataFrame:

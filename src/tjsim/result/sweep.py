@@ -271,10 +271,35 @@ class SweepResult:
         return lower[..., :-1].ravel(), lower[..., 1:].ravel(), along
 
     # ---------------------------------------------------------------- frontier
+    def default_level(self, target: str | None = None) -> float:
+        """The level :meth:`frontier` uses when given none: 50% if P(``target``)
+        (default: the first target) crosses it somewhere on the grid, else the median
+        of the grid's probabilities rounded to 5% (to 1% if the 5% step leaves the
+        grid's range), so that the default frontier points at something."""
+        column = self._column(self.targets[0] if target is None else target)
+        p = self._estimates[0][:, column]
+        low, high = float(np.min(p)), float(np.max(p))
+        if low <= 0.5 <= high:
+            return 0.5
+        median = float(np.median(p))
+        for step in (0.05, 0.01):
+            level = round(round(median / step) * step, 10)
+            if low < level < high and 0.0 < level < 1.0:
+                return level
+        return min(max(round(median, 4), 0.0001), 0.9999)
+
     def frontier(
-        self, target: str = JOINT, probability: float = 0.5, *, along: str | None = None
+        self,
+        target: str | None = None,
+        probability: float | None = None,
+        *,
+        along: str | None = None,
     ) -> pd.DataFrame:
         r"""Where P(``target``) crosses ``probability``, with a 95% error band.
+
+        ``target`` defaults to the first target (GDP growth in the packaged
+        calibration; ``"joint"`` asks for all targets met together) and ``probability``
+        to :meth:`default_level`: 50% if the grid crosses it, else a level it crosses.
 
         Along ``along`` (default: the first axis), between each pair of neighbouring
         points whose probabilities lie on either side of the level, the crossing is
@@ -297,8 +322,14 @@ class SweepResult:
             crossing, ``std_error``, ``low`` and ``high`` (the 95% band, ``value +-
             1.96 se``), ``slope`` (the change in probability per unit of ``along``) and
             ``point`` (the point the crossing starts from). Lines that never cross the
-            level have no row.
+            level have no row: ``frame.attrs["never"]`` lists them, one dict of the
+            other axes' values per line (``[{}]`` when a one-axis grid or a list of
+            points never crosses).
         """
+        if target is None:
+            target = self.targets[0]
+        if probability is None:
+            probability = self.default_level(target)
         if not 0.0 < probability < 1.0:
             raise ScenarioError(
                 f"probability must lie strictly between 0 and 1, found {probability!r}",
@@ -338,7 +369,19 @@ class SweepResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             frame["slope"] = (pj - pi) / h
         frame["point"] = i
-        frame.attrs.update(target=target, probability=probability, along=key)
+        lines = np.arange(len(first)) // max(steps, 1)
+        crossed = set(lines[at].tolist())
+        never = [
+            {
+                other: _plain(self.grid.points[first[k], j_axis])
+                for j_axis, other in enumerate(self.grid.keys)
+                if j_axis != position
+            }
+            for line in range(int(lines.max()) + 1 if len(lines) else 0)
+            if line not in crossed
+            for k in [int(np.flatnonzero(lines == line)[0])]
+        ]
+        frame.attrs.update(target=target, probability=probability, along=key, never=never)
         return frame
 
     # ---------------------------------------------------------------- figures
@@ -404,3 +447,8 @@ class SweepResult:
             title=f"P({label}) over {self.grid.name}",
             ax=ax,
         )
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as a plain Python number (for attrs that print and serialise)."""
+    return value.item() if isinstance(value, np.generic) else value

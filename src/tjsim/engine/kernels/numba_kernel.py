@@ -42,10 +42,11 @@ to the numpy kernel.
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numba
 import numpy as np
@@ -90,6 +91,40 @@ if not CACHE:
         RuntimeWarning,
         stacklevel=2,
     )
+
+#: What a run prints on stderr before numba compiles the kernel (a pause of a few
+#: seconds, once per machine when the cache works).
+COMPILING_NOTE = "tjsim: compiling the simulation kernel once, a few seconds"
+_announced = False
+
+
+def will_compile(dispatcher: Any) -> bool:
+    """Whether the first call of ``dispatcher`` (a numba function) compiles it: not yet
+    compiled in this process, and no usable entry in numba's cache on disk (absent, or
+    made from another version of the source)."""
+    if dispatcher.signatures:
+        return False
+    if not CACHE:
+        return True
+    try:
+        return not dispatcher._cache._cache_file._load_index()
+    except Exception:  # numba's internals moved: say nothing rather than guess wrong
+        return False
+
+
+def announce_compilation(stream: Any = None) -> None:
+    """Print :data:`COMPILING_NOTE` on ``stream`` (default: stderr) if the kernel is
+    about to be compiled, once per process."""
+    global _announced
+    if _announced or not will_compile(_evaluate):
+        return
+    _announced = True
+    stream = sys.stderr if stream is None else stream
+    try:
+        print(COMPILING_NOTE, file=stream, flush=True)
+    except (OSError, ValueError):  # a closed or broken stderr: the note is not worth a failure
+        pass
+
 
 _KI = np.array(ziggurat.KI, dtype=np.uint64)
 _WI = np.array(ziggurat.WI)
@@ -480,6 +515,7 @@ class NumbaKernel:
     ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:
         """A function that evaluates one block into an accumulator (``keep`` receives the
         block's indicator rows when given); one per thread."""
+        announce_compilation()
         ref = self.reference
         d, m, t = ref.weights.shape[0], ref.n_indicators, len(ref.strict)
         k = len(self.used) + len(ref.gathered)
