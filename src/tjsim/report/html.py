@@ -248,6 +248,17 @@ def run_report(
     return page(f"tjsim: {scenario.name}", "\n".join(body))
 
 
+#: The columns of a table of targets' probabilities: name, then alignment.
+ESTIMATE_HEADER = [
+    ("target", ""),
+    ("P(met)", "num"),
+    ("95% interval", "num"),
+    ("std. error (points)", "num"),
+    ("reading in force", ""),
+    ("wording in the plan report", ""),
+]
+
+
 def _probability_table(result: SimulationResult) -> str:
     probabilities = result.probabilities()
     joint = result.joint()
@@ -265,14 +276,7 @@ def _probability_table(result: SimulationResult) -> str:
         + _estimate_cells(joint)
         + "<td>all met together</td><td></td></tr>"
     )
-    header = [
-        ("target", ""),
-        ("P(met)", "num"),
-        ("95% interval", "num"),
-        ("std. error (points)", "num"),
-        ("reading in force", ""),
-        ("wording in the plan report", ""),
-    ]
+    header = ESTIMATE_HEADER
     return _table(header, rows, table_id="probabilities")
 
 
@@ -292,14 +296,7 @@ def _headline_table(heads: pd.DataFrame) -> str:
                 f"<td>{text(row['label'])}</td>"
                 f"{cells}</tr>"
             )
-    header = [
-        ("target", ""),
-        ("P(met)", "num"),
-        ("95% interval", "num"),
-        ("std. error (points)", "num"),
-        ("reading in force", ""),
-        ("wording in the plan report", ""),
-    ]
+    header = ESTIMATE_HEADER
     return _table(header, rows, table_id="headline")
 
 
