@@ -332,3 +332,13 @@ def test_the_panel_score_writes_a_report_too(tmp_path):
     assert _column(page, "panel-summary", "crps") == list(summary["crps"])
     frame = pd.read_csv(out / "panel_score.csv")
     assert len(page.rows["panel-score"]) == len(frame)
+
+
+def test_a_small_error_of_a_change_never_shows_as_zero():
+    # A comparison once printed "+4.6 ± 0.0*": a starred change with no error shown.
+    from tjsim.report.html import error_points
+
+    assert error_points(0.00031) == "0.031"
+    assert error_points(0.0012) == "0.1"
+    assert error_points(0.0123) == "1.2"
+    assert error_points(0.0) == "0.0"

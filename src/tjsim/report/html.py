@@ -248,6 +248,13 @@ def run_report(
     return page(f"tjsim: {scenario.name}", "\n".join(body))
 
 
+def error_points(std_error: float) -> str:
+    """A standard error (a probability) in points: one decimal, or two significant
+    digits below 0.1 points, so that a small but real error never shows as ``0.0``."""
+    points = 100 * float(std_error)
+    return f"{points:.1f}" if points >= 0.1 or points == 0 else f"{points:.2g}"
+
+
 #: The columns of a table of targets' probabilities: name, then alignment.
 ESTIMATE_HEADER = [
     ("target", ""),
@@ -539,7 +546,7 @@ def _comparison_table(comparison: ComparisonResult) -> str:
             )
             cells.append(
                 _cell(
-                    f"{shown:+.1f} ± {100 * row['change_se']:.1f}{mark}",
+                    f"{shown:+.1f} ± {error_points(row['change_se'])}{mark}",
                     value=change,
                     classes=f"num {direction}".strip(),
                     column=f"change{position}",
