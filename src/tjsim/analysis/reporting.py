@@ -915,8 +915,10 @@ def fit_reporting_model(
 
 
 # ---------------------------------------------------------------------------- Tianjin 2024
-#: Tianjin's 2024 GDP target and its wording.
-TIANJIN_2024 = {"region": "天津", "year": 2024, "target": 4.5, "qualifier": "左右"}
+#: Tianjin's 2024 GDP target: its region, year and wording; the target itself is the
+#: calibration's fact :data:`TARGET_FACT` (the report's 4.5).
+TIANJIN_2024 = {"region": "天津", "year": 2024, "qualifier": "左右"}
+TARGET_FACT = "target_gdp_growth_2024"
 #: Where :func:`write_fitted` writes, relative to the package.
 FITTED_FILE = ("data", "tianjin", "fitted.yaml")
 _FITTED_HEADER = """\
@@ -975,11 +977,14 @@ def tianjin_gdp_distribution(
     calibration's sectoral projection (:func:`sectoral_projection`): the six numbers
     the engine draws ``Y = mean + TP(spread, skew) + B * D`` from, ``B ~
     Bernoulli(break_probability)``, ``D ~ N(break_impact, break_spread)``."""
+    from ..calibration import load_calibration
+
+    cal = calibration if calibration is not None else load_calibration()
     model = model if model is not None else ReportingModel.fit(load_default_panel())
-    projection = sectoral_projection(calibration)
+    projection = sectoral_projection(cal)
     dist = model.predict(
         TIANJIN_2024["region"],
-        TIANJIN_2024["target"],
+        cal.parameters()[TARGET_FACT],
         TIANJIN_2024["qualifier"],
         projection=projection,
         year=TIANJIN_2024["year"],

@@ -103,6 +103,10 @@ class _Table:
     rows: tuple[tuple[int, Mapping[str, str]], ...]
     keys: Mapping[str, str]
 
+    def error(self, line: int, message: str) -> CalibrationError:
+        """An error at ``line`` of this file."""
+        return CalibrationError(message, file=self.file, key=f"line {line}")
+
 
 def _read_table(path: Path, columns: Sequence[str]) -> _Table:
     """Read ``path``: a header with ``columns`` (others are kept), data rows, blank
@@ -160,33 +164,21 @@ def _number(table: _Table, line: int, row: Mapping[str, str], column: str) -> fl
     else:
         ok = math.isfinite(number)
     if not ok:
-        raise CalibrationError(
-            f"column '{column}': expected a number or a blank, found '{value}'",
-            file=table.file,
-            key=f"line {line}",
-        )
+        raise table.error(line, f"column '{column}': expected a number or a blank, found '{value}'")
     return number
 
 
 def _year(table: _Table, line: int, row: Mapping[str, str]) -> int:
     value = row["year"]
     if not re.fullmatch(r"\d{4}", value):
-        raise CalibrationError(
-            f"column 'year': expected a year such as 2023, found '{value}'",
-            file=table.file,
-            key=f"line {line}",
-        )
+        raise table.error(line, f"column 'year': expected a year such as 2023, found '{value}'")
     return int(value)
 
 
 def _grade(table: _Table, line: int, row: Mapping[str, str]) -> str:
     grade = row["grade"]
     if grade not in GRADES:
-        raise CalibrationError(
-            "column 'grade': " + unknown_of("grade", grade, GRADES),
-            file=table.file,
-            key=f"line {line}",
-        )
+        raise table.error(line, "column 'grade': " + unknown_of("grade", grade, GRADES))
     return grade
 
 
@@ -196,11 +188,7 @@ def _region(
     """The region's Chinese name and pinyin (``names`` maps one to the other)."""
     region = row["region"]
     if region not in names:
-        raise CalibrationError(
-            "column 'region': " + unknown("region", region, names),
-            file=table.file,
-            key=f"line {line}",
-        )
+        raise table.error(line, "column 'region': " + unknown("region", region, names))
     return region, names[region]
 
 
@@ -220,10 +208,9 @@ def _expand(table: _Table, line: int, column: str, text: str, keys: Mapping[str,
     like a key that no ``#`` row expands is an error."""
     for token in _KEY_SHAPE.findall(text):
         if token not in keys:
-            raise CalibrationError(
+            raise table.error(
+                line,
                 f"column '{column}': source key '{token}' is not expanded by any '#,KEY,text' row",
-                file=table.file,
-                key=f"line {line}",
             )
     cited = source_keys(text, keys)
     return cited, "; ".join(keys[key] for key in cited)
@@ -254,21 +241,16 @@ def _regions(path: str) -> pd.DataFrame:
         for column in ("region", "pinyin", "english"):
             value = row[column]
             if not value:
-                raise CalibrationError(
-                    f"column '{column}' is blank", file=table.file, key=f"line {line}"
-                )
+                raise table.error(line, f"column '{column}' is blank")
             folded = _fold(value)
             if seen.setdefault(folded, line) != line:
-                raise CalibrationError(
+                raise table.error(
+                    line,
                     f"column '{column}': '{value}' already names the region of line {seen[folded]}",
-                    file=table.file,
-                    key=f"line {line}",
                 )
         if not re.fullmatch(r"[a-z]+", row["pinyin"]):
-            raise CalibrationError(
-                f"column 'pinyin': expected lowercase letters only, found '{row['pinyin']}'",
-                file=table.file,
-                key=f"line {line}",
+            raise table.error(
+                line, f"column 'pinyin': expected lowercase letters only, found '{row['pinyin']}'"
             )
         records.append({c: row[c] for c in ("region", "pinyin", "english")})
     return pd.DataFrame.from_records(records, columns=["region", "pinyin", "english"])
@@ -371,19 +353,17 @@ def _panel(path: str) -> pd.DataFrame:
         low = _number(table, line, row, "target_low")
         high = _number(table, line, row, "target_high")
         if math.isnan(low) != math.isnan(high) or high < low:
-            raise CalibrationError(
+            raise table.error(
+                line,
                 "columns 'target_low' and 'target_high': expected both blank, or "
                 f"target_high >= target_low, found '{row['target_low']}' and "
                 f"'{row['target_high']}'",
-                file=table.file,
-                key=f"line {line}",
             )
         qualifier = row["qualifier"]
         if qualifier not in _QUALIFIER_IN_FILE:
-            raise CalibrationError(
+            raise table.error(
+                line,
                 "column 'qualifier': " + unknown_of("qualifier", qualifier, _QUALIFIER_IN_FILE),
-                file=table.file,
-                key=f"line {line}",
             )
         qualifier = "range" if high > low else _QUALIFIER_IN_FILE[qualifier]
         records.append(
@@ -410,9 +390,7 @@ def _panel(path: str) -> pd.DataFrame:
     duplicated = frame.duplicated(["region", "year"])
     if duplicated.any():
         line = table.rows[int(duplicated.to_numpy().argmax())][0]
-        raise CalibrationError(
-            "a second row for the same region and year", file=table.file, key=f"line {line}"
-        )
+        raise table.error(line, "a second row for the same region and year")
     return _typed(_order(frame, ["year"]), ("target", "target_high", "outturn"))
 
 
@@ -499,11 +477,10 @@ def _record(path: str) -> pd.DataFrame:
     records = []
     for line, row in table.rows:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", row["indicator"]):
-            raise CalibrationError(
+            raise table.error(
+                line,
                 f"column 'indicator': expected an id such as gdp_growth, found "
                 f"'{row['indicator']}'",
-                file=table.file,
-                key=f"line {line}",
             )
         cited, text = _expand(table, line, "source", row["source"], keys)
         records.append(
