@@ -15,7 +15,9 @@ import pytest
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "tjsim"
 
-#: The layers, lowest first: a module may import its own layer and those before it.
+#: The layers, lowest first: a module may import its own layer and those before it. A
+#: module belongs to the layer of the longest prefix that names it (``tjsim.report`` is
+#: rendering, ``tjsim.report.files`` writing).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "foundation",
@@ -33,11 +35,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("calibration", ("tjsim.calibration",)),
     ("scenario", ("tjsim.scenario",)),
     ("model", ("tjsim.model",)),
+    # Rendering: printouts, HTML pages and notebook tables of results (result types
+    # only under TYPE_CHECKING), so that results can delegate their display to it.
+    ("render", ("tjsim.report",)),
     ("result", ("tjsim.result",)),
     ("engine", ("tjsim.engine",)),
     ("analysis", ("tjsim.analysis",)),
     ("api", ("tjsim.api",)),
-    ("report", ("tjsim.report",)),
+    # Writing: the folders of tables, figures and report.html (reads the calibration
+    # through the api).
+    (
+        "report",
+        ("tjsim.report.files", "tjsim.report.sweep", "tjsim.report.changes", "tjsim.report.folder"),
+    ),
     ("app", ("tjsim.app",)),
     ("cli", ("tjsim.cli", "tjsim.__main__")),
 ]
@@ -55,10 +65,15 @@ def _modules() -> dict[str, Path]:
 
 
 def _layer(module: str) -> int:
-    for index, (_, prefixes) in enumerate(LAYERS):
-        if any(module == p or module.startswith(p + ".") for p in prefixes):
-            return index
-    raise AssertionError(f"{module} belongs to no layer; add it to LAYERS and the docs")
+    matches = [
+        (len(p), index)
+        for index, (_, prefixes) in enumerate(LAYERS)
+        for p in prefixes
+        if module == p or module.startswith(p + ".")
+    ]
+    if not matches:
+        raise AssertionError(f"{module} belongs to no layer; add it to LAYERS and the docs")
+    return max(matches)[1]
 
 
 def _is_type_checking(node: ast.If) -> bool:

@@ -17,8 +17,8 @@ import yaml
 import tjsim
 from tjsim import expressions
 from tjsim.cli import main
-from tjsim.report import write_run
 from tjsim.report.changes import scenario_changes, touched_facts
+from tjsim.report.files import write_run
 from tjsim.report.html import text
 from toy import Toy
 

@@ -12,21 +12,18 @@ Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 
 from __future__ import annotations
 
+# The containers these fill live in tjsim.result, and the printout of a sensitivity
+# table in tjsim.report; both are re-exported here under their documented names.
+from ..report.sensitivity import format_sensitivities
+from ..result import ComparisonResult, PanelScoreResult, RequiredShift, ScoreResult
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
-from .comparison import ComparisonResult
-from .panel_score import PanelScoreResult, score_panel
+from .panel_score import score_panel
 from .quarters import quarterly_weights
 from .reporting import GrowthDistribution, ReportingModel, fit_reporting_model
-from .required import RequiredShift, required_shift
-from .score import ScoreResult, score
-from .sensitivities import (
-    DEFAULT_STEP,
-    format_sensitivities,
-    plot_tornado,
-    sensitivity_matrix,
-    sensitivity_table,
-)
+from .required import required_shift
+from .score import score
+from .sensitivities import DEFAULT_STEP, plot_tornado, sensitivity_matrix, sensitivity_table
 from .sweep import sweep
 
 __all__ = [

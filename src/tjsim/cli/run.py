@@ -80,7 +80,8 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
     from ..api import load_calibration, simulate
-    from ..report import check_output_folder, write_atomically, write_run
+    from ..report.files import write_run
+    from ..report.folder import check_output_folder, write_atomically
     from ..report.text import format_readings
 
     calibration = load_calibration()

@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..analysis import ComparisonResult
-from ..analysis.panel_score import PanelScoreResult
-from ..analysis.score import ScoreResult
 from ..api import result_calibration
 from ..calibration import Calibration
-from ..result import SimulationResult
+from ..result import ComparisonResult, PanelScoreResult, ScoreResult, SimulationResult
 from ..scenario import scenario_to_mapping
+from .changes import scenario_changes, touched_facts
 from .html import Figure, comparison_report, run_report, score_report
 
 if TYPE_CHECKING:
@@ -103,7 +101,8 @@ def write_run(
             )
         )
     cal = calibration or result.scenario.calibration or result_calibration(result, None)
-    page = run_report(result, cal, figures)
+    changes = scenario_changes(result.scenario, cal, result.model)
+    page = run_report(result, figures, changes, touched_facts(result.scenario, cal))
     (folder / "report.html").write_text(page, encoding="utf-8")
 
 
@@ -175,7 +174,8 @@ def write_comparison(
     ]
     first = comparison.results[0]
     cal = calibration or first.scenario.calibration or result_calibration(first, None)
-    page = comparison_report(comparison, cal, figures)
+    changes = [scenario_changes(run.scenario, cal, run.model) for run in comparison.results]
+    page = comparison_report(comparison, figures, changes)
     (folder / "report.html").write_text(page, encoding="utf-8")
 
 
