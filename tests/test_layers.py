@@ -184,3 +184,23 @@ def test_import_tjsim_stays_lazy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['tjsim._version']"
+
+
+def test_rendering_is_below_the_results_and_writing_above_the_api():
+    """The longest prefix decides: report's renderers sit below result/, its writers
+    above the api; importing a renderer runs nothing above its layer."""
+    import subprocess
+    import sys
+
+    assert _layer("tjsim.report.html") < _layer("tjsim.result.simulation")
+    assert _layer("tjsim.report") == _layer("tjsim.report.text")
+    assert _layer("tjsim.report.files") > _layer("tjsim.api")
+    assert _layer("tjsim.report.folder") == _layer("tjsim.report.sweep")
+    code = (
+        "import sys, tjsim.report.html, tjsim.report.text, tjsim.report.sensitivity; "
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('tjsim.')}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded = set(eval(done.stdout))
+    assert loaded.isdisjoint({"result", "engine", "analysis", "api", "app", "cli"}), loaded

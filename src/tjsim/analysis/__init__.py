@@ -5,9 +5,12 @@ the reporting model of published growth given a target, fitted and scored on the
 (ReportingModel, score_panel).
 
 Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
-:mod:`tjsim.scenario`, :mod:`tjsim.model`, :mod:`tjsim.result` and
-:mod:`tjsim.engine`. Functions here take objects (calibrations, scenarios, results);
-:mod:`tjsim.api` resolves files and names.
+:mod:`tjsim.scenario`, :mod:`tjsim.model`, the rendering modules of
+:mod:`tjsim.report`, :mod:`tjsim.result` and :mod:`tjsim.engine`. Functions here take
+objects (calibrations, scenarios, results) and fill the containers of
+:mod:`tjsim.result` (:class:`~tjsim.result.ComparisonResult`,
+:class:`~tjsim.result.ScoreResult`, :class:`~tjsim.result.PanelScoreResult`,
+:class:`~tjsim.result.RequiredShift`); :mod:`tjsim.api` resolves files and names.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Monte Carlo filtering), the probabilities of a sweep over a grid of scenarios, a
 comparison of scenarios, a required shift, and the scores of the record and of the
 reporting model.
 
-Layer 5. May import the foundation modules, :mod:`tjsim.calibration`,
+Layer 4. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model` and the rendering modules of
 :mod:`tjsim.report` (printouts and HTML: a container's ``__str__`` and
 ``_repr_html_`` delegate to them). Results sit below the engine and the analysis that
