@@ -30,6 +30,15 @@ def number_word(n: int) -> str:
     return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
 
 
+def published_note(published: float | None, rounding: float, unit: str = "") -> str:
+    """How a threshold reads a published figure, when it shifts it: ``"4.5% as
+    published, rounded to 0.1"`` (empty when the figure is not rounded)."""
+    if published is None or not rounding:
+        return ""
+    figure = f"{published:g}%" if unit.strip() == "%" else f"{published:g} {unit}".rstrip()
+    return f"{figure} as published, rounded to {rounding:g}"
+
+
 def percent(p: float | None, digits: int = 1) -> str:
     """A probability in percent (``"-"`` for None or NaN)."""
     return "-" if p is None or math.isnan(p) else f"{100 * p:.{digits}f}%"

@@ -15,7 +15,7 @@ from ..errors import ScenarioError, unknown
 from ..model import CompiledModel
 from ..model.quarterly import PERIODS, ytd_indicator
 from ..report.html import result_html
-from ..report.numbers import number_word
+from ..report.numbers import number_word, published_note
 from ..report.text import format_result
 from ..scenario import Scenario, describe_conditioning, describe_observed
 from ..seeding import RNG, describe_seed
@@ -483,17 +483,20 @@ class SimulationResult:
         """The simulated distribution of ``indicator`` with its targets' thresholds."""
         counts, edges = self.histogram(indicator)
         j = self.model.indicators.index(indicator)
-        lines = {
-            t.id: t.threshold
+        shown = [
+            t
             for t in self.model.primary_targets
             if t.indicator == indicator and t.threshold is not None
-        }
+        ]
+        unit = self.model.units[j]
+        notes = {t.id: published_note(t.published, t.rounding, unit) for t in shown}
         quant = self.quantiles((0.05, 0.5, 0.95)).loc[indicator].to_numpy()
         return figures.distribution(
             counts,
             edges,
             label=f"{self.model.labels[j]} ({self.model.units[j]})",
-            thresholds=lines,
+            thresholds={t.id: t.threshold for t in shown},
+            threshold_notes=notes,
             quantiles=quant,
             quantile_labels=["5% quantile", "median", "95% quantile"],
             title=self._title(indicator),
@@ -520,15 +523,21 @@ class SimulationResult:
                 + ")"
             )
         bands = self.quantiles((0.05, 0.25, 0.5, 0.75, 0.95)).loc[ids].to_numpy()
-        threshold = next(
+        target = next(
             (
-                t.threshold
+                t
                 for t in self.model.primary_targets
                 if t.indicator == variable and t.threshold is not None
             ),
             None,
         )
         j = self.model.indicators.index(variable)
+        threshold = None if target is None else target.threshold
+        threshold_note = (
+            ""
+            if target is None
+            else published_note(target.published, target.rounding, self.model.units[j])
+        )
         observed = dict(self.scenario.observed.get(variable, {}))
         note = None
         if not self.scenario.observed:
@@ -543,6 +552,7 @@ class SimulationResult:
             label=f"{self.model.labels[j]}, year to date ({self.model.units[j]})",
             observed=observed,
             threshold=threshold,
+            threshold_note=threshold_note,
             title=self._title(variable)
             if self.scenario.observed
             else f"{self.scenario.name}: {variable}, unconditioned",
