@@ -32,7 +32,8 @@ the run) and mc. Without a file, the bundled baseline runs with its own settings
 
 Targets are read as the calibration states (tjsim targets lists each reading); --reading
 picks another where a target allows it, and --readings prints every target's probability
-under every reading, all on the same draws.
+under every reading, all on the same draws. --summary prints each target's central case,
+mean, median, spread and 5%/95% quantiles, with report.html's precision.
 
 With --out DIR, writes headline.csv (the headline table), headline_counts.csv (the
 number of headline goals met), probabilities.csv, readings.csv, summary.csv, indicators.csv,
@@ -73,6 +74,12 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         help="also print every target's probability under every reading (with a note "
         "where a reading needs one)",
     )
+    cmd.add_argument(
+        "--summary",
+        action="store_true",
+        help="also print each target's central case, mean, median, spread and 5%%/95%% "
+        "quantiles (as report.html shows them)",
+    )
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -82,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from ..api import load_calibration, simulate
     from ..report.files import write_run
     from ..report.folder import check_output_folder, write_atomically
-    from ..report.text import format_readings
+    from ..report.text import format_readings, format_summary
 
     calibration = load_calibration()
     scenario = read_scenario(args, calibration)
@@ -106,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         print(result)
         if args.readings:
             print("\n" + format_readings(result.readings()))
+        if args.summary:
+            print("\n" + format_summary(result))
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

@@ -97,8 +97,11 @@ def format_summary(result: SimulationResult) -> str:
         for c, head in SUMMARY_COLUMNS.items()
     }
     lines = [
+        "Each target's indicator: the central case (every shock at zero, no event), and "
+        "the simulated mean, median, standard deviation and 5%/95% quantiles:",
+        "",
         f"{'target':<{label}}  "
-        + "  ".join(f"{head:>{widths[c]}}" for c, head in SUMMARY_COLUMNS.items())
+        + "  ".join(f"{head:>{widths[c]}}" for c, head in SUMMARY_COLUMNS.items()),
     ]
     for target, row in cells.items():
         lines.append(
