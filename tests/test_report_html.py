@@ -401,3 +401,18 @@ def test_central_cases_show_one_precision_in_the_report_and_the_printout(tmp_pat
         assert line.split()[1:] == list(row.values()), target
     assert main(["run", "--draws", "5000", "--seed", "3", "--summary"]) == 0
     assert printout in capsys.readouterr().out
+
+
+def test_the_templates_escape_what_they_are_given():
+    """Autoescaping is on: a value that reaches the markup unfiltered is escaped, and an
+    attribute cannot be broken out of."""
+    from tjsim.report import html as report_html
+
+    env = report_html._environment()
+    assert env.autoescape is True
+    cell = env.get_template("blocks.html.j2").module.cell
+    shown = str(cell("<b>x</b>", value=0.5, classes="num", column='c"1'))
+    assert shown == (
+        '<td class="num" data-column="c&quot;1" data-value="0.5">&lt;b&gt;x&lt;/b&gt;</td>'
+    )
+    assert str(cell(text("增长<1>"))) == '<td><span lang="zh-Hans">增长</span>&lt;1&gt;</td>'
