@@ -112,10 +112,11 @@ def distribution(
     """Density of an indicator from fine histogram ``counts`` over ``edges``.
 
     The fine bins are merged into about ``bins`` bars over the 0.1%-99.9% range; target
-    thresholds are drawn as vertical lines and ``quantiles`` as dashed lines, all named
-    in one legend placed where it hides the fewest bars: ``target NAME: VALUE``, then
-    ``(NOTE)`` from ``threshold_notes`` (e.g. how a published figure was read), and
-    ``quantile_labels``.
+    thresholds are drawn as vertical lines, each named at its top on the side with more
+    room (``target NAME: VALUE``, and under it ``(NOTE)`` from ``threshold_notes``,
+    e.g. how a published figure was read),
+    and ``quantiles`` as dashed lines, named in a legend right of the plot by
+    ``quantile_labels``, where no label can cover it.
     """
     ax = _axes(ax, (7.0, 3.6))
     left, density, width = density_bars(counts, edges, bins)
@@ -129,16 +130,31 @@ def distribution(
         **kwargs,
     )
     notes = threshold_notes or {}
-    for name, value in (thresholds or {}).items():
-        if value is not None:
-            note = f" ({notes[name]})" if notes.get(name) else ""
-            ax.axvline(value, color=RED, lw=1.5, label=f"target {name}: {value:g}{note}")
+    low, high = ax.get_xlim()
+    shown = [(name, value) for name, value in (thresholds or {}).items() if value is not None]
+    for row, (name, value) in enumerate(shown):
+        note = f"\n({notes[name]})" if notes.get(name) else ""
+        right = high - value >= value - low  # the name goes where there is more room
+        ax.axvline(value, color=RED, lw=1.5)
+        ax.annotate(
+            f"target {name}: {value:g}{note}",
+            (value, 0.98 - 0.13 * row),
+            xycoords=("data", "axes fraction"),
+            xytext=(3 if right else -3, 0),
+            textcoords="offset points",
+            color=RED,
+            fontsize=8,
+            ha="left" if right else "right",
+            va="top",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+        )
     for i, q in enumerate(quantiles if quantiles is not None else []):
         name = quantile_labels[i] if quantile_labels is not None else None
         ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
-    if ax.get_legend_handles_labels()[1]:
-        ax.legend(loc="best", fontsize=7, framealpha=0.9, edgecolor="none")
-    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room above the bars for the legend
+    if quantile_labels is not None and quantiles is not None:
+        # Outside the plot, right of it: the targets' labels keep the plot's top.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    ax.set_ylim(0, ax.get_ylim()[1] * (1.05 + 0.15 * len(shown)))  # room for the names
     ax.set_xlabel(plain(label))
     ax.set_ylabel("density")
     return _titled(ax, title)
