@@ -338,7 +338,7 @@ def test_the_report_reads_on_a_phone(browser, report):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_the_facts_table_shows_its_sources_without_scrolling(browser, report, width):
+def test_the_reports_facts_table_shows_its_sources_without_scrolling(browser, report, width):
     """The table of touched facts fits the page: every source is inside the viewport
     (under its fact, no column hidden behind a horizontal scroll), and on a wide screen
     a fact's row holds no more than a few lines."""
