@@ -3,7 +3,7 @@ scenario's probability and its change from the first, marked when significant.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -72,7 +72,7 @@ def cell(rows: pd.DataFrame, position: int) -> str:
     when significant, '!' when not like for like, 'new' when the first lacks it."""
     if position not in rows.index:
         return "-"
-    row = rows.loc[position]
+    row = cast(pd.Series, rows.loc[position])
     text = f"{100 * row['probability']:5.1f}%"
     if position == 0:
         return text
@@ -103,7 +103,7 @@ def format_comparison(comparison: ComparisonResult) -> str:
         + "  ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True)),
     ]
     for target in rows:
-        found = comparison.table.loc[target]
+        found = cast(pd.DataFrame, comparison.table.loc[target])
         cells = [f"{cell(found, position):>{width}}" for position, width in enumerate(widths)]
         lines.append(f"{row_name(target):<{label}}  " + "  ".join(cells))
     return "\n".join([*lines, "", *footnotes(comparison)])

@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 import pandas as pd
@@ -301,7 +301,7 @@ def _comparison_rows(comparison: ComparisonResult) -> list[dict[str, Any]]:
             if key not in frame.index:
                 cells += [_cell("-")] + ([_cell("")] if position else [])
                 continue
-            row = frame.loc[key]
+            row = cast(pd.Series, frame.loc[key])
             p = row["probability"]
             cells.append(_cell(percent(p), p, "num", f"p{position}"))
             if position == 0:
@@ -341,7 +341,10 @@ def comparison_html(comparison: ComparisonResult) -> str:
     rows = [
         (
             row_name(target),
-            [comparison_cell(table.loc[target], p) for p in range(len(comparison.names))],
+            [
+                comparison_cell(cast(pd.DataFrame, table.loc[target]), p)
+                for p in range(len(comparison.names))
+            ],
         )
         for target in targets(comparison)
     ]

@@ -80,7 +80,7 @@ def summary_cells(result: SimulationResult) -> dict[str, dict[str, str]]:
     units = dict(zip(result.model.indicators, result.model.units, strict=True))
     out = {}
     for target, row in summary.iterrows():
-        unit = units.get(probs.at[target, "indicator"], "")
+        unit = units.get(str(probs.at[target, "indicator"]), "")
         shown = numbers.values([row[c] for c in SUMMARY_COLUMNS], unit)
         out[str(target)] = dict(zip(SUMMARY_COLUMNS, shown, strict=True))
     return out
