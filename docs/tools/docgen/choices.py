@@ -78,6 +78,7 @@ def _changes(cal: Calibration, row: Any) -> str:
         values, record = common.values(cal), common.record(cal)
         if row["mean_from"] == "target + bias":
             threshold = cal.targets[record.indicator].rule.threshold
+            assert threshold is not None  # choices_table refuses a target without one
             target = cal.value(threshold, values, "targets.yaml", record.indicator)
             why = f"target {number(target)} + the record's bias {short(values[record.bias])}"
         else:

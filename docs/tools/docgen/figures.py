@@ -16,7 +16,6 @@ from .reporting import reporting_result
 #: A link to a generated figure in a page, relative to the page.
 _FIGURE_LINK = re.compile(r"\]\((?P<path>figures/[\w.-]+\.png)\)")
 
-
 #: The PNG text key holding a hash of the data a generated figure shows.
 FIGURE_KEY = "tjsim-data"
 

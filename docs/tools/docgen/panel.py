@@ -20,13 +20,11 @@ PANEL_SAMPLES = (
     ("2020 and 2022 (pandemic)", lambda y: y.isin([2020, 2022])),
 )
 
-
 GRADE_MEANINGS = {
     "H": "an official text, or two sources that agree, for every filled field",
     "M": "one credible secondary source",
     "L": "sources conflict, or the value is implied (the note says how)",
 }
-
 
 QUALIFIER_MEANINGS = {
     "左右": "about: judged with a tolerance of a few tenths in official usage",

@@ -14,12 +14,10 @@ from .tables import cell, percent, table
 
 _LEGEND_START = re.compile(r"^#\s*Reading names")
 
-
 _LEGEND_ENTRY = re.compile(r"^#\s{1,4}(?P<name>\w+)\s{2,}(?P<text>\S.*)$")
 
 
 _LEGEND_MORE = re.compile(r"^#\s{5,}(?P<text>\S.*)$")
-
 
 _TARGET_LINE = re.compile(r"^  (?P<id>\w+):\s*$")
 

@@ -12,7 +12,6 @@ _ROLE = re.compile(
     r":(?:func|class|meth|mod|data|attr|obj|exc|ref):`(?P<tilde>~?)(?P<target>[^`]+)`"
 )
 
-
 _MATH_ROLE = re.compile(r":math:`(?P<tex>[^`]+)`")
 
 

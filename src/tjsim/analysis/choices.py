@@ -178,8 +178,13 @@ def _scenario(
 
 def _target(calibration: Calibration, record: RecordSpec, values: Mapping[str, float]) -> float:
     """The threshold of the record indicator's target, under its default reading."""
-    target = calibration.targets[record.indicator]
-    return calibration.value(target.rule.threshold, values, "targets.yaml", record.indicator)
+    threshold = calibration.targets[record.indicator].rule.threshold
+    if threshold is None:
+        raise CalibrationError(
+            "the target compares to another indicator: it has no threshold to centre on",
+            key=f"targets.{record.indicator}",
+        )
+    return calibration.value(threshold, values, "targets.yaml", record.indicator)
 
 
 def _row(
