@@ -12,7 +12,13 @@ from tjsim.analysis.choices import CHOICES
 from tjsim.analysis.reporting import DISTRIBUTION_PARAMETERS
 
 DRAWS, SEED = 20_000, 5
-PICKED = ("baseline, as calibrated", "spread 0.5", "spread 1.0", "no regime break at all")
+PICKED = (
+    "baseline, as calibrated",
+    "spread 0.5",
+    "spread 2.0",
+    "spread 1.0",
+    "no regime break at all",
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +79,16 @@ def test_a_mean_set_from_the_baseline_is_target_plus_bias(calibration, table):
 def test_an_unreachable_choice_is_reported_not_hidden(calibration, table):
     row = table.loc["spread 0.5"]
     assert math.isnan(row["probability"]) and math.isnan(row["joint"])
-    assert "ordinary-year spread of" in row["error"] and "0.500" in row["error"]
+    # the calibration's own reason, naming the total: GDP's, whose spread 0.5 is too small
+    assert "totals.gdp_growth" in row["error"] and "0.5 of the total" in row["error"]
+    assert calibration.files["model"] not in row["error"]  # no machine path
     with pytest.raises(tjsim.ScenarioError, match="unreachable"):
         tjsim.compile_model(
             calibration, tjsim.baseline().with_parameter(*next(iter(row["parameters"].items())))
         )
     assert table.loc["spread 1.0", "error"] == ""
+    # a wider GDP spread leaves another total unreachable: the reason names that one
+    assert "totals.urban_jobs" in table.loc["spread 2.0", "error"]
 
 
 def test_a_choice_names_a_known_way_to_set_the_mean():

@@ -149,7 +149,7 @@ def test_choices_match_simulations_on_the_same_draws(cal):
     assert len(unreachable) and (unreachable["error"] != "").all()
     block = docgen.render("choices", cal)
     for _, o in unreachable.iterrows():  # a choice the calibration refuses is reported
-        assert f"¹ {o.name}: {o['error']}" in block
+        assert f"¹ {o.name}: the calibration refuses it: {tables.cell(o['error'])}." in block
         with pytest.raises(tjsim.ScenarioError, match="unreachable"):
             tjsim.compile_model(
                 cal, tjsim.baseline().with_parameter(*next(iter(o["parameters"].items())))

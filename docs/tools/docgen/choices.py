@@ -60,7 +60,7 @@ def render_choices(cal: Calibration) -> str:
         "size.",
     ]
     for label, error in unreachable:
-        lines += ["", f"¹ {cell(label)}: {error}"]
+        lines += ["", f"¹ {cell(label)}: the calibration refuses it: {cell(error)}."]
     return "\n".join(lines)
 
 

@@ -15,7 +15,6 @@ from ..calibration import Calibration, RecordSpec
 from ..engine import evaluate
 from ..errors import CalibrationError, TjsimError
 from ..model import CompiledModel, compile_model
-from ..model.totals import core_covariance, margin_loadings
 from ..scenario import Scenario, baseline
 from ..seeding import SeedLike
 from .common import common_draws
@@ -124,9 +123,10 @@ def choices_table(
         ``joint``
             P(every target in force met).
         ``error``
-            Why the calibration refuses the choice ("" when it does not): the total
-            spread it asks of GDP is below what the other components already give;
-            ``probability``, ``median`` and ``joint`` are NaN then.
+            Why the calibration refuses the choice ("" when it does not): its error,
+            which names the total the choice leaves unreachable (the other components
+            already give its indicator more than its spread); ``probability``,
+            ``median`` and ``joint`` are NaN then.
 
     Raises
     ------
@@ -206,9 +206,9 @@ def _row(
     nan = float("nan")
     try:
         model = compile_model(calibration, scenario)
-    except TjsimError:
+    except TjsimError as exc:
         parameters = calibration.parameters(dict(choice.parameters))
-        error = _unreachable(calibration, record, base, parameters)
+        error = _refusal(calibration, exc)
         return {**row, **_distribution(calibration, choice, parameters)} | {
             "probability": nan,
             "median": nan,
@@ -245,22 +245,10 @@ def _distribution(
     return out
 
 
-def _unreachable(
-    calibration: Calibration,
-    record: RecordSpec,
-    base: CompiledModel,
-    parameters: Mapping[str, float],
-) -> str:
-    """Why GDP's total cannot be reached: the spread the other components give it."""
-    total = calibration.totals[record.indicator]
-    others = margin_loadings(base, total.indicator, total.relative_to)
-    others[base.basis.index(total.free)] = 0.0
-    reached = float(np.sqrt(others @ core_covariance(base, calibration) @ others))
-    wanted = parameters[str(total.spread)]
-    return (
-        f"the components other than `{total.free}` already give `{total.indicator}` an "
-        f"ordinary-year spread of {reached:.3f}, more than the {wanted:.3f} this choice "
-        "asks of it, so no spread of the free component reaches it (the "
-        "calibration refuses it with an error); reaching it would take smaller sector, "
-        "driver or event spreads."
-    )
+def _refusal(calibration: Calibration, exc: TjsimError) -> str:
+    """Why the calibration refuses a choice: its error's message (which names the total
+    left unreachable), without the calibration's file paths."""
+    message = exc.message
+    for path in calibration.files.values():
+        message = message.replace(f"{path}: ", "")
+    return message
