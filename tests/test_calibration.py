@@ -452,3 +452,62 @@ def test_a_calibration_is_read_once_until_its_files_change(tmp_path):
     targets.write_text(targets.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     again = tjsim.load_calibration(folder)
     assert again is not first and again.targets.keys() == first.targets.keys()
+
+
+# ----------------------------------------------------------------------------- notation
+def test_the_notation_gives_symbols_and_falls_back_for_ids_without_one(calibration):
+    assert calibration.symbol("gdp_growth") == "g"
+    assert calibration.shock_symbol("investment") == r"\varepsilon_{I}"
+    assert calibration.symbol("flood_repeat") == r"D_{\text{flood}}"
+    assert calibration.symbol("gdp_reporting_spread") == "s_{g}"
+    assert calibration.symbol("gdp_miss_2017") == "e_{2017}"  # a derived parameter
+    assert "quarter_weight_q3" in calibration.parameter_ids
+    assert "quarter_weight_q3" not in calibration.notation.parameters
+    assert calibration.symbol("quarter_weight_q3") == r"\mathrm{quarter\_weight\_q3}"
+    with pytest.raises(tjsim.CalibrationError, match="did you mean 'gdp_growth'"):
+        calibration.symbol("gdp_grwth")
+    with pytest.raises(tjsim.CalibrationError, match="unknown variable 'plan_loading'"):
+        calibration.shock_symbol("plan_loading")
+
+
+def test_a_calibration_without_notation_writes_ids_generically(tmp_path, calibration):
+    folder = tmp_path / "cal"
+    shutil.copytree(default_calibration_path(), folder)
+    (folder / "notation.yaml").unlink()
+    plain = tjsim.load_calibration(folder)
+    assert plain.parameters() == calibration.parameters()
+    assert plain.symbol("gdp_growth") == r"\mathrm{gdp\_growth}"
+    assert plain.shock_symbol("investment") == r"\varepsilon_{\mathrm{investment}}"
+    assert plain.symbol("flood_repeat") == r"D_{\text{flood\_repeat}}"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        (lambda d: d["parameters"].update(gdp_reporting_sprad="s"), "parameters.", "did you mean"),
+        (lambda d: d["events"].update(flood="D"), "events.flood", "unknown event 'flood'"),
+        (lambda d: d["variables"].update(gdp="g"), "variables.gdp", "unknown variable"),
+        (lambda d: d["parameters"].update(plan_loading=0.3), "parameters.plan_loading", "string"),
+        (lambda d: d["parameters"].update(plan_loading=" "), "parameters.plan_loading", "string"),
+        (lambda d: d["variables"]["cpi"].update(symbol=1), "variables.cpi.symbol", "string"),
+        (lambda d: d["variables"].update(cpi="p"), "variables.cpi", "'symbol' and 'shock'"),
+        (lambda d: d["variables"]["cpi"].update(size="p"), "variables.cpi", "unknown field"),
+        (lambda d: d.update(shocks={}), "notation.yaml", "unknown section 'shocks'"),
+        (lambda d: d.update(events=["D"]), "events", "mapping of ids"),
+    ],
+)
+def test_bad_notation_is_named_by_file_key_and_problem(broken, change, key, message):
+    folder = broken("notation.yaml", change)
+    with pytest.raises(tjsim.CalibrationError) as info:
+        tjsim.load_calibration(folder)
+    assert key in str(info.value) and message in str(info.value)
+    assert Path(info.value.file).name == "notation.yaml"
+
+
+def test_the_notation_file_is_packaged():
+    """The wheel's package data carries the notation with the other calibration files."""
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["tjsim"]
+    assert any(Path("data/tianjin/notation.yaml").match(p) for p in patterns)

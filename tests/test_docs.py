@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -20,9 +21,14 @@ from tjsim import expressions
 ROOT = Path(__file__).resolve().parents[1]
 
 
+TOOL = ROOT / "docs" / "tools" / "docgen"
+
+
 def _load_docgen():
-    """The documentation generator, which lives with the docs (not in the package)."""
-    spec = importlib.util.spec_from_file_location("docgen", ROOT / "docs" / "tools" / "docgen.py")
+    """The documentation generator, a package that lives with the docs (not in tjsim)."""
+    spec = importlib.util.spec_from_file_location(
+        "docgen", TOOL / "__init__.py", submodule_search_locations=[str(TOOL)]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["docgen"] = module
     spec.loader.exec_module(module)
@@ -30,6 +36,9 @@ def _load_docgen():
 
 
 docgen = _load_docgen()
+from docgen import calibration as docgen_calibration  # noqa: E402 - loaded just above
+from docgen import common, figures, latex, parameters, readings, sphinx, tables  # noqa: E402
+
 DOCS = ROOT / "docs"
 GENERATED_PAGES = ("model.md", "calibration.md", "scoring.md", "panel.md")
 EXAMPLE_PAGES = ("index.md", "api.md", "model.md", "panel.md")
@@ -53,7 +62,7 @@ def test_generated_blocks_match_the_packaged_data(page, cal):
     stale = docgen.stale_blocks(text, cal)
     assert not stale, (
         f"docs/{page}: blocks {stale} differ from the packaged calibration; "
-        "run `python docs/tools/docgen.py` from the repository's root"
+        "run `python docs/tools/docgen` from the repository's root"
     )
 
 
@@ -82,7 +91,7 @@ def test_docgen_command_checks_and_rewrites(tmp_path, cal, capsys):
 
 def test_every_model_parameter_variable_and_target_is_documented(cal):
     calibration_page, model_page = _read("calibration.md"), _read("model.md")
-    for pid in docgen.model_parameters(cal) + list(cal.derived):
+    for pid in parameters.model_parameters(cal) + list(cal.derived):
         assert f'<a id="{pid}"></a>' in calibration_page, pid
     for vid in cal.variables:
         assert f'<a id="{vid}"></a>' in model_page, vid
@@ -111,45 +120,130 @@ def test_record_derivation_shows_the_record_numbers(cal):
         assert f"{miss:+.1f}" in row and row.endswith(f"| {counted} |")
         assert p[f"gdp_miss_{year}"] == pytest.approx(miss)
     for name in ("gdp_planners_bias", "gdp_core_spread", "regime_break_probability"):
-        assert f"= {docgen.short(p[name])}\n$$" in block, name
-    assert f"= {docgen.short(p['regime_break_impact'])}\n$$" in block
+        assert f"= {tables.short(p[name])}\n$$" in block, name
+    assert f"= {tables.short(p['regime_break_impact'])}\n$$" in block
 
 
 def test_choices_match_simulations_on_the_same_draws(cal):
     """The choices table's fast evaluation on common draws gives what a simulation of the
     same scenario gives, for choices that change the fitted spread, the break's
     probability and its size spread."""
-    runs = docgen.quoted_runs(cal)
+    runs = common.quoted_runs(cal)
+    choices = runs.choices
     for label in ("spread 1.0", "break probability 0.25", "break spread 3"):
-        outcome = next(o for o in runs.choices if o.choice.label == label)
+        outcome = choices.loc[label]
         scenario = tjsim.baseline()
-        for pid, value in outcome.choice.parameters.items():
+        for pid, value in outcome["parameters"].items():
             scenario = scenario.with_parameter(pid, value)
         run = tjsim.simulate(
-            scenario, draws=docgen.RUN_DRAWS, seed=docgen.RUN_SEED, calibration=cal
+            scenario, draws=common.RUN_DRAWS, seed=common.RUN_SEED, calibration=cal
         )
-        tolerance = 3 / docgen.RUN_DRAWS  # a draw or two on the knife edge of a margin
-        assert outcome.gdp == pytest.approx(
+        tolerance = 3 / common.RUN_DRAWS  # a draw or two on the knife edge of a margin
+        assert outcome["probability"] == pytest.approx(
             run.probabilities().loc["gdp_growth", "probability"], abs=tolerance
         ), label
-        assert outcome.joint == pytest.approx(run.joint()["probability"], abs=tolerance), label
-        assert outcome.gdp != pytest.approx(runs.choices[0].gdp, abs=0.005)  # it matters
-    unreachable = [o for o in runs.choices if o.gdp is None]
-    for o in unreachable:  # a choice the calibration refuses is reported, not hidden
+        assert outcome["joint"] == pytest.approx(run.joint()["probability"], abs=tolerance), label
+        reference = choices.iloc[0]["probability"]
+        assert outcome["probability"] != pytest.approx(reference, abs=0.005)  # it matters
+    unreachable = choices[choices["probability"].isna()]
+    assert len(unreachable) and (unreachable["error"] != "").all()
+    block = docgen.render("choices", cal)
+    for _, o in unreachable.iterrows():  # a choice the calibration refuses is reported
+        assert f"¹ {o.name}: the calibration refuses it: {tables.cell(o['error'])}." in block
         with pytest.raises(tjsim.ScenarioError, match="unreachable"):
             tjsim.compile_model(
-                cal, tjsim.baseline().with_parameter(*next(iter(o.choice.parameters.items())))
+                cal, tjsim.baseline().with_parameter(*next(iter(o["parameters"].items())))
             )
+
+
+def _string_literals(source: str) -> set[str]:
+    """The string constants of Python source (f-strings' literal parts included)."""
+    return {
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+
+
+def test_the_tool_names_no_id_of_the_packaged_calibration(cal):
+    """The city is data: docgen takes every id and symbol from the calibration (and the
+    analyses it quotes from the library), so it types none of the calibration's ids."""
+    ids = {*cal.variables, *cal.shocked, *cal.events, *cal.parameter_ids}
+    assert _string_literals('x = f"{a}gdp_growth"; y = "regime_break"') & ids == {
+        "gdp_growth",
+        "regime_break",
+    }  # the scan sees plain strings and f-strings' literal parts
+    modules = sorted(TOOL.glob("*.py"))
+    assert len(modules) > 10
+    for path in modules:
+        named = _string_literals(path.read_text(encoding="utf-8")) & ids
+        assert not named, f"docs/tools/docgen/{path.name} names calibration ids {sorted(named)}"
+
+
+def _stale_page(tmp_path: Path) -> Path:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# A page\n\n<!-- BEGIN GENERATED: derived -->\n\nstale\n<!-- END GENERATED -->\n",
+        encoding="utf-8",
+    )
+    return page
+
+
+@pytest.mark.parametrize(
+    ("command", "cwd"),
+    [(["docs/tools/docgen"], ROOT), (["-m", "docgen"], ROOT / "docs" / "tools")],
+)
+def test_the_documented_command_runs(tmp_path, command, cwd):
+    """`python docs/tools/docgen` from the root, or `python -m docgen` from docs/tools."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
+    page = _stale_page(tmp_path)
+    check = subprocess.run(
+        [sys.executable, *command, "--check", str(page)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert check.returncode == 1, check.stderr
+    assert "stale blocks: derived" in check.stdout
+    assert "run `python docs/tools/docgen` to regenerate them" in check.stdout
+    done = subprocess.run(
+        [sys.executable, *command, str(page)], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "regenerated derived" in done.stdout
+    assert page.read_text(encoding="utf-8").count("$$") >= 2
+
+
+def test_every_mention_of_the_command_is_current():
+    files = [
+        ROOT / "README.md",
+        ROOT / "mkdocs.yml",
+        ROOT / "pyproject.toml",
+        *sorted(DOCS.glob("*.md")),
+        *sorted((ROOT / ".ci").glob("*")),
+        *sorted((ROOT / "tests").glob("*.py")),
+    ]
+    old = "docgen" + ".py"  # spelt in pieces so that this file does not match itself
+    for path in files:
+        if path.is_file():
+            assert old not in path.read_text(encoding="utf-8"), path.name
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    options = config["plugins"][1]["mkdocstrings"]["handlers"]["python"]["options"]
+    for extension in options["extensions"]:
+        assert (ROOT / extension.split(":")[0]).is_file(), extension
 
 
 def test_small_variance_shares_are_grouped():
     shares = {"a": 0.6, "b": 0.3, "c": 0.06, "d": 0.03, "e": 0.01}
-    assert docgen._shares_cell(shares) == "`a` 60%, `b` 30%, `c` 6%, 2 others 4%"
-    assert docgen._shares_cell({"a": 0.97, "b": 0.03}) == "`a` 97%, `b` 3%"
+    assert docgen_calibration.shares_cell(shares) == "`a` 60%, `b` 30%, `c` 6%, 2 others 4%"
+    assert docgen_calibration.shares_cell({"a": 0.97, "b": 0.03}) == "`a` 97%, `b` 3%"
 
 
 def test_reading_notes_come_from_the_targets_file(cal):
-    legend, notes = docgen.target_notes(cal.files["targets"])
+    legend, notes = readings.target_notes(cal.files["targets"])
     assert set(legend) == {
         "strict",
         "published",
@@ -170,14 +264,14 @@ def test_reading_notes_come_from_the_targets_file(cal):
 def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
     page = DOCS / "scoring.md"
     text = page.read_text(encoding="utf-8")
-    links = docgen.figure_links(text)
+    links = figures.figure_links(text)
     assert links == ["figures/score.png", "figures/panel_pit.png", "figures/panel_bands.png"]
-    assert not docgen.stale_figures(page, text, cal), "run `python docs/tools/docgen.py`"
+    assert not figures.stale_figures(page, text, cal), "run `python docs/tools/docgen`"
     copy = tmp_path / "scoring.md"
     copy.write_text(text, encoding="utf-8")
-    assert docgen.stale_figures(copy, text, cal) == links  # missing
+    assert figures.stale_figures(copy, text, cal) == links  # missing
     assert docgen.main([str(copy)]) == 0
-    assert docgen.stale_figures(copy, text, cal) == []
+    assert figures.stale_figures(copy, text, cal) == []
     assert docgen.main(["--check", str(copy)]) == 0
 
 
@@ -207,12 +301,12 @@ def test_generated_math_is_balanced(cal):
     ],
 )
 def test_latex_keeps_the_expressions_meaning(text, expected):
-    assert docgen.to_latex(text, lambda name: name) == expected
+    assert latex.to_latex(text, lambda name: name) == expected
 
 
 def test_numbers_substituted_in_powers_keep_their_sign():
     values = {"a": -1.4, "b": 2.0}
-    assert docgen.to_latex("a ** 2 + b", lambda n: docgen.number(values[n])) == (
+    assert latex.to_latex("a ** 2 + b", lambda n: tables.number(values[n])) == (
         r"\left(-1.4\right)^{2} + 2"
     )
 
@@ -222,7 +316,7 @@ def test_docstring_roles_become_markdown():
         "See :func:`tjsim.simulate` and :class:`~tjsim.scenario.Scenario`; "
         ":math:`x_k`.\n\n    .. math:: v = c + L x\n\n    after"
     )
-    out = docgen.rst_to_markdown(text)
+    out = sphinx.rst_to_markdown(text)
     assert "`tjsim.simulate`" in out and "`Scenario`" in out and "$x_k$" in out
     assert "$$\n    v = c + L x\n    $$" in out and ":func:" not in out
 

@@ -2,7 +2,8 @@
 scenarios and sweeps over grids of scenarios, all on common random numbers; and what a
 first quarter says about the year, fitted on the provincial panel (quarterly_weights);
 the reporting model of published growth given a target, fitted and scored on the panel
-(ReportingModel, score_panel).
+(ReportingModel, score_panel); and the calibration's contestable choices, each
+evaluated on the baseline's draws (choices_table).
 
 Layer 6. May import the foundation modules, :mod:`tjsim.calibration`,
 :mod:`tjsim.scenario`, :mod:`tjsim.model`, the rendering modules of
@@ -19,6 +20,7 @@ from __future__ import annotations
 # table in tjsim.report; both are re-exported here under their documented names.
 from ..report.sensitivity import format_sensitivities
 from ..result import ComparisonResult, PanelScoreResult, RequiredShift, ScoreResult
+from .choices import Choice, choices_table
 from .common import CommonDraws, Driver, common_draws, common_draws_of, resolve_driver
 from .compare import PairedRun, compare, comparison_table, kept_met_flags, paired_run
 from .panel_score import score_panel
@@ -31,6 +33,7 @@ from .sweep import sweep
 
 __all__ = [
     "DEFAULT_STEP",
+    "Choice",
     "CommonDraws",
     "ComparisonResult",
     "Driver",
@@ -40,6 +43,7 @@ __all__ = [
     "ReportingModel",
     "RequiredShift",
     "ScoreResult",
+    "choices_table",
     "common_draws",
     "common_draws_of",
     "compare",

@@ -947,6 +947,28 @@ def load_default_panel() -> pd.DataFrame:
     return load_panel()
 
 
+#: The parameters in which a calibration states the distribution of its published GDP
+#: growth (``fitted.yaml``), in the order of :class:`GrowthDistribution`'s fields.
+DISTRIBUTION_PARAMETERS = (
+    "gdp_reporting_mean",
+    "gdp_reporting_spread",
+    "gdp_reporting_skew",
+    "gdp_break_probability",
+    "gdp_break_impact",
+    "gdp_break_spread",
+)
+
+
+def calibrated_distribution(values: Mapping[str, float]) -> GrowthDistribution:
+    """The distribution of published GDP growth a calibration states: its
+    :data:`DISTRIBUTION_PARAMETERS` read from ``values`` (the calibration's parameters,
+    :meth:`~tjsim.calibration.Calibration.parameters`)."""
+    centre, spread, skew, probability, impact, size = (
+        float(values[name]) for name in DISTRIBUTION_PARAMETERS
+    )
+    return GrowthDistribution(centre, spread, skew, probability, impact, size)
+
+
 #: The parameter in which a calibration states its sectors' GDP projection (GDP with
 #: the sectors at their centrals and the drivers at their reference levels).
 PROJECTION_PARAMETER = "gdp_sector_projection"
@@ -989,14 +1011,15 @@ def tianjin_gdp_distribution(
         projection=projection,
         year=TIANJIN_2024["year"],
     )
-    return {
-        "gdp_reporting_mean": dist.centre,
-        "gdp_reporting_spread": dist.spread,
-        "gdp_reporting_skew": dist.skew,
-        "gdp_break_probability": dist.break_probability,
-        "gdp_break_impact": dist.break_impact,
-        "gdp_break_spread": dist.break_spread,
-    }
+    numbers = (
+        dist.centre,
+        dist.spread,
+        dist.skew,
+        dist.break_probability,
+        dist.break_impact,
+        dist.break_spread,
+    )
+    return dict(zip(DISTRIBUTION_PARAMETERS, numbers, strict=True))
 
 
 def _significant(value: float, digits: int = FITTED_DIGITS) -> float:

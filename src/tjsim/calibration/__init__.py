@@ -1,6 +1,7 @@
 """Calibration: the economy as data (facts with provenance, assumptions, equations,
-shocks, events and targets), read from YAML and validated; and the provincial panel of
-GDP targets against outturns (:mod:`tjsim.calibration.panel`), read from CSV.
+shocks, events and targets, and the symbols of its ids), read from YAML and validated;
+and the provincial panel of GDP targets against outturns (:mod:`tjsim.calibration.panel`),
+read from CSV.
 
 Layer 1. May import the foundation modules (:mod:`tjsim.errors`, :mod:`tjsim.seeding`,
 :mod:`tjsim.yamlio`, :mod:`tjsim.expressions`, :mod:`tjsim.marginals`,
@@ -18,6 +19,7 @@ from .calibration import (
     validate_parameters,
 )
 from .files import FILES, default_calibration_path, load_calibration
+from .notation import Notation, read_notation
 from .panel import (
     load_panel,
     load_quarterly,
@@ -54,6 +56,7 @@ __all__ = [
     "Calibration",
     "EventSpec",
     "Fact",
+    "Notation",
     "QuarterlySpec",
     "ReadingSpec",
     "RecordSpec",
@@ -71,6 +74,7 @@ __all__ = [
     "load_regions",
     "load_tianjin_record",
     "pairs",
+    "read_notation",
     "reading_spec",
     "region_name",
     "target_spec",

@@ -14,6 +14,9 @@ A calibration is a folder of four YAML files, and an optional fifth:
     ``variables`` (equation, optional shock), ``correlations`` and ``events``.
 ``targets.yaml``
     The plan's targets and how each is read.
+``notation.yaml`` (optional)
+    The LaTeX symbols the documentation writes the equations with
+    (:mod:`tjsim.calibration.notation`).
 
 Everything here is data: the engine knows no city. :meth:`Calibration.from_mappings`
 builds and validates a calibration from plain data (as read from YAML);
@@ -37,6 +40,7 @@ from ..errors import CalibrationError, TjsimError, unknown
 from ..expressions import LinearForm
 from ..marginals import FAMILIES
 from ..yamlio import kind_of
+from .notation import Notation, read_notation
 from .specs import (
     FACT_FIELDS,
     FACT_KINDS,
@@ -75,6 +79,7 @@ class Calibration:
     totals: Mapping[str, TotalSpec] = field(default_factory=dict)
     record: RecordSpec | None = None
     files: Mapping[str, str] = field(default_factory=dict)
+    notation: Notation = field(default_factory=Notation)
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -85,14 +90,17 @@ class Calibration:
         targets: Mapping[str, Any],
         *,
         files: Mapping[str, str] | None = None,
+        notation: Mapping[str, Any] | None = None,
     ) -> Calibration:
         """Build and validate a calibration from plain data (as read from YAML).
 
-        ``files`` maps the sections ``facts``, ``model`` and ``targets`` to file names used in
-        error messages; facts may carry a ``_file`` entry naming their own file.
+        ``files`` maps the sections ``facts``, ``model``, ``targets`` and ``notation`` to
+        file names used in error messages; facts may carry a ``_file`` entry naming their
+        own file. ``notation`` holds the symbols of ids (a notation file's content,
+        :func:`tjsim.calibration.notation.read_notation`); ``None`` for none.
         """
         files = dict(files or {})
-        return _build(facts, model, targets, files)
+        return _build(facts, model, targets, files, notation)
 
     # ------------------------------------------------------------------ queries
     @cached_property
@@ -129,6 +137,45 @@ class Calibration:
     def value(self, ref: Number, parameters: Mapping[str, float], file: str, key: str) -> float:
         """Resolve a number or a parameter expression."""
         return _number(ref, parameters, file, key)
+
+    # ------------------------------------------------------------------ notation
+    @cached_property
+    def parameter_ids(self) -> frozenset[str]:
+        """Ids of every parameter: the facts and the derived parameters."""
+        return frozenset(f.id for f in self.facts) | frozenset(self.derived)
+
+    def symbol(self, ident: str) -> str:
+        """The LaTeX symbol of variable, event or parameter ``ident``.
+
+        Parameters
+        ----------
+        ident
+            An id of the calibration.
+
+        Returns
+        -------
+        str
+            The symbol its notation gives it; without one, the id in roman type
+            (``\\mathrm{...}``), or ``D_{\\text{...}}`` for an event's 0/1 indicator.
+
+        Raises
+        ------
+        CalibrationError
+            When ``ident`` is no variable, event or parameter of the calibration.
+        """
+        if ident in self.events:
+            return self.notation.event_symbol(ident)
+        if ident in self.variables or ident in self.parameter_ids:
+            return self.notation.symbol(ident)
+        known = [*self.variables, *self.events, *self.parameter_ids]
+        raise CalibrationError(unknown("id", ident, known))
+
+    def shock_symbol(self, vid: str) -> str:
+        """The LaTeX symbol of variable ``vid``'s shock, e.g. ``\\varepsilon_{I}``
+        (``\\varepsilon_{\\mathrm{...}}`` without one)."""
+        if vid not in self.variables:
+            raise CalibrationError(unknown("variable", vid, self.variables))
+        return self.notation.shock_symbol(vid)
 
 
 # ---------------------------------------------------------------------- validation
@@ -251,6 +298,7 @@ def _build(
     model: Mapping[str, Any],
     targets_in: Mapping[str, Any],
     files: dict[str, str],
+    notation_in: Mapping[str, Any] | None = None,
 ) -> Calibration:
     mfile = files.setdefault("model", "model.yaml")
     tfile = files.setdefault("targets", "targets.yaml")
@@ -445,6 +493,11 @@ def _build(
 
     totals = _build_totals(model.get("totals"), variables, mfile)
     record = _build_record(model.get("record"), variables, mfile)
+    notation = read_notation(
+        notation_in,
+        {"variable": variables, "event": events, "parameter": fact_ids | set(derived)},
+        files.get("notation", "notation.yaml"),
+    )
 
     calibration = Calibration(
         name=str(model["name"]),
@@ -461,6 +514,7 @@ def _build(
         totals=totals,
         record=record,
         files=files,
+        notation=notation,
     )
     params = calibration.parameters()
     validate_parameters(calibration, params)

@@ -1,5 +1,6 @@
-"""Reading a calibration folder: four YAML files, and an optional fifth (``fitted.yaml``:
-numbers fitted by a model of the record), validated into a :class:`Calibration`."""
+"""Reading a calibration folder: four YAML files, and two optional ones (``fitted.yaml``:
+numbers fitted by a model of the record; ``notation.yaml``: the symbols of the ids),
+validated into a :class:`Calibration`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from .calibration import Calibration
 FILES = ("facts.yaml", "assumptions.yaml", "model.yaml", "targets.yaml")
 #: Optional files of facts: read with facts.yaml and assumptions.yaml when present.
 OPTIONAL_FILES = ("fitted.yaml",)
+#: Optional file of the LaTeX symbols of ids (:mod:`tjsim.calibration.notation`).
+NOTATION_FILE = "notation.yaml"
 
 
 def default_calibration_path() -> Path:
@@ -42,7 +45,7 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Each calibration file's name, modification time and size (what a cache key must
     change with)."""
     out = []
-    for name in (*FILES, *OPTIONAL_FILES):
+    for name in (*FILES, *OPTIONAL_FILES, NOTATION_FILE):
         try:
             stat = (folder / name).stat()
         except OSError:
@@ -68,9 +71,14 @@ def _load(folder: Path, signature: tuple[tuple[str, int, int], ...]) -> Calibrat
             {**item, "_file": str(folder / name)} if isinstance(item, dict) else item
             for item in items
         )
+    notation = folder / NOTATION_FILE
+    files = {"model": str(folder / "model.yaml"), "targets": str(folder / "targets.yaml")}
+    if notation.is_file():
+        files["notation"] = str(notation)
     return Calibration.from_mappings(
         facts,
         docs["model.yaml"],
         docs["targets.yaml"],
-        files={"model": str(folder / "model.yaml"), "targets": str(folder / "targets.yaml")},
+        files=files,
+        notation=read_yaml_mapping(notation, CalibrationError) if notation.is_file() else None,
     )

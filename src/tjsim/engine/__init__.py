@@ -17,6 +17,7 @@ from .backends import (
     merge_outputs,
     plan_tasks,
 )
+from .evaluate import Evaluation, evaluate
 from .kernels import KERNELS, BlockKernel, check_kernel, make_kernel
 from .kernels.numpy_kernel import NumpyKernel
 from .run import (
@@ -46,6 +47,7 @@ __all__ = [
     "MAX_THREADS",
     "Backend",
     "BlockKernel",
+    "Evaluation",
     "Job",
     "LatentSampler",
     "LocalBackend",
@@ -56,6 +58,7 @@ __all__ = [
     "chunk_plan",
     "count_argument",
     "default_threads",
+    "evaluate",
     "keep_draws_fit",
     "make_backend",
     "make_kernel",

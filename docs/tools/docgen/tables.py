@@ -1,0 +1,76 @@
+"""Markdown for the generated blocks: numbers, table cells, tables and links to the
+pages' anchors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+#: Pages whose anchors the generated links point to (relative to ``docs/``).
+MODEL_PAGE = "model.md"
+CALIBRATION_PAGE = "calibration.md"
+
+
+def number(value: float) -> str:
+    """A parameter value for a table: integers plainly, others to 6 significant digits."""
+    value = float(value)
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+def short(value: float) -> str:
+    """A computed value: 4 decimals, trailing zeros dropped."""
+    text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def percent(p: float, digits: int = 1) -> str:
+    """A probability in percent, ``digits`` decimals."""
+    return f"{100 * p:.{digits}f}%"
+
+
+def cell(text: Any) -> str:
+    """Escape text for a markdown table cell."""
+    text = " ".join(str(text).split())
+    for ch in ("\\", "|", "*", "_", "<", ">", "[", "]", "`"):
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def anchor(ident: str) -> str:
+    """``ident`` in code, with an anchor of its name."""
+    return f'<a id="{ident}"></a>`{ident}`'
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> str:
+    """A markdown table; ``align`` holds one of ``l``/``r`` per column (default left)."""
+    align = align or "l" * len(header)
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(rule) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def model_link(vid: str) -> str:
+    """Variable ``vid`` linked to its equation on the model page."""
+    return f"[`{vid}`]({MODEL_PAGE}#{vid})"
+
+
+def calibration_link(ident: str) -> str:
+    """Parameter or event ``ident`` linked to its row on the calibration page."""
+    return f"[`{ident}`]({CALIBRATION_PAGE}#{ident})"
+
+
+def link_number(pid: str, value: float) -> str:
+    """``value`` linked to parameter ``pid``'s row on the calibration page."""
+    return f"[{number(value)}]({CALIBRATION_PAGE}#{pid})"
+
+
+def linked_value(reference: Any, value: float) -> str:
+    """``[id](calibration.md#id) = value`` for a parameter reference, else the number."""
+    if isinstance(reference, str) and reference.isidentifier():
+        return f"{calibration_link(reference)} = {number(value)}"
+    return number(value)

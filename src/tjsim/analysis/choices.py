@@ -1,0 +1,254 @@
+"""The calibration's contestable choices: how the probability of GDP's target, GDP's
+median and the joint probability move with each, every choice evaluated on the same
+latent draws as the baseline run (common random numbers, :func:`tjsim.engine.evaluate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..calibration import Calibration, RecordSpec
+from ..engine import evaluate
+from ..errors import CalibrationError, TjsimError
+from ..model import CompiledModel, compile_model
+from ..scenario import Scenario, baseline
+from ..seeding import SeedLike
+from .common import common_draws
+from .reporting import DISTRIBUTION_PARAMETERS, PROJECTION_PARAMETER
+
+#: Ways a choice may set GDP's fitted ordinary-year mean from the baseline's parameters.
+MEAN_FROM = ("target + bias", "projection")
+#: Draws and seed of the table of choices (those of the runs the documentation quotes).
+DRAWS = 100_000
+SEED = 2024
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A contestable choice of the calibration, as a change to the baseline.
+
+    ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
+    target that has it so, and ``mean_from`` sets GDP's fitted ordinary-year mean (the
+    first of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS`) from the
+    baseline's parameters: ``"target + bias"`` (the target plus the record's planners'
+    bias) or ``"projection"`` (the sectors' GDP projection,
+    :data:`~tjsim.analysis.reporting.PROJECTION_PARAMETER`).
+    """
+
+    label: str
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    events: Mapping[str, float] = field(default_factory=dict)
+    reading: str | None = None
+    mean_from: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mean_from is not None and self.mean_from not in MEAN_FROM:
+            raise ValueError(f"mean_from must be one of {MEAN_FROM}, not {self.mean_from!r}")
+
+
+#: The packaged calibration's contestable choices; the first is the baseline itself.
+CHOICES: tuple[Choice, ...] = (
+    Choice("baseline, as calibrated"),
+    Choice("spread 0.5", {"gdp_reporting_spread": 0.5}),
+    Choice("spread 2.0", {"gdp_reporting_spread": 2.0}),
+    Choice("spread 1.0", {"gdp_reporting_spread": 1.0}),
+    Choice("no skew", {"gdp_reporting_skew": 0.0}),
+    Choice("skew -0.5", {"gdp_reporting_skew": -0.5}),
+    Choice("break of fixed size", {"gdp_break_spread": 0.0}),
+    Choice("break spread 3", {"gdp_break_spread": 3.0}),
+    Choice("break probability 0.04", {"gdp_break_probability": 0.04}),
+    Choice("break probability 0.25", {"gdp_break_probability": 0.25}),
+    Choice("no regime break at all", events={"regime_break": 0.0}),
+    Choice("strict reading", reading="strict"),
+    Choice("published reading", reading="published"),
+    Choice("about reading", reading="about"),
+    Choice("mean on target + bias", mean_from="target + bias"),
+    Choice("mean at the sectors' projection", mean_from="projection"),
+    Choice("no plan-management factor", {"plan_loading": 0.0, "gdp_plan_loading": 0.0}),
+    Choice(
+        "investment transmission as before (0.04 per point)",
+        {
+            "industry_on_investment": 0.06,
+            "construction_on_investment": 0.5,
+            "services_on_investment": 0.0,
+        },
+    ),
+)
+
+#: Columns of :func:`choices_table` after the distribution's parameters.
+RESULT_COLUMNS = ("probability", "median", "joint", "error")
+
+
+def choices_table(
+    calibration: Calibration,
+    choices: Sequence[Choice] = CHOICES,
+    *,
+    draws: int = DRAWS,
+    seed: SeedLike = SEED,
+) -> pd.DataFrame:
+    """Evaluate each choice on the baseline run's draws.
+
+    Parameters
+    ----------
+    calibration
+        A calibration with a ``record`` block (its indicator is GDP's) and one tail
+        event; the default choices name the packaged calibration's parameters.
+    choices
+        The choices, the baseline's first (its row is the reference of the others).
+    draws, seed
+        Those of the baseline run, ``tjsim.simulate(draws=..., seed=...)``, whose latent
+        normals (Monte Carlo) every choice is evaluated on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per choice, indexed by its label (``choice``), with columns:
+
+        ``parameters``, ``events``, ``reading``, ``mean_from``
+            What the choice changes, as given.
+        ``mean``
+            The mean ``mean_from`` sets (NaN when it sets none).
+        one column per distribution parameter
+            The five of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS` other
+            than the break's impact, under the choice (the break's probability is the
+            tail event's, so a choice of that event's probability shows there).
+        ``probability``
+            P(GDP target met), the record indicator's default reading.
+        ``median``
+            GDP's median.
+        ``joint``
+            P(every target in force met).
+        ``error``
+            Why the calibration refuses the choice ("" when it does not): its error,
+            which names the total the choice leaves unreachable (the other components
+            already give its indicator more than its spread); ``probability``,
+            ``median`` and ``joint`` are NaN then.
+
+    Raises
+    ------
+    CalibrationError
+        When the calibration has no ``record`` block or no tail event.
+    """
+    record = _record(calibration)
+    common = common_draws(calibration, baseline(calibration), draws=draws, seed=seed, method="mc")
+    base = common.model
+    latent = np.vstack([chunk.latent() for chunk in common.passes()])
+    rows = [_row(calibration, record, choice, base, latent) for choice in choices]
+    return pd.DataFrame(rows, index=pd.Index([c.label for c in choices], name="choice"))
+
+
+def _record(calibration: Calibration) -> RecordSpec:
+    if calibration.record is None:
+        raise CalibrationError("the calibration has no 'record' block", key="record")
+    return calibration.record
+
+
+def _tail_event(calibration: Calibration) -> str:
+    tails = [eid for eid, event in calibration.events.items() if event.tail]
+    if not tails:
+        raise CalibrationError("the calibration has no tail event", key="events")
+    return tails[0]
+
+
+def _scenario(
+    calibration: Calibration, record: RecordSpec, choice: Choice, values: Mapping[str, float]
+) -> tuple[Scenario, float]:
+    """The scenario of ``choice`` and the mean it sets (NaN for none); ``values`` are the
+    baseline's parameters."""
+    scenario = Scenario()
+    for pid, value in choice.parameters.items():
+        scenario = scenario.with_parameter(pid, value)
+    for eid, p in choice.events.items():
+        scenario = scenario.with_event(eid, p)
+    if choice.reading is not None:
+        scenario = scenario.with_reading(choice.reading)
+    mean = float("nan")
+    if choice.mean_from == "target + bias":
+        mean = _target(calibration, record, values) + values[record.bias]
+    elif choice.mean_from == "projection":
+        mean = values[PROJECTION_PARAMETER]
+    if choice.mean_from is not None:
+        scenario = scenario.with_parameter(DISTRIBUTION_PARAMETERS[0], mean)
+    return scenario, mean
+
+
+def _target(calibration: Calibration, record: RecordSpec, values: Mapping[str, float]) -> float:
+    """The threshold of the record indicator's target, under its default reading."""
+    threshold = calibration.targets[record.indicator].rule.threshold
+    if threshold is None:
+        raise CalibrationError(
+            "the target compares to another indicator: it has no threshold to centre on",
+            key=f"targets.{record.indicator}",
+        )
+    return calibration.value(threshold, values, "targets.yaml", record.indicator)
+
+
+def _row(
+    calibration: Calibration,
+    record: RecordSpec,
+    choice: Choice,
+    base: CompiledModel,
+    latent: np.ndarray,
+) -> dict[str, object]:
+    """One choice's row of :func:`choices_table`, evaluated on ``latent``."""
+    scenario, mean = _scenario(calibration, record, choice, base.parameters)
+    row: dict[str, object] = {
+        "parameters": dict(choice.parameters),
+        "events": dict(choice.events),
+        "reading": choice.reading,
+        "mean_from": choice.mean_from,
+        "mean": mean,
+    }
+    nan = float("nan")
+    try:
+        model = compile_model(calibration, scenario)
+    except TjsimError as exc:
+        parameters = calibration.parameters(dict(choice.parameters))
+        error = _refusal(calibration, exc)
+        return {**row, **_distribution(calibration, choice, parameters)} | {
+            "probability": nan,
+            "median": nan,
+            "joint": nan,
+            "error": error,
+        }
+    if not np.array_equal(model.correlation, base.correlation):
+        raise ValueError(f"choice {choice.label!r} changes the correlations; draws not common")
+    out = evaluate(model, latent)
+    targets = [t.id for t in model.primary_targets]
+    return {**row, **_distribution(calibration, choice, model.parameters)} | {
+        "probability": float(out.met[:, targets.index(record.indicator)].mean()),
+        "median": float(np.median(out.values[:, model.indicators.index(record.indicator)])),
+        "joint": float(out.met[:, -1].mean()),
+        "error": "",
+    }
+
+
+def _distribution(
+    calibration: Calibration, choice: Choice, values: Mapping[str, float]
+) -> dict[str, float]:
+    """GDP's distribution parameters under a choice (the break's impact left out; the
+    break's probability is the tail event's)."""
+    tail = _tail_event(calibration)
+    out = {name: float(values[name]) for name in DISTRIBUTION_PARAMETERS}
+    probability = calibration.events[tail].probability
+    if tail in choice.events:
+        out[DISTRIBUTION_PARAMETERS[3]] = choice.events[tail]
+    elif probability is not None:
+        out[DISTRIBUTION_PARAMETERS[3]] = calibration.value(
+            probability, values, "model.yaml", f"events.{tail}"
+        )
+    del out[DISTRIBUTION_PARAMETERS[4]]
+    return out
+
+
+def _refusal(calibration: Calibration, exc: TjsimError) -> str:
+    """Why the calibration refuses a choice: its error's message (which names the total
+    left unreachable), without the calibration's file paths."""
+    message = exc.message
+    for path in calibration.files.values():
+        message = message.replace(f"{path}: ", "")
+    return message

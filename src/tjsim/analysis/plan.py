@@ -1,0 +1,94 @@
+"""The plan-management factor's loading against the record of headline counts: for each
+loading tried, the ordinary-year distribution of the number of headline targets met and
+the likelihood of the record's counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..calibration import Calibration
+from ..engine import simulate
+from ..errors import TjsimError
+from ..scenario import Scenario
+from ..seeding import SeedLike
+from .compare import kept_met_flags
+
+#: The parameter that loads the plan-management factor on the managed margins.
+PLAN_PARAMETER = "plan_loading"
+#: The loadings tried, a uniform prior over them (revenue's total allows at most about
+#: 0.74).
+PLAN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+#: The record: ordinary years and the number of headline targets met in each.
+PLAN_RECORD: Mapping[int, int] = {2021: 7, 2023: 7}
+
+
+@dataclass(frozen=True)
+class PlanFit:
+    """One loading's fit: ``distribution`` ``(K + 1,)`` is P(k headline targets met),
+    k = 0..K, in an ordinary year; ``likelihood`` the product over the record's years of
+    the probability of the count each year had."""
+
+    loading: float
+    distribution: np.ndarray
+    likelihood: float
+
+
+def headline_counts(
+    calibration: Calibration, scenario: Scenario, draws: int, seed: SeedLike
+) -> np.ndarray:
+    """The number of headline targets met in each draw of ``scenario``: ``(draws,)`` int."""
+    result = simulate(calibration, scenario, draws=draws, seed=seed, keep_draws=True)
+    flags = kept_met_flags(result)
+    names = [target.id for target in result.model.primary_targets]
+    headline = [names.index(target.id) for target in result.model.headline_targets]
+    return np.asarray(flags[:, headline].sum(axis=1))
+
+
+def plan_likelihood(
+    calibration: Calibration,
+    *,
+    draws: int,
+    seed: SeedLike,
+    grid: Sequence[float] = PLAN_GRID,
+    record: Mapping[int, int] = PLAN_RECORD,
+    parameter: str = PLAN_PARAMETER,
+) -> list[PlanFit]:
+    """Fit the plan factor's loading to the record of headline counts.
+
+    Parameters
+    ----------
+    calibration
+        The calibration; ``parameter`` must be one of its facts.
+    draws, seed
+        Those of each loading's run (ordinary years: every tail event off).
+    grid
+        The loadings tried.
+    record
+        The number of headline targets met in each ordinary year of the record.
+    parameter
+        The loading's parameter.
+
+    Returns
+    -------
+    list of PlanFit
+        One per loading of ``grid`` that leaves every managed target's total reachable
+        (the others are left out), in the grid's order.
+    """
+    tails = [eid for eid, event in calibration.events.items() if event.tail]
+    out = []
+    for loading in grid:
+        scenario = Scenario().with_parameter(parameter, loading)
+        for eid in tails:
+            scenario = scenario.with_event(eid, 0.0)
+        try:
+            counts = headline_counts(calibration, scenario, draws, seed)
+        except TjsimError:  # a loading that leaves a managed total unreachable
+            continue
+        headline = sum(1 for target in calibration.targets.values() if target.headline)
+        distribution = np.bincount(counts, minlength=headline + 1) / len(counts)
+        likelihood = float(np.prod([distribution[n] for n in record.values()]))
+        out.append(PlanFit(float(loading), distribution, likelihood))
+    return out
