@@ -47,8 +47,8 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the sensitivity table."""
-    from ..analysis import format_sensitivities
     from ..api import load_calibration, sensitivities
+    from ..report.sensitivity import format_sensitivities
 
     calibration = load_calibration()
     scenario = read_scenario(args, calibration)
