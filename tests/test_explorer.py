@@ -497,3 +497,19 @@ def test_the_readout_moves_an_economic_driver_by_default(calibration):
     explorer = Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1)
     assert calibration.variables[explorer.readout.driver].unit == "%"
     assert explorer.readout.driver != "momentum"
+
+
+def test_the_explorer_runs_on_its_kernel_and_workers_with_the_same_numbers():
+    pytest.importorskip("numba")
+    views = []
+    for kernel, workers in [("numpy", None), ("numba", 2)]:
+        explorer = toy_explorer(draws=6_000, kernel=kernel, workers=workers)
+        explorer.ask(target="y_high", driver="a", probability=0.6)
+        view = explorer.apply(shifts={"a": 0.3}, spread=1.2)
+        assert view.result.kernel == kernel and view.result.workers == (workers or 1)
+        views.append(view)
+    first, second = views
+    pd.testing.assert_frame_equal(first.probabilities, second.probabilities, check_exact=True)
+    assert first.answer.required.to_dict() == second.answer.required.to_dict()
+    with pytest.raises(tjsim.TjsimError, match="unknown kernel"):
+        toy_explorer(kernel="cuda")

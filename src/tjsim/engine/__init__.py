@@ -21,6 +21,7 @@ from .backends import (
 )
 from .common import CACHE_LIMIT_BYTES, CommonDraws, Statistic, Variant, same_basis
 from .kernels import KERNELS, BlockKernel, check_kernel, make_kernel
+from .kernels.numpy_kernel import NumpyKernel
 from .run import KEEP_DRAWS_LIMIT_BYTES, keep_draws_fit, simulate
 from .sampling import LatentSampler
 from .settings import (
@@ -54,6 +55,7 @@ __all__ = [
     "Job",
     "LatentSampler",
     "LocalBackend",
+    "NumpyKernel",
     "RunSettings",
     "Statistic",
     "Variant",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,19 +200,31 @@ class CommonDraws:
         return other
 
     # ------------------------------------------------------------ passes
+    def passes(self) -> Iterator[BlockDraws]:
+        """One pass over the draws in this process, block by block: each block's latent
+        normals, basis values and base margins (cached as :meth:`estimate` caches them),
+        for code that reads the draws themselves rather than averages over them."""
+        evaluator = self._question(()).evaluator(self.settings.kernel)
+        sampler = LatentSampler(self.method, self.root, self.model.dimension)
+        for block in self.blocks:
+            yield BlockDraws(evaluator, block, sampler)
+
+    def _question(self, statistics: Sequence[Statistic]) -> Question:
+        return Question(
+            self.model,
+            tuple(statistics),
+            self.method,
+            self.token,
+            self._cache_ok,
+            self._cache if self._cache_ok else None,
+        )
+
     def estimate(self, statistics: Sequence[Statistic]) -> list[MeanEstimate]:
         """One pass over the draws: the mean of each of ``statistics`` and its Monte
         Carlo error (:class:`~tjsim.result.MeanEstimate`, with the engine's estimator
         for the sampling method), on the settings' kernel and backend."""
         settings = self.settings
-        question = Question(
-            self.model,
-            tuple(statistics),
-            settings.method,
-            self.token,
-            self._cache_ok,
-            self._cache if self._cache_ok else None,
-        )
+        question = self._question(statistics)
         chunks = chunk_plan(self.blocks, max(settings.chunk, BLOCK_SIZE))
         job = Job(
             lambda run: question, plan_tasks(1, chunks), settings.kernel, self.method, self.root
@@ -280,14 +292,14 @@ class _Evaluator:
         sampler = LatentSampler(method, root, self.question.model.dimension)
 
         def evaluate(block: Block, estimates: Estimates, keep: np.ndarray | None) -> None:
-            draws = _BlockDraws(self, block, sampler)
+            draws = BlockDraws(self, block, sampler)
             for statistic, estimate in zip(self.question.statistics, estimates.items, strict=True):
                 estimate.add(draws.value(statistic), [block])
 
         return evaluate
 
 
-class _BlockDraws:
+class BlockDraws:
     """One block of draws: its latent normals, basis values and base margins (from the
     cache, else computed and cached), and the values of the statistics."""
 
@@ -329,6 +341,7 @@ class _BlockDraws:
         return self._get("base", lambda: self.owner.kernel.target_margins(self.basis()))
 
     def margins(self, variant: Variant | None) -> np.ndarray:
+        """The target margins ``(n, T)`` of ``variant`` (``None``: the base scenario)."""
         if variant is None:
             return self.base()
         if variant.delta is not None:
@@ -340,7 +353,8 @@ class _BlockDraws:
         kernel: BlockKernel = self.owner.kernels[id(variant)]
         return kernel.target_margins(kernel.basis(self.latent().copy()))
 
-    def met(self, variant: Variant | None) -> np.ndarray:
+    def met(self, variant: Variant | None = None) -> np.ndarray:
+        """``(n, T + 1)`` booleans: each target met, then all the targets in force."""
         model = self.model
         return met_flags(self.margins(variant), model.target_strict, model.n_primary)
 
