@@ -11,7 +11,7 @@ that "save as scenario" writes.
 
 The "what would it take" readout is :func:`tjsim.analysis.required_shift` on the same
 seed and method (on at most :data:`READOUT_DRAWS` draws); its draws are kept between
-updates and rebased on each new scenario (:meth:`~tjsim.analysis.CommonDraws.rebased`):
+updates and rebased on each new scenario (:meth:`~tjsim.engine.CommonDraws.rebased`):
 no move draws new numbers, and a shift only moves the kept target margins.
 
 Every value a control sets is checked by the library's own builders

@@ -276,7 +276,10 @@ class _Evaluator:
         self.name = self.kernel.name
         self.cache = cache
         variants = [
-            v for s in question.statistics for v in (s.first, s.second) if v is not None and v.model
+            v
+            for s in question.statistics
+            for v in (s.first, s.second)
+            if v is not None and v.model is not None
         ]
         #: id(variant) -> its kernel, for variants that reshape the model.
         self.kernels = {id(v): make_kernel(kernel, v.model) for v in variants}
@@ -369,6 +372,7 @@ class BlockDraws:
         return margin > 0.0 if strict[column] else margin >= 0.0
 
     def value(self, statistic: Statistic) -> np.ndarray:
+        """The per-draw values of ``statistic`` on this block, ``(n, width)``."""
         if statistic.kind == "met":
             return self.met(statistic.first)
         if statistic.kind == "column":
