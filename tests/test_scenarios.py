@@ -396,7 +396,7 @@ def test_a_scenario_file_sets_an_events_size_spread(tmp_path):
 
 @pytest.mark.parametrize(("given", "draws"), [(1e5, 100_000), (1.5e5, 150_000), (2_000, 2_000)])
 def test_simulate_takes_a_float_number_of_draws_with_a_whole_value(given, draws):
-    chosen, _, _ = tjsim.engine.run_settings(tjsim.baseline(), given, 1, None)
+    chosen = tjsim.engine.resolve_settings(tjsim.baseline(), draws=given, seed=1).draws
     assert chosen == draws and type(chosen) is int
 
 

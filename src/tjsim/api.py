@@ -463,6 +463,7 @@ def simulate(
     backend: Any = None,
     kernel: str | None = None,
     progress: Callable[[int], None] | None = None,
+    settings: engine.RunSettings | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
 
@@ -530,10 +531,17 @@ def simulate(
         ``result.metadata["kernel"]`` says which ran.
     progress
         Optional callable receiving the number of draws finished after each chunk.
+    settings
+        Run settings already resolved (:func:`tjsim.engine.resolve_settings`, as the
+        command line does to size its progress bar), in place of ``draws``, ``seed``,
+        ``method``, ``chunk_size``, ``workers``, ``threads``, ``backend`` and
+        ``kernel``.
 
     Returns
     -------
     SimulationResult
+        With ``result.calibration``, ``result.scenario`` and ``result.settings`` (the
+        :class:`~tjsim.engine.RunSettings`) it was made with.
     """
     if observed is not None and not isinstance(observed, Mapping):
         raise _wrong_type("observed", "a mapping {variable: {period: value}} or None", observed)
@@ -543,19 +551,30 @@ def simulate(
     resolved = _observing(resolve_scenario(scenario, cal), observed)
     if reading is not None:
         resolved = resolved.with_reading(reading)
+    arguments = {
+        "draws": draws,
+        "seed": seed,
+        "method": method,
+        "chunk_size": chunk_size,
+        "workers": workers,
+        "threads": threads,
+        "backend": backend,
+        "kernel": kernel,
+    }
+    if settings is None:
+        settings = engine.resolve_settings(resolved, **arguments)
+    else:
+        given = [name for name, value in arguments.items() if value is not None]
+        if given:
+            raise ScenarioError(
+                f"{given[0]} comes with settings=; pass one or the other", key=given[0]
+            )
     return engine.simulate(
         cal,
         resolved,
-        draws=draws,
-        seed=seed,
-        method=method,
-        chunk_size=chunk_size,
+        settings,
         keep_draws=_flag(keep_draws, "keep_draws"),
-        workers=workers,
-        threads=threads,
         quarterly=_flag(quarterly, "quarterly"),
-        backend=backend,
-        kernel=kernel,
         progress=progress,
     )
 
@@ -697,10 +716,14 @@ def compare(
 
 # ---------------------------------------------------------------------- what moves the odds
 def result_calibration(result: SimulationResult, calibration: CalibrationLike) -> Calibration:
-    """The calibration ``result`` was simulated on: ``calibration`` if given, else the
-    packaged one when its name and version match the result's."""
+    """The calibration ``result`` was simulated on: ``calibration`` if given (checked
+    against the result's model where it is used), else the one the result carries, else
+    (a result made without one) the packaged one when its name and version match the
+    result's."""
     if calibration is not None:
         return resolve_calibration(calibration)
+    if result.calibration is not None:
+        return result.calibration
     cal = load_calibration()
     model = result.model
     if (cal.name, cal.version) != (model.calibration, model.version):
@@ -725,20 +748,32 @@ def _common_draws(
     method: str | None,
     chunk_size: int | None,
     observed: Observed | None,
+    kernel: str | None,
+    workers: int | None,
 ) -> CommonDraws:
     """The draws to evaluate variants on: a result's, or those of a simulation."""
     if isinstance(scenario, SimulationResult):
         given = [
             name
-            for name, value in (("seed", seed), ("method", method), ("observed", observed))
-            if value
+            for name, given in (
+                ("seed", seed is not None),  # 0 is a seed
+                ("method", method is not None),
+                ("observed", bool(observed)),
+            )
+            if given
         ]
         if given:
             raise ScenarioError(
                 f"{given[0]} comes from the result; pass a scenario to choose it",
                 key=given[0],
             )
-        return analysis.common_draws_of(scenario, result_calibration(scenario, calibration), draws)
+        return analysis.common_draws_of(
+            scenario,
+            result_calibration(scenario, calibration),
+            draws,
+            kernel=kernel,
+            workers=workers,
+        )
     cal = resolve_calibration(calibration)
     return analysis.common_draws(
         cal,
@@ -747,6 +782,8 @@ def _common_draws(
         seed=seed,
         method=method,
         chunk_size=chunk_size,
+        kernel=kernel,
+        workers=workers,
     )
 
 
@@ -762,6 +799,8 @@ def sensitivities(
     calibration: CalibrationLike = None,
     chunk_size: int | None = None,
     observed: Observed | None = None,
+    kernel: str | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """How much each driver moves the probability of meeting each target.
 
@@ -797,6 +836,9 @@ def sensitivities(
     observed
         Year-to-date figures to condition on, as for :func:`tjsim.simulate` (a
         result's own conditioning is used when ``scenario`` is a result).
+    kernel, workers
+        As for :func:`tjsim.simulate`: the code that evaluates the draws and the worker
+        processes sharing them; the numbers do not change.
 
     Returns
     -------
@@ -824,7 +866,9 @@ def sensitivities(
 
         ``frame.attrs["metadata"]`` records draws, seed, method, step and scenario.
     """
-    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
+    common = _common_draws(
+        scenario, calibration, draws, seed, method, chunk_size, observed, kernel, workers
+    )
     return analysis.sensitivity_table(common, drivers, step=step, swings=swings)
 
 
@@ -841,6 +885,8 @@ def required_shift(
     calibration: CalibrationLike = None,
     chunk_size: int | None = None,
     observed: Observed | None = None,
+    kernel: str | None = None,
+    workers: int | None = None,
 ) -> RequiredShift:
     """The shift of ``driver`` that brings P(``target`` met) to ``probability``.
 
@@ -863,9 +909,10 @@ def required_shift(
         being the driver's shock sd, the sd the other shocks give a variable without
         one (1 if none), or 10% of a parameter's value). Parameter values that make the calibration invalid are
         skipped.
-    calibration, chunk_size, observed
+    calibration, chunk_size, observed, kernel, workers
         As for :func:`tjsim.simulate` (a result's own conditioning is used when
-        ``scenario`` is a result).
+        ``scenario`` is a result); the numbers do not depend on ``kernel`` or
+        ``workers``.
 
     Returns
     -------
@@ -879,7 +926,9 @@ def required_shift(
         For unknown ids, a probability outside (0, 1), or when no shift within
         ``bounds`` reaches ``probability`` (the message gives the probabilities found).
     """
-    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
+    common = _common_draws(
+        scenario, calibration, draws, seed, method, chunk_size, observed, kernel, workers
+    )
     return analysis.required_shift(common, target, driver, probability, bounds)
 
 

@@ -80,6 +80,17 @@ def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> Non
         )
 
 
+def workers_option(cmd: argparse.ArgumentParser) -> None:
+    """Add ``--workers N`` (worker processes on this machine, as ``tjsim sweep``'s) to
+    ``cmd``."""
+    cmd.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes on this machine (the numbers do not change)",
+    )
+
+
 def scenario_argument(cmd: argparse.ArgumentParser) -> None:
     """Add the optional scenario file argument to ``cmd``."""
     cmd.add_argument(
@@ -121,18 +132,6 @@ def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenari
     scenario = resolve_scenario(args.file if args.file is not None else "baseline", calibration)
     observed = read_observed_option(args, calibration)
     return scenario.with_observed(observed) if observed else scenario
-
-
-def default_draws() -> int:
-    """The number of draws of a run that names none."""
-    from ..engine import DEFAULT_DRAWS
-
-    return DEFAULT_DRAWS
-
-
-def first(*values: Any) -> Any:
-    """The first value that is not ``None``."""
-    return next(value for value in values if value is not None)
 
 
 def say(args: argparse.Namespace, message: str) -> None:

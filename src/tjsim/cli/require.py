@@ -10,6 +10,7 @@ from .common import (
     read_scenario,
     scenario_argument,
     simulation_options,
+    workers_option,
 )
 
 NAME = "require"
@@ -45,6 +46,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         "--bounds", type=float, nargs=2, metavar=("LOW", "HIGH"), help="range of shifts to search"
     )
     simulation_options(cmd, out=False)
+    workers_option(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         bounds=tuple(args.bounds) if args.bounds else None,
         calibration=calibration,
+        workers=args.workers,
     )
     print(answer)
     return EXIT_OK

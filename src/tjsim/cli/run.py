@@ -6,8 +6,6 @@ import argparse
 
 from .common import (
     EXIT_OK,
-    default_draws,
-    first,
     observed_option,
     read_scenario,
     say,
@@ -80,6 +78,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
     from ..api import load_calibration, simulate
+    from ..engine import resolve_settings
     from ..report import check_output_folder, write_atomically, write_run
     from ..report.text import format_readings
 
@@ -89,16 +88,9 @@ def run(args: argparse.Namespace) -> int:
         scenario = scenario.with_reading(args.reading)
     if args.out is not None:
         check_output_folder(args.out)
-    total = first(args.draws, scenario.simulation.draws, default_draws())
-    with progress_bar(total, quiet=args.quiet) as progress:
-        result = simulate(
-            scenario,
-            draws=args.draws,
-            seed=args.seed,
-            method=args.method,
-            calibration=calibration,
-            progress=progress,
-        )
+    settings = resolve_settings(scenario, draws=args.draws, seed=args.seed, method=args.method)
+    with progress_bar(settings.draws, quiet=args.quiet) as progress:
+        result = simulate(scenario, calibration=calibration, progress=progress, settings=settings)
     if args.out is not None:  # before printing: a closed pipe must not lose the files
         write_atomically(args.out, lambda folder: write_run(result, folder))
     if not args.quiet:

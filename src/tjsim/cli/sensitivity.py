@@ -11,6 +11,7 @@ from .common import (
     read_scenario,
     scenario_argument,
     simulation_options,
+    workers_option,
 )
 
 NAME = "sensitivity"
@@ -43,6 +44,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         help="a driver or parameter id (repeatable; default: every driver)",
     )
     simulation_options(cmd, out=False)
+    workers_option(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         method=args.method,
         calibration=calibration,
+        workers=args.workers,
     )
     columns = shutil.get_terminal_size().columns
     print(format_sensitivities(table, width=columns))

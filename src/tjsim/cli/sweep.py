@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from .common import (
     EXIT_OK,
-    default_draws,
-    first,
     observed_option,
     say,
     scenario_argument,
@@ -92,8 +90,10 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Sweep, print the frontier and the surface, write ``--out``."""
+    from ..analysis.sweep import swept_scenario
     from ..api import load_grid, sweep
     from ..calibration import load_calibration
+    from ..engine import resolve_settings
     from ..errors import TjsimError, unknown
     from ..model import build_model
     from ..report import check_output_folder, write_atomically, write_sweep
@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
         from ..engine.backends.dask_backend import DaskBackend
 
         backend = DaskBackend(address=args.scheduler)
-    draws = first(args.draws, grid.simulation.draws, scenario.simulation.draws, default_draws())
+    base = swept_scenario(scenario, grid)
+    draws = resolve_settings(base, draws=args.draws, seed=args.seed, method=args.method).draws
     try:
         with progress_bar(draws * len(grid), quiet=args.quiet, points=len(grid)) as progress:
             result = sweep(

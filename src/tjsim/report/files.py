@@ -18,8 +18,8 @@ import pandas as pd
 from ..analysis import ComparisonResult
 from ..analysis.panel_score import PanelScoreResult
 from ..analysis.score import ScoreResult
-from ..api import result_calibration
 from ..calibration import Calibration
+from ..errors import ScenarioError
 from ..result import SimulationResult
 from ..scenario import scenario_to_mapping
 from .html import Figure, comparison_report, run_report, score_report
@@ -102,9 +102,18 @@ def write_run(
                 f"{variable} year to date: quantile bands, the observed figures and the target",
             )
         )
-    cal = calibration or result.scenario.calibration or result_calibration(result, None)
-    page = run_report(result, cal, figures)
+    page = run_report(result, _calibration(result, calibration), figures)
     (folder / "report.html").write_text(page, encoding="utf-8")
+
+
+def _calibration(result: SimulationResult, calibration: Calibration | None) -> Calibration:
+    """The calibration of the report: the one given, else the one ``result`` carries."""
+    cal = calibration or result.calibration or result.scenario.calibration
+    if cal is None:
+        raise ScenarioError(
+            "this result does not carry its calibration; pass calibration=", key="calibration"
+        )
+    return cal
 
 
 def _json_frame(frame: pd.DataFrame) -> Any:
@@ -174,8 +183,7 @@ def write_comparison(
         ),
     ]
     first = comparison.results[0]
-    cal = calibration or first.scenario.calibration or result_calibration(first, None)
-    page = comparison_report(comparison, cal, figures)
+    page = comparison_report(comparison, _calibration(first, calibration), figures)
     (folder / "report.html").write_text(page, encoding="utf-8")
 
 

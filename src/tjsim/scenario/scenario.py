@@ -35,6 +35,25 @@ def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
 
+def _thawed(value: Any) -> Any:
+    """``value`` with read-only mappings (at any depth) as plain dicts."""
+    if isinstance(value, MappingProxyType):
+        return {key: _thawed(item) for key, item in value.items()}
+    return value
+
+
+def _rebuilt(kind: type, values: dict[str, Any]) -> Any:
+    """A pickled scenario (or event) rebuilt from its fields by its constructor."""
+    return kind(**values)
+
+
+def _reduced(item: Any) -> tuple[Any, tuple[type, dict[str, Any]]]:
+    """How ``item`` (a dataclass holding read-only mappings) pickles: its fields, with
+    the mappings as plain dicts, rebuilt through its constructor, which makes them
+    read-only again."""
+    return _rebuilt, (type(item), {f.name: _thawed(getattr(item, f.name)) for f in fields(item)})
+
+
 def _number(value: Any, name: str) -> float:
     """``value`` as a float, or a :class:`~tjsim.errors.ScenarioError` naming the
     argument (``True`` and ``"1.5"`` are not numbers)."""
@@ -107,6 +126,10 @@ class Event:
         ):
             raise ScenarioError(f"size_spread must be a number >= 0, found {self.size_spread!r}")
         object.__setattr__(self, "impact", _frozen(self.impact))
+
+    def __reduce__(self) -> tuple[Any, tuple[type, dict[str, Any]]]:
+        """Pickled through its constructor (:func:`_reduced`)."""
+        return _reduced(self)
 
 
 @dataclass(frozen=True)
@@ -230,6 +253,10 @@ class Scenario:
         object.__setattr__(self, "observed", _frozen(observed))
         if isinstance(self.readings, Mapping):
             object.__setattr__(self, "readings", _frozen(self.readings))
+
+    def __reduce__(self) -> tuple[Any, tuple[type, dict[str, Any]]]:
+        """Pickled through its constructor (:func:`_reduced`), so a result pickles too."""
+        return _reduced(self)
 
     # ------------------------------------------------------------ builders
     def _changed(self, change: str, **changes: Any) -> Scenario:
