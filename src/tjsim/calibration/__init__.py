@@ -17,7 +17,13 @@ from .calibration import (
     target_spec,
     validate_parameters,
 )
-from .files import FILES, default_calibration_path, load_calibration
+from .files import (
+    FILES,
+    calibration_folder,
+    default_calibration_path,
+    load_calibration,
+    packaged_calibrations,
+)
 from .panel import (
     load_panel,
     load_quarterly,
@@ -62,6 +68,7 @@ __all__ = [
     "TargetSpec",
     "TotalSpec",
     "VariableSpec",
+    "calibration_folder",
     "check_shock",
     "correlation_cholesky",
     "default_calibration_path",
@@ -70,6 +77,7 @@ __all__ = [
     "load_quarterly",
     "load_regions",
     "load_tianjin_record",
+    "packaged_calibrations",
     "pairs",
     "reading_spec",
     "region_name",
