@@ -99,6 +99,12 @@ def test_facts_hold_the_published_figures_with_their_sources():
     assert graded.str.contains(r"grade [HML]").all(), graded[~graded.str.contains("grade")]
 
 
+def test_every_event_and_target_cites_its_source(cal):
+    assert all(len(event.source) > 20 for event in cal.events.values())
+    assert all(target.source.startswith("report") for target in cal.targets.values())
+    assert all(target.wording for target in cal.targets.values())
+
+
 def test_the_report_targets_quote_the_reports_words():
     facts = tjsim.facts("china").set_index("id")
     targets = facts[facts.index.str.startswith("target_")]
@@ -205,6 +211,13 @@ def test_a_scenario_run_on_another_calibration_is_refused(tmp_path):
     with pytest.raises(tjsim.ScenarioError, match="calibration='china'"):
         tjsim.simulate(child, draws=100)
     assert tjsim.simulate(child, calibration="china", draws=100).scenario.name == "child"
+
+
+def test_a_misspelt_calibration_key_suggests_the_packaged_one(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("name: typo\ncalibration: chna\n", encoding="utf-8")
+    with pytest.raises(tjsim.CalibrationError, match="did you mean 'china'"):
+        tjsim.simulate(path, draws=100)
 
 
 def test_the_calibration_key_round_trips(tmp_path):
