@@ -245,3 +245,13 @@ def test_tjsim_run_selects_the_calibration_the_scenario_names(capsys):
     assert "energy_intensity" in out and "grain_output" in out
     assert main(["validate", str(CHINA_SCENARIO)]) == 0
     assert "ok (scenario 'china_baseline')" in capsys.readouterr().out
+
+
+def test_facts_and_targets_list_the_named_calibration(capsys):
+    assert main(["targets", "--calibration", "china"]) == 0
+    out = capsys.readouterr().out
+    assert "energy_intensity" in out and "单位国内生产总值能耗降低2.5%左右" in out
+    assert main(["facts", "--calibration", "china", "--grep", "grain"]) == 0
+    assert "grain_2023" in capsys.readouterr().out
+    assert main(["facts", "--calibration", "chna"]) == 2
+    assert "did you mean 'china'?" in capsys.readouterr().err

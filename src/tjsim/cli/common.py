@@ -111,6 +111,15 @@ def read_observed_option(
     return load_observed(args.observed, calibration=calibration)
 
 
+def calibration_option(cmd: argparse.ArgumentParser) -> None:
+    """``--calibration NAME``: a packaged calibration's name or a calibration folder."""
+    cmd.add_argument(
+        "--calibration",
+        metavar="NAME",
+        help="a packaged calibration (tianjin, china) or a calibration folder (default: tianjin)",
+    )
+
+
 def scenario_calibration(args: argparse.Namespace) -> Calibration:
     """The calibration of the scenario of ``args.file``: the one its ``calibration`` key
     names (``calibration: china``), else the packaged Tianjin calibration."""
