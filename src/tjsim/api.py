@@ -35,6 +35,7 @@ from .analysis import (
 from .analysis.sensitivities import DEFAULT_STEP
 from .analysis.sweep import sweep as _sweep
 from .calibration import FACT_KINDS, Calibration, tables
+from .calibration import files as calibration_files
 from .calibration import load_calibration as read_calibration
 from .errors import ScenarioError, suggest, unknown_of
 from .model import check_calibration, check_observed, check_scenario, compile_model
@@ -46,6 +47,7 @@ from .scenario import scenario_from_mapping as _scenario_from_mapping
 from .scenario.grid import Grid, check_grid, grid_from_mapping, read_grid
 from .scenario.read import bundled_files
 from .seeding import SeedLike
+from .yamlio import read_yaml_mapping
 
 CalibrationLike = Calibration | str | os.PathLike | None
 ScenarioLike = Scenario | str | os.PathLike | None
@@ -55,9 +57,10 @@ Observed = Mapping[str, Mapping[str, float]]
 
 # ---------------------------------------------------------------------- resolving
 def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
-    """Read and validate the calibration folder ``path`` (default: the packaged Tianjin
-    calibration), and compile its baseline once, so that a calibration that loads also
-    runs.
+    """Read and validate calibration ``path``: a folder, the name of a packaged
+    calibration (``"tianjin"``, ``"china"``; :func:`packaged_calibrations`), or ``None``
+    for the packaged Tianjin calibration; and compile its baseline once, so that a
+    calibration that loads also runs.
 
     Raises
     ------
@@ -68,13 +71,50 @@ def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
 
 
 def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
-    """A :class:`~tjsim.calibration.Calibration`: the one given, the folder given, or
-    (``None``) the packaged Tianjin calibration."""
+    """A :class:`~tjsim.calibration.Calibration`: the one given, the folder or packaged
+    calibration's name given, or (``None``) the packaged Tianjin calibration."""
     if isinstance(calibration, Calibration):
         return calibration
     if calibration is not None and not isinstance(calibration, (str, os.PathLike)):
         raise _wrong_type("calibration", "a Calibration, a calibration folder or None", calibration)
     return load_calibration(calibration)
+
+
+def packaged_calibrations() -> dict[str, Path]:
+    """The calibrations that ship with tjsim, by name (``china``, ``tianjin``), each a
+    folder of the calibration files."""
+    return calibration_files.packaged_calibrations()
+
+
+def scenario_calibration(
+    scenario: ScenarioLike, calibration: CalibrationLike = None
+) -> Calibration:
+    """The calibration to run ``scenario`` with: ``calibration`` when given; else the
+    one the scenario names (a scenario file's ``calibration`` key, or the calibration a
+    :class:`~tjsim.scenario.Scenario` was built on); else the packaged Tianjin one.
+
+    A scenario that names another calibration than the one given is refused when it is
+    read (:func:`load_scenario`), naming its ``calibration`` key."""
+    if calibration is not None:
+        return resolve_calibration(calibration)
+    if isinstance(scenario, Scenario):
+        return resolve_calibration(scenario.calibration or scenario.calibration_name)
+    if isinstance(scenario, (str, os.PathLike)):
+        return resolve_calibration(_named_in_file(scenario))
+    return resolve_calibration(None)
+
+
+def _named_in_file(scenario: str | os.PathLike) -> str | None:
+    """The ``calibration`` key of the scenario file or bundled scenario ``scenario``, or
+    ``None`` when it has none or cannot be read (reading it then reports why)."""
+    path, bundled = Path(scenario), bundled_scenarios()
+    try:
+        if not path.exists() and str(scenario) in bundled:  # as _file_or_bundled reads it
+            path = bundled[str(scenario)]
+        named = read_yaml_mapping(path, ScenarioError).get("calibration")
+    except (ScenarioError, OSError, ValueError):
+        return None
+    return named if isinstance(named, str) and named else None
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -186,7 +226,8 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
     path
         A scenario file (see ``docs/scenarios.md``).
     calibration
-        The calibration that ids are checked against (default: the packaged one).
+        The calibration that ids are checked against (default: the one the file names
+        in its ``calibration`` key, else the packaged Tianjin one).
 
     Returns
     -------
@@ -198,7 +239,7 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
     ScenarioError
         For any problem, naming the file and the key path.
     """
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(path, calibration)
     if isinstance(path, (str, os.PathLike)):
         _check_near(Path(path), "scenario")
     return read_scenario(
@@ -499,8 +540,9 @@ def simulate(
         default: the CPUs available, at most :data:`MAX_THREADS`; at most the CPUs
         available (more are capped to that).
     calibration
-        A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
-        packaged Tianjin calibration).
+        A :class:`~tjsim.calibration.Calibration`, a calibration folder or a packaged
+        calibration's name (``"china"``); default: the one the scenario names (its
+        file's ``calibration`` key), else the packaged Tianjin calibration.
     observed
         Year-to-date figures already published, ``{variable: {period: value}}`` with
         periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``, e.g. ``{"gdp_growth": {"Q1": 5.5}}``;
@@ -547,7 +589,7 @@ def simulate(
         raise _wrong_type("observed", "a mapping {variable: {period: value}} or None", observed)
     if progress is not None and not callable(progress):
         raise _wrong_type("progress", "a function of the draws finished, or None", progress)
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(scenario, calibration)
     resolved = _observing(resolve_scenario(scenario, cal), observed)
     if reading is not None:
         resolved = resolved.with_reading(reading)

@@ -122,6 +122,23 @@ def read_observed_option(
     return load_observed(args.observed, calibration=calibration)
 
 
+def calibration_option(cmd: argparse.ArgumentParser) -> None:
+    """``--calibration NAME``: a packaged calibration's name or a calibration folder."""
+    cmd.add_argument(
+        "--calibration",
+        metavar="NAME",
+        help="a packaged calibration (tianjin, china) or a calibration folder (default: tianjin)",
+    )
+
+
+def scenario_calibration(args: argparse.Namespace) -> Calibration:
+    """The calibration of the scenario of ``args.file``: the one its ``calibration`` key
+    names (``calibration: china``), else the packaged Tianjin calibration."""
+    from ..api import scenario_calibration as calibration_of
+
+    return calibration_of(args.file if args.file is not None else "baseline")
+
+
 def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenario:
     """The scenario of ``args.file`` (a file or a bundled name, checked against
     ``calibration``; default: the bundled baseline scenario, with its draws and seed,

@@ -60,14 +60,14 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
-    from ..api import compare, load_calibration, resolve_scenario
+    from ..api import compare, resolve_scenario, scenario_calibration
     from ..engine import resolve_settings
     from ..report import check_output_folder, write_atomically, write_comparison
     from ..seeding import FIXED_SEED
 
     if len(args.files) < 2:
         raise TjsimError(f"compare needs at least two scenario files, found {len(args.files)}")
-    calibration = load_calibration()
+    calibration = scenario_calibration(args.files[0])  # the one the first file names
     scenarios = [resolve_scenario(path, calibration) for path in args.files]
     observed = read_observed_option(args, calibration)
     if args.out is not None:

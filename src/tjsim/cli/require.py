@@ -9,6 +9,7 @@ from .common import (
     observed_option,
     read_scenario,
     scenario_argument,
+    scenario_calibration,
     simulation_options,
     workers_option,
 )
@@ -51,9 +52,9 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the required shift."""
-    from ..api import load_calibration, required_shift
+    from ..api import required_shift
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     answer = required_shift(
         args.target,

@@ -10,6 +10,7 @@ from .common import (
     read_scenario,
     say,
     scenario_argument,
+    scenario_calibration,
     simulation_options,
 )
 from .progress import progress_bar
@@ -77,12 +78,12 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
-    from ..api import load_calibration, simulate
+    from ..api import simulate
     from ..engine import resolve_settings
     from ..report import check_output_folder, write_atomically, write_run
     from ..report.text import format_readings
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     if args.reading is not None:
         scenario = scenario.with_reading(args.reading)

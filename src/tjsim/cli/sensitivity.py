@@ -10,6 +10,7 @@ from .common import (
     observed_option,
     read_scenario,
     scenario_argument,
+    scenario_calibration,
     simulation_options,
     workers_option,
 )
@@ -50,9 +51,9 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the sensitivity table."""
     from ..analysis import format_sensitivities
-    from ..api import load_calibration, sensitivities
+    from ..api import sensitivities
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     table = sensitivities(
         scenario,

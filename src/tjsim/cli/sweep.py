@@ -92,15 +92,14 @@ def run(args: argparse.Namespace) -> int:
     """Sweep, print the frontier and the surface, write ``--out``."""
     from ..analysis.sweep import swept_scenario
     from ..api import load_grid, sweep
-    from ..calibration import load_calibration
     from ..engine import resolve_settings
     from ..errors import TjsimError, unknown
     from ..model import build_model
     from ..report import check_output_folder, write_atomically, write_sweep
     from ..result import JOINT
-    from .common import read_scenario
+    from .common import read_scenario, scenario_calibration
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     grid = load_grid(args.grid, calibration=calibration, scenario=scenario)
     if args.target is not None:  # before the run: a misspelt target must not cost it

@@ -199,6 +199,11 @@ class Scenario:
     ----------
     name, description
         Identification; the description should cite the report passage behind it.
+    calibration_name
+        The packaged calibration the scenario is written for (its file's
+        ``calibration`` key, e.g. ``"china"``), or ``None``: any calibration whose names
+        it uses. A file that names one is refused against another, and selects it when
+        no calibration is given.
     drivers
         Variable id -> :class:`DriverChange`.
     correlations
@@ -231,6 +236,7 @@ class Scenario:
 
     name: str = "baseline"
     description: str = ""
+    calibration_name: str | None = None
     drivers: Mapping[str, DriverChange] = field(default_factory=dict)
     correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
     events: Mapping[str, Event] = field(default_factory=dict)
@@ -500,6 +506,7 @@ class Scenario:
         return Scenario(
             name=child.name,
             description=child.description,
+            calibration_name=child.calibration_name or self.calibration_name,
             drivers=drivers,
             correlations={**self.correlations, **child.correlations},
             events={**self.events, **child.events},
