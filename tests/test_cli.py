@@ -702,3 +702,33 @@ def test_sensitivity_and_require_commands(capsys):
     status = main(["require", "--target", "gdp_grwth", "--driver", "investment", "--draws", "1000"])
     err = capsys.readouterr().err
     assert status == 2 and "did you mean" in err and "Traceback" not in err
+
+
+def test_sensitivity_and_require_take_workers_without_changing_the_numbers(capsys):
+    from tjsim.cli import main
+
+    common = ["--draws", "6000", "--seed", "4"]
+    printed = {}
+    for workers in ("1", "2"):
+        assert main(["sensitivity", "--driver", "investment", *common, "--workers", workers]) == 0
+        assert (
+            main(
+                [
+                    "require",
+                    "--target",
+                    "gdp_growth",
+                    "--driver",
+                    "investment",
+                    "--probability",
+                    "0.6",
+                    *common,
+                    "--workers",
+                    workers,
+                ]
+            )
+            == 0
+        )
+        printed[workers] = capsys.readouterr().out
+    assert printed["1"] == printed["2"] and "investment" in printed["1"]
+    assert main(["sensitivity", "--driver", "investment", *common, "--workers", "0"]) == 2
+    assert "workers must be a whole number >= 1" in capsys.readouterr().err

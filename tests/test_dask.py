@@ -194,3 +194,33 @@ def test_a_service_that_never_answers_is_refused_within_the_timeout(monkeypatch)
         for connection in accepted:
             connection.close()
     assert time.monotonic() - began < 20
+
+
+def test_common_draws_on_dask_equal_in_process(client, toy):
+    import pickle
+
+    from tjsim import analysis
+    from tjsim.engine import CommonDraws, resolve_settings
+
+    scenario = tjsim.baseline(toy)
+
+    def draws(**where):
+        settings = resolve_settings(scenario, draws=5_000, seed=3, least_draws=2, **where)
+        return CommonDraws(toy, scenario, settings)
+
+    local, on_dask = draws(threads=1), draws(backend=client, chunk_size=1)
+    assert on_dask.settings.backend == "dask"
+    drivers = ["a", "mu_y", "beta_a", "sd_e"]
+    pd.testing.assert_frame_equal(
+        analysis.sensitivity_table(local, drivers),
+        analysis.sensitivity_table(on_dask, drivers),
+        check_exact=True,
+    )
+    for driver, bounds in (("a", None), ("sd_e", (-0.3, 1.5))):
+        assert (
+            analysis.required_shift(on_dask, "y_high", driver, 0.4, bounds).to_dict()
+            == analysis.required_shift(local, "y_high", driver, 0.4, bounds).to_dict()
+        )
+    result = tjsim.simulate(draws=2_000, seed=3, calibration=toy, backend=client)
+    back = pickle.loads(pickle.dumps(result))  # the client stays behind
+    assert back.settings.backend == "dask" and back.calibration.name == toy.name

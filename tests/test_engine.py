@@ -284,3 +284,26 @@ GOLDEN: dict[str, float] = {
     "district_beichen": 0.2535,
     "district_heping": 0.31488,
 }
+
+
+def test_a_scenario_read_from_a_file_is_compiled_once(calibration, tmp_path, monkeypatch):
+    from tjsim.model import build
+
+    path = tmp_path / "slump.yaml"
+    path.write_text("name: slump\ndrivers:\n  investment: {shift: -2.5}\n", encoding="utf-8")
+    calls = []
+    compile_model = build.compile_model
+
+    def counted(*args, **kwargs):
+        calls.append(args[1] if len(args) > 1 else None)
+        return compile_model(*args, **kwargs)
+
+    monkeypatch.setattr(build, "compile_model", counted)
+    scenario = tjsim.load_scenario(path, calibration=calibration)  # checked: compiled
+    assert len(calls) == 1
+    result = tjsim.simulate(scenario, draws=2_000, seed=1, calibration=calibration)
+    assert len(calls) == 1 and result.scenario is scenario  # run on the checked model
+    moved = tjsim.simulate(
+        scenario.with_shift("exports", 1.0), draws=2_000, seed=1, calibration=calibration
+    )
+    assert len(calls) == 2 and moved.model is not result.model  # another scenario: compiled

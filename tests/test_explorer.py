@@ -24,6 +24,8 @@ import tjsim
 from tjsim import analysis, expressions
 from tjsim.app.session import Explorer, control_drivers, strongest_driver
 from tjsim.cli import main
+from tjsim.engine import Statistic
+from tjsim.engine.kernels.numpy_kernel import met_flags
 from tjsim.model import compile_model
 from toy import Toy
 
@@ -248,22 +250,30 @@ def test_an_unreachable_probability_is_said_not_raised():
 def test_rebased_draws_reuse_what_they_can(calibration):
     base = tjsim.baseline()
     common = analysis.common_draws(calibration, base, draws=40_000, seed=9, method="mc")
-    for chunk in common.passes():
-        chunk.met()
+    met = [Statistic("met")]
+    common.estimate(met)
     shifted = common.rebased(base.with_shift("exports", -2.0))
     fresh = analysis.common_draws(
         calibration, base.with_shift("exports", -2.0), draws=40_000, seed=9, method="mc"
     )
-    for mine, theirs in zip(shifted.passes(), fresh.passes(), strict=True):
-        assert mine.latent() is common._cache[("latent", mine.index)]
-        np.testing.assert_allclose(mine.base(), theirs.base(), rtol=0, atol=1e-12)
-        np.testing.assert_array_equal(mine.met(), theirs.met())
+    fresh.estimate(met)
+    strict, primary = fresh.model.target_strict, fresh.model.n_primary
+    for block in common.blocks:
+        assert shifted._cache[("latent", block.id)] is common._cache[("latent", block.id)]
+        mine, theirs = shifted._cache[("base", block.id)], fresh._cache[("base", block.id)]
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(
+            met_flags(mine, strict, primary), met_flags(theirs, strict, primary)
+        )
+    (mine,), (theirs,) = shifted.estimate(met), fresh.estimate(met)
+    assert mine.n == theirs.n == 40_000
+    np.testing.assert_array_equal(mine.sum, theirs.sum)
+    np.testing.assert_array_equal(mine.square, theirs.square)
     slump = base.with_event("property_slump", 0.5)
     reshaped = shifted.rebased(slump)
     assert {name for name, _ in reshaped._cache} == {"latent"}
     assert shifted._origin is common and reshaped._origin is reshaped
-    for chunk in reshaped.passes():
-        chunk.met()
+    reshaped.estimate(met)
     moved = reshaped.rebased(slump.with_shift("exports", 1.0)).rebased(slump.with_shift("cpi", 1))
     assert moved._origin is reshaped  # moved once from margins computed from the basis
 
@@ -487,3 +497,19 @@ def test_the_readout_moves_an_economic_driver_by_default(calibration):
     explorer = Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1)
     assert calibration.variables[explorer.readout.driver].unit == "%"
     assert explorer.readout.driver != "momentum"
+
+
+def test_the_explorer_runs_on_its_kernel_and_workers_with_the_same_numbers():
+    pytest.importorskip("numba")
+    views = []
+    for kernel, workers in [("numpy", None), ("numba", 2)]:
+        explorer = toy_explorer(draws=6_000, kernel=kernel, workers=workers)
+        explorer.ask(target="y_high", driver="a", probability=0.6)
+        view = explorer.apply(shifts={"a": 0.3}, spread=1.2)
+        assert view.result.kernel == kernel and view.result.workers == (workers or 1)
+        views.append(view)
+    first, second = views
+    pd.testing.assert_frame_equal(first.probabilities, second.probabilities, check_exact=True)
+    assert first.answer.required.to_dict() == second.answer.required.to_dict()
+    with pytest.raises(tjsim.TjsimError, match="unknown kernel"):
+        toy_explorer(kernel="cuda")

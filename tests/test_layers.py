@@ -138,6 +138,31 @@ def test_no_module_imports_a_higher_layer(graph):
     assert not upward, "upward imports:\n" + "\n".join(upward)
 
 
+#: What only the engine touches: kernels, their classes and their arrays.
+KERNEL_NAMES = {"NumpyKernel", "NumbaKernel", "make_kernel", "met_flags", "BlockKernel"}
+KERNEL_ATTRIBUTES = {"basis", "weights", "target_margins", "fast_weights", "column_scale"}
+
+
+def test_only_the_engine_touches_a_kernel(graph):
+    # Common draws, sensitivities and required shifts run as engine jobs on any kernel
+    # and backend: no module above the engine builds a kernel or reads its arrays.
+    modules = _modules()
+    for name, path in modules.items():
+        if name == "tjsim.engine" or name.startswith("tjsim.engine."):
+            continue
+        assert not any(m.startswith("tjsim.engine.kernels") for m in graph[name]), name
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Name, ast.alias)):
+                word = node.id if isinstance(node, ast.Name) else node.name
+                assert word not in KERNEL_NAMES, f"{name} uses {word}"
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in KERNEL_ATTRIBUTES
+                and "kernel" in ast.unparse(node.value).lower()
+            ):
+                raise AssertionError(f"{name} reads {ast.unparse(node)}")
+
+
 def test_no_import_cycles(graph):
     sorter = graphlib.TopologicalSorter({m: t for m, t in graph.items() if m != "tjsim"})
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -339,3 +341,56 @@ def test_the_nominal_reading_explains_itself_when_the_deflator_is_negative(calib
     else:
         assert notes == {}
         assert (nominal == "").all()
+
+
+# ---------------------------------------------------------------------- what made it
+def test_a_result_carries_its_calibration_scenario_and_settings(calibration):
+    scenario = tjsim.baseline(calibration).with_shift("investment", -1.0)
+    result = tjsim.simulate(scenario, draws=5_000, seed=0, calibration=calibration)
+    assert result.calibration is calibration and result.scenario is scenario
+    settings = result.settings
+    assert isinstance(settings, tjsim.engine.RunSettings)
+    assert (settings.draws, settings.method, settings.seed.entropy) == (5_000, "mc", 0)
+    assert settings.kernel == result.kernel and settings.workers == result.workers == 1
+    assert settings.backend == "local" and settings.chunk == result.chunk_size
+
+
+def test_a_result_pickles_and_shares_its_calibration(calibration):
+    import pickle
+
+    first = tjsim.simulate(draws=5_000, seed=1, calibration=calibration)
+    second = tjsim.simulate(
+        tjsim.baseline(calibration).with_event("property_slump", 0.5),
+        draws=5_000,
+        seed=1,
+        calibration=calibration,
+    )
+    back = pickle.loads(pickle.dumps([first, second]))
+    assert back[0].calibration is back[1].calibration  # one copy, not one per result
+    assert back[0].scenario == first.scenario and back[1].scenario == second.scenario
+    assert back[1].scenario.events["property_slump"].probability == 0.5
+    pd.testing.assert_frame_equal(back[1].probabilities(), second.probabilities())
+    settings = back[0].settings
+    assert settings.seed.entropy == first.settings.seed.entropy
+    assert replace(settings, seed=None) == replace(first.settings, seed=None)
+    assert settings.runner().name == "local"  # the backend is made again from its name
+    one = len(pickle.dumps(first))
+    both = len(pickle.dumps([first, second]))
+    assert both - one < one - len(pickle.dumps(calibration)) + 50_000
+
+
+def test_the_settings_are_resolved_once_with_the_scenario_under_the_arguments(tmp_path):
+    stored = tjsim.baseline().with_simulation(draws=6_000, seed=5, method="antithetic")
+    settings = tjsim.engine.resolve_settings(stored, draws=8_000)
+    assert (settings.draws, settings.seed.entropy, settings.method) == (8_000, 5, "antithetic")
+    fresh = tjsim.engine.resolve_settings(tjsim.baseline().with_simulation(seed=None))
+    assert fresh.draws == tjsim.engine.DEFAULT_DRAWS and fresh.method == "mc"
+    assert tjsim.engine.resolve_settings(stored, seed=0).seed.entropy == 0  # 0 is a seed
+    with pytest.raises(tjsim.ScenarioError, match="chunk_size must be a whole number"):
+        tjsim.engine.resolve_settings(stored, chunk_size=0)
+    with pytest.raises(tjsim.ScenarioError, match="draws must be at least 2"):
+        tjsim.engine.resolve_settings(stored, draws=1, method="mc", least_draws=2)
+    result = tjsim.simulate(stored, settings=settings)
+    assert result.settings is settings and result.n_draws == 8_000
+    with pytest.raises(tjsim.ScenarioError, match="seed comes with settings="):
+        tjsim.simulate(stored, settings=settings, seed=3)

@@ -352,8 +352,14 @@ def test_bad_arguments_are_clear_errors(calibration):
     with pytest.raises(tjsim.ScenarioError, match="method"):
         tjsim.sensitivities(drivers=["investment"], method="qmc", draws=1_000, seed=1)
     toy_result = tjsim.simulate(draws=1_000, seed=1, calibration=TOY_CAL)
+    # A result carries its calibration; one that does not (made by hand, or before
+    # results carried it) and is not on the packaged calibration needs calibration=.
     with pytest.raises(tjsim.ScenarioError, match="calibration="):
-        tjsim.sensitivities(toy_result)
+        tjsim.sensitivities(replace(toy_result, calibration=None))
+    assert toy_result.calibration is TOY_CAL
+    assert tjsim.sensitivities(toy_result, draws=1_000).equals(
+        tjsim.sensitivities(toy_result, draws=1_000, calibration=TOY_CAL)
+    )
     with pytest.raises(tjsim.ScenarioError, match="does not reproduce"):
         tjsim.sensitivities(toy_result, calibration=Toy(mu_y=3.0).calibration())
 
@@ -468,3 +474,53 @@ def test_the_sensitivity_command_fits_the_terminal(capsys, monkeypatch):
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith(("target", "gdp_growth"))]
     assert rows and max(map(len, rows)) <= 90
+
+
+# ---------------------------------------------------------------------- one engine
+def _on(kernel: str, workers: int, method: str) -> tuple[pd.DataFrame, list[RequiredShift]]:
+    """Sensitivities (a mean shift, a constant, a loading and a spread: every kind of
+    variant) and required shifts (a variable's and a parameter's) on one engine."""
+    engine = {"kernel": kernel, "workers": workers, "calibration": TOY_CAL, "seed": 11}
+    table = tjsim.sensitivities(
+        drivers=["a", "mu_y", "beta_a", "sd_e"], draws=6_000, method=method, **engine
+    )
+    shifts = [
+        tjsim.required_shift("y_high", "a", 0.7, draws=6_000, method=method, **engine),
+        tjsim.required_shift(
+            "y_high", "sd_e", 0.4, draws=4_000, method=method, bounds=(-0.3, 1.5), **engine
+        ),
+    ]
+    return table, shifts
+
+
+@pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
+def test_common_draws_give_the_same_numbers_on_every_kernel_and_worker_count(method):
+    pytest.importorskip("numba")
+    reference_table, reference_shifts = _on("numpy", 1, method)
+    for kernel, workers in [("numba", 1), ("numpy", 2), ("numba", 2)]:
+        table, shifts = _on(kernel, workers, method)
+        pd.testing.assert_frame_equal(table, reference_table, check_exact=True)
+        for found, expected in zip(shifts, reference_shifts, strict=True):
+            assert found.to_dict() == expected.to_dict()
+            pd.testing.assert_frame_equal(found.curve, expected.curve, check_exact=True)
+
+
+def test_common_draws_name_their_kernel_and_refuse_bad_engines():
+    with pytest.raises(tjsim.ScenarioError, match="unknown kernel"):
+        tjsim.sensitivities(drivers=["a"], draws=1_000, seed=1, kernel="cuda", calibration=TOY_CAL)
+    with pytest.raises(tjsim.ScenarioError, match="workers must be a whole number"):
+        tjsim.required_shift("y_high", "a", draws=1_000, seed=1, workers=0, calibration=TOY_CAL)
+
+
+def test_a_zero_seed_given_with_a_result_is_refused_like_any_seed():
+    result = tjsim.simulate(draws=1_000, seed=0, calibration=TOY_CAL)
+    for seed in (0, 7):
+        with pytest.raises(tjsim.ScenarioError, match="seed comes from the result"):
+            tjsim.sensitivities(result, ["a"], seed=seed)
+        with pytest.raises(tjsim.ScenarioError, match="seed comes from the result"):
+            tjsim.required_shift("y_high", "a", 0.7, result, seed=seed)
+    # 0 is a seed: the result's draws are those of seed 0
+    table = tjsim.sensitivities(result, ["a"])
+    again = tjsim.sensitivities(drivers=["a"], draws=1_000, seed=0, calibration=TOY_CAL)
+    pd.testing.assert_frame_equal(table, again, check_exact=True)
+    assert table.attrs["metadata"]["seed"] == 0

@@ -35,6 +35,7 @@ from .analysis import (
 from .analysis.sensitivities import DEFAULT_STEP
 from .analysis.sweep import sweep as _sweep
 from .calibration import FACT_KINDS, Calibration, tables
+from .calibration import files as calibration_files
 from .calibration import load_calibration as read_calibration
 from .errors import ScenarioError, suggest, unknown_of
 from .model import check_calibration, check_observed, check_scenario, compile_model
@@ -46,6 +47,7 @@ from .scenario import scenario_from_mapping as _scenario_from_mapping
 from .scenario.grid import Grid, check_grid, grid_from_mapping, read_grid
 from .scenario.read import bundled_files
 from .seeding import SeedLike
+from .yamlio import read_yaml_mapping
 
 CalibrationLike = Calibration | str | os.PathLike | None
 ScenarioLike = Scenario | str | os.PathLike | None
@@ -55,9 +57,10 @@ Observed = Mapping[str, Mapping[str, float]]
 
 # ---------------------------------------------------------------------- resolving
 def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
-    """Read and validate the calibration folder ``path`` (default: the packaged Tianjin
-    calibration), and compile its baseline once, so that a calibration that loads also
-    runs.
+    """Read and validate calibration ``path``: a folder, the name of a packaged
+    calibration (``"tianjin"``, ``"china"``; :func:`packaged_calibrations`), or ``None``
+    for the packaged Tianjin calibration; and compile its baseline once, so that a
+    calibration that loads also runs.
 
     Raises
     ------
@@ -68,13 +71,50 @@ def load_calibration(path: str | os.PathLike | None = None) -> Calibration:
 
 
 def resolve_calibration(calibration: CalibrationLike = None) -> Calibration:
-    """A :class:`~tjsim.calibration.Calibration`: the one given, the folder given, or
-    (``None``) the packaged Tianjin calibration."""
+    """A :class:`~tjsim.calibration.Calibration`: the one given, the folder or packaged
+    calibration's name given, or (``None``) the packaged Tianjin calibration."""
     if isinstance(calibration, Calibration):
         return calibration
     if calibration is not None and not isinstance(calibration, (str, os.PathLike)):
         raise _wrong_type("calibration", "a Calibration, a calibration folder or None", calibration)
     return load_calibration(calibration)
+
+
+def packaged_calibrations() -> dict[str, Path]:
+    """The calibrations that ship with tjsim, by name (``china``, ``tianjin``), each a
+    folder of the calibration files."""
+    return calibration_files.packaged_calibrations()
+
+
+def scenario_calibration(
+    scenario: ScenarioLike, calibration: CalibrationLike = None
+) -> Calibration:
+    """The calibration to run ``scenario`` with: ``calibration`` when given; else the
+    one the scenario names (a scenario file's ``calibration`` key, or the calibration a
+    :class:`~tjsim.scenario.Scenario` was built on); else the packaged Tianjin one.
+
+    A scenario that names another calibration than the one given is refused when it is
+    read (:func:`load_scenario`), naming its ``calibration`` key."""
+    if calibration is not None:
+        return resolve_calibration(calibration)
+    if isinstance(scenario, Scenario):
+        return resolve_calibration(scenario.calibration or scenario.calibration_name)
+    if isinstance(scenario, (str, os.PathLike)):
+        return resolve_calibration(_named_in_file(scenario))
+    return resolve_calibration(None)
+
+
+def _named_in_file(scenario: str | os.PathLike) -> str | None:
+    """The ``calibration`` key of the scenario file or bundled scenario ``scenario``, or
+    ``None`` when it has none or cannot be read (reading it then reports why)."""
+    path, bundled = Path(scenario), bundled_scenarios()
+    try:
+        if not path.exists() and str(scenario) in bundled:  # as _file_or_bundled reads it
+            path = bundled[str(scenario)]
+        named = read_yaml_mapping(path, ScenarioError).get("calibration")
+    except (ScenarioError, OSError, ValueError):
+        return None
+    return named if isinstance(named, str) and named else None
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -186,7 +226,8 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
     path
         A scenario file (see ``docs/scenarios.md``).
     calibration
-        The calibration that ids are checked against (default: the packaged one).
+        The calibration that ids are checked against (default: the one the file names
+        in its ``calibration`` key, else the packaged Tianjin one).
 
     Returns
     -------
@@ -198,7 +239,7 @@ def load_scenario(path: str | os.PathLike, *, calibration: CalibrationLike = Non
     ScenarioError
         For any problem, naming the file and the key path.
     """
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(path, calibration)
     if isinstance(path, (str, os.PathLike)):
         _check_near(Path(path), "scenario")
     return read_scenario(
@@ -463,6 +504,7 @@ def simulate(
     backend: Any = None,
     kernel: str | None = None,
     progress: Callable[[int], None] | None = None,
+    settings: engine.RunSettings | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
 
@@ -498,8 +540,9 @@ def simulate(
         default: the CPUs available, at most :data:`MAX_THREADS`; at most the CPUs
         available (more are capped to that).
     calibration
-        A :class:`~tjsim.calibration.Calibration` or a calibration folder (default: the
-        packaged Tianjin calibration).
+        A :class:`~tjsim.calibration.Calibration`, a calibration folder or a packaged
+        calibration's name (``"china"``); default: the one the scenario names (its
+        file's ``calibration`` key), else the packaged Tianjin calibration.
     observed
         Year-to-date figures already published, ``{variable: {period: value}}`` with
         periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``, e.g. ``{"gdp_growth": {"Q1": 5.5}}``;
@@ -530,32 +573,50 @@ def simulate(
         ``result.metadata["kernel"]`` says which ran.
     progress
         Optional callable receiving the number of draws finished after each chunk.
+    settings
+        Run settings already resolved (:func:`tjsim.engine.resolve_settings`, as the
+        command line does to size its progress bar), in place of ``draws``, ``seed``,
+        ``method``, ``chunk_size``, ``workers``, ``threads``, ``backend`` and
+        ``kernel``.
 
     Returns
     -------
     SimulationResult
+        With ``result.calibration``, ``result.scenario`` and ``result.settings`` (the
+        :class:`~tjsim.engine.RunSettings`) it was made with.
     """
     if observed is not None and not isinstance(observed, Mapping):
         raise _wrong_type("observed", "a mapping {variable: {period: value}} or None", observed)
     if progress is not None and not callable(progress):
         raise _wrong_type("progress", "a function of the draws finished, or None", progress)
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(scenario, calibration)
     resolved = _observing(resolve_scenario(scenario, cal), observed)
     if reading is not None:
         resolved = resolved.with_reading(reading)
+    arguments = {
+        "draws": draws,
+        "seed": seed,
+        "method": method,
+        "chunk_size": chunk_size,
+        "workers": workers,
+        "threads": threads,
+        "backend": backend,
+        "kernel": kernel,
+    }
+    if settings is None:
+        settings = engine.resolve_settings(resolved, **arguments)
+    else:
+        given = [name for name, value in arguments.items() if value is not None]
+        if given:
+            raise ScenarioError(
+                f"{given[0]} comes with settings=; pass one or the other", key=given[0]
+            )
     return engine.simulate(
         cal,
         resolved,
-        draws=draws,
-        seed=seed,
-        method=method,
-        chunk_size=chunk_size,
+        settings,
         keep_draws=_flag(keep_draws, "keep_draws"),
-        workers=workers,
-        threads=threads,
         quarterly=_flag(quarterly, "quarterly"),
-        backend=backend,
-        kernel=kernel,
         progress=progress,
     )
 
@@ -697,10 +758,14 @@ def compare(
 
 # ---------------------------------------------------------------------- what moves the odds
 def result_calibration(result: SimulationResult, calibration: CalibrationLike) -> Calibration:
-    """The calibration ``result`` was simulated on: ``calibration`` if given, else the
-    packaged one when its name and version match the result's."""
+    """The calibration ``result`` was simulated on: ``calibration`` if given (checked
+    against the result's model where it is used), else the one the result carries, else
+    (a result made without one) the packaged one when its name and version match the
+    result's."""
     if calibration is not None:
         return resolve_calibration(calibration)
+    if result.calibration is not None:
+        return result.calibration
     cal = load_calibration()
     model = result.model
     if (cal.name, cal.version) != (model.calibration, model.version):
@@ -725,20 +790,32 @@ def _common_draws(
     method: str | None,
     chunk_size: int | None,
     observed: Observed | None,
+    kernel: str | None,
+    workers: int | None,
 ) -> CommonDraws:
     """The draws to evaluate variants on: a result's, or those of a simulation."""
     if isinstance(scenario, SimulationResult):
         given = [
             name
-            for name, value in (("seed", seed), ("method", method), ("observed", observed))
-            if value
+            for name, given in (
+                ("seed", seed is not None),  # 0 is a seed
+                ("method", method is not None),
+                ("observed", bool(observed)),
+            )
+            if given
         ]
         if given:
             raise ScenarioError(
                 f"{given[0]} comes from the result; pass a scenario to choose it",
                 key=given[0],
             )
-        return analysis.common_draws_of(scenario, result_calibration(scenario, calibration), draws)
+        return analysis.common_draws_of(
+            scenario,
+            result_calibration(scenario, calibration),
+            draws,
+            kernel=kernel,
+            workers=workers,
+        )
     cal = resolve_calibration(calibration)
     return analysis.common_draws(
         cal,
@@ -747,6 +824,8 @@ def _common_draws(
         seed=seed,
         method=method,
         chunk_size=chunk_size,
+        kernel=kernel,
+        workers=workers,
     )
 
 
@@ -762,6 +841,8 @@ def sensitivities(
     calibration: CalibrationLike = None,
     chunk_size: int | None = None,
     observed: Observed | None = None,
+    kernel: str | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """How much each driver moves the probability of meeting each target.
 
@@ -797,6 +878,9 @@ def sensitivities(
     observed
         Year-to-date figures to condition on, as for :func:`tjsim.simulate` (a
         result's own conditioning is used when ``scenario`` is a result).
+    kernel, workers
+        As for :func:`tjsim.simulate`: the code that evaluates the draws and the worker
+        processes sharing them; the numbers do not change.
 
     Returns
     -------
@@ -824,7 +908,9 @@ def sensitivities(
 
         ``frame.attrs["metadata"]`` records draws, seed, method, step and scenario.
     """
-    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
+    common = _common_draws(
+        scenario, calibration, draws, seed, method, chunk_size, observed, kernel, workers
+    )
     return analysis.sensitivity_table(common, drivers, step=step, swings=swings)
 
 
@@ -841,6 +927,8 @@ def required_shift(
     calibration: CalibrationLike = None,
     chunk_size: int | None = None,
     observed: Observed | None = None,
+    kernel: str | None = None,
+    workers: int | None = None,
 ) -> RequiredShift:
     """The shift of ``driver`` that brings P(``target`` met) to ``probability``.
 
@@ -863,9 +951,10 @@ def required_shift(
         being the driver's shock sd, the sd the other shocks give a variable without
         one (1 if none), or 10% of a parameter's value). Parameter values that make the calibration invalid are
         skipped.
-    calibration, chunk_size, observed
+    calibration, chunk_size, observed, kernel, workers
         As for :func:`tjsim.simulate` (a result's own conditioning is used when
-        ``scenario`` is a result).
+        ``scenario`` is a result); the numbers do not depend on ``kernel`` or
+        ``workers``.
 
     Returns
     -------
@@ -879,7 +968,9 @@ def required_shift(
         For unknown ids, a probability outside (0, 1), or when no shift within
         ``bounds`` reaches ``probability`` (the message gives the probabilities found).
     """
-    common = _common_draws(scenario, calibration, draws, seed, method, chunk_size, observed)
+    common = _common_draws(
+        scenario, calibration, draws, seed, method, chunk_size, observed, kernel, workers
+    )
     return analysis.required_shift(common, target, driver, probability, bounds)
 
 

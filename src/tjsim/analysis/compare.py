@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import Calibration
-from ..engine import keep_draws_fit, run_settings, simulate
+from ..engine import RunSettings, keep_draws_fit, resolve_settings, simulate
 from ..errors import ScenarioError
 from ..model import build_model
 from ..result import Z95, SimulationResult, paired_standard_error
@@ -52,26 +52,13 @@ def paired_run(
     scenario: Scenario,
     calibration: Calibration,
     progress: Any,
-    *,
-    draws: int,
-    seed: SeedLike,
-    method: str,
-    chunk_size: int | None = None,
+    settings: RunSettings,
 ) -> PairedRun:
-    """Simulate ``scenario``, keeping its per-draw met flags when its compiled model's
-    draws fit in :data:`~tjsim.engine.KEEP_DRAWS_LIMIT_BYTES` (the draws themselves are
-    dropped)."""
-    keep = keep_draws_fit(draws, len(build_model(calibration, scenario).indicators))
-    result = simulate(
-        calibration,
-        scenario,
-        draws=draws,
-        seed=seed,
-        method=method,
-        chunk_size=chunk_size,
-        keep_draws=keep,
-        progress=progress,
-    )
+    """Simulate ``scenario`` with ``settings``, keeping its per-draw met flags when its
+    compiled model's draws fit in :data:`~tjsim.engine.KEEP_DRAWS_LIMIT_BYTES` (the
+    draws themselves are dropped)."""
+    keep = keep_draws_fit(settings.draws, len(build_model(calibration, scenario).indicators))
+    result = simulate(calibration, scenario, settings, keep_draws=keep, progress=progress)
     if not keep:
         return PairedRun(result, None)
     return PairedRun(replace(result, kept=None), kept_met_flags(result))
@@ -97,16 +84,13 @@ def compare(
         raise ScenarioError(
             f"a comparison needs at least two scenarios, found {len(scenarios)}", key="scenarios"
         )
-    draws, method, root = run_settings(scenarios[0], draws, seed, method)
-    runs = [
-        paired_run(
-            s, calibration, progress, draws=draws, seed=root, method=method, chunk_size=chunk_size
-        )
-        for s in scenarios
-    ]
+    settings = resolve_settings(
+        scenarios[0], draws=draws, seed=seed, method=method, chunk_size=chunk_size
+    )
+    runs = [paired_run(s, calibration, progress, settings) for s in scenarios]
     return ComparisonResult(
         results=tuple(run.result for run in runs),
-        table=comparison_table(runs, method),
+        table=comparison_table(runs, settings.method),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..calibration import Calibration
-from ..engine import simulate
+from ..engine import resolve_settings, simulate
 from ..errors import TjsimError
 from ..scenario import Scenario
 from ..seeding import SeedLike
@@ -40,7 +40,8 @@ def headline_counts(
     calibration: Calibration, scenario: Scenario, draws: int, seed: SeedLike
 ) -> np.ndarray:
     """The number of headline targets met in each draw of ``scenario``: ``(draws,)`` int."""
-    result = simulate(calibration, scenario, draws=draws, seed=seed, keep_draws=True)
+    settings = resolve_settings(scenario, draws=draws, seed=seed)
+    result = simulate(calibration, scenario, settings, keep_draws=True)
     flags = kept_met_flags(result)
     names = [target.id for target in result.model.primary_targets]
     headline = [names.index(target.id) for target in result.model.headline_targets]

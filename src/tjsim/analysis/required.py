@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from ..engine import Statistic
 from ..errors import ScenarioError, TjsimError
 from ..limits import MAX_MAGNITUDE
 from ..report.numbers import percent_near_ends as _pct
-from ..result import JOINT, Z95, MeanEstimate, RequiredShift
+from ..result import JOINT, Z95, RequiredShift
 from ..scenario import describe_conditioning
 from ..seeding import describe_seed
-from .common import CommonDraws, Driver, Variant, resolve_driver, target_column
+from .common import CommonDraws, Driver, Variant, mover, resolve_driver, target_column
 
 #: Default search range of :func:`required_shift`: this many swings either side.
 SEARCH_SWINGS = 5.0
@@ -39,7 +40,7 @@ class _Curve:
         self.common = common
         self.driver = driver
         self.column = column
-        self.move = common.mover(driver)
+        self.move = mover(common, driver)
         self.values: dict[float, tuple[float, float]] = {}
 
     def evaluate(self, shifts: Sequence[float]) -> None:
@@ -53,11 +54,11 @@ class _Curve:
             except TjsimError:
                 variants.append(None)  # outside the parameter's valid range
         valid = [(s, v) for s, v in zip(todo, variants, strict=True) if v is not None]
-        estimates = [MeanEstimate(self.common.method, 1) for _ in valid]
-        if valid:
-            for chunk in self.common.passes():
-                for (_, v), est in zip(valid, estimates, strict=True):
-                    est.add(chunk.met_column(v, self.column), chunk.blocks)
+        estimates = (
+            self.common.estimate([Statistic("column", v, column=self.column) for _, v in valid])
+            if valid
+            else []
+        )
         for s in todo:
             self.values[s] = (math.nan, math.nan)
         for (s, _), est in zip(valid, estimates, strict=True):

@@ -21,14 +21,14 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from .. import figures
+from ..engine import Statistic
 from ..errors import ScenarioError, TjsimError, unknown
-from ..result import JOINT, MeanEstimate
+from ..result import JOINT
 from ..seeding import describe_seed
-from .common import CommonDraws, Variant, default_drivers, resolve_driver
+from .common import CommonDraws, Variant, default_drivers, mover, resolve_driver
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -62,7 +62,7 @@ def sensitivity_table(
     variants: list[list[Variant]] = []
     for drv in resolved:
         row = []
-        move = common.mover(drv)
+        move = mover(common, drv)
         for change in changes:
             try:
                 row.append(move(change * drv.swing))
@@ -75,20 +75,17 @@ def sensitivity_table(
                 ) from None
         variants.append(row)
 
-    width = len(model.targets) + 1
-    base = MeanEstimate(common.method, width)
-    minus = [MeanEstimate(common.method, width) for _ in resolved]
-    plus = [MeanEstimate(common.method, width) for _ in resolved]
-    diff = [MeanEstimate(common.method, width) for _ in resolved]
-    for chunk in common.passes():
-        blocks = chunk.blocks
-        base.add(chunk.met(), blocks)
-        for j, (v_lo, v_dn, v_up, v_hi) in enumerate(variants):
-            minus[j].add(chunk.met(v_lo), blocks)
-            plus[j].add(chunk.met(v_hi), blocks)
-            up = chunk.met(v_up).astype(np.int8)
-            up -= chunk.met(v_dn)
-            diff[j].add(up, blocks)
+    # One pass over the draws: the base, each driver at minus and plus one swing, and
+    # the paired differences of the central step.
+    statistics = [Statistic("met")]
+    for v_lo, v_dn, v_up, v_hi in variants:
+        statistics += [
+            Statistic("met", v_lo),
+            Statistic("met", v_hi),
+            Statistic("difference", v_up, v_dn),
+        ]
+    base, *moved = common.estimate(statistics)
+    minus, plus, diff = moved[0::3], moved[1::3], moved[2::3]
 
     p0, _ = base.result()
     targets = [t.id for t in model.primary_targets] + [JOINT]

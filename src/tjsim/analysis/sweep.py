@@ -32,7 +32,7 @@ from ..engine import (
     chunk_plan,
     merge_outputs,
     plan_tasks,
-    run_settings,
+    resolve_settings,
     whole_number,
 )
 from ..errors import ScenarioError, TjsimError
@@ -64,9 +64,11 @@ def sweep(
     """
     check_grid(grid, calibration, scenario)
     kernel = check_kernel(kernel)
-    settings = {f.name: getattr(grid.simulation, f.name) for f in fields(grid.simulation)}
-    base = scenario.with_simulation(**{k: v for k, v in settings.items() if v is not None})
-    draws, method, root = run_settings(base, draws, seed, method)
+    base = swept_scenario(scenario, grid)
+    settings = resolve_settings(
+        base, draws=draws, seed=seed, method=method, backend=backend, kernel=kernel
+    )
+    draws, method, root = settings.draws, settings.method, settings.seed
     if blocks_per_task is None:
         blocks_per_task = getattr(backend, "blocks_per_task", DEFAULT_BLOCKS_PER_TASK)
     per_task = whole_number(blocks_per_task, "blocks_per_task")
@@ -102,6 +104,12 @@ def sweep(
         backend=backend.name,
         workers=backend.workers,
     )
+
+
+def swept_scenario(scenario: Scenario, grid: Grid) -> Scenario:
+    """``scenario`` with the grid's ``simulation`` settings over its own."""
+    stored = {f.name: getattr(grid.simulation, f.name) for f in fields(grid.simulation)}
+    return scenario.with_simulation(**{k: v for k, v in stored.items() if v is not None})
 
 
 def _point_model(

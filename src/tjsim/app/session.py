@@ -11,7 +11,7 @@ that "save as scenario" writes.
 
 The "what would it take" readout is :func:`tjsim.analysis.required_shift` on the same
 seed and method (on at most :data:`READOUT_DRAWS` draws); its draws are kept between
-updates and rebased on each new scenario (:meth:`~tjsim.analysis.CommonDraws.rebased`):
+updates and rebased on each new scenario (:meth:`~tjsim.engine.CommonDraws.rebased`):
 no move draws new numbers, and a shift only moves the kept target margins.
 
 Every value a control sets is checked by the library's own builders
@@ -33,11 +33,11 @@ import numpy as np
 import pandas as pd
 
 from .. import analysis, expressions
-from ..analysis import CommonDraws, RequiredShift
+from ..analysis import RequiredShift
 from ..analysis.common import indicator_std
 from ..api import simulate
 from ..calibration import Calibration, tables
-from ..engine import DEFAULT_DRAWS, run_settings
+from ..engine import DEFAULT_DRAWS, CommonDraws, RunSettings, resolve_settings
 from ..errors import ScenarioError, TjsimError, unknown
 from ..figures import density_bars
 from ..limits import MAX_MAGNITUDE
@@ -155,6 +155,9 @@ class Explorer:
         :data:`DEFAULT_DRAWS` draws, seed :data:`~tjsim.seeding.FIXED_SEED` and ``mc``).
     drivers
         The variables with a shift control (default: :func:`control_drivers`).
+    kernel, workers
+        The kernel and the worker processes of every update and readout, as for
+        :func:`tjsim.simulate` (the numbers do not depend on them).
 
     Examples
     --------
@@ -172,8 +175,12 @@ class Explorer:
         seed: int | None = None,
         method: str | None = None,
         drivers: Iterable[str] | None = None,
+        kernel: str | None = None,
+        workers: int | None = None,
     ):
         self.calibration = calibration
+        self.kernel = kernel
+        self.workers = workers
         self.start = scenario.checked_against(calibration)
         #: The starting scenario's compiled model.
         self.start_model = model = compile_model(calibration, self.start)
@@ -191,13 +198,11 @@ class Explorer:
         )
         #: The variables with a shock, whose spreads the spread controls scale.
         self.shocked = list(calibration.shocked)
-        stored = scenario.simulation
         self.controls = Controls(events=dict(self.events))
-        self.controls = self.checked(
-            draws=_first(draws, stored.draws, DEFAULT_DRAWS),
-            seed=_first(seed, stored.seed, FIXED_SEED),
-            method=_first(method, stored.method, "mc"),
-        )
+        seed = _first(seed, self.start.simulation.seed, FIXED_SEED)
+        _check_seed(seed)
+        settings = self._settings(self.start, draws, seed, method)
+        self.controls = self.checked(draws=settings.draws, seed=seed, method=settings.method)
         self.readout = Readout(
             self.targets[0], strongest_driver(calibration, self.start, self.drivers, model)
         )
@@ -274,10 +279,25 @@ class Explorer:
                 f"take more than a few seconds), found {draws:,}; use tjsim run for more",
                 key="draws",
             )
-        seed = controls.seed
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ScenarioError(f"seed must be an integer >= 0, found {seed!r:.40}", key="seed")
-        run_settings(self.start, draws, seed, controls.method, least_draws=2)
+        _check_seed(controls.seed)
+        self._settings(self.start, draws, controls.seed, controls.method)
+
+    def _settings(
+        self, scenario: Scenario, draws: int | None, seed: int | None, method: str | None
+    ) -> RunSettings:
+        """The settings of a run of ``scenario`` (:func:`tjsim.engine.resolve_settings`:
+        the arguments, else the scenario's, else the defaults; the seed defaults to
+        :data:`~tjsim.seeding.FIXED_SEED`, so that updates share their draws) on the
+        explorer's kernel and workers."""
+        return resolve_settings(
+            scenario,
+            draws=draws,
+            seed=_first(seed, scenario.simulation.seed, FIXED_SEED),
+            method=method,
+            kernel=self.kernel,
+            workers=self.workers,
+            least_draws=2,
+        )
 
     # ------------------------------------------------------------ the scenario
     @property
@@ -351,7 +371,9 @@ class Explorer:
         """Run the scenario the controls describe on the fixed draws (no readout)."""
         began = time.perf_counter()
         scenario = self.scenario
-        result = simulate(scenario, calibration=self.calibration)
+        result = simulate(
+            scenario, calibration=self.calibration, kernel=self.kernel, workers=self.workers
+        )
         self._last = (scenario, result.model)
         shown = self.indicator
         return View(
@@ -390,9 +412,8 @@ class Explorer:
             last = self._last
             common = common.rebased(scenario, last[1] if last and last[0] == scenario else None)
         else:
-            common = analysis.common_draws(
-                self.calibration, scenario, draws=draws, seed=controls.seed, method=controls.method
-            )
+            settings = self._settings(scenario, draws, controls.seed, controls.method)
+            common = CommonDraws(self.calibration, scenario, settings)
         self._common = common
         question = self.readout
         try:
@@ -469,6 +490,12 @@ def _number(value: Any, name: str) -> float:
             f"found {value!r:.40}"
         )
     return float(value)
+
+
+def _check_seed(seed: Any) -> None:
+    """The explorer's seeds are plain integers (shown in a box, saved in the file)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ScenarioError(f"seed must be an integer >= 0, found {seed!r:.40}", key="seed")
 
 
 def _first(*values: Any) -> Any:

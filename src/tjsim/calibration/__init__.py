@@ -18,7 +18,13 @@ from .calibration import (
     target_spec,
     validate_parameters,
 )
-from .files import FILES, default_calibration_path, load_calibration
+from .files import (
+    FILES,
+    calibration_folder,
+    default_calibration_path,
+    load_calibration,
+    packaged_calibrations,
+)
 from .notation import Notation, read_notation
 from .panel import (
     load_panel,
@@ -65,6 +71,7 @@ __all__ = [
     "TargetSpec",
     "TotalSpec",
     "VariableSpec",
+    "calibration_folder",
     "check_shock",
     "correlation_cholesky",
     "default_calibration_path",
@@ -73,6 +80,7 @@ __all__ = [
     "load_quarterly",
     "load_regions",
     "load_tianjin_record",
+    "packaged_calibrations",
     "pairs",
     "read_notation",
     "reading_spec",

@@ -1,6 +1,9 @@
 """Reading a calibration folder: four YAML files, and two optional ones (``fitted.yaml``:
 numbers fitted by a model of the record; ``notation.yaml``: the symbols of the ids),
-validated into a :class:`Calibration`."""
+validated into a :class:`Calibration`.
+
+A calibration is named by its folder, or by the name of a packaged one (``"tianjin"``,
+``"china"``: the folders of ``tjsim/data`` that hold a ``model.yaml``)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import CalibrationError
+from ..errors import CalibrationError, suggest
 from ..yamlio import kind_of, read_yaml_mapping
 from .calibration import Calibration
 
@@ -21,23 +24,63 @@ OPTIONAL_FILES = ("fitted.yaml",)
 NOTATION_FILE = "notation.yaml"
 
 
+#: The packaged calibration used when none is named.
+DEFAULT_CALIBRATION = "tianjin"
+
+
 def default_calibration_path() -> Path:
     """The folder of the packaged Tianjin calibration."""
-    return Path(str(resources.files("tjsim") / "data" / "tianjin"))
+    return packaged_calibrations()[DEFAULT_CALIBRATION]
+
+
+def packaged_calibrations() -> dict[str, Path]:
+    """The calibrations that ship with tjsim, by name (``china``, ``tianjin``): the
+    folders of ``tjsim/data`` that hold a ``model.yaml``."""
+    data = Path(str(resources.files("tjsim") / "data"))
+    return {
+        folder.name: folder
+        for folder in sorted(data.iterdir())
+        if folder.is_dir() and (folder / "model.yaml").is_file()
+    }
+
+
+def calibration_folder(path: str | Path | None = None) -> Path:
+    """The folder of calibration ``path``: a folder, the name of a packaged calibration
+    (a folder of that name in the working directory comes first), or ``None`` for the
+    packaged Tianjin calibration.
+
+    Raises
+    ------
+    CalibrationError
+        For a bare name that is neither a folder nor a packaged calibration, with the
+        nearest packaged name ("did you mean ...?") and the list of them.
+    """
+    if path is None:
+        return default_calibration_path()
+    folder = Path(path)
+    if folder.is_dir():
+        return folder
+    packaged = packaged_calibrations()
+    if str(path) in packaged:
+        return packaged[str(path)]
+    if folder.name == str(path) and folder.suffix == "":
+        raise CalibrationError(
+            f"no calibration folder '{path}', and no packaged calibration of that name"
+            f"{suggest(str(path), packaged)}; packaged: {', '.join(packaged)}",
+            file=str(path),
+        )
+    raise CalibrationError("expected a calibration folder with " + ", ".join(FILES), file=str(path))
 
 
 def load_calibration(path: str | Path | None = None) -> Calibration:
-    """Read and validate the calibration folder ``path`` (default: packaged Tianjin).
+    """Read and validate calibration ``path``: a folder, a packaged calibration's name
+    (``"china"``), or ``None`` for the packaged Tianjin calibration.
 
     A folder is read and checked once per process and its files' state: a later call
     returns the same (immutable) calibration until one of its files changes, so a
     simulation of a few draws does not pay for parsing YAML.
     """
-    folder = Path(path) if path is not None else default_calibration_path()
-    if not folder.is_dir():
-        raise CalibrationError(
-            "expected a calibration folder with " + ", ".join(FILES), file=str(folder)
-        )
+    folder = calibration_folder(path)
     return _load(folder.resolve(), _signature(folder))
 
 

@@ -80,6 +80,17 @@ def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> Non
         )
 
 
+def workers_option(cmd: argparse.ArgumentParser) -> None:
+    """Add ``--workers N`` (worker processes on this machine, as ``tjsim sweep``'s) to
+    ``cmd``."""
+    cmd.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes on this machine (the numbers do not change)",
+    )
+
+
 def scenario_argument(cmd: argparse.ArgumentParser) -> None:
     """Add the optional scenario file argument to ``cmd``."""
     cmd.add_argument(
@@ -111,6 +122,23 @@ def read_observed_option(
     return load_observed(args.observed, calibration=calibration)
 
 
+def calibration_option(cmd: argparse.ArgumentParser) -> None:
+    """``--calibration NAME``: a packaged calibration's name or a calibration folder."""
+    cmd.add_argument(
+        "--calibration",
+        metavar="NAME",
+        help="a packaged calibration (tianjin, china) or a calibration folder (default: tianjin)",
+    )
+
+
+def scenario_calibration(args: argparse.Namespace) -> Calibration:
+    """The calibration of the scenario of ``args.file``: the one its ``calibration`` key
+    names (``calibration: china``), else the packaged Tianjin calibration."""
+    from ..api import scenario_calibration as calibration_of
+
+    return calibration_of(args.file if args.file is not None else "baseline")
+
+
 def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenario:
     """The scenario of ``args.file`` (a file or a bundled name, checked against
     ``calibration``; default: the bundled baseline scenario, with its draws and seed,
@@ -121,18 +149,6 @@ def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenari
     scenario = resolve_scenario(args.file if args.file is not None else "baseline", calibration)
     observed = read_observed_option(args, calibration)
     return scenario.with_observed(observed) if observed else scenario
-
-
-def default_draws() -> int:
-    """The number of draws of a run that names none."""
-    from ..engine import DEFAULT_DRAWS
-
-    return DEFAULT_DRAWS
-
-
-def first(*values: Any) -> Any:
-    """The first value that is not ``None``."""
-    return next(value for value in values if value is not None)
 
 
 def say(args: argparse.Namespace, message: str) -> None:

@@ -7,8 +7,6 @@ import argparse
 from ..errors import TjsimError
 from .common import (
     EXIT_OK,
-    default_draws,
-    first,
     observed_option,
     read_observed_option,
     say,
@@ -62,26 +60,33 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
-    from ..api import compare, load_calibration, resolve_scenario
+    from ..api import compare, resolve_scenario, scenario_calibration
+    from ..engine import resolve_settings
     from ..report.files import write_comparison
     from ..report.folder import check_output_folder, write_atomically
     from ..seeding import FIXED_SEED
 
     if len(args.files) < 2:
         raise TjsimError(f"compare needs at least two scenario files, found {len(args.files)}")
-    calibration = load_calibration()
+    calibration = scenario_calibration(args.files[0])  # the one the first file names
     scenarios = [resolve_scenario(path, calibration) for path in args.files]
     observed = read_observed_option(args, calibration)
     if args.out is not None:
         check_output_folder(args.out)
-    reference = scenarios[0].simulation
-    draws = first(args.draws, reference.draws, default_draws())
-    with progress_bar(draws * len(scenarios), quiet=args.quiet) as progress:
+    reference = scenarios[0]
+    seed = args.seed if args.seed is not None else reference.simulation.seed
+    settings = resolve_settings(
+        reference,
+        draws=args.draws,
+        seed=seed if seed is not None else FIXED_SEED,  # 0 is a seed
+        method=args.method,
+    )
+    with progress_bar(settings.draws * len(scenarios), quiet=args.quiet) as progress:
         comparison = compare(
             *scenarios,
-            draws=draws,
-            seed=first(args.seed, reference.seed, FIXED_SEED),
-            method=args.method,
+            draws=settings.draws,
+            seed=settings.seed,
+            method=settings.method,
             calibration=calibration,
             observed=observed,
             progress=progress,

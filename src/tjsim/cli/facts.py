@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_OK, FACT_KINDS
+from .common import EXIT_OK, FACT_KINDS, calibration_option
 
 NAME = "facts"
 HELP = "list the calibration's facts and sources"
@@ -25,6 +25,7 @@ examples:
   tjsim facts --grep port
   tjsim facts --grep 港口
   tjsim facts --kind assumption --grep spread
+  tjsim facts --calibration china --kind report
 """
 
 
@@ -36,13 +37,14 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         metavar="WORD",
         help="only facts with a word starting with WORD in their id, label or quoted phrase",
     )
+    calibration_option(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the facts that match."""
     from ..api import facts
 
-    frame = facts(derived=True, kind=args.kind, grep=args.grep)
+    frame = facts(args.calibration, derived=True, kind=args.kind, grep=args.grep)
     if frame.empty:
         print("no facts match", file=sys.stderr)
         return EXIT_OK

@@ -9,7 +9,9 @@ from .common import (
     observed_option,
     read_scenario,
     scenario_argument,
+    scenario_calibration,
     simulation_options,
+    workers_option,
 )
 
 NAME = "require"
@@ -45,13 +47,14 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         "--bounds", type=float, nargs=2, metavar=("LOW", "HIGH"), help="range of shifts to search"
     )
     simulation_options(cmd, out=False)
+    workers_option(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the required shift."""
-    from ..api import load_calibration, required_shift
+    from ..api import required_shift
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     answer = required_shift(
         args.target,
@@ -63,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         method=args.method,
         bounds=tuple(args.bounds) if args.bounds else None,
         calibration=calibration,
+        workers=args.workers,
     )
     print(answer)
     return EXIT_OK

@@ -6,12 +6,11 @@ import argparse
 
 from .common import (
     EXIT_OK,
-    default_draws,
-    first,
     observed_option,
     read_scenario,
     say,
     scenario_argument,
+    scenario_calibration,
     simulation_options,
 )
 from .progress import progress_bar
@@ -86,27 +85,21 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
-    from ..api import load_calibration, simulate
+    from ..api import simulate
+    from ..engine import resolve_settings
     from ..report.files import write_run
     from ..report.folder import check_output_folder, write_atomically
     from ..report.text import format_readings, format_summary
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     if args.reading is not None:
         scenario = scenario.with_reading(args.reading)
     if args.out is not None:
         check_output_folder(args.out)
-    total = first(args.draws, scenario.simulation.draws, default_draws())
-    with progress_bar(total, quiet=args.quiet) as progress:
-        result = simulate(
-            scenario,
-            draws=args.draws,
-            seed=args.seed,
-            method=args.method,
-            calibration=calibration,
-            progress=progress,
-        )
+    settings = resolve_settings(scenario, draws=args.draws, seed=args.seed, method=args.method)
+    with progress_bar(settings.draws, quiet=args.quiet) as progress:
+        result = simulate(scenario, calibration=calibration, progress=progress, settings=settings)
     if args.out is not None:  # before printing: a closed pipe must not lose the files
         write_atomically(args.out, lambda folder: write_run(result, folder))
     if not args.quiet:

@@ -10,7 +10,9 @@ from .common import (
     observed_option,
     read_scenario,
     scenario_argument,
+    scenario_calibration,
     simulation_options,
+    workers_option,
 )
 
 NAME = "sensitivity"
@@ -43,14 +45,15 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         help="a driver or parameter id (repeatable; default: every driver)",
     )
     simulation_options(cmd, out=False)
+    workers_option(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the sensitivity table."""
-    from ..api import load_calibration, sensitivities
+    from ..api import sensitivities
     from ..report.sensitivity import format_sensitivities
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     table = sensitivities(
         scenario,
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         method=args.method,
         calibration=calibration,
+        workers=args.workers,
     )
     columns = shutil.get_terminal_size().columns
     print(format_sensitivities(table, width=columns))

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from .common import (
     EXIT_OK,
-    default_draws,
-    first,
     observed_option,
     say,
     scenario_argument,
@@ -86,17 +84,18 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Sweep, print the frontier and the surface, write ``--out``."""
+    from ..analysis.sweep import swept_scenario
     from ..api import load_grid, sweep
-    from ..calibration import load_calibration
+    from ..engine import resolve_settings
     from ..errors import TjsimError, unknown
     from ..model import build_model
     from ..report.folder import check_output_folder, write_atomically
     from ..report.sweep import write_sweep
     from ..report.sweep_text import format_sweep
     from ..result import JOINT
-    from .common import read_scenario
+    from .common import read_scenario, scenario_calibration
 
-    calibration = load_calibration()
+    calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
     grid = load_grid(args.grid, calibration=calibration, scenario=scenario)
     if args.target is not None:  # before the run: a misspelt target must not cost it
@@ -111,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         from ..engine.backends.dask_backend import DaskBackend
 
         backend = DaskBackend(address=args.scheduler)
-    draws = first(args.draws, grid.simulation.draws, scenario.simulation.draws, default_draws())
+    base = swept_scenario(scenario, grid)
+    draws = resolve_settings(base, draws=args.draws, seed=args.seed, method=args.method).draws
     try:
         with progress_bar(draws * len(grid), quiet=args.quiet, points=len(grid)) as progress:
             result = sweep(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import EXIT_OK
+from .common import EXIT_OK, calibration_option
 
 NAME = "targets"
 HELP = "list the 2024 targets and how each is read"
@@ -14,20 +14,22 @@ EPILOG = """\
 Each 2024 target: its id (used in scenarios' 'targets'), how it is read as an
 inequality on a model indicator, and the report's wording and section.
 
-example:
+examples:
   tjsim targets
+  tjsim targets --calibration china
 """
 
 
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
-    """``tjsim targets`` has no options of its own."""
+    """The options of ``tjsim targets``."""
+    calibration_option(cmd)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print every target with its reading and wording."""
     from ..api import targets
 
-    frame = targets()
+    frame = targets(args.calibration)
     width = max(len(str(i)) for i in frame.index)
     print(f"{'target':<{width}}  {'reading':<40} label")
     for tid, row in frame.iterrows():

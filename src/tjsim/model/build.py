@@ -9,6 +9,8 @@ them (:func:`tjsim.scenario.read_scenario`'s ``check``).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 
 from ..calibration import Calibration
@@ -22,12 +24,34 @@ def build_model(
     calibration: Calibration, scenario: Scenario, *, quarterly: bool = False
 ) -> CompiledModel:
     """Compile ``scenario``; with quarters (``quarterly`` or observations) added and
-    conditioned on the scenario's ``observed`` figures."""
+    conditioned on the scenario's ``observed`` figures.
+
+    The last :data:`KEPT_MODELS` models are kept, keyed by the calibration and scenario
+    objects themselves (both frozen), so that a scenario checked when it was read
+    (:func:`check_scenario`) is not compiled again to run it."""
+    key = (id(calibration), id(scenario), bool(quarterly))
+    with _LOCK:
+        kept = _MODELS.get(key)
+    if kept is not None and kept[0] is calibration and kept[1] is scenario:
+        return kept[2]
     model = compile_model(calibration, scenario)
     if quarterly or scenario.observed:
         model = quarterly_model(model, calibration)
         model = condition(model, scenario.observed, source=scenario.path)
+    with _LOCK:
+        _MODELS[key] = (calibration, scenario, model)  # the objects keep their ids
+        _MODELS.move_to_end(key)
+        while len(_MODELS) > KEPT_MODELS:
+            _MODELS.popitem(last=False)
     return model
+
+
+#: Models :func:`build_model` keeps (the last ones compiled).
+KEPT_MODELS = 4
+_MODELS: OrderedDict[tuple[int, int, bool], tuple[Calibration, Scenario, CompiledModel]] = (
+    OrderedDict()
+)
+_LOCK = threading.Lock()
 
 
 def check_calibration(calibration: Calibration) -> Calibration:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..api import result_calibration
 from ..calibration import Calibration
+from ..errors import ScenarioError
 from ..result import ComparisonResult, PanelScoreResult, ScoreResult, SimulationResult
 from ..scenario import scenario_to_mapping
 from .changes import scenario_changes, touched_facts
@@ -100,10 +100,20 @@ def write_run(
                 f"{variable} year to date: quantile bands, the observed figures and the target",
             )
         )
-    cal = calibration or result.scenario.calibration or result_calibration(result, None)
+    cal = _calibration(result, calibration)
     changes = scenario_changes(result.scenario, cal, result.model)
     page = run_report(result, figures, changes, touched_facts(result.scenario, cal))
     (folder / "report.html").write_text(page, encoding="utf-8")
+
+
+def _calibration(result: SimulationResult, calibration: Calibration | None) -> Calibration:
+    """The calibration of the report: the one given, else the one ``result`` carries."""
+    cal = calibration or result.calibration or result.scenario.calibration
+    if cal is None:
+        raise ScenarioError(
+            "this result does not carry its calibration; pass calibration=", key="calibration"
+        )
+    return cal
 
 
 def _json_frame(frame: pd.DataFrame) -> Any:
@@ -173,7 +183,7 @@ def write_comparison(
         ),
     ]
     first = comparison.results[0]
-    cal = calibration or first.scenario.calibration or result_calibration(first, None)
+    cal = _calibration(first, calibration)
     changes = [scenario_changes(run.scenario, cal, run.model) for run in comparison.results]
     page = comparison_report(comparison, figures, changes)
     (folder / "report.html").write_text(page, encoding="utf-8")

@@ -145,6 +145,19 @@ class MeanEstimate:
             group[0] += len(v)
             group[1] = group[1] + v.sum(axis=0)
 
+    def merge(self, other: MeanEstimate) -> None:
+        """Add ``other``'s draws (other blocks of the same method). Per-draw values are
+        whole numbers in every use, so their sums are exact and merging in any order
+        gives the same numbers bit for bit."""
+        self.n += other.n
+        self.units += other.units
+        self.sum += other.sum
+        self.square += other.square
+        for key, (count, total) in other.groups.items():
+            group = self.groups.setdefault(key, [0, 0.0])
+            group[0] += count
+            group[1] = group[1] + total
+
     def result(self) -> tuple[np.ndarray, np.ndarray]:
         mean = self.sum / self.n
         if self.method == "mc":
@@ -155,8 +168,9 @@ class MeanEstimate:
             second = self.square / (4.0 * pairs)
             var = np.maximum(second - mean**2, 0.0) * pairs / max(pairs - 1, 1)
             return mean, np.sqrt(var / pairs)
-        sizes = np.array([g[0] for g in self.groups.values()], dtype=float)
-        per = np.array([np.asarray(g[1], dtype=float) for g in self.groups.values()])
+        groups = [self.groups[key] for key in sorted(self.groups)]  # whatever the merges
+        sizes = np.array([g[0] for g in groups], dtype=float)
+        per = np.array([np.asarray(g[1], dtype=float) for g in groups])
         per = per / sizes[:, None]
         floor = 1.0 / (2.0 * sizes.min() * np.sqrt(len(sizes)))
         return mean, np.maximum(per.std(axis=0, ddof=1) / np.sqrt(len(sizes)), floor)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import figures
 from .._version import __version__
+from ..calibration import Calibration
 from ..errors import ScenarioError, unknown
 from ..model import CompiledModel
 from ..model.quarterly import PERIODS, ytd_indicator
@@ -36,6 +37,11 @@ class SimulationResult:
     Every probability carries its Monte Carlo standard error and a 95% interval (Wilson
     score interval on the effective sample size ``p(1-p)/se**2``, which is the plain
     Wilson interval for ``mc``).
+
+    A result carries what made it: ``scenario``, ``calibration`` (the
+    :class:`~tjsim.calibration.Calibration` object it was simulated on, shared with the
+    scenario and with the other results of a comparison, never copied) and ``settings``
+    (the :class:`~tjsim.engine.RunSettings` the engine ran with); the engine sets them.
     """
 
     model: CompiledModel
@@ -48,6 +54,10 @@ class SimulationResult:
     workers: int
     kernel: str = "numpy"
     kept: np.ndarray | None = None
+    calibration: Calibration | None = None
+    #: The :class:`~tjsim.engine.RunSettings` of the run (typed loosely: the engine
+    #: sits above this layer).
+    settings: Any = None
 
     # ---------------------------------------------------------------- metadata
     @property

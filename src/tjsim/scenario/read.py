@@ -4,6 +4,7 @@ A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
 
     name: property_downturn
     description: Property investment falls further (report 一 (二) ...).
+    calibration: tianjin      # optional: the calibration the scenario is written for
     extends: baseline.yaml
     drivers:
       investment: {shift: -2.0, scale: 1.2}
@@ -25,7 +26,8 @@ A scenario file is a YAML mapping; ``docs/scenarios.md`` documents every key::
 Ids (drivers, events, targets, parameters) need a calibration: the caller passes a
 ``check`` function that raises for a scenario the calibration cannot run
 (:func:`tjsim.model.check_scenario`), and it is applied to every file of an
-``extends`` chain, so that an error names the file it is in. Every error is a
+``extends`` chain, so that an error names the file it is in. A file that names its
+``calibration`` is refused, naming that key, when read against another calibration. Every error is a
 :class:`~tjsim.errors.ScenarioError` naming the file and the key path.
 :mod:`tjsim.scenario.write` writes a scenario back.
 """
@@ -67,6 +69,7 @@ SUFFIXES = (".yaml", ".yml")
 TOP_KEYS = (
     "name",
     "description",
+    "calibration",
     "extends",
     "drivers",
     "correlations",
@@ -157,6 +160,7 @@ def _build(
 ) -> Scenario:
     """Parse ``data``, merge it over its parent and ``check`` the result."""
     own = _Parser(source).scenario(data)
+    _check_calibration(own, source, calibration)
     parent = _parent(data.get("extends"), source, base_dir, chain, check, calibration)
     scenario = parent.extended_by(own)
     settings = scenario.simulation
@@ -168,6 +172,23 @@ def _build(
     if check is not None:
         check(scenario)
     return scenario
+
+
+def _check_calibration(
+    scenario: Scenario, source: str | None, calibration: Calibration | None
+) -> None:
+    """Refuse a scenario that names a calibration (its ``calibration`` key) other than
+    the one it is read against."""
+    named = scenario.calibration_name
+    if named is None or calibration is None or named == calibration.name:
+        return
+    raise ScenarioError(
+        f"the scenario is written for the {named} calibration, not {calibration.name}; "
+        f"run it with calibration='{named}' (or leave the calibration out: a scenario "
+        "file that names its calibration selects it)",
+        file=source,
+        key="calibration",
+    )
 
 
 def read_observed(path: str | Path) -> dict[str, dict[str, float]]:
@@ -285,6 +306,7 @@ class _Parser:
         return Scenario(
             name=self.text(data["name"], "name", required=True),
             description=self.text(data.get("description", ""), "description"),
+            calibration_name=self.optional_identifier(data.get("calibration"), "calibration"),
             drivers=self.drivers(data.get("drivers")),
             correlations=self.correlations(data.get("correlations")),
             events=self.events(data.get("events")),

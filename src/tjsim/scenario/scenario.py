@@ -35,6 +35,25 @@ def _frozen(mapping: Mapping | None) -> Mapping:
     return MappingProxyType(dict(mapping or {}))
 
 
+def _thawed(value: Any) -> Any:
+    """``value`` with read-only mappings (at any depth) as plain dicts."""
+    if isinstance(value, MappingProxyType):
+        return {key: _thawed(item) for key, item in value.items()}
+    return value
+
+
+def _rebuilt(kind: type, values: dict[str, Any]) -> Any:
+    """A pickled scenario (or event) rebuilt from its fields by its constructor."""
+    return kind(**values)
+
+
+def _reduced(item: Any) -> tuple[Any, tuple[type, dict[str, Any]]]:
+    """How ``item`` (a dataclass holding read-only mappings) pickles: its fields, with
+    the mappings as plain dicts, rebuilt through its constructor, which makes them
+    read-only again."""
+    return _rebuilt, (type(item), {f.name: _thawed(getattr(item, f.name)) for f in fields(item)})
+
+
 def _number(value: Any, name: str) -> float:
     """``value`` as a float, or a :class:`~tjsim.errors.ScenarioError` naming the
     argument (``True`` and ``"1.5"`` are not numbers)."""
@@ -108,6 +127,10 @@ class Event:
             raise ScenarioError(f"size_spread must be a number >= 0, found {self.size_spread!r}")
         object.__setattr__(self, "impact", _frozen(self.impact))
 
+    def __reduce__(self) -> tuple[Any, tuple[type, dict[str, Any]]]:
+        """Pickled through its constructor (:func:`_reduced`)."""
+        return _reduced(self)
+
 
 @dataclass(frozen=True)
 class TargetChange:
@@ -176,6 +199,11 @@ class Scenario:
     ----------
     name, description
         Identification; the description should cite the report passage behind it.
+    calibration_name
+        The packaged calibration the scenario is written for (its file's
+        ``calibration`` key, e.g. ``"china"``), or ``None``: any calibration whose names
+        it uses. A file that names one is refused against another, and selects it when
+        no calibration is given.
     drivers
         Variable id -> :class:`DriverChange`.
     correlations
@@ -208,6 +236,7 @@ class Scenario:
 
     name: str = "baseline"
     description: str = ""
+    calibration_name: str | None = None
     drivers: Mapping[str, DriverChange] = field(default_factory=dict)
     correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
     events: Mapping[str, Event] = field(default_factory=dict)
@@ -230,6 +259,10 @@ class Scenario:
         object.__setattr__(self, "observed", _frozen(observed))
         if isinstance(self.readings, Mapping):
             object.__setattr__(self, "readings", _frozen(self.readings))
+
+    def __reduce__(self) -> tuple[Any, tuple[type, dict[str, Any]]]:
+        """Pickled through its constructor (:func:`_reduced`), so a result pickles too."""
+        return _reduced(self)
 
     # ------------------------------------------------------------ builders
     def _changed(self, change: str, **changes: Any) -> Scenario:
@@ -473,6 +506,7 @@ class Scenario:
         return Scenario(
             name=child.name,
             description=child.description,
+            calibration_name=child.calibration_name or self.calibration_name,
             drivers=drivers,
             correlations={**self.correlations, **child.correlations},
             events={**self.events, **child.events},

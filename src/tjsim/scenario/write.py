@@ -20,6 +20,8 @@ def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {"name": scenario.name}
     if scenario.description:
         out["description"] = scenario.description
+    if scenario.calibration_name is not None:
+        out["calibration"] = scenario.calibration_name
     sections = {
         "drivers": {vid: _driver(change) for vid, change in scenario.drivers.items()},
         "correlations": [[a, b, value] for (a, b), value in scenario.correlations.items()],

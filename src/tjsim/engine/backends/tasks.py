@@ -72,7 +72,8 @@ class Job:
     ----------
     models
         ``models(run)`` compiles run ``run``'s model (called at most once per run while
-        its tasks are pending; see :meth:`model`).
+        its tasks are pending; see :meth:`model`), or gives the question a run of
+        common draws answers (:class:`tjsim.engine.common.Question`).
     tasks
         The tasks, in the order they should start (runs one after the other keeps
         few models alive).
@@ -87,7 +88,7 @@ class Job:
         errors need them; a single run does not).
     """
 
-    models: Callable[[int], CompiledModel]
+    models: Callable[[int], Any]
     tasks: Sequence[Task]
     kernel: str
     method: str
@@ -98,7 +99,7 @@ class Job:
     id: int = field(default_factory=lambda: next(_JOB_IDS))
 
     def __post_init__(self) -> None:
-        self._models: dict[int, CompiledModel] = {}
+        self._models: dict[int, Any] = {}
         self._pending: dict[int, int] = {}
         if isinstance(self.tasks, TaskPlan):  # counted without making the tasks
             self._pending = dict.fromkeys(range(self.tasks.runs), len(self.tasks.chunks))
@@ -115,7 +116,7 @@ class Job:
             blocks = (b.id for t in self.tasks for b in t.blocks)
             self.rows = dict(zip(blocks, starts, strict=False))
 
-    def model(self, run: int) -> CompiledModel:
+    def model(self, run: int) -> Any:
         """Run ``run``'s model, compiled on first use and kept until its tasks are done."""
         with self._lock:
             model = self._models.get(run)
@@ -187,7 +188,7 @@ class TaskRunner:
     def evaluate(
         self,
         key: Any,
-        model: CompiledModel | None,
+        model: Any,
         kernel: str,
         method: str,
         root: np.random.SeedSequence,
@@ -196,12 +197,19 @@ class TaskRunner:
         keep: Callable[[Block], np.ndarray | None] | None = None,
     ) -> TaskOutput:
         """Evaluate ``blocks`` of the run ``key`` (whose ``model`` may be omitted once
-        this runner has seen it) into a fresh accumulator."""
+        this runner has seen it) into a fresh accumulator. ``model`` is a
+        :class:`~tjsim.model.CompiledModel` (a simulation) or a question asked of common
+        draws (:class:`tjsim.engine.common.Question`), whose evaluator returns estimates
+        instead of an accumulator."""
         entry = self._kernels.get(key)
         if entry is None:
             if model is None:
                 raise KeyError(f"no model for run {key!r} on this worker")
-            built = make_kernel(kernel, model)
+            built = (
+                make_kernel(kernel, model)
+                if isinstance(model, CompiledModel)
+                else model.evaluator(kernel)  # a question asked of common draws
+            )
             entry = (built, built.worker(method, root, BLOCK_SIZE))
             self._kernels[key] = entry
             while len(self._kernels) > self.size:
@@ -209,6 +217,10 @@ class TaskRunner:
         self._kernels.move_to_end(key)
         built, evaluate = entry
         acc = built.new_accumulator()
+        if not isinstance(acc, Accumulator):  # common draws' estimates: no met counts
+            for block in blocks:
+                evaluate(block, acc, None)
+            return TaskOutput(acc, np.empty((len(blocks), 0), dtype=np.int64))
         met = np.empty((len(blocks), acc.met.size), dtype=np.int64)
         for i, block in enumerate(blocks):
             before = acc.met.copy()
@@ -222,7 +234,7 @@ _LOCAL = threading.local()
 
 def evaluate_task(
     key: Any,
-    model: CompiledModel,
+    model: Any,
     kernel: str,
     method: str,
     root: np.random.SeedSequence,

@@ -63,6 +63,14 @@ class BlockKernel(Protocol):
         accumulator, and writes the block's indicator rows to ``keep`` when given."""
         ...
 
+    def basis(self, latent: np.ndarray) -> np.ndarray:
+        """Common draws: latent normals ``(n, d)`` to (folded) basis values, in place."""
+        ...
+
+    def target_margins(self, x: np.ndarray) -> np.ndarray:
+        """Common draws: the target margins ``(n, T)`` of basis values ``(n, d)``."""
+        ...
+
 
 def check_kernel(name: str | None) -> str:
     """The kernel to run: ``name`` if it is listed and available, else a clear error;

@@ -510,6 +510,15 @@ class NumbaKernel:
         """An empty accumulator for this model's indicators, targets and histograms."""
         return self.reference.new_accumulator()
 
+    def basis(self, latent: np.ndarray) -> np.ndarray:
+        """The numpy kernel's :meth:`~NumpyKernel.basis` (common draws keep whole
+        blocks of basis values, which the compiled loop never forms)."""
+        return self.reference.basis(latent)
+
+    def target_margins(self, x: np.ndarray) -> np.ndarray:
+        """The numpy kernel's :meth:`~NumpyKernel.target_margins`: the same numbers."""
+        return self.reference.target_margins(x)
+
     def worker(
         self, method: str, root: np.random.SeedSequence, largest: int
     ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:

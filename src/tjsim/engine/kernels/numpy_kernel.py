@@ -111,13 +111,8 @@ class NumpyKernel:
     @classmethod
     def from_model(cls, model: CompiledModel) -> NumpyKernel:
         k, m, d = model.n_shocks, len(model.indicators), model.dimension
-        scale = np.ones(d)
-        columns = []
-        for j, marginal in enumerate(model.marginals):
-            if marginal.is_linear:
-                scale[j] = marginal.spread
-            else:
-                columns.append(j)
+        scale = column_scale(model)
+        columns = [j for j, marginal in enumerate(model.marginals) if not marginal.is_linear]
         # Events of random size are table columns (their break marginals); the others
         # stay indicators.
         sized = model.event_marginals
@@ -237,6 +232,14 @@ class NumpyKernel:
         out += self.offset
         return out
 
+    def target_margins(self, x: np.ndarray) -> np.ndarray:
+        """The target margins ``(n, T)`` of basis values ``x`` ``(n, d)`` (the targets'
+        columns of :meth:`values`, without computing the indicators)."""
+        m = self.n_indicators
+        out = x @ np.ascontiguousarray(self.weights[:, m:])
+        out += self.offset[m:]
+        return out
+
     def met(self, values: np.ndarray) -> np.ndarray:
         """``(n, T + 1)`` booleans: each target (reading) met, and (last column) all the
         targets in force met."""
@@ -270,6 +273,16 @@ class NumpyKernel:
             _evaluate_block(self, workspace, acc, block, method, sampler.stream(block), keep)
 
         return evaluate
+
+
+def column_scale(model: CompiledModel) -> np.ndarray:
+    """``(d,)``: the factor from a folded basis column to the basis value, the spread of
+    a normal (linear) shock, 1 for the other columns."""
+    scale = np.ones(model.dimension)
+    for j, marginal in enumerate(model.marginals):
+        if marginal.is_linear:
+            scale[j] = marginal.spread
+    return scale
 
 
 def met_flags(margins: np.ndarray, strict: np.ndarray, n_primary: int) -> np.ndarray:
