@@ -337,6 +337,28 @@ def test_the_report_reads_on_a_phone(browser, report):
     page.close()
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_reports_facts_table_shows_its_sources_without_scrolling(browser, report, width):
+    """The table of touched facts fits the page: every source is inside the viewport
+    (under its fact, no column hidden behind a horizontal scroll), and on a wide screen
+    a fact's row holds no more than a few lines."""
+    page, _ = _open_offline(browser, report / "report.html", {"width": width, "height": 900})
+    found = page.evaluate(
+        """() => {
+        const table = document.querySelector('#facts');
+        const wrap = table.parentElement;
+        const right = (s) => [...table.querySelectorAll(s)].map(e => e.getBoundingClientRect().right);
+        return {scroll: wrap.scrollWidth - wrap.clientWidth, sources: right('tr.source td'),
+                cells: right('td'), rows: [...table.querySelectorAll('tr.fact')].map(
+                    r => r.getBoundingClientRect().height)}; }"""
+    )
+    assert found["sources"] and found["scroll"] <= 1, found["scroll"]
+    assert max(found["sources"]) <= width and max(found["cells"]) <= width
+    if width >= 1000:
+        assert max(found["rows"]) <= 100, max(found["rows"])  # three lines at most
+    page.close()
+
+
 def test_the_comparison_report_opens_offline_and_matches_its_csv(browser, tmp_path):
     out = tmp_path / "cmp"
     argv = ["compare", "baseline", "export_tariffs", "--draws", "20000", "--quiet"]

@@ -21,7 +21,7 @@ from tjsim.analysis import ComparisonResult, PairedRun, comparison_table, kept_m
 from tjsim.cli import main
 from tjsim.cli.main import build_parser
 from tjsim.cli.progress import ProgressBar, progress_bar
-from tjsim.report import MARKER
+from tjsim.report.folder import MARKER
 from tjsim.result import paired_standard_error
 
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
@@ -193,7 +193,7 @@ def test_run_out_writes_tables_and_figures(capsys, tmp_path):
 
 
 def test_run_out_replaces_an_earlier_output_folder(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", BASELINE, *FAST, "--seed", "1", "--out", str(out))[0] == 0
     (out / "stale.txt").write_text("from an older run")  # one tjsim wrote, says the marker
@@ -206,7 +206,7 @@ def test_run_out_replaces_an_earlier_output_folder(capsys, tmp_path, monkeypatch
 
 
 def test_run_out_fills_an_empty_folder(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     out = tmp_path / "out"
     out.mkdir()
     assert _run(capsys, "run", BASELINE, *FAST, "--out", str(out))[0] == 0
@@ -236,16 +236,16 @@ def test_a_failure_while_writing_leaves_nothing_half_written(capsys, tmp_path, m
         raise RuntimeError("disk on fire")
 
     out = tmp_path / "out"
-    monkeypatch.setattr("tjsim.report.write_run", broken)
+    monkeypatch.setattr("tjsim.report.files.write_run", broken)
     code, _, err = _run(capsys, "run", BASELINE, *FAST, "--out", str(out))
     assert code == 1
     assert "internal error: RuntimeError: disk on fire" in err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
 
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     assert _run(capsys, "run", BASELINE, *FAST, "--out", str(out))[0] == 0
-    monkeypatch.setattr("tjsim.report.write_run", broken)
+    monkeypatch.setattr("tjsim.report.files.write_run", broken)
     assert _run(capsys, "run", BASELINE, *FAST, "--out", str(out))[0] == 1
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "meta.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

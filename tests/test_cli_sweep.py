@@ -16,7 +16,7 @@ import tjsim.cli.sweep
 import tjsim.report.sweep
 from tjsim.cli import main
 from tjsim.cli.progress import ProgressBar
-from tjsim.report import MARKER
+from tjsim.report.folder import MARKER
 
 SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
 BASELINE = str(SCENARIO_DIR / "baseline.yaml")
@@ -115,7 +115,7 @@ def test_an_interrupt_while_writing_keeps_the_earlier_output(capsys, tmp_path, g
         write(result, folder, probability, figures)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("tjsim.report.write_sweep", write_then_interrupt)
+    monkeypatch.setattr("tjsim.report.sweep.write_sweep", write_then_interrupt)
     code, _, _ = _run(
         capsys, "sweep", BASELINE, "--grid", str(grid), "--out", str(out), "--seed", "1"
     )

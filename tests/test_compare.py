@@ -163,7 +163,7 @@ def test_the_command_line_prints_the_python_comparison(capsys):
 
 
 def test_a_tiny_negative_change_shows_as_plus_zero():
-    from tjsim.analysis.comparison import _cell
+    from tjsim.report.comparison import cell as _cell
 
     rows = pd.DataFrame(
         {

@@ -32,7 +32,7 @@ from tjsim.calibration import Calibration
 from tjsim.cli import main
 from tjsim.cli.terminal import visible
 from tjsim.limits import MAX_DRAWS, MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_SURPRISE
-from tjsim.report import MARKER
+from tjsim.report.folder import MARKER
 from tjsim.result import wilson_interval
 from tjsim.yamlio import parse_yaml
 from toy import Toy
@@ -381,7 +381,7 @@ def test_extends_never_shows_another_files_content(capsys, tmp_path):
 
 # ---------------------------------------------------------------------- 8. output folders
 def test_out_the_working_folder_is_refused_without_strays(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", *FAST, "--out", out)[0] == 0
     before = sorted(p.name for p in out.iterdir())
@@ -412,7 +412,7 @@ def test_out_a_mount_point_is_refused(capsys, tmp_path, monkeypatch):
 def test_a_failed_rename_leaves_the_old_outputs_and_no_strays(
     capsys, tmp_path, monkeypatch, failing
 ):
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", *FAST, "--seed", "1", "--out", out)[0] == 0
     rename = os.rename
@@ -442,7 +442,7 @@ def test_sigterm_while_writing_leaves_no_staging_folder(capsys, tmp_path, monkey
         os.kill(os.getpid(), signal.SIGTERM)
         (folder / "never.csv").write_text("never")
 
-    monkeypatch.setattr("tjsim.report.write_run", killed)
+    monkeypatch.setattr("tjsim.report.files.write_run", killed)
     before = signal.getsignal(signal.SIGTERM)
     code, _, err = _run(capsys, "run", *FAST, "--out", out)
     assert (code, err) == (128 + signal.SIGTERM, "tjsim: terminated\n")
@@ -461,7 +461,7 @@ def test_a_signal_during_the_swap_leaves_complete_outputs_and_no_strays(
 ):
     # Ctrl-C between the two renames once removed both the old folder and the new one;
     # during the removal of the old one it left a stray `.out.old-*` folder.
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", *FAST, "--seed", "1", "--out", out)[0] == 0
     rename, rmtree = os.rename, shutil.rmtree
@@ -503,7 +503,7 @@ class _FailingStream:
 
 
 def test_a_broken_pipe_still_writes_the_outputs(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     monkeypatch.setattr(sys, "stdout", _FailingStream(BrokenPipeError(errno.EPIPE, "Broken pipe")))
     out = tmp_path / "out"
     assert main(["run", *FAST, "--out", str(out)]) == 0
@@ -799,7 +799,7 @@ def test_a_seed_of_more_than_128_bits_is_refused(capsys, tmp_path):
 def test_an_output_folder_with_files_a_user_added_is_not_replaced(capsys, tmp_path, monkeypatch):
     # --out replaces an earlier output folder as a whole: a file someone put there since
     # would be lost with it, so the folder is refused while it holds one.
-    monkeypatch.setattr("tjsim.report.write_run", _tiny_writer)
+    monkeypatch.setattr("tjsim.report.files.write_run", _tiny_writer)
     out = tmp_path / "out"
     assert _run(capsys, "run", *FAST, "--seed", "1", "--out", out)[0] == 0
     assert _run(capsys, "run", *FAST, "--seed", "2", "--out", out)[0] == 0  # replaced

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import tjsim
 from tjsim.cli import main
-from tjsim.report import MARKER
+from tjsim.report.folder import MARKER
 
 CALIBRATION = tjsim.load_calibration()
 VARIABLES = sorted(CALIBRATION.variables)

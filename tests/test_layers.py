@@ -15,7 +15,9 @@ import pytest
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "tjsim"
 
-#: The layers, lowest first: a module may import its own layer and those before it.
+#: The layers, lowest first: a module may import its own layer and those before it. A
+#: module belongs to the layer of the longest prefix that names it (``tjsim.report`` is
+#: rendering, ``tjsim.report.files`` writing).
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "foundation",
@@ -33,11 +35,19 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("calibration", ("tjsim.calibration",)),
     ("scenario", ("tjsim.scenario",)),
     ("model", ("tjsim.model",)),
+    # Rendering: printouts, HTML pages and notebook tables of results (result types
+    # only under TYPE_CHECKING), so that results can delegate their display to it.
+    ("render", ("tjsim.report",)),
     ("result", ("tjsim.result",)),
     ("engine", ("tjsim.engine",)),
     ("analysis", ("tjsim.analysis",)),
     ("api", ("tjsim.api",)),
-    ("report", ("tjsim.report",)),
+    # Writing: the folders of tables, figures and report.html (reads the calibration
+    # through the api).
+    (
+        "report",
+        ("tjsim.report.files", "tjsim.report.sweep", "tjsim.report.changes", "tjsim.report.folder"),
+    ),
     ("app", ("tjsim.app",)),
     ("cli", ("tjsim.cli", "tjsim.__main__")),
 ]
@@ -55,10 +65,15 @@ def _modules() -> dict[str, Path]:
 
 
 def _layer(module: str) -> int:
-    for index, (_, prefixes) in enumerate(LAYERS):
-        if any(module == p or module.startswith(p + ".") for p in prefixes):
-            return index
-    raise AssertionError(f"{module} belongs to no layer; add it to LAYERS and the docs")
+    matches = [
+        (len(p), index)
+        for index, (_, prefixes) in enumerate(LAYERS)
+        for p in prefixes
+        if module == p or module.startswith(p + ".")
+    ]
+    if not matches:
+        raise AssertionError(f"{module} belongs to no layer; add it to LAYERS and the docs")
+    return max(matches)[1]
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -194,3 +209,23 @@ def test_import_tjsim_stays_lazy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['tjsim._version']"
+
+
+def test_rendering_is_below_the_results_and_writing_above_the_api():
+    """The longest prefix decides: report's renderers sit below result/, its writers
+    above the api; importing a renderer runs nothing above its layer."""
+    import subprocess
+    import sys
+
+    assert _layer("tjsim.report.html") < _layer("tjsim.result.simulation")
+    assert _layer("tjsim.report") == _layer("tjsim.report.text")
+    assert _layer("tjsim.report.files") > _layer("tjsim.api")
+    assert _layer("tjsim.report.folder") == _layer("tjsim.report.sweep")
+    code = (
+        "import sys, tjsim.report.html, tjsim.report.text, tjsim.report.sensitivity; "
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('tjsim.')}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded = set(eval(done.stdout))
+    assert loaded.isdisjoint({"result", "engine", "analysis", "api", "app", "cli"}), loaded

@@ -111,7 +111,7 @@ def test_require_passes_observed_on(tmp_path, monkeypatch, capsys):
 
 
 def test_the_report_folder_says_it(conditioned, tmp_path):
-    from tjsim.report import write_run
+    from tjsim.report.files import write_run
 
     write_run(conditioned, tmp_path)
     assert SAID in (tmp_path / "result.txt").read_text("utf-8")

@@ -13,6 +13,7 @@ from scipy import stats
 import tjsim
 from tjsim.analysis import panel_score, reporting
 from tjsim.analysis.reporting import Choices, GrowthDistribution
+from tjsim.result.panel_score import BENCHMARKS
 
 
 def _normal_crps(mu: float, s: float, y: float) -> float:
@@ -126,7 +127,7 @@ def test_every_pair_is_scored_once(scored):
 def test_summary_by_kind_of_year(scored):
     s = scored.summary()
     assert set(s.index.get_level_values(0)) == {"all pairs", *panel_score.KINDS}
-    assert set(s.index.get_level_values(1)) == {"model", *panel_score.BENCHMARKS}
+    assert set(s.index.get_level_values(1)) == {"model", *BENCHMARKS}
     t = scored.to_frame()
     assert s.loc[("all pairs", "model"), "log_score"] == pytest.approx(t["log_score"].mean())
     part = t[t["kind"] == "2020 and 2022"]

@@ -17,8 +17,8 @@ import yaml
 import tjsim
 from tjsim import expressions
 from tjsim.cli import main
-from tjsim.report import write_run
 from tjsim.report.changes import scenario_changes, touched_facts
+from tjsim.report.files import write_run
 from tjsim.report.html import text
 from toy import Toy
 
@@ -342,3 +342,77 @@ def test_a_small_error_of_a_change_never_shows_as_zero():
     assert error_points(0.0012) == "0.1"
     assert error_points(0.0123) == "1.2"
     assert error_points(0.0) == "0.0"
+
+
+def test_the_facts_table_shows_each_source_under_its_fact(downturn_run, calibration):
+    """Five columns (no source column to scroll to): each fact's row, then a row of its
+    source across the whole table."""
+    source = (downturn_run / "report.html").read_text(encoding="utf-8")
+    table = source[source.index('<table id="facts">') :]
+    table = table[: table.index("</table>")]
+    heads = re.findall(r'<th class="[^"]*" scope="col">([^<]*)</th>', table)
+    assert heads == ["fact", "value", "in the scenario", "where the scenario meets it", "kind"]
+    rows = re.findall(r'<tr class="(fact|source)" data-target="([^"]*)">', table)
+    facts = touched_facts(tjsim.load_scenario(SCENARIOS / "property_downturn.yaml"), calibration)
+    expected = [(kind, fid) for fid in facts["id"] for kind in ("fact", "source")]
+    assert rows == expected
+    sources = re.findall(
+        r'<tr class="source" data-target="[^"]*"><td colspan="5">(.*?)</td>', table
+    )
+    assert sources == [text(s) for s in facts["source"]]
+    assert 'class="prose"' not in table
+
+
+def test_one_precision_rule_for_an_indicators_values():
+    from tjsim.report import numbers
+
+    assert numbers.values([4.4567, -0.8], "%") == ["4.46", "-0.80"]
+    assert numbers.values([2317.81, 48.23], "10k TEU") == ["2,318", "48"]
+    assert numbers.values([0.7722, 0.05], "ratio") == ["0.772", "0.050"]
+    assert numbers.values([35.7, 0.6355], "10k persons") == ["35.7", "0.6"]
+    assert numbers.value(-0.0004, 2) == "0.00"  # never "-0.00"
+    assert numbers.values([math.nan, 1.0], "") == ["-", "1.00"]
+    assert numbers.published_note(4.5, 0.1, "%") == "4.5% as published, rounded to 0.1"
+    assert numbers.published_note(2300.0, 0.0, "10k TEU") == ""
+
+
+def test_central_cases_show_one_precision_in_the_report_and_the_printout(tmp_path, capsys):
+    """report.html's central-case table and ``tjsim run --summary`` show the same text:
+    two decimals in percent, three significant figures otherwise (2,318, not 2317.81 or
+    a mix of 0.7722 and 2318)."""
+    from tjsim.report.text import format_summary, summary_cells
+
+    result = tjsim.simulate(draws=5_000, seed=3)
+    write_run(result, tmp_path)
+    source = (tmp_path / "report.html").read_text(encoding="utf-8")
+    table = source[source.index('<table id="summary">') :]
+    table = table[: table.index("</table>")]
+    shown: dict[str, dict[str, str]] = {}
+    for target, row in re.findall(r'<tr data-target="([^"]*)">(.*?)</tr>', table):
+        cells = re.findall(r'data-column="([a-z0-9]+)" data-value="[^"]*">([^<]*)</td>', row)
+        shown[target] = dict(cells)
+    assert shown == summary_cells(result)
+    assert re.fullmatch(r"-?\d+\.\d\d", shown["gdp_growth"]["central"])
+    assert re.fullmatch(r"\d,\d\d\d", shown["container_throughput"]["central"])
+    assert re.fullmatch(r"\d\d\.\d", shown["urban_jobs"]["central"])
+    printout = format_summary(result)
+    for target, row in shown.items():
+        line = next(x for x in printout.splitlines() if x.startswith(target + " "))
+        assert line.split()[1:] == list(row.values()), target
+    assert main(["run", "--draws", "5000", "--seed", "3", "--summary"]) == 0
+    assert printout in capsys.readouterr().out
+
+
+def test_the_templates_escape_what_they_are_given():
+    """Autoescaping is on: a value that reaches the markup unfiltered is escaped, and an
+    attribute cannot be broken out of."""
+    from tjsim.report import html as report_html
+
+    env = report_html._environment()
+    assert env.autoescape is True
+    cell = env.get_template("blocks.html.j2").module.cell
+    shown = str(cell("<b>x</b>", value=0.5, classes="num", column='c"1'))
+    assert shown == (
+        '<td class="num" data-column="c&quot;1" data-value="0.5">&lt;b&gt;x&lt;/b&gt;</td>'
+    )
+    assert str(cell(text("增长<1>"))) == '<td><span lang="zh-Hans">增长</span>&lt;1&gt;</td>'

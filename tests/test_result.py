@@ -111,6 +111,47 @@ def test_figures(result):
         result.plot_distribution("gdp_grwth")
 
 
+def test_a_distributions_target_says_how_the_published_figure_is_read(result):
+    """The target's line is named with the published figure it reads ("4.45 (4.5% as
+    published, rounded to 0.1)"), inside the figure, and no text of the axes overlaps
+    the quantiles' legend (the name once sat at the line's top, under the legend)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    for indicator, expected in [
+        ("gdp_growth", "target gdp_growth: 4.45\n(4.5% as published, rounded to 0.1)"),
+        (
+            "unemployment_rate",
+            "target unemployment_rate: 5.55\n(5.5% as published, rounded to 0.1)",
+        ),
+        ("container_throughput", "target container_throughput: 2300"),  # not rounded
+    ]:
+        figure = Figure(figsize=(7.0, 3.6), layout="constrained")
+        FigureCanvasAgg(figure)
+        ax = result.plot_distribution(indicator, ax=figure.subplots())
+        figure.canvas.draw()
+        names = [t for t in ax.texts if t.get_text().startswith("target ")]
+        assert [t.get_text() for t in names] == [expected], indicator
+        legend = ax.get_legend().get_window_extent()
+        clashes = [t.get_text() for t in ax.texts if t.get_window_extent().overlaps(legend)]
+        assert not clashes, (indicator, clashes)
+        page = figure.bbox
+        for t in names:
+            box = t.get_window_extent()
+            assert page.x0 <= box.x0 and box.x1 <= page.x1, (indicator, box)
+    conditioned = tjsim.simulate(draws=5_000, seed=1, observed={"gdp_growth": {"Q1": 5.0}})
+    ax = conditioned.plot_fan("gdp_growth")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "target 4.45 (4.5% as published, rounded to 0.1)" in labels
+
+
+def test_targets_keep_the_published_figure_and_its_rounding(result):
+    gdp = next(t for t in result.model.primary_targets if t.id == "gdp_growth")
+    assert (gdp.published, gdp.rounding, gdp.threshold) == (4.5, 0.1, pytest.approx(4.45))
+    jobs = next(t for t in result.model.primary_targets if t.id == "urban_jobs")
+    assert (jobs.published, jobs.rounding) == (jobs.threshold, 0.0)
+
+
 def test_import_does_not_load_matplotlib_or_pandas():
     import subprocess
     import sys

@@ -62,7 +62,7 @@ _EXPORTS = {
     "reporting_model": "api",
     "ReportingModel": "analysis",
     "GrowthDistribution": "analysis",
-    "PanelScoreResult": "analysis",
+    "PanelScoreResult": "result",
     "required_shift": "api",
     "sweep": "api",
     "load_grid": "api",
@@ -78,9 +78,9 @@ _EXPORTS = {
     "TjsimError": "errors",
     "CalibrationError": "errors",
     "ScenarioError": "errors",
-    "RequiredShift": "analysis",
-    "ComparisonResult": "analysis",
-    "ScoreResult": "analysis",
+    "RequiredShift": "result",
+    "ComparisonResult": "result",
+    "ScoreResult": "result",
     "plot_tornado": "analysis",
 }
 
@@ -126,15 +126,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .analysis import (
-        ComparisonResult,
-        GrowthDistribution,
-        PanelScoreResult,
-        ReportingModel,
-        RequiredShift,
-        ScoreResult,
-        plot_tornado,
-    )
+    from .analysis import GrowthDistribution, ReportingModel, plot_tornado
     from .api import (
         baseline,
         compare,
@@ -160,7 +152,15 @@ if TYPE_CHECKING:
     from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model
-    from .result import SimulationResult, SweepResult, why_missed
+    from .result import (
+        ComparisonResult,
+        PanelScoreResult,
+        RequiredShift,
+        ScoreResult,
+        SimulationResult,
+        SweepResult,
+        why_missed,
+    )
     from .scenario import Grid, Scenario
 
 

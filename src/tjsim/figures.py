@@ -100,6 +100,7 @@ def distribution(
     *,
     label: str,
     thresholds: Mapping[str, float | None] | None = None,
+    threshold_notes: Mapping[str, str] | None = None,
     quantiles: np.ndarray | None = None,
     quantile_labels: list[str] | None = None,
     title: str = "",
@@ -111,8 +112,11 @@ def distribution(
     """Density of an indicator from fine histogram ``counts`` over ``edges``.
 
     The fine bins are merged into about ``bins`` bars over the 0.1%-99.9% range; target
-    thresholds are drawn as vertical lines and ``quantiles`` as dashed lines, named in
-    a legend by ``quantile_labels``.
+    thresholds are drawn as vertical lines, each named at its top on the side with more
+    room (``target NAME: VALUE``, and under it ``(NOTE)`` from ``threshold_notes``,
+    e.g. how a published figure was read),
+    and ``quantiles`` as dashed lines, named in a legend right of the plot by
+    ``quantile_labels``, where no label can cover it.
     """
     ax = _axes(ax, (7.0, 3.6))
     left, density, width = density_bars(counts, edges, bins)
@@ -125,23 +129,32 @@ def distribution(
         alpha=0.6,
         **kwargs,
     )
-    for name, value in (thresholds or {}).items():
-        if value is not None:
-            ax.axvline(value, color=RED, lw=1.5)
-            ax.annotate(
-                f"target {name}: {value:g}",
-                (value, 0.95),
-                xycoords=("data", "axes fraction"),
-                color=RED,
-                fontsize=8,
-                ha="left",
-            )
-    if quantiles is not None:
-        for i, q in enumerate(quantiles):
-            name = quantile_labels[i] if quantile_labels is not None else None
-            ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
-        if quantile_labels is not None:
-            ax.legend(loc="upper right", fontsize=7, frameon=False)
+    notes = threshold_notes or {}
+    low, high = ax.get_xlim()
+    shown = [(name, value) for name, value in (thresholds or {}).items() if value is not None]
+    for row, (name, value) in enumerate(shown):
+        note = f"\n({notes[name]})" if notes.get(name) else ""
+        right = high - value >= value - low  # the name goes where there is more room
+        ax.axvline(value, color=RED, lw=1.5)
+        ax.annotate(
+            f"target {name}: {value:g}{note}",
+            (value, 0.98 - 0.13 * row),
+            xycoords=("data", "axes fraction"),
+            xytext=(3 if right else -3, 0),
+            textcoords="offset points",
+            color=RED,
+            fontsize=8,
+            ha="left" if right else "right",
+            va="top",
+            bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
+        )
+    for i, q in enumerate(quantiles if quantiles is not None else []):
+        name = quantile_labels[i] if quantile_labels is not None else None
+        ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
+    if quantile_labels is not None and quantiles is not None:
+        # Outside the plot, right of it: the targets' labels keep the plot's top.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    ax.set_ylim(0, ax.get_ylim()[1] * (1.05 + 0.15 * len(shown)))  # room for the names
     ax.set_xlabel(plain(label))
     ax.set_ylabel("density")
     return _titled(ax, title)
@@ -233,6 +246,7 @@ def fan_chart(
     label: str,
     observed: Mapping[str, float] | None = None,
     threshold: float | None = None,
+    threshold_note: str = "",
     title: str = "",
     note: str | None = None,
     ax: Axes | None = None,
@@ -241,8 +255,9 @@ def fan_chart(
     """Fan chart of cumulative year-to-date growth.
 
     ``bands`` is ``(len(periods), 5)``: the 5, 25, 50, 75 and 95% quantiles at each
-    period. Observed periods are drawn as points, the target as a horizontal line;
-    ``note`` is written small under the plot.
+    period. Observed periods are drawn as points, the target as a horizontal line
+    (``threshold_note`` after its value in the legend, in parentheses); ``note`` is
+    written small under the plot.
     """
     ax = _axes(ax, (6.5, 3.8))
     x = np.arange(len(periods))
@@ -253,7 +268,8 @@ def fan_chart(
         xs = [periods.index(p) for p in observed]
         ax.plot(xs, list(observed.values()), "o", color=INK, label="observed")
     if threshold is not None:
-        ax.axhline(threshold, color=RED, lw=1.2, ls="--", label=f"target {threshold:g}")
+        extra = f" ({threshold_note})" if threshold_note else ""
+        ax.axhline(threshold, color=RED, lw=1.2, ls="--", label=f"target {threshold:g}{extra}")
     ax.set_xticks(x, periods)
     ax.set_xlabel("year to date")
     ax.set_ylabel(plain(label))

@@ -1,6 +1,6 @@
 """Scenario comparisons on common random numbers: every target's probability in every
 scenario, its change from the first, and the paired Monte Carlo error of the change
-(:func:`compare` runs them; :class:`~tjsim.analysis.comparison.ComparisonResult` holds
+(:func:`compare` runs them; :class:`~tjsim.result.ComparisonResult` holds
 and shows the outcome).
 
 Runs that kept their draws give per-draw met flags, and the error of a change is the
@@ -23,9 +23,9 @@ from ..engine import RunSettings, keep_draws_fit, resolve_settings, simulate
 from ..errors import ScenarioError
 from ..model import build_model
 from ..result import Z95, SimulationResult, paired_standard_error
+from ..result.comparison import HEADLINE_JOINT, SHOWN_CHANGE, ComparisonResult
 from ..scenario import Scenario
 from ..seeding import SeedLike
-from .comparison import HEADLINE_JOINT, SHOWN_CHANGE, ComparisonResult
 
 
 @dataclass(frozen=True)

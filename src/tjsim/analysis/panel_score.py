@@ -35,32 +35,22 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .. import figures
+from ..result.panel_score import KINDS, PanelScoreResult, metrics
 from .reporting import (
     BREAK_YEARS,
     FIRST_CENSUS_YEAR,
     Choices,
     GrowthDistribution,
-    ReportingModel,
     fit_reporting_model,
     panel_pairs,
 )
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-
-#: Benchmarks, by column prefix: name and description.
-BENCHMARKS = {
-    "naive": "naive normal on the target",
-    "bias": "target plus pooled bias, normal",
-    "v02": "tjsim 0.2's method, each region's own record",
-}
 #: The priors of tjsim 0.2's record derivation (``data/tianjin/assumptions.yaml``):
 #: spread prior and its weight in years, break rate prior and its weight, break impact
 #: prior and its weight.
@@ -74,8 +64,6 @@ V02_PRIORS = {
 }
 #: Years 0.2's calibration counts as breaks for Tianjin besides the common ones.
 V02_TIANJIN_BREAKS = (2017, 2018)
-#: The kinds of year the summary splits the pairs into.
-KINDS = ("2021 and 2023", "2020 and 2022", "before 2020")
 #: The probabilities of the 50% and 90% bands' ends.
 BAND_POINTS = np.array([0.05, 0.25, 0.75, 0.95])
 
@@ -239,16 +227,6 @@ def leave_year_out(
     return pd.DataFrame(rows)
 
 
-def _metrics(table: pd.DataFrame, prefix: str = "") -> dict[str, float]:
-    return {
-        "pairs": len(table),
-        "log_score": float(table[f"{prefix}log_score"].mean()),
-        "crps": float(table[f"{prefix}crps"].mean()),
-        "coverage_50": float(table[f"{prefix}in50"].mean()),
-        "coverage_90": float(table[f"{prefix}in90"].mean()),
-    }
-
-
 def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.DataFrame:
     """Every variant (:func:`variants`, and the combination of the alternatives that beat
     the reference) scored leaving years out: one row each, with its ``choices``, mean
@@ -258,7 +236,7 @@ def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.Dat
     found = variants(reference)
     for label, choices in found.items():
         table = leave_year_out(panel, choices, benchmarks=False)
-        rows[label] = {"choices": choices.describe(), **_metrics(table)}
+        rows[label] = {"choices": choices.describe(), **metrics(table)}
         scores[label] = rows[label]["log_score"]
     better = [label for label in found if label != "chosen" and scores[label] > scores["chosen"]]
     if len(better) > 1:
@@ -277,117 +255,11 @@ def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.Dat
             table = leave_year_out(panel, combined, benchmarks=False)
             rows["combined: " + ", ".join(better)] = {
                 "choices": combined.describe(),
-                **_metrics(table),
+                **metrics(table),
             }
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "variant"
     return out.sort_values("log_score", ascending=False, kind="stable")
-
-
-# ---------------------------------------------------------------------------- result
-@dataclass(frozen=True)
-class PanelScoreResult:
-    """The reporting model scored on the panel, leaving whole years out
-    (:func:`score_panel`)."""
-
-    table: pd.DataFrame
-    choices: Choices
-    model: ReportingModel
-    alternatives: pd.DataFrame | None = None
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per pair (see :func:`leave_year_out` for the columns)."""
-        return self.table.copy()
-
-    def summary(self) -> pd.DataFrame:
-        """Mean log score, mean CRPS and 50%/90% coverage of the model and each
-        benchmark, for all pairs and by kind of year (rows ``(kind, forecast)``)."""
-        rows = {}
-        parts = [("all pairs", self.table)] + [
-            (kind, self.table[self.table["kind"] == kind]) for kind in KINDS
-        ]
-        for kind, part in parts:
-            if not len(part):
-                continue
-            rows[(kind, "model")] = _metrics(part)
-            for prefix in BENCHMARKS:
-                rows[(kind, prefix)] = _metrics(part, f"{prefix}_")
-        out = pd.DataFrame.from_dict(rows, orient="index")
-        out.index = pd.MultiIndex.from_tuples(out.index, names=["years", "forecast"])
-        return out
-
-    def choices_table(self) -> pd.DataFrame | None:
-        """The alternatives compared (:func:`choices_table`), when they were scored."""
-        return None if self.alternatives is None else self.alternatives.copy()
-
-    def goals(self) -> pd.DataFrame:
-        """The goals of the scored page, met or not: 90% coverage within 85-95%, 50%
-        within 40-60%, mean log score at least 0.2 above the naive normal and above the
-        target-plus-bias normal."""
-        s = self.summary().loc["all pairs"]
-        m = s.loc["model"]
-        rows = [
-            ("90% band covers 85-95%", m["coverage_90"], 0.85 <= m["coverage_90"] <= 0.95),
-            ("50% band covers 40-60%", m["coverage_50"], 0.40 <= m["coverage_50"] <= 0.60),
-            (
-                "log score >= naive normal + 0.2",
-                m["log_score"] - s.loc["naive", "log_score"],
-                m["log_score"] - s.loc["naive", "log_score"] >= 0.2,
-            ),
-            (
-                "log score above target plus bias",
-                m["log_score"] - s.loc["bias", "log_score"],
-                m["log_score"] > s.loc["bias", "log_score"],
-            ),
-        ]
-        return pd.DataFrame(rows, columns=["goal", "value", "met"]).set_index("goal")
-
-    def __str__(self) -> str:
-        s = self.summary()
-        lines = [
-            f"tjsim score --panel: the reporting model ({self.choices.describe()}) on "
-            f"{len(self.table)} pairs, each year left out in turn",
-            "",
-            f"{'years':<15} {'forecast':<8} {'pairs':>5} {'log score':>9} {'CRPS':>6} "
-            f"{'in 50%':>6} {'in 90%':>6}",
-        ]
-        for (kind, forecast), row in s.iterrows():
-            lines.append(
-                f"{kind:<15} {forecast:<8} {int(row['pairs']):>5} {row['log_score']:>9.2f} "
-                f"{row['crps']:>6.2f} {row['coverage_50']:>6.0%} {row['coverage_90']:>6.0%}"
-            )
-        lines += ["", "forecasts: model = the reporting model; "
-                  + "; ".join(f"{k} = {v}" for k, v in BENCHMARKS.items())]  # fmt: skip
-        if self.alternatives is not None:
-            lines += ["", "choices, scored the same way (best first):"]
-            for label, row in self.alternatives.iterrows():
-                lines.append(
-                    f"  {label:<40} log score {row['log_score']:>6.3f}  CRPS {row['crps']:.3f}  "
-                    f"in 50% {row['coverage_50']:.0%}  in 90% {row['coverage_90']:.0%}"
-                )
-        lines += ["", "goals:"]
-        for goal, row in self.goals().iterrows():
-            lines.append(f"  {goal:<34} {row['value']:>7.3f}  {'met' if row['met'] else 'missed'}")
-        return "\n".join(lines)
-
-    def plot_pit(self, *, ax: Axes | None = None) -> Axes:
-        """Histograms of the probability integral transforms of the model and the
-        benchmarks (flat when calibrated)."""
-        pits = {"reporting model": self.table["pit"].to_numpy()}
-        for prefix, label in BENCHMARKS.items():
-            pits[label] = self.table[f"{prefix}_pit"].to_numpy()
-        return figures.pit_histograms(pits, ax=ax)
-
-    def plot(self, *, ax: Axes | None = None) -> Axes:
-        """Each pair's gap against its 50% and 90% bands (relative to the target), by year."""
-        t = self.table.sort_values(["year", "outturn"], kind="stable")
-        bands = (
-            t[["low90", "low50", "median", "high50", "high90"]].to_numpy()
-            - t[["target"]].to_numpy()
-        )
-        return figures.gap_bands(
-            t["year"].to_numpy(), bands, (t["outturn"] - t["target"]).to_numpy(), ax=ax
-        )
 
 
 def score_panel(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +18,8 @@ from scipy import optimize
 from ..engine import Statistic
 from ..errors import ScenarioError, TjsimError
 from ..limits import MAX_MAGNITUDE
-from ..result import JOINT, Z95
+from ..report.numbers import percent_near_ends as _pct
+from ..result import JOINT, Z95, RequiredShift
 from ..scenario import describe_conditioning
 from ..seeding import describe_seed
 from .common import CommonDraws, Driver, Variant, mover, resolve_driver, target_column
@@ -32,72 +31,6 @@ GRID_POINTS = 41
 #: Widest bracket (in swings) that Brent's method refines; wider ones are narrowed
 #: on finer grids first.
 BRACKET_SWINGS = 0.5
-
-
-def _pct(p: float, digits: int = 1) -> str:
-    """A probability in percent, with more digits near 0 and 1."""
-    if 0.0 < p < 0.01 or 0.99 < p < 1.0:
-        digits += 2
-    return f"{100 * p:.{digits}f}%"
-
-
-@dataclass(frozen=True)
-class RequiredShift:
-    """What it takes for a target (or all of them) to be met with a given probability.
-
-    ``shift`` moves the driver from ``current`` to ``value`` (a variable's central value
-    or a parameter's value); ``low`` and ``high`` bound it with 95% confidence (an
-    infinite end means the level is not reached within ``bounds`` on that side).
-    """
-
-    target: str
-    driver: str
-    kind: str
-    probability: float
-    shift: float
-    low: float
-    high: float
-    current: float
-    value: float
-    achieved: float
-    std_error: float
-    start_probability: float
-    unit: str
-    label: str
-    bounds: tuple[float, float]
-    draws: int
-    method: str
-    seed: int | str
-    scenario: str
-    conditioning: str = ""
-    curve: pd.DataFrame = field(repr=False, compare=False, default_factory=pd.DataFrame)
-
-    def __str__(self) -> str:
-        what = "all targets" if self.target == JOINT else f"target '{self.target}'"
-        moved = "central value" if self.kind == "variable" else "value"
-        unit = f" {self.unit}" if self.unit else ""
-        step = "pp" if self.kind == "variable" and self.unit == "%" else self.unit
-        step = f" {step}" if step else ""
-        return "\n".join(
-            [
-                f"To meet {what} with probability {_pct(self.probability)} "
-                f"(now {_pct(self.start_probability)}, scenario '{self.scenario}'):",
-                *([f"  {self.conditioning}"] if self.conditioning else []),
-                f"  {'shift' if self.kind == 'variable' else 'change'} {self.driver} by "
-                f"{self.shift:+.3g}{step}  (95% interval {self.low:+.3g} to {self.high:+.3g})",
-                f"  {self.driver} {moved}: {self.current:.4g} -> {self.value:.4g}{unit}"
-                f"  ({self.label})",
-                f"  P at the solution: {_pct(self.achieved, 2)} ± {100 * self.std_error:.2g} points",
-                f"  {self.draws:,} draws, method {self.method}, seed {self.seed}; common random "
-                f"numbers, searched shifts in [{self.bounds[0]:+.3g}, {self.bounds[1]:+.3g}]",
-            ]
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as plain values (without the search curve)."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "curve"}
-        out["bounds"] = list(self.bounds)
-        return out
 
 
 class _Curve:

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     """Simulate every file on the same draws, print the comparison, write ``--out``."""
     from ..api import compare, resolve_scenario, scenario_calibration
     from ..engine import resolve_settings
-    from ..report import check_output_folder, write_atomically, write_comparison
+    from ..report.files import write_comparison
+    from ..report.folder import check_output_folder, write_atomically
     from ..seeding import FIXED_SEED
 
     if len(args.files) < 2:

@@ -31,7 +31,8 @@ the run) and mc. Without a file, the bundled baseline runs with its own settings
 
 Targets are read as the calibration states (tjsim targets lists each reading); --reading
 picks another where a target allows it, and --readings prints every target's probability
-under every reading, all on the same draws.
+under every reading, all on the same draws. --summary prints each target's central case,
+mean, median, spread and 5%/95% quantiles, with report.html's precision.
 
 With --out DIR, writes headline.csv (the headline table), headline_counts.csv (the
 number of headline goals met), probabilities.csv, readings.csv, summary.csv, indicators.csv,
@@ -72,6 +73,12 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         help="also print every target's probability under every reading (with a note "
         "where a reading needs one)",
     )
+    cmd.add_argument(
+        "--summary",
+        action="store_true",
+        help="also print each target's central case, mean, median, spread and 5%%/95%% "
+        "quantiles (as report.html shows them)",
+    )
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -80,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
     """Simulate, print the table, and write ``--out``."""
     from ..api import simulate
     from ..engine import resolve_settings
-    from ..report import check_output_folder, write_atomically, write_run
-    from ..report.text import format_readings
+    from ..report.files import write_run
+    from ..report.folder import check_output_folder, write_atomically
+    from ..report.text import format_readings, format_summary
 
     calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)
@@ -98,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         print(result)
         if args.readings:
             print("\n" + format_readings(result.readings()))
+        if args.summary:
+            print("\n" + format_summary(result))
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK

@@ -56,8 +56,8 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the scores; write ``--out``."""
     from ..api import score
-    from ..report import check_output_folder, write_atomically
     from ..report.files import write_panel_score, write_score
+    from ..report.folder import check_output_folder, write_atomically
 
     if args.out is not None:
         check_output_folder(args.out)

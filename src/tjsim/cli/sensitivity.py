@@ -50,8 +50,8 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the sensitivity table."""
-    from ..analysis import format_sensitivities
     from ..api import sensitivities
+    from ..report.sensitivity import format_sensitivities
 
     calibration = scenario_calibration(args)
     scenario = read_scenario(args, calibration)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .common import (
     EXIT_OK,
@@ -14,11 +13,6 @@ from .common import (
     simulation_options,
 )
 from .progress import progress_bar
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from ..result import SweepResult
 
 NAME = "sweep"
 HELP = "simulate a scenario at every point of a grid (policy surfaces and frontiers)"
@@ -95,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import resolve_settings
     from ..errors import TjsimError, unknown
     from ..model import build_model
-    from ..report import check_output_folder, write_atomically, write_sweep
+    from ..report.folder import check_output_folder, write_atomically
+    from ..report.sweep import write_sweep
+    from ..report.sweep_text import format_sweep
     from ..result import JOINT
     from .common import read_scenario, scenario_calibration
 
@@ -149,64 +145,3 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         say(args, f"\nwrote {args.out}")
     return EXIT_OK
-
-
-def format_sweep(
-    result: SweepResult,
-    target: str,
-    probability: float,
-    frontier: pd.DataFrame,
-    note: str | None = None,
-) -> str:
-    """The sweep as text: its settings, the frontier (``note`` after its heading, and
-    the lines that never cross the level) and the probabilities over the grid."""
-    meta = result.metadata
-    shape = result.grid.shape
-    size = " x ".join(map(str, shape)) + " = " if shape and len(shape) > 1 else ""
-    lines = [
-        f"tjsim sweep: {meta['grid']}, {size}{meta['points']:,} points over "
-        f"{', '.join(meta['axes'])}",
-        f"{meta['draws']:,} draws a point (common random numbers), method {meta['method']}, "
-        f"seed {meta['seed']}, backend {meta['backend']} "
-        f"({meta['workers']} worker{'s' if meta['workers'] != 1 else ''})",
-        "",
-        f"Where P({target}) crosses {_percent(probability)} (95% band):",
-        *([note] if note else []),
-        "  nowhere on the grid" if frontier.empty else frontier.to_string(index=False),
-        *_never(frontier),
-        "",
-        f"P({target}) in %:",
-        _surface(result, target),
-    ]
-    return "\n".join(lines)
-
-
-def _percent(probability: float) -> str:
-    """A level as a percentage, with a decimal only where it needs one."""
-    return f"{100 * probability:.4g}%"
-
-
-def _never(frontier: pd.DataFrame) -> list[str]:
-    """Lines saying which lines of the grid never cross the level (none if all do)."""
-    never = frontier.attrs.get("never", [])
-    if not never or frontier.empty:  # "nowhere on the grid" says it all
-        return []
-    where = "; ".join(", ".join(f"{k} = {v:g}" for k, v in line.items()) for line in never)
-    return [f"  never crosses it where {where}"]
-
-
-def _surface(result: SweepResult, target: str) -> str:
-    """The probabilities as a table: the first axis down, the second across."""
-    import pandas as pd
-
-    grid = result.grid
-    p = 100 * result.probability(target)
-    if grid.values is None or len(grid.values) > 2:
-        frame = pd.DataFrame(grid.points, columns=grid.keys).assign(**{"P (%)": p.ravel()})
-        return frame.to_string(index=False, float_format=lambda v: f"{v:.1f}")
-    rows = pd.Index(grid.values[0], name=grid.keys[0])
-    if len(grid.values) == 1:
-        return pd.DataFrame({"P (%)": p}, index=rows).to_string(float_format=lambda v: f"{v:.1f}")
-    columns = pd.Index(grid.values[1], name=grid.keys[1])
-    table = pd.DataFrame(p, index=rows, columns=columns)
-    return table.to_string(float_format=lambda v: f"{v:.1f}")

@@ -427,7 +427,9 @@ def _resolved(
     if threshold is None and tolerance:
         other = f"{other} {'-' if op in ('>=', '>') else '+'} {tolerance:g}"
     stated = f"{indicator} {op} {other}"
+    published, rounding = threshold, 0.0
     if reading.rounding and threshold is not None:
+        rounding = reading.rounding
         half = reading.rounding / 2
         op, threshold = {
             ">=": (">=", threshold - half),
@@ -450,6 +452,8 @@ def _resolved(
         stated=stated,
         headline=spec.headline,
         tolerance=tolerance if threshold is None else 0.0,
+        published=published,
+        rounding=rounding,
     )
 
 

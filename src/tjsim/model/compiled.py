@@ -45,6 +45,9 @@ class Target:
     the joint, the number met); the others are alternatives reported side by side.
     ``headline`` marks one of the plan's headline goals; ``tolerance`` loosens a
     comparison with another indicator (``>=``: met down to ``tolerance`` below it).
+    ``published`` is the threshold as the plan publishes it and ``rounding`` the step a
+    published figure is rounded to (0: not rounded), so ``>= 4.5`` to 0.1 has
+    ``published`` 4.5 and ``threshold`` 4.45.
     """
 
     id: str
@@ -60,6 +63,8 @@ class Target:
     stated: str = ""
     headline: bool = False
     tolerance: float = 0.0
+    published: float | None = None
+    rounding: float = 0.0
 
     @property
     def rule(self) -> str:

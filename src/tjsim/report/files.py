@@ -15,13 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..analysis import ComparisonResult
-from ..analysis.panel_score import PanelScoreResult
-from ..analysis.score import ScoreResult
 from ..calibration import Calibration
 from ..errors import ScenarioError
-from ..result import SimulationResult
+from ..result import ComparisonResult, PanelScoreResult, ScoreResult, SimulationResult
 from ..scenario import scenario_to_mapping
+from .changes import scenario_changes, touched_facts
 from .html import Figure, comparison_report, run_report, score_report
 
 if TYPE_CHECKING:
@@ -102,7 +100,9 @@ def write_run(
                 f"{variable} year to date: quantile bands, the observed figures and the target",
             )
         )
-    page = run_report(result, _calibration(result, calibration), figures)
+    cal = _calibration(result, calibration)
+    changes = scenario_changes(result.scenario, cal, result.model)
+    page = run_report(result, figures, changes, touched_facts(result.scenario, cal))
     (folder / "report.html").write_text(page, encoding="utf-8")
 
 
@@ -183,7 +183,9 @@ def write_comparison(
         ),
     ]
     first = comparison.results[0]
-    page = comparison_report(comparison, _calibration(first, calibration), figures)
+    cal = _calibration(first, calibration)
+    changes = [scenario_changes(run.scenario, cal, run.model) for run in comparison.results]
+    page = comparison_report(comparison, figures, changes)
     (folder / "report.html").write_text(page, encoding="utf-8")
 
 

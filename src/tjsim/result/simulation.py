@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,9 @@ from ..calibration import Calibration
 from ..errors import ScenarioError, unknown
 from ..model import CompiledModel
 from ..model.quarterly import PERIODS, ytd_indicator
+from ..report.html import result_html
+from ..report.numbers import number_word, published_note
+from ..report.text import format_result
 from ..scenario import Scenario, describe_conditioning, describe_observed
 from ..seeding import RNG, describe_seed
 from . import filtering
@@ -26,15 +28,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 DEFAULT_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
-_WORDS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
-).split()
-
-
-def number_word(n: int) -> str:
-    """``n`` in words up to twenty (``8`` -> ``"eight"``), else in digits."""
-    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,49 +448,8 @@ class SimulationResult:
         return pd.DataFrame(self.kept, columns=pd.Index(self.model.indicators, name="indicator"))
 
     # ---------------------------------------------------------------- display
-    def _lines(self) -> list[str]:
-        meta = self.metadata
-        probs = self._probability_table
-        k = len(self.model.headline_targets)
-        heads = self.headline() if k else None
-        names = ["all targets (joint)" if tid == "joint" else str(tid) for tid in probs.index]
-        readings = ["" if tid == "joint" else row for tid, row in probs["reading"].items()]
-        shown = [*names, *(str(tid) for tid in heads.index)] if heads is not None else names
-        name_width = max(len("target"), *(len(n) for n in shown))
-        reading_width = max(
-            len("reading"),
-            *(len(r) for r in readings),
-            *(len(r) for r in (heads["reading"] if heads is not None else [])),
-        )
-        header = (
-            f"{'target':<{name_width}}  {'reading':<{reading_width}}  {'P(met)':>6}  "
-            f"{'95% interval':>14}"
-        )
-
-        def row_line(name: str, reading: str, row: pd.Series) -> str:
-            return (
-                f"{name:<{name_width}}  {reading:<{reading_width}}  "
-                f"{100 * row['probability']:5.1f}%  "
-                f"[{100 * row['ci_low']:5.1f}, {100 * row['ci_high']:5.1f}]"
-            )
-
-        lines = [
-            f"tjsim: scenario '{meta['scenario']}' on {meta['calibration']} calibration {meta['calibration_version']}",
-            f"{meta['draws']:,} draws, method {meta['method']}, seed {meta['seed']}, {meta['dimension']} random numbers per draw",
-            *([self.conditioning] if self.scenario.observed else []),
-            "",
-        ]
-        if heads is not None:
-            lines += [f"The plan's {number_word(k)} headline goals:", "", header]
-            for tid, row in heads.iterrows():
-                lines.append(row_line(str(tid), row["reading"], row))
-            lines += ["", f"All {number_word(self.model.n_primary)} targets:", "", header]
-        for name, reading, (_, row) in zip(names, readings, probs.iterrows(), strict=True):
-            lines.append(row_line(name, reading, row))
-        return lines
-
     def __str__(self) -> str:
-        return "\n".join(self._lines())
+        return format_result(self)
 
     def __repr__(self) -> str:
         meta = self.metadata
@@ -505,42 +457,7 @@ class SimulationResult:
         return f"<SimulationResult scenario={meta['scenario']!r} draws={meta['draws']:,} method={meta['method']} seed={meta['seed']}{observed}>"
 
     def _repr_html_(self) -> str:
-        meta = self.metadata
-
-        def table(frame: pd.DataFrame) -> str:
-            rows = "".join(
-                "<tr><td>{}</td><td><code>{}</code></td><td style='text-align:right'>{:.1f}%</td>"
-                "<td style='text-align:right'>{:.1f} – {:.1f}%</td><td>{}</td></tr>".format(
-                    html.escape(str(tid)),
-                    html.escape(row["reading"]),
-                    100 * row["probability"],
-                    100 * row["ci_low"],
-                    100 * row["ci_high"],
-                    html.escape(row["wording"]),
-                )
-                for tid, row in frame.iterrows()
-            )
-            return (
-                "<table><thead><tr><th>target</th><th>reading</th><th>P(met)</th>"
-                "<th>95% interval</th><th>report</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>"
-            )
-
-        head = html.escape(
-            f"Scenario '{meta['scenario']}' · {meta['calibration']} {meta['calibration_version']} · "
-            f"{meta['draws']:,} draws ({meta['method']}, seed {meta['seed']})"
-            + (f" · {self.conditioning}" if self.scenario.observed else "")
-        )
-        k = len(self.model.headline_targets)
-        parts = [f"<div><p><strong>tjsim</strong> {head}</p>"]
-        if k:
-            parts += [
-                f"<p>The plan's {number_word(k)} headline goals:</p>",
-                table(self.headline()),
-                f"<p>All {number_word(self.model.n_primary)} targets:</p>",
-            ]
-        parts += [table(self._probability_table), "</div>"]
-        return "".join(parts)
+        return result_html(self)
 
     def histogram(self, indicator: str) -> tuple[np.ndarray, np.ndarray]:
         """The run's fine histogram of ``indicator``: ``counts`` ``(bins,)``, the draws
@@ -576,17 +493,20 @@ class SimulationResult:
         """The simulated distribution of ``indicator`` with its targets' thresholds."""
         counts, edges = self.histogram(indicator)
         j = self.model.indicators.index(indicator)
-        lines = {
-            t.id: t.threshold
+        shown = [
+            t
             for t in self.model.primary_targets
             if t.indicator == indicator and t.threshold is not None
-        }
+        ]
+        unit = self.model.units[j]
+        notes = {t.id: published_note(t.published, t.rounding, unit) for t in shown}
         quant = self.quantiles((0.05, 0.5, 0.95)).loc[indicator].to_numpy()
         return figures.distribution(
             counts,
             edges,
             label=f"{self.model.labels[j]} ({self.model.units[j]})",
-            thresholds=lines,
+            thresholds={t.id: t.threshold for t in shown},
+            threshold_notes=notes,
             quantiles=quant,
             quantile_labels=["5% quantile", "median", "95% quantile"],
             title=self._title(indicator),
@@ -613,15 +533,21 @@ class SimulationResult:
                 + ")"
             )
         bands = self.quantiles((0.05, 0.25, 0.5, 0.75, 0.95)).loc[ids].to_numpy()
-        threshold = next(
+        target = next(
             (
-                t.threshold
+                t
                 for t in self.model.primary_targets
                 if t.indicator == variable and t.threshold is not None
             ),
             None,
         )
         j = self.model.indicators.index(variable)
+        threshold = None if target is None else target.threshold
+        threshold_note = (
+            ""
+            if target is None
+            else published_note(target.published, target.rounding, self.model.units[j])
+        )
         observed = dict(self.scenario.observed.get(variable, {}))
         note = None
         if not self.scenario.observed:
@@ -636,6 +562,7 @@ class SimulationResult:
             label=f"{self.model.labels[j]}, year to date ({self.model.units[j]})",
             observed=observed,
             threshold=threshold,
+            threshold_note=threshold_note,
             title=self._title(variable)
             if self.scenario.observed
             else f"{self.scenario.name}: {variable}, unconditioned",
