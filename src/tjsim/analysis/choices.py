@@ -115,7 +115,8 @@ def choices_table(
         one column per distribution parameter
             The five of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS` other
             than the break's impact, under the choice (the break's probability is the
-            tail event's, so a choice of that event's probability shows there).
+            tail event's, so a choice of that event's probability shows there); none
+            when the calibration does not state all six.
         ``probability``
             P(GDP target met), the record indicator's default reading.
         ``median``
@@ -231,7 +232,10 @@ def _distribution(
     calibration: Calibration, choice: Choice, values: Mapping[str, float]
 ) -> dict[str, float]:
     """GDP's distribution parameters under a choice (the break's impact left out; the
-    break's probability is the tail event's)."""
+    break's probability is the tail event's); none for a calibration that does not
+    state its GDP distribution in them (no ``fitted.yaml``)."""
+    if not all(name in values for name in DISTRIBUTION_PARAMETERS):
+        return {}
     tail = _tail_event(calibration)
     out = {name: float(values[name]) for name in DISTRIBUTION_PARAMETERS}
     probability = calibration.events[tail].probability

@@ -6,8 +6,8 @@ import argparse
 
 from ..errors import TjsimError
 from .common import (
-    calibration_option,
     EXIT_OK,
+    calibration_option,
     observed_option,
     read_observed_option,
     say,

@@ -59,8 +59,8 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the scores; write ``--out``."""
     from ..api import score
-    from ..report.files import write_panel_score, write_score
     from ..errors import TjsimError
+    from ..report.files import write_panel_score, write_score
     from ..report.folder import check_output_folder, write_atomically
 
     if args.panel and args.calibration is not None:
