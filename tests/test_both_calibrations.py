@@ -26,27 +26,6 @@ DRAWS, SEED = 2_000, 1
 #: the reason it may stay. A new one fails the test below until it is read from the
 #: calibration instead, or listed here with its reason.
 EXCEPTIONS: dict[tuple[str, str], str] = {
-    # The table of choices (analysis/choices.py CHOICES) is the default calibration's:
-    # its choices name that calibration's parameters and events. choices_table takes
-    # any calibration's choices as an argument; only the default table is written here.
-    **{
-        ("analysis/choices.py", ident): "the default calibration's table of choices"
-        for ident in (
-            "gdp_reporting_spread",
-            "gdp_reporting_skew",
-            "gdp_break_spread",
-            "gdp_break_probability",
-            "regime_break",
-            "plan_loading",
-            "gdp_plan_loading",
-            "industry_on_investment",
-            "construction_on_investment",
-            "services_on_investment",
-        )
-    },
-    # The plan-management factor's fit: its parameter and its record of headline counts
-    # are defaults of plan_likelihood, which takes both as arguments.
-    ("analysis/plan.py", "plan_loading"): "the default of plan_likelihood's parameter",
     # tjsim 0.2's record derivation, a fixed benchmark of the panel score: its priors
     # are kept under the names of the assumptions they were copied from, and are not
     # read from any calibration.
