@@ -8,7 +8,7 @@ axes. A foundation module: it imports nothing of tjsim, so every layer may use i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -138,8 +138,8 @@ def distribution(
             )
     if quantiles is not None:
         for i, q in enumerate(quantiles):
-            name = quantile_labels[i] if quantile_labels is not None else None
-            ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
+            qlabel = quantile_labels[i] if quantile_labels is not None else None
+            ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=qlabel)
         if quantile_labels is not None:
             ax.legend(loc="upper right", fontsize=7, frameon=False)
     ax.set_xlabel(plain(label))
@@ -285,7 +285,7 @@ def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = N
     count = table.index.get_level_values("scenario").nunique()
     for position, rows in table.groupby(level="scenario"):
         rows = rows.droplevel("scenario")
-        offset = 0.3 * (position - (count - 1) / 2) / max(count - 1, 1)
+        offset = 0.3 * (cast(int, position) - (count - 1) / 2) / max(count - 1, 1)
         ax.errorbar(
             100 * rows["probability"],
             np.array([y[t] for t in rows.index]) + offset,

@@ -362,7 +362,7 @@ class _Chunk:
         if column == len(strict) or (variant is not None and variant.delta is None):
             return self.met(variant)[:, [column]]
         margin = self.base()[:, [column]]
-        if variant is not None:
+        if variant is not None and variant.delta is not None:
             margin = margin + variant.delta[column]
         return margin > 0.0 if strict[column] else margin >= 0.0
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -253,7 +253,7 @@ def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.Dat
     """Every variant (:func:`variants`, and the combination of the alternatives that beat
     the reference) scored leaving years out: one row each, with its ``choices``, mean
     ``log_score`` and ``crps`` and the 50% and 90% coverage, best log score first."""
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     scores: dict[str, float] = {}
     found = variants(reference)
     for label, choices in found.items():
@@ -263,7 +263,7 @@ def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.Dat
     better = [label for label in found if label != "chosen" and scores[label] > scores["chosen"]]
     if len(better) > 1:
         combined = reference
-        fields = {}
+        fields: dict[str, Any] = {}
         for label in sorted(better, key=lambda lab: -scores[lab]):
             changed = {
                 k: getattr(found[label], k)
@@ -351,7 +351,8 @@ class PanelScoreResult:
             f"{'years':<15} {'forecast':<8} {'pairs':>5} {'log score':>9} {'CRPS':>6} "
             f"{'in 50%':>6} {'in 90%':>6}",
         ]
-        for (kind, forecast), row in s.iterrows():
+        for key, row in s.iterrows():
+            kind, forecast = cast(tuple[str, str], key)
             lines.append(
                 f"{kind:<15} {forecast:<8} {int(row['pairs']):>5} {row['log_score']:>9.2f} "
                 f"{row['crps']:>6.2f} {row['coverage_50']:>6.0%} {row['coverage_90']:>6.0%}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -137,7 +137,8 @@ def sensitivity_table(
     # .loc lookups and slices work without warnings and keep this order.
     frame.index = pd.MultiIndex(
         levels=[targets, driver_ids],
-        codes=[codes[0].loc[frame.index], codes[1].loc[frame.index]],
+        # pandas-stubs wants plain sequences of codes; pandas takes array-likes.
+        codes=[codes[0].loc[frame.index], codes[1].loc[frame.index]],  # type: ignore[list-item]
         names=["target", "driver"],
     )
     frame = frame.drop(columns=["target", "driver"])
@@ -201,14 +202,14 @@ def format_sensitivities(
     meta = frame.attrs.get("metadata", {})
     drivers = list(dict.fromkeys(frame.index.get_level_values("driver")))
     targets = list(dict.fromkeys(frame.index.get_level_values("target")))
-    first = frame.xs(targets[0], level="target")
+    first = cast(pd.DataFrame, frame.xs(targets[0], level="target"))
     cells = {
-        (t, d): f"{100 * row.sensitivity:+.{digits}f}±{100 * row.std_error:.{digits}f}"
-        for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
+        (t, d): f"{100 * s:+.{digits}f}±{100 * e:.{digits}f}"
+        for (t, d), s, e in zip(frame.index, frame["sensitivity"], frame["std_error"], strict=True)
     }
     shown_zero = {
-        (t, d): not round(100 * row.sensitivity, digits)
-        for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
+        (t, d): not round(100 * s, digits)
+        for (t, d), s in zip(frame.index, frame["sensitivity"], strict=True)
     }
     dropped_drivers: list[str] = []
     dropped_targets: list[str] = []
@@ -224,7 +225,8 @@ def format_sensitivities(
     label = max(len("all targets (joint)"), *(len(t) for t in targets))
     swings = {d: "±" + format(first.loc[d, "swing"], ".3g") for d in drivers}
     pairs = {
-        (t, d): f"{100 * frame.at[(t, d), 'p_minus']:.0f}/{100 * frame.at[(t, d), 'p_plus']:.0f}%"
+        (t, d): f"{100 * cast(float, frame.at[(t, d), 'p_minus']):.0f}/"
+        f"{100 * cast(float, frame.at[(t, d), 'p_plus']):.0f}%"
         for t in targets
         for d in drivers
     }
@@ -249,7 +251,7 @@ def format_sensitivities(
         )
         return text.rstrip()
 
-    lines = []
+    lines: list[str | None] = []
     if meta:
         lines += [
             f"tjsim sensitivity: scenario '{meta['scenario']}', {meta['draws']:,} draws, "
@@ -338,7 +340,7 @@ def plot_tornado(
     target = ids[0] if target is None else target
     if target not in ids:
         raise ScenarioError(unknown("target", target, ids), key="target")
-    rows = table.xs(target, level="target")
+    rows = cast(pd.DataFrame, table.xs(target, level="target"))
     if title is None:
         scenario = table.attrs.get("metadata", {}).get("scenario")
         name = "all targets" if target == JOINT else target

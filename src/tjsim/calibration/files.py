@@ -3,6 +3,7 @@ numbers fitted by a model of the record), validated into a :class:`Calibration`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +24,7 @@ def default_calibration_path() -> Path:
     return Path(str(resources.files("tjsim") / "data" / "tianjin"))
 
 
-def load_calibration(path: str | Path | None = None) -> Calibration:
+def load_calibration(path: str | os.PathLike[str] | None = None) -> Calibration:
     """Read and validate the calibration folder ``path`` (default: packaged Tianjin).
 
     A folder is read and checked once per process and its files' state: a later call

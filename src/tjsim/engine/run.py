@@ -83,7 +83,7 @@ def run_settings(
                 f"draws must be at least {least_draws}, found {chosen['draws']}", key="draws"
             )
     except ScenarioError as exc:
-        if from_file.get(exc.key):
+        if exc.key is not None and from_file.get(exc.key):
             raise ScenarioError(
                 exc.message, file=scenario.path, key=f"simulation.{exc.key}"
             ) from None

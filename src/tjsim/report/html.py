@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -396,7 +396,7 @@ def _touched(result: SimulationResult, calibration: Calibration) -> str:
         f"<tr><td><code>{text(r.id)}</code></td>"
         + _cell(f"{r.value:g} {text(r.unit)}", value=r.value, classes="num", column="value")
         + _cell(
-            "" if math.isnan(r.scenario_value) else f"{r.scenario_value:g}",
+            "" if math.isnan(cast(float, r.scenario_value)) else f"{r.scenario_value:g}",
             value=r.scenario_value,
             classes="num",
             column="scenario_value",
