@@ -57,6 +57,7 @@ def _no_tjsim_tasks(client, wait: float = 10.0) -> bool:
 
 
 @pytest.mark.parametrize("method", ["mc", "sobol"])
+@pytest.mark.slow
 def test_a_sweep_on_dask_equals_in_process(client, toy, method):
     draws = 3 * BLOCK_SIZE + 11
     local = tjsim.sweep(None, GRID, draws=draws, seed=4, method=method, calibration=toy, threads=1)
@@ -114,6 +115,7 @@ def test_an_interrupted_sweep_cancels_its_tasks(client, toy):
     assert _no_tjsim_tasks(client)
 
 
+@pytest.mark.slow
 def test_the_cli_sweeps_on_a_scheduler_address(client, tmp_path, capsys):
     grid = tmp_path / "grid.yaml"
     grid.write_text("axes: {drivers.investment.shift: [-1, 1]}\n", encoding="utf-8")

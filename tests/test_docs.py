@@ -47,6 +47,7 @@ def _read(name: str) -> str:
 
 # ----------------------------------------------------------------------------- generated
 @pytest.mark.parametrize("page", GENERATED_PAGES)
+@pytest.mark.slow
 def test_generated_blocks_match_the_packaged_data(page, cal):
     text = _read(page)
     assert docgen.blocks(text), f"docs/{page} has no generated blocks"
@@ -63,6 +64,7 @@ def test_every_block_is_used_and_every_layer_has_its_equations():
     assert "parameters" in docgen.blocks(_read("calibration.md"))
 
 
+@pytest.mark.slow
 def test_docgen_command_checks_and_rewrites(tmp_path, cal, capsys):
     page = tmp_path / "calibration.md"
     text = _read("calibration.md")
@@ -242,6 +244,7 @@ def _python_blocks(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", EXAMPLE_PAGES)
+@pytest.mark.slow
 def test_python_examples_run(page, monkeypatch):
     blocks = _python_blocks(page)
     assert blocks, f"docs/{page} has no Python example"
@@ -266,6 +269,7 @@ def test_notebook_is_committed_without_outputs():
     assert "widgets" not in notebook["metadata"]
 
 
+@pytest.mark.slow
 def test_notebook_runs(monkeypatch):
     for module in ("nbclient", "nbformat", "ipykernel"):
         if importlib.util.find_spec(module) is None:
@@ -334,6 +338,7 @@ def test_docs_name_no_machine_paths():
             assert word not in text, f"{path.name} mentions {word!r}"
 
 
+@pytest.mark.slow
 def test_site_builds_strict(tmp_path):
     for module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
         try:

@@ -95,6 +95,7 @@ def _strays(folder: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------- 1. P = 0 or 1
+@pytest.mark.slow
 def test_certain_and_impossible_targets_write_their_figures(capsys, tmp_path):
     path = _write(tmp_path / "flat.yaml", "name: flat\nshocks_off: true\n")
     out = tmp_path / "out"
@@ -358,7 +359,9 @@ def test_a_long_extends_name_is_refused_without_echoing_it(capsys, tmp_path):
     for name in ("a" * 5000, "a" * 5000 + ".yaml"):
         path = _write(tmp_path / "long.yaml", f"name: x\nextends: {name}\n")
         err = _refused(capsys, tmp_path, "run", path, *FAST, where=f"{path}: extends: ")
-        assert len(err) < 400
+        # The message without the file's own path, whose length depends on where
+        # pytest puts its temporary folders (deeper under xdist).
+        assert len(err.replace(str(path), "")) < 340
 
 
 def test_a_complex_key_is_refused(capsys, tmp_path):
@@ -539,6 +542,7 @@ def test_standard_output_on_a_full_device_exits_2_in_a_real_process(argv):
     assert done.stderr == "tjsim: error: cannot write to standard output: No space left on device\n"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
     out = tmp_path / "out"
     baseline = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
@@ -566,6 +570,7 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["sweep", "score", "panel"])
+@pytest.mark.slow
 def test_a_broken_pipe_still_writes_a_sweep_or_a_score(tmp_path, monkeypatch, command):
     # The table is printed after --out is written, as for run and compare: a reader
     # that stops early (`| head -1`) must not cost the files.
@@ -716,6 +721,7 @@ def test_the_docs_state_the_limits():
 
 
 @pytest.mark.parametrize("name", ["$5 vs $6", r"$\foo$", "a $ b"])
+@pytest.mark.slow
 def test_a_name_with_dollar_signs_is_drawn_as_text(capsys, tmp_path, name):
     # matplotlib reads text between dollar signs as mathematics: a scenario's name must
     # reach every figure as literal text, or the run fails after the simulation.
