@@ -117,6 +117,7 @@ def test_record_derivation_shows_the_record_numbers(cal):
     assert f"= {docgen.short(p['regime_break_impact'])}\n$$" in block
 
 
+@pytest.mark.slow
 def test_choices_match_simulations_on_the_same_draws(cal):
     """The choices table's fast evaluation on common draws gives what a simulation of the
     same scenario gives, for choices that change the fitted spread, the break's
@@ -169,6 +170,7 @@ def test_reading_notes_come_from_the_targets_file(cal):
     assert block.count("(default)") == len(cal.targets)
 
 
+@pytest.mark.slow
 def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
     page = DOCS / "scoring.md"
     text = page.read_text(encoding="utf-8")

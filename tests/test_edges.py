@@ -528,6 +528,7 @@ def _environment() -> dict[str, str]:
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize("argv", [["facts"], ["--help"]])  # argparse ignores a failed write
+@pytest.mark.slow
 def test_standard_output_on_a_full_device_exits_2_in_a_real_process(argv):
     with open("/dev/full", "w") as full:
         done = subprocess.run(
@@ -625,6 +626,7 @@ def test_scenario_builders_name_a_misused_argument(build, name):
         build(tjsim.baseline())
 
 
+@pytest.mark.slow
 def test_threads_and_workers_are_capped_at_the_cpus(calibration):
     from tjsim.engine import available_cpus
 

@@ -227,6 +227,7 @@ def test_an_unknown_kernel_is_a_clear_error(calibration):
         tjsim.simulate(draws=1_000, kernel="numbaa", calibration=calibration)
 
 
+@pytest.mark.slow
 def test_import_does_not_load_the_compiler():
     code = (
         "import sys, tjsim; tjsim.simulate(draws=500, seed=1, kernel='numpy'); "
