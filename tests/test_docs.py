@@ -185,6 +185,7 @@ def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
     assert docgen.main(["--check", str(copy)]) == 0
 
 
+@pytest.mark.slow
 def test_generated_math_is_balanced(cal):
     for name in docgen.BLOCKS:
         text = docgen.render(name, cal)
