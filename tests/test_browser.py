@@ -42,11 +42,14 @@ CHROMIUM = next(
     (p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None
 )
 HAVE_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or not HAVE_PLAYWRIGHT,
-    reason="needs Chromium and Playwright: apt-get install chromium (Debian's browser; "
-    'Playwright uses it) and pip install -e ".[dev]" (Playwright, Panel); CI installs both',
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser and a served page: the full run only
+    pytest.mark.skipif(
+        CHROMIUM is None or not HAVE_PLAYWRIGHT,
+        reason="needs Chromium and Playwright: apt-get install chromium (Debian's browser; "
+        'Playwright uses it) and pip install -e ".[dev]" (Playwright, Panel); CI installs both',
+    ),
+]
 #: Headless Chromium on a machine without a network: no background connections.
 FLAGS = [
     "--no-sandbox",

@@ -171,6 +171,7 @@ def test_the_page_shows_the_headline_joint_above_the_table(calibration):
 
 
 @requires_panel
+@pytest.mark.slow
 def test_a_refused_value_goes_back_to_the_value_in_force(calibration):
     # A refused value once stayed in its box while the odds kept the old one.
     from tjsim.app.panel_app import _Page
@@ -191,6 +192,7 @@ def test_a_cleared_draws_box_is_refused(calibration):
 
 
 # ---------------------------------------------------------------------- save and reproduce
+@pytest.mark.slow
 def test_the_saved_scenario_reproduces_the_explorer_through_tjsim_run(tmp_path, calibration):
     explorer = Explorer(
         tjsim.load_scenario(ROOT / "scenarios" / "property_downturn.yaml"),
@@ -298,6 +300,7 @@ def test_default_controls_are_the_drivers_and_their_aggregates(calibration):
 
 # ---------------------------------------------------------------------- the page
 @requires_panel
+@pytest.mark.slow
 def test_the_page_applies_good_values_and_shows_bad_ones():
     import panel as pn
     import param
@@ -331,6 +334,7 @@ def test_the_page_applies_good_values_and_shows_bad_ones():
 
 
 @requires_panel
+@pytest.mark.slow
 def test_explore_returns_a_page_that_shows_inline(tmp_path, monkeypatch):
     for module in ("nbclient", "nbformat", "ipykernel"):
         if importlib.util.find_spec(module) is None:
@@ -426,6 +430,7 @@ def _serve_in_thread(monkeypatch, **options):
 
 
 @requires_panel
+@pytest.mark.slow
 def test_only_local_hosts_get_an_explorer_and_a_closed_page_frees_its_draws(monkeypatch):
     # A web page elsewhere could make the browser request the explorer with its own
     # Host header: such a request gets a refusal and builds nothing. A page requested
@@ -459,6 +464,7 @@ def test_a_port_out_of_range_is_a_clear_error(capsys):
 
 
 @requires_panel
+@pytest.mark.slow
 def test_sigterm_stops_the_served_explorer_within_seconds(tmp_path):
     import os
     import signal

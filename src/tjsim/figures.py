@@ -8,7 +8,7 @@ axes. A foundation module: it imports nothing of tjsim, so every layer may use i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -301,7 +301,7 @@ def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = N
     count = table.index.get_level_values("scenario").nunique()
     for position, rows in table.groupby(level="scenario"):
         rows = rows.droplevel("scenario")
-        offset = 0.3 * (position - (count - 1) / 2) / max(count - 1, 1)
+        offset = 0.3 * (cast(int, position) - (count - 1) / 2) / max(count - 1, 1)
         ax.errorbar(
             100 * rows["probability"],
             np.array([y[t] for t in rows.index]) + offset,

@@ -11,7 +11,7 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..api import CalibrationLike, ScenarioLike, resolve_calibration, resolve_scenario
 from ..calibration import Calibration
@@ -21,6 +21,8 @@ from .session import Explorer
 
 if TYPE_CHECKING:
     import panel
+    from bokeh.document import Document
+    from bokeh.server.contexts import BokehSessionContext
 
 #: What to install for the explorer.
 INSTALL = 'pip install "tjsim[app]"'
@@ -147,15 +149,17 @@ def serve(
             port = probe.getsockname()[1]
 
     def page() -> Any:
-        document = pn.state.curdoc
-        request = document.session_context.request if document.session_context else None
+        # Panel calls this while it builds a served session's page: both are set.
+        document = cast("Document", pn.state.curdoc)
+        context = cast("BokehSessionContext | None", document.session_context)
+        request = context.request if context else None
         host = request.headers.get("Host", "") if request is not None else ""
-        if host not in hosts:
+        if context is None or host not in hosts:
             return refusal(f"This explorer answers at {' or '.join(sorted(hosts))} only.")
         if len(pages) >= MAX_SESSIONS:
             return refusal(f"{MAX_SESSIONS} explorer pages are open already: close one and reload.")
         state = Explorer(start, cal, draws=draws, seed=seed, method=method)
-        pages[document.session_context.id] = state
+        pages[context.id] = state
         document.on_session_destroyed(closed)
         return build(state, deferred=True)
 

@@ -336,7 +336,7 @@ class _Page:
     def _show(self, view: View) -> None:
         self.error.visible = False
         table = view.probabilities
-        joint = table.loc[JOINT]
+        joint: Any = table.loc[JOINT]  # a row: pandas-stubs cannot type its cells
         heads = view.headline
         self.headline.object = (
             ""

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -471,7 +471,7 @@ def _checked_drivers(calibration: Calibration, drivers: Iterable[str] | None) ->
 
 def _event_probabilities(calibration: Calibration, scenario: Scenario) -> dict[str, float]:
     """Every event's probability under ``scenario`` (its own, else the calibration's)."""
-    calibrated = tables.events(calibration)["probability"].to_dict()
+    calibrated = cast(dict[str, float], tables.events(calibration)["probability"].to_dict())
     return {**calibrated, **{e: event.probability for e, event in scenario.events.items()}}
 
 
