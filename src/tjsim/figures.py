@@ -149,8 +149,8 @@ def distribution(
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
         )
     for i, q in enumerate(quantiles if quantiles is not None else []):
-        name = quantile_labels[i] if quantile_labels is not None else None
-        ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
+        qlabel = quantile_labels[i] if quantile_labels is not None else None
+        ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=qlabel)
     if quantile_labels is not None and quantiles is not None:
         # Outside the plot, right of it: the targets' labels keep the plot's top.
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)

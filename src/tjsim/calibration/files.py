@@ -45,7 +45,7 @@ def packaged_calibrations() -> dict[str, Path]:
     }
 
 
-def calibration_folder(path: str | Path | None = None) -> Path:
+def calibration_folder(path: str | os.PathLike[str] | None = None) -> Path:
     """The folder of calibration ``path``: a folder, the name of a packaged calibration
     (a folder of that name in the working directory comes first), or ``None`` for the
     packaged Tianjin calibration.
