@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 import tjsim
+from served import serve_in_thread
 from tjsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,6 +221,25 @@ def test_a_bad_value_is_refused_with_a_message(browser, explorer_url):
     alert.get_by_text("draws must lie between 1").wait_for()
     assert _gdp(page) == start
     page.close()
+
+
+def test_a_closed_page_frees_its_explorers_draws(browser, monkeypatch):
+    # The explorer is built once a browser has loaded the page, and released (its draws
+    # freed) once the page is closed. (tests/test_explorer.py: a page never loaded.)
+    url, stop, built = serve_in_thread(monkeypatch)
+    try:
+        checked = len(built)  # the settings are checked once, before serving
+        page = browser.new_page()
+        page.goto(url)
+        page.locator(".tj-probabilities tr[data-target=gdp_growth] td.p").wait_for()
+        assert len(built) == checked + 1 and built[-1]._last is not None
+        page.close()
+        deadline = time.monotonic() + 30
+        while not built[-1].released and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert built[-1].released and built[-1]._last is None
+    finally:
+        stop()
 
 
 def test_the_saved_scenario_round_trips_through_tjsim_run(browser, explorer_url, tmp_path):

@@ -40,15 +40,20 @@ from ..seeding import METHODS
 from .session import Explorer, View
 
 
-def build(explorer: Explorer, *, deferred: bool = False) -> pn.viewable.Viewable:
+def build(explorer: Explorer) -> pn.viewable.Viewable:
     """The explorer's page for ``explorer``: controls on the left, results on the
-    right, updated after every change. ``deferred``: the first odds are computed when a
-    browser has loaded the page (a served page), not when it is requested, so that a
-    request that never opens the page costs no simulation."""
-    page = _Page(explorer, deferred=deferred)
-    if deferred:
-        pn.state.onload(page.refresh)
-    return page.layout
+    right, updated after every change."""
+    return _Page(explorer).layout
+
+
+def placeholder() -> pn.Column:
+    """What a served page shows until a browser has loaded it and its explorer is built
+    into it: one line, so that a request that never opens the page costs next to
+    nothing."""
+    return pn.Column(
+        pn.pane.HTML("<p>Loading the explorer…</p>", styles={"font-family": FONTS}),
+        sizing_mode="stretch_width",
+    )
 
 
 def refusal(message: str) -> pn.viewable.Viewable:
@@ -59,7 +64,7 @@ def refusal(message: str) -> pn.viewable.Viewable:
 class _Page:
     """The widgets, panes and figures of one page, and the callbacks between them."""
 
-    def __init__(self, explorer: Explorer, *, deferred: bool = False):
+    def __init__(self, explorer: Explorer):
         self.explorer = explorer
         self.widgets: dict[str, Any] = {}
         self._answer_pending = False
@@ -121,8 +126,7 @@ class _Page:
             sizing_mode="stretch_width",
             styles={"font-family": FONTS},
         )
-        if not deferred:
-            self.refresh()
+        self.refresh()
 
     # ------------------------------------------------------------ controls
     def _sidebar(self) -> pn.Column:
