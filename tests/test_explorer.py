@@ -183,6 +183,17 @@ def test_a_refused_value_goes_back_to_the_value_in_force(calibration):
     draws.value = 1  # fewer than two draws: refused
     assert page.error.visible and "draws" in page.error.object
     assert draws.value == 5_000 == page.explorer.controls.draws
+    # A slider's box too: it reports its value when let go (value_throttled), and
+    # once kept showing the refused value.
+    import param
+
+    slider = page.widgets["event-property_slump"]
+    start = slider.value
+    with param.edit_constant(slider):  # as a browser sets them
+        slider.value = slider.value_throttled = 1.5
+    assert page.error.visible and "found 1.5" in page.error.object
+    assert slider.value == slider.value_throttled == start
+    assert page.explorer.controls.events["property_slump"] == start
 
 
 def test_a_cleared_draws_box_is_refused(calibration):
@@ -190,6 +201,59 @@ def test_a_cleared_draws_box_is_refused(calibration):
     with pytest.raises(tjsim.ScenarioError, match="draws must be a whole number >= 2"):
         explorer.apply(draws=None)
     assert explorer.controls.draws == 2_000
+
+
+def test_targets_carry_the_calibrations_names_and_the_reports_wording(calibration):
+    # The page once showed targets by id (gdp_growth) only.
+    explorer = Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1)
+    named = tjsim.targets(calibration)
+    assert explorer.labels == {**named["label"].to_dict(), "joint": "All targets met together"}
+    assert explorer.wordings == named["wording"].to_dict()
+    assert explorer.labels["gdp_growth"] == "GDP growth about 4.5%"
+    assert explorer.indicator_labels["gdp_growth"] == calibration.variables["gdp_growth"].label
+    view = explorer.update_odds()
+    assert view.probabilities.loc["gdp_growth", "wording"] == "地区生产总值增长4.5%左右"
+
+
+def test_the_readouts_advice_names_the_pages_controls(calibration):
+    # required_shift's advice, "widen bounds=(low, high)", is Python: the page has no
+    # such control.
+    explorer = Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1)
+    explorer.ask(target="container_throughput", driver="retail_sales", probability=0.99)
+    answer = explorer.answer()
+    assert answer.required is None and "brings the probability" in answer.message
+    assert "bounds" not in answer.message
+    assert answer.message.endswith(
+        "ask for a probability within that range, or move another driver"
+    )
+
+
+@requires_panel
+def test_the_page_names_targets_and_keeps_their_ids_as_hints(calibration):
+    from tjsim.app.panel_app import _Page
+
+    page = _Page(Explorer(tjsim.baseline(), calibration, draws=2_000, seed=1))
+    table = page.table.object
+    row = table[table.index("data-target='gdp_growth'") :].split("</tr>")[0]
+    assert "GDP growth about 4.5%" in row and "地区生产总值增长4.5%左右" in row
+    assert "<code>gdp_growth</code>" in row  # the id, in small type
+    assert "GDP growth about 4.5%" in page.readings.object
+    assert page.bars_source.data["name"][-1] == "GDP growth about 4.5%"  # the top bar
+    assert "GDP growth about 4.5%" in page.line_source.data["name"][0]
+    choices = page.widgets["readout-target"].options
+    assert choices["GDP growth about 4.5%"] == "gdp_growth"
+    assert choices["All targets met together"] == "joint"
+    assert page.widgets["readout-target"].value == "gdp_growth"
+    assert page.widgets["indicator"].options[calibration.variables["gdp_growth"].label] == (
+        "gdp_growth"
+    )
+    assert "To meet <b>GDP growth about 4.5%</b>" in page.readout.object
+    assert "地区生产总值增长4.5%左右" in page.readout.object
+    page.widgets["readout-target"].value = "container_throughput"
+    page.widgets["readout-driver"].value = "retail_sales"
+    page.widgets["readout-probability"].value = 0.99
+    assert "move another driver" in page.readout.object
+    assert "bounds" not in page.readout.object
 
 
 # ---------------------------------------------------------------------- save and reproduce
