@@ -31,6 +31,7 @@ def bench():
         sys.path.remove(str(BENCHMARKS))
 
 
+@pytest.mark.slow
 def test_a_tiny_comparison_writes_its_table_and_figure(bench, tmp_path):
     compare, _ = bench
     report = compare.main(
@@ -85,6 +86,7 @@ def test_the_slow_implementations_match_the_engine(bench, calibration):
     np.testing.assert_array_equal(impl.loop(setup, 300, seed=5), ours)
 
 
+@pytest.mark.slow
 def test_the_regression_suite_runs_at_a_tiny_size():
     pytest.importorskip("pytest_benchmark")
     env = {**os.environ, "TJSIM_BENCH_DRAWS": "2000"}
@@ -155,6 +157,7 @@ def _benchmark(name: str):
         sys.path.remove(str(BENCHMARKS))
 
 
+@pytest.mark.slow
 def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
     sweep_scaling = _benchmark("sweep_scaling")
     data = sweep_scaling.main(
@@ -168,6 +171,7 @@ def test_the_sweep_benchmark_runs_at_a_tiny_size(tmp_path):
     assert "| processes | 2 |" in (tmp_path / "sweep.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_the_explorer_benchmark_runs_at_a_tiny_size(tmp_path):
     explorer = _benchmark("explorer")
     text = explorer.main(

@@ -196,6 +196,7 @@ def test_tjsim_explore_builds_its_page_without_a_browser(name, cal):
     assert page is not None
 
 
+@pytest.mark.slow  # the figures of every target: about 5 s for Tianjin's sixteen
 def test_the_report_names_the_calibration_its_targets_and_facts(name, cal, tmp_path):
     parameters = tjsim.parameters(cal)
     assumption = parameters[parameters["kind"] == "assumption"].iloc[0]

@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 import tjsim
+from served import serve_in_thread
 from tjsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +43,14 @@ CHROMIUM = next(
     (p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None
 )
 HAVE_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or not HAVE_PLAYWRIGHT,
-    reason="needs Chromium and Playwright: apt-get install chromium (Debian's browser; "
-    'Playwright uses it) and pip install -e ".[dev]" (Playwright, Panel); CI installs both',
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser and a served page: the full run only
+    pytest.mark.skipif(
+        CHROMIUM is None or not HAVE_PLAYWRIGHT,
+        reason="needs Chromium and Playwright: apt-get install chromium (Debian's browser; "
+        'Playwright uses it) and pip install -e ".[dev]" (Playwright, Panel); CI installs both',
+    ),
+]
 #: Headless Chromium on a machine without a network: no background connections.
 FLAGS = [
     "--no-sandbox",
@@ -217,6 +221,68 @@ def test_a_bad_value_is_refused_with_a_message(browser, explorer_url):
     alert.get_by_text("draws must lie between 1").wait_for()
     assert _gdp(page) == start
     page.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_a_refused_value_is_said_where_it_is_seen(browser, explorer_url, tmp_path, width, height):
+    # The message once sat above the results, off-screen once the page was scrolled
+    # down to the control (and right of the screen on a phone).
+    page, _, _ = _open_explorer(browser, explorer_url)
+    page.set_viewport_size({"width": width, "height": height})
+    box = page.locator(".tj-event-property_slump input").first
+    box.scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 0  # the results' top is out of view
+    box.fill("1.5")
+    box.press("Enter")
+    alert = page.locator(".tj-error")
+    alert.get_by_text("probability must lie in [0, 1], found 1.5").wait_for()
+    page.wait_for_timeout(300)
+    page.screenshot(path=tmp_path / f"refused_{width}x{height}.png")
+    shown = alert.bounding_box()
+    assert shown is not None
+    assert 0 <= shown["x"] and shown["x"] + shown["width"] <= width, shown
+    assert 0 <= shown["y"] and shown["y"] + shown["height"] <= height, shown
+    control = box.bounding_box()
+    assert control is not None and 0 <= control["y"] <= height  # still by the control
+    assert box.input_value() != "1.5"  # the box shows the value in force again
+    page.close()
+
+
+def test_targets_show_their_names_and_the_readout_names_the_pages_controls(browser, explorer_url):
+    page, _, _ = _open_explorer(browser, explorer_url)
+    row = page.locator(".tj-probabilities tr[data-target=gdp_growth] td").first
+    assert row.locator(".tj-name").inner_text() == "GDP growth about 4.5%"
+    assert row.locator(".tj-wording").inner_text() == "地区生产总值增长4.5%左右"
+    assert row.locator(".tj-id").inner_text() == "gdp_growth"
+    question = page.locator(".tj-readout .tj-readout-question")
+    assert question.inner_text().startswith("To meet GDP growth about 4.5%")
+    page.locator(".tj-readout-target select").select_option(label="Containers above 23 million TEU")
+    question.get_by_text("Containers above 23 million TEU").wait_for()
+    page.locator(".tj-readout-driver select").select_option(value="retail_sales")
+    _type(page, "tj-readout-probability", "0.99")
+    advice = page.locator(".tj-readout .tj-none")
+    advice.get_by_text("move another driver").wait_for()
+    assert "bounds" not in advice.inner_text()
+    page.close()
+
+
+def test_a_closed_page_frees_its_explorers_draws(browser, monkeypatch):
+    # The explorer is built once a browser has loaded the page, and released (its draws
+    # freed) once the page is closed. (tests/test_explorer.py: a page never loaded.)
+    url, stop, built = serve_in_thread(monkeypatch)
+    try:
+        checked = len(built)  # the settings are checked once, before serving
+        page = browser.new_page()
+        page.goto(url)
+        page.locator(".tj-probabilities tr[data-target=gdp_growth] td.p").wait_for()
+        assert len(built) == checked + 1 and built[-1]._last is not None
+        page.close()
+        deadline = time.monotonic() + 30
+        while not built[-1].released and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert built[-1].released and built[-1]._last is None
+    finally:
+        stop()
 
 
 def test_the_saved_scenario_round_trips_through_tjsim_run(browser, explorer_url, tmp_path):

@@ -150,6 +150,7 @@ def test_bad_run_options_exit_2(capsys, argv, words):
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_run_out_writes_tables_and_figures(capsys, tmp_path):
     out = tmp_path / "results" / "baseline"
     code, stdout, _ = _run(capsys, "run", BASELINE, *FAST, "--out", str(out))
@@ -379,6 +380,7 @@ def test_validate_reports_one_line_per_file(capsys, tmp_path):
 
 
 # ---------------------------------------------------------------------- compare
+@pytest.mark.slow
 def test_compare_shows_changes_and_their_significance(capsys):
     files = [BASELINE, str(SCENARIO_DIR / "price_shock.yaml")]
     code, out, _ = _run(capsys, "compare", *files, *FAST)
@@ -637,6 +639,7 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
+@pytest.mark.slow
 def test_the_command_runs_as_a_process(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "tjsim", "run", BASELINE, *FAST],

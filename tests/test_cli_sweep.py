@@ -105,6 +105,7 @@ def test_an_interrupted_sweep_writes_nothing(capsys, tmp_path, grid, monkeypatch
     assert not out.exists() and _leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_an_interrupt_while_writing_keeps_the_earlier_output(capsys, tmp_path, grid, monkeypatch):
     out = tmp_path / "surface"
     assert main(["sweep", BASELINE, "--grid", str(grid), "--out", str(out), "--quiet"]) == 0

@@ -57,6 +57,7 @@ def _no_tjsim_tasks(client, wait: float = 10.0) -> bool:
 
 
 @pytest.mark.parametrize("method", ["mc", "sobol"])
+@pytest.mark.slow
 def test_a_sweep_on_dask_equals_in_process(client, toy, method):
     draws = 3 * BLOCK_SIZE + 11
     local = tjsim.sweep(None, GRID, draws=draws, seed=4, method=method, calibration=toy, threads=1)
@@ -78,6 +79,7 @@ def test_a_sweep_on_dask_equals_in_process(client, toy, method):
     assert_identical(local, by_name)
 
 
+@pytest.mark.slow
 def test_simulate_on_dask_equals_in_process(client, calibration):
     draws = 3 * BLOCK_SIZE + 5
     local = tjsim.simulate(draws=draws, seed=12, calibration=calibration, threads=1)
@@ -91,12 +93,14 @@ def test_simulate_on_dask_equals_in_process(client, calibration):
     assert on_dask.metadata["workers"] == 2
 
 
+@pytest.mark.slow
 def test_a_killed_worker_mid_sweep_gives_identical_numbers(client, toy):
     victim = next(iter(client.run(os.getpid).values()))
     assert_a_killed_worker_changes_nothing(toy, victim, backend=client)
     client.wait_for_workers(2, timeout=60)
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_cancels_its_tasks(client, toy):
     def interrupt(draws, points):
         raise KeyboardInterrupt
@@ -114,6 +118,7 @@ def test_an_interrupted_sweep_cancels_its_tasks(client, toy):
     assert _no_tjsim_tasks(client)
 
 
+@pytest.mark.slow
 def test_the_cli_sweeps_on_a_scheduler_address(client, tmp_path, capsys):
     grid = tmp_path / "grid.yaml"
     grid.write_text("axes: {drivers.investment.shift: [-1, 1]}\n", encoding="utf-8")

@@ -56,6 +56,7 @@ def _read(name: str) -> str:
 
 # ----------------------------------------------------------------------------- generated
 @pytest.mark.parametrize("page", GENERATED_PAGES)
+@pytest.mark.slow
 def test_generated_blocks_match_the_packaged_data(page, cal):
     text = _read(page)
     assert docgen.blocks(text), f"docs/{page} has no generated blocks"
@@ -76,6 +77,7 @@ def test_every_block_is_used_and_every_layer_has_its_equations():
 NOT_FOR_CHINA = {"gdp-fitted", "choices", "plan-factor"}
 
 
+@pytest.mark.slow
 def test_the_china_page_holds_the_china_calibrations_blocks(cal):
     text = _read("china.md")
     named = docgen.blocks(text)
@@ -99,6 +101,7 @@ def test_the_china_page_holds_the_china_calibrations_blocks(cal):
     assert "](calibration.md#" not in text and "](model.md#" not in text
 
 
+@pytest.mark.slow
 def test_a_block_named_for_a_calibration_renders_that_calibration(cal):
     assert docgen.render("events@china", cal) == docgen.render(
         "events", tjsim.load_calibration("china")
@@ -110,6 +113,7 @@ def test_a_block_named_for_a_calibration_renders_that_calibration(cal):
         docgen.render("events@chna")
 
 
+@pytest.mark.slow
 def test_docgen_command_checks_and_rewrites(tmp_path, cal, capsys):
     page = tmp_path / "calibration.md"
     text = _read("calibration.md")
@@ -162,6 +166,7 @@ def test_record_derivation_shows_the_record_numbers(cal):
     assert f"= {tables.short(p['regime_break_impact'])}\n$$" in block
 
 
+@pytest.mark.slow
 def test_choices_match_simulations_on_the_same_draws(cal):
     """The choices table's fast evaluation on common draws gives what a simulation of the
     same scenario gives, for choices that change the fitted spread, the break's
@@ -299,6 +304,7 @@ def test_reading_notes_come_from_the_targets_file(cal):
     assert block.count("(default)") == len(cal.targets)
 
 
+@pytest.mark.slow
 def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
     page = DOCS / "scoring.md"
     text = page.read_text(encoding="utf-8")
@@ -313,6 +319,7 @@ def test_generated_figures_are_current_and_redrawn(cal, tmp_path):
     assert docgen.main(["--check", str(copy)]) == 0
 
 
+@pytest.mark.slow
 def test_generated_math_is_balanced(cal):
     for name in docgen.BLOCKS:
         text = docgen.render(name, cal)
@@ -374,6 +381,7 @@ def _python_blocks(page: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", EXAMPLE_PAGES)
+@pytest.mark.slow
 def test_python_examples_run(page, monkeypatch):
     blocks = _python_blocks(page)
     assert blocks, f"docs/{page} has no Python example"
@@ -398,6 +406,7 @@ def test_notebook_is_committed_without_outputs():
     assert "widgets" not in notebook["metadata"]
 
 
+@pytest.mark.slow
 def test_notebook_runs(monkeypatch):
     for module in ("nbclient", "nbformat", "ipykernel"):
         if importlib.util.find_spec(module) is None:
@@ -467,6 +476,7 @@ def test_docs_name_no_machine_paths():
             assert word not in text, f"{path.name} mentions {word!r}"
 
 
+@pytest.mark.slow
 def test_site_builds_strict(tmp_path):
     for module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
         try:

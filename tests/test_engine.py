@@ -204,6 +204,7 @@ def test_shifts_move_the_mean_by_the_shift(calibration):
     assert diff["investment"] == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_quantiles_are_close_to_the_exact_sample_quantiles(calibration):
     result = tjsim.simulate(draws=100_000, seed=6, keep_draws=True, calibration=calibration)
     q = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from unittest import mock
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -241,6 +242,7 @@ def _draw_only(path: Path, size: tuple[float, float], draw) -> None:
     path.write_bytes(b"")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=30,
     deadline=None,

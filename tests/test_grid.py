@@ -136,6 +136,11 @@ def test_the_bundled_grids_are_valid_and_found_by_name(calibration):
         ),
         ("axes: {drivers.investment.shift: {from: 0, to: 1, steps: 1}}", "steps", "one step"),
         (
+            "axes: {drivers.investment.shift: {from: 0, to: 1, steps: null}}",
+            "steps",
+            "found nothing (null)",
+        ),
+        (
             "axes: {drivers.investment.shift: {from: 0, to: 1, steps: 1000000000}}",
             "steps",
             "at most 1,000,000 points",

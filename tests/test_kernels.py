@@ -79,6 +79,7 @@ def _assert_same_numbers(a: tjsim.SimulationResult, b: tjsim.SimulationResult) -
 
 @requires_numba
 @pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
+@pytest.mark.slow
 def test_compiled_and_numpy_kernels_give_the_same_numbers(calibration, method):
     draws = BLOCK_SIZE + 4_000  # a whole block and a partial one (Sobol: 16 scrambles)
     for name, cal, scenario, options in _models(calibration):
@@ -226,6 +227,7 @@ def test_an_unknown_kernel_is_a_clear_error(calibration):
         tjsim.simulate(draws=1_000, kernel="numbaa", calibration=calibration)
 
 
+@pytest.mark.slow
 def test_import_does_not_load_the_compiler():
     code = (
         "import sys, tjsim; tjsim.simulate(draws=500, seed=1, kernel='numpy'); "
@@ -254,6 +256,7 @@ def _run_python(code: str, **environment: str) -> subprocess.CompletedProcess:
 
 
 @requires_numba
+@pytest.mark.slow
 def test_a_read_only_install_compiles_without_a_cache_and_says_so():
     # No writable folder for numba's cache (a read-only package folder and home): the
     # kernel must still run, compiled in the process, with a one-line note.
@@ -278,6 +281,7 @@ def test_a_read_only_install_compiles_without_a_cache_and_says_so():
 
 
 @requires_numba
+@pytest.mark.slow
 def test_numba_with_its_jit_disabled_falls_back_to_numpy():
     code = "import tjsim\nprint(tjsim.simulate(draws=2_000, seed=1).metadata['kernel'])\n"
     done = _run_python(code, NUMBA_DISABLE_JIT="1")
@@ -320,6 +324,7 @@ def test_a_run_that_compiles_the_kernel_says_so_once(monkeypatch, calibration):
 
 
 @requires_numba
+@pytest.mark.slow
 def test_a_fresh_cache_is_detected(tmp_path):
     # A process whose numba cache folder is empty compiles, and says so on stderr;
     # the next process finds the cache and says nothing.

@@ -131,6 +131,7 @@ def test_fan_chart(calibration):
         tjsim.simulate(draws=1_000, seed=1, calibration=calibration).plot_fan("gdp_growth")
 
 
+@pytest.mark.slow
 def test_observed_block_in_yaml_and_cli(tmp_path, capsys):
     from tjsim.cli import main
 

@@ -106,6 +106,7 @@ def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, k
     assert headline.loc["joint", "probability"] * draws == (ref.headline == len(heads)).sum()
 
 
+@pytest.mark.slow
 def test_a_random_size_event_at_probability_zero_and_one(calibration):
     """p = 0: the break never happens, whatever its size spread; p = 1: it happens in
     every draw with the fitted size, so GDP's spread grows by the size's."""

@@ -323,6 +323,7 @@ def test_every_score_writes_a_report_whose_tables_are_its_csv_files(tmp_path):
     assert any("tjsim score" in block for block in page.pre)  # the printout
 
 
+@pytest.mark.slow
 def test_the_panel_score_writes_a_report_too(tmp_path):
     out = tmp_path / "panel"
     assert main(["score", "--panel", "--out", str(out)]) == 0

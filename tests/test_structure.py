@@ -73,6 +73,7 @@ def _fingerprint(model) -> np.ndarray:
     )
 
 
+@pytest.mark.slow
 def test_every_parameter_moves_some_indicator(calibration, base):
     """Perturb each model parameter: the compiled model (with quarters, so that their
     parameters count) must change, else the parameter silently does nothing."""

@@ -211,6 +211,7 @@ def test_the_process_pool_persists_across_runs_and_points(toy):
     assert shared_pool(2).pids() == before
 
 
+@pytest.mark.slow
 def test_a_killed_worker_process_gives_identical_numbers(toy):
     pool = shared_pool(2)
     victim = pool.pids()[0]
@@ -218,6 +219,7 @@ def test_a_killed_worker_process_gives_identical_numbers(toy):
     assert victim not in pool.pids()
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_stops_and_the_pool_still_works(toy):
     def interrupt(draws, points):
         raise KeyboardInterrupt
@@ -244,6 +246,7 @@ def test_simulate_on_the_pool_equals_in_process(calibration):
 
 
 @pytest.mark.parametrize("guarded", [False, True])
+@pytest.mark.slow
 def test_a_script_without_the_main_guard_is_stopped_at_once(tmp_path, guarded):
     # Worker processes import the script that starts them: an unguarded top-level
     # sweep once ran again in every worker, with hundreds of lines of tracebacks.
@@ -274,6 +277,7 @@ def test_a_script_without_the_main_guard_is_stopped_at_once(tmp_path, guarded):
         assert len(done.stderr.splitlines()) < 20  # one traceback, not one per worker
 
 
+@pytest.mark.slow
 def test_python_dash_m_tjsim_runs_worker_processes(tmp_path):
     # A package's __main__.py is not re-run by worker processes: no guard is needed.
     import os

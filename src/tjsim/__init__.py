@@ -157,7 +157,7 @@ if TYPE_CHECKING:
         sweep,
         targets,
     )
-    from .app import explore
+    from .app.explore import explore
     from .calibration import Calibration
     from .errors import CalibrationError, ScenarioError, TjsimError
     from .model import compile_model

@@ -370,7 +370,7 @@ def resolve_grid(grid: GridLike) -> Grid:
         return read_grid(_file_or_bundled(grid, bundled_grids(), "grid"))
     if isinstance(grid, Mapping):
         return grid_from_mapping({"axes": {k: _listed(v) for k, v in grid.items()}})
-    if isinstance(grid, Sequence):
+    if isinstance(grid, Sequence) and not isinstance(grid, str):
         return grid_from_mapping({"points": [dict(point) for point in grid]})
     raise ScenarioError(
         "grid must be a Grid, a grid file, a mapping of axis keys to values or a list of "
@@ -464,12 +464,12 @@ def panel(
     frame = load_panel()
     if region is not None:
         try:
-            names = [region] if isinstance(region, str) else list(region)
+            names: list[Any] = [region] if isinstance(region, str) else list(region)
         except TypeError:
             names = [region]  # region_name names the wrong type
         frame = frame[frame["region"].isin([region_name(name) for name in names])]
     if years is not None:
-        wanted = [years] if isinstance(years, (int, np.integer)) else years
+        wanted: Iterable[Any] = [years] if isinstance(years, (int, np.integer)) else years
         try:
             wanted = list(wanted)
         except TypeError:

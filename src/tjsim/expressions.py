@@ -19,7 +19,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -151,7 +151,7 @@ def _interpret(
         if isinstance(node, ast.Expression):
             return ev(node.body)
         if isinstance(node, ast.Constant):
-            return number(node.value)
+            return number(cast(float, node.value))  # _check_node admits only numbers
         if isinstance(node, ast.Name):
             return name(node.id)
         if isinstance(node, ast.Call):

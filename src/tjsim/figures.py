@@ -8,7 +8,7 @@ axes. A foundation module: it imports nothing of tjsim, so every layer may use i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -149,8 +149,8 @@ def distribution(
             bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1},
         )
     for i, q in enumerate(quantiles if quantiles is not None else []):
-        name = quantile_labels[i] if quantile_labels is not None else None
-        ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=name)
+        qlabel = quantile_labels[i] if quantile_labels is not None else None
+        ax.axvline(q, color=INK, lw=0.8, ls=("--", ":", "-.")[i % 3], label=qlabel)
     if quantile_labels is not None and quantiles is not None:
         # Outside the plot, right of it: the targets' labels keep the plot's top.
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
@@ -301,7 +301,7 @@ def comparison_dots(table: pd.DataFrame, *, title: str = "", ax: Axes | None = N
     count = table.index.get_level_values("scenario").nunique()
     for position, rows in table.groupby(level="scenario"):
         rows = rows.droplevel("scenario")
-        offset = 0.3 * (position - (count - 1) / 2) / max(count - 1, 1)
+        offset = 0.3 * (cast(int, position) - (count - 1) / 2) / max(count - 1, 1)
         ax.errorbar(
             100 * rows["probability"],
             np.array([y[t] for t in rows.index]) + offset,

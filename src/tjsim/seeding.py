@@ -22,7 +22,7 @@ import secrets
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar, cast, overload
 
 import numpy as np
 
@@ -67,7 +67,9 @@ def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, np.random.Generator):
-        return seed.bit_generator.seed_seq.spawn(1)[0]
+        # Typed as the ISeedSequence interface; a Generator built from a seed or a
+        # SeedSequence holds a SeedSequence, which can spawn.
+        return cast(np.random.SeedSequence, seed.bit_generator.seed_seq).spawn(1)[0]
     if isinstance(seed, (bool, np.bool_)):
         raise TypeError(f"seed must be None, an int, a SeedSequence or a Generator, not {seed!r}")
     if isinstance(seed, (int, np.integer)):

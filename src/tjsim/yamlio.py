@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
@@ -93,7 +92,9 @@ def parse_yaml(text: str, source: str) -> Any:
         raise TjsimError(f"not valid YAML: {_short(exc)}", file=source) from None
 
 
-def read_yaml_mapping(path: str | Path, error: type[TjsimError] = TjsimError) -> dict[str, Any]:
+def read_yaml_mapping(
+    path: str | os.PathLike[str], error: type[TjsimError] = TjsimError
+) -> dict[str, Any]:
     """Read a YAML file that must hold a non-empty mapping (see :func:`read_text`)."""
     source = str(path)
     try:
@@ -107,7 +108,7 @@ def read_yaml_mapping(path: str | Path, error: type[TjsimError] = TjsimError) ->
     return data
 
 
-def read_text(path: str | Path, error: type[TjsimError] = TjsimError) -> str:
+def read_text(path: str | os.PathLike[str], error: type[TjsimError] = TjsimError) -> str:
     """The UTF-8 text of the regular file ``path``, of at most
     :data:`~tjsim.limits.MAX_FILE_BYTES`.
 

@@ -231,7 +231,7 @@ def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.Dat
     """Every variant (:func:`variants`, and the combination of the alternatives that beat
     the reference) scored leaving years out: one row each, with its ``choices``, mean
     ``log_score`` and ``crps`` and the 50% and 90% coverage, best log score first."""
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     scores: dict[str, float] = {}
     found = variants(reference)
     for label, choices in found.items():
@@ -241,7 +241,7 @@ def choices_table(panel: pd.DataFrame, reference: Choices = REFERENCE) -> pd.Dat
     better = [label for label in found if label != "chosen" and scores[label] > scores["chosen"]]
     if len(better) > 1:
         combined = reference
-        fields = {}
+        fields: dict[str, Any] = {}
         for label in sorted(better, key=lambda lab: -scores[lab]):
             changed = {
                 k: getattr(found[label], k)

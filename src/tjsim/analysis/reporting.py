@@ -75,7 +75,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -342,7 +342,9 @@ class GrowthDistribution:
                 {
                     "reading": reading,
                     "rule": rules[reading].format(
-                        t=self.target, a=round(self.target - self.tolerance, 10)
+                        # thresholds() is empty without a target
+                        t=self.target,
+                        a=round(cast(float, self.target) - self.tolerance, 10),
                     ),
                     "threshold": level,
                     "probability": 1.0 - self.cdf(level),
@@ -917,7 +919,7 @@ def fit_reporting_model(
 # ---------------------------------------------------------------------------- Tianjin 2024
 #: Tianjin's 2024 GDP target: its region, year and wording; the target itself is the
 #: calibration's fact :data:`TARGET_FACT` (the report's 4.5).
-TIANJIN_2024 = {"region": "天津", "year": 2024, "qualifier": "左右"}
+TIANJIN_2024: dict[str, Any] = {"region": "天津", "year": 2024, "qualifier": "左右"}
 TARGET_FACT = "target_gdp_growth_2024"
 #: Where :func:`write_fitted` writes, relative to the package.
 FITTED_FILE = ("data", "tianjin", "fitted.yaml")
@@ -1102,7 +1104,7 @@ def fitted_path() -> Path:
     """The packaged ``data/tianjin/fitted.yaml``."""
     from importlib import resources
 
-    return Path(str(resources.files("tjsim").joinpath(*FITTED_FILE)))
+    return Path(str(resources.files("tjsim").joinpath("/".join(FITTED_FILE))))
 
 
 def write_fitted(path: str | Path | None = None) -> Path:

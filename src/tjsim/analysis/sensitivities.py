@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -133,7 +133,8 @@ def sensitivity_table(
     # .loc lookups and slices work without warnings and keep this order.
     frame.index = pd.MultiIndex(
         levels=[targets, driver_ids],
-        codes=[codes[0].loc[frame.index], codes[1].loc[frame.index]],
+        # pandas-stubs wants plain sequences of codes; pandas takes array-likes.
+        codes=[codes[0].loc[frame.index], codes[1].loc[frame.index]],  # type: ignore[list-item]
         names=["target", "driver"],
     )
     frame = frame.drop(columns=["target", "driver"])
@@ -193,7 +194,7 @@ def plot_tornado(
     target = ids[0] if target is None else target
     if target not in ids:
         raise ScenarioError(unknown("target", target, ids), key="target")
-    rows = table.xs(target, level="target")
+    rows = cast(pd.DataFrame, table.xs(target, level="target"))
     if title is None:
         scenario = table.attrs.get("metadata", {}).get("scenario")
         name = "all targets" if target == JOINT else target

@@ -17,9 +17,8 @@ same numbers bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import fields
-from typing import Any
 
 import numpy as np
 
@@ -40,7 +39,7 @@ from ..model import CompiledModel, build_model
 from ..result.sweep import MetCounts, SweepResult, in_force, met_counts
 from ..scenario import Scenario
 from ..scenario.grid import Grid, check_grid
-from ..seeding import BLOCK_SIZE, SeedLike, plan_blocks
+from ..seeding import BLOCK_SIZE, Block, SeedLike, plan_blocks
 
 
 def sweep(
@@ -87,7 +86,8 @@ def sweep(
             block_met[run, position[block_id]] = row[keep]
     clusters, sizes = _clusters(blocks, method)
     cluster_met = np.zeros((len(grid), len(sizes), len(keep)), dtype=np.int64)
-    np.add.at(cluster_met, (slice(None), clusters), block_met)
+    # numpy's stubs omit the tuple-of-indices form of ufunc.at's indices.
+    np.add.at(cluster_met, (slice(None), clusters), block_met)  # type: ignore[arg-type]
     return SweepResult(
         grid=grid,
         scenario=base,
@@ -146,7 +146,7 @@ def _point_model(
     return model
 
 
-def _clusters(blocks: list[Any], method: str) -> tuple[np.ndarray, np.ndarray]:
+def _clusters(blocks: Sequence[Block], method: str) -> tuple[np.ndarray, np.ndarray]:
     """Each block's cluster (itself, or its Sobol scramble) and the clusters' sizes."""
     if method == "sobol":
         ids = np.array([block.group for block in blocks])

@@ -11,7 +11,7 @@ import sys
 import threading
 import webbrowser
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..api import CalibrationLike, ScenarioLike, resolve_scenario, scenario_calibration
 from ..calibration import Calibration
@@ -21,6 +21,8 @@ from .session import Explorer
 
 if TYPE_CHECKING:
     import panel
+    from bokeh.document import Document
+    from bokeh.server.contexts import BokehSessionContext
 
 #: What to install for the explorer.
 INSTALL = 'pip install "tjsim[app]"'
@@ -125,9 +127,11 @@ def serve(
 
     The server answers only requests addressed to ``localhost`` or ``127.0.0.1`` on
     its port (another Host header gets a short refusal, so a page elsewhere cannot make
-    it build explorers), keeps at most :data:`MAX_SESSIONS` pages open at once, computes
-    nothing for a page until a browser has loaded it, and frees a page's draws when its
-    tab closes or :data:`UNUSED_SESSION_SECONDS` after a request that never connected.
+    it build explorers), keeps at most :data:`MAX_SESSIONS` pages open at once, answers
+    a request with a one-line placeholder and builds the page's explorer only once a
+    browser has loaded it (a request that never opens the page costs next to nothing),
+    frees a page's draws when its tab closes, and gives back a page's place
+    :data:`UNUSED_SESSION_SECONDS` after a request that never connected.
 
     ``ready``, if given, is called with the address once the server listens. Returns
     the number of the signal that stopped the server (SIGTERM), or ``None`` after
@@ -136,38 +140,49 @@ def serve(
     _require_panel()
     import panel as pn
 
-    from .panel_app import build, refusal
+    from .panel_app import build, placeholder, refusal
 
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise TjsimError(f"expected a port number from 0 to 65535, found {port!r:.40}", key="port")
     start, cal = _resolved(scenario, calibration)
     Explorer(start, cal, draws=draws, seed=seed, method=method)  # checks the settings now
     hosts: set[str] = set()
-    pages: dict[str, Explorer] = {}
+    pages: dict[str, Explorer | None] = {}  # a page's explorer, once loaded
     if port == 0:  # a free port, chosen now: the origins and hosts below must name it
         with socket.socket() as probe:
             probe.bind(("localhost", 0))
             port = probe.getsockname()[1]
 
     def page() -> Any:
-        document = pn.state.curdoc
-        request = document.session_context.request if document.session_context else None
+        # Panel calls this while it builds a served session's page: both are set.
+        document = cast("Document", pn.state.curdoc)
+        context = cast("BokehSessionContext | None", document.session_context)
+        request = context.request if context else None
         host = request.headers.get("Host", "") if request is not None else ""
-        if host not in hosts:
+        if context is None or host not in hosts:
             return refusal(f"This explorer answers at {' or '.join(sorted(hosts))} only.")
         if len(pages) >= MAX_SESSIONS:
             return refusal(f"{MAX_SESSIONS} explorer pages are open already: close one and reload.")
-        state = Explorer(start, cal, draws=draws, seed=seed, method=method)
-        pages[document.session_context.id] = state
+        session = context.id
+        pages[session] = None  # the page's place, held until its session ends
         document.on_session_destroyed(closed)
-        return build(state, deferred=True)
+        holder = placeholder()
+
+        def load() -> None:  # once a browser has loaded the page: build the explorer
+            if session in pages:
+                state = Explorer(start, cal, draws=draws, seed=seed, method=method)
+                pages[session] = state
+                holder[:] = [build(state)]
+
+        pn.state.onload(load)
+        return holder
 
     def closed(context: Any) -> None:
         state = pages.pop(context.id, None)
         if state is not None:
             state.release()
         # Panel keeps a page's load callbacks until the page loads; a request that never
-        # loaded it (a plain GET) would keep the page, and its explorer, for good.
+        # loaded it (a plain GET) would keep them for good.
         getattr(pn.state, "_onload", {}).pop(getattr(context, "_document", None), None)
         gc.collect()  # a page's widgets and figures form reference cycles
 

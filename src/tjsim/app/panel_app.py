@@ -6,7 +6,8 @@ notebook. Its live figures are Bokeh plots whose data are replaced after each up
 figures (:mod:`tjsim.report`) stay matplotlib.
 
 Each control change is checked and applied by the explorer (:meth:`Explorer.apply`);
-a bad value shows the library's message above the results and changes nothing. The
+a bad value shows the library's message in a banner fixed in the window, puts its
+control back and changes nothing. The
 odds are redrawn first and the "what would it take" readout just after, so a move is
 seen at once.
 
@@ -14,9 +15,11 @@ Elements the browser tests (and users' own scripts) find by CSS class: ``tj-shif
 (with ``tj-shift-<driver>``), ``tj-event-<event>``, ``tj-spread``, ``tj-draws``,
 ``tj-seed``, ``tj-method``, ``tj-reading``, ``tj-save``, ``tj-error``, and the result
 panes ``tj-probabilities`` (a table whose rows carry ``data-target`` and whose cells
-carry the full ``data-value``), ``tj-headline`` (all the plan's headline goals met
+carry the full ``data-value``; a target's cell holds its ``tj-name``, ``tj-wording``
+and ``tj-id``), ``tj-headline`` (all the plan's headline goals met
 together and all but one, each a ``tj-headline-value`` with its ``data-target`` and
-``data-value``), ``tj-joint``, ``tj-readout`` and ``tj-status``.
+``data-value``), ``tj-joint``, ``tj-readout`` (its question in ``tj-readout-question``)
+and ``tj-status``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import math
 import re
 from typing import Any
 
+import pandas as pd
 import panel as pn
+import param
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
 from bokeh.plotting import figure
 
@@ -39,16 +44,34 @@ from ..result import JOINT
 from ..seeding import METHODS
 from .session import Explorer, View
 
+#: Where a refused value's message shows: fixed at the foot of the window, over the
+#: page, so that it is in view beside whichever control was changed, wherever the page
+#: is scrolled to (and on a phone's width).
+ERROR_STYLE = {
+    "position": "fixed",
+    "bottom": "12px",
+    "left": "50%",
+    "transform": "translateX(-50%)",
+    "width": "min(720px, calc(100vw - 24px))",
+    "z-index": "1000",
+    "box-shadow": "0 2px 12px rgba(0, 0, 0, 0.25)",
+}
 
-def build(explorer: Explorer, *, deferred: bool = False) -> pn.viewable.Viewable:
+
+def build(explorer: Explorer) -> pn.viewable.Viewable:
     """The explorer's page for ``explorer``: controls on the left, results on the
-    right, updated after every change. ``deferred``: the first odds are computed when a
-    browser has loaded the page (a served page), not when it is requested, so that a
-    request that never opens the page costs no simulation."""
-    page = _Page(explorer, deferred=deferred)
-    if deferred:
-        pn.state.onload(page.refresh)
-    return page.layout
+    right, updated after every change."""
+    return _Page(explorer).layout
+
+
+def placeholder() -> pn.Column:
+    """What a served page shows until a browser has loaded it and its explorer is built
+    into it: one line, so that a request that never opens the page costs next to
+    nothing."""
+    return pn.Column(
+        pn.pane.HTML("<p>Loading the explorer…</p>", styles={"font-family": FONTS}),
+        sizing_mode="stretch_width",
+    )
 
 
 def refusal(message: str) -> pn.viewable.Viewable:
@@ -59,7 +82,7 @@ def refusal(message: str) -> pn.viewable.Viewable:
 class _Page:
     """The widgets, panes and figures of one page, and the callbacks between them."""
 
-    def __init__(self, explorer: Explorer, *, deferred: bool = False):
+    def __init__(self, explorer: Explorer):
         self.explorer = explorer
         self.widgets: dict[str, Any] = {}
         self._answer_pending = False
@@ -69,7 +92,7 @@ class _Page:
             alert_type="danger",
             visible=False,
             css_classes=["tj-error"],
-            sizing_mode="stretch_width",
+            styles=ERROR_STYLE,
         )
         self.status = pn.pane.HTML("", css_classes=["tj-status"], sizing_mode="stretch_width")
         self.joint = pn.pane.HTML("", css_classes=["tj-joint"], width=260)
@@ -78,7 +101,7 @@ class _Page:
         self.table = pn.pane.HTML("", css_classes=["tj-probabilities"], sizing_mode="stretch_width")
         self.readings = pn.pane.HTML("", css_classes=["tj-readings"], sizing_mode="stretch_width")
         self.bars_source = ColumnDataSource(
-            {k: [] for k in ("target", "p", "low", "high", "text", "reading", "label")}
+            {k: [] for k in ("target", "name", "wording", "p", "low", "high", "text", "reading")}
         )
         self.dist_source = ColumnDataSource({"left": [], "right": [], "top": []})
         self.line_source = ColumnDataSource({"x": [], "top": [], "name": []})
@@ -92,7 +115,10 @@ class _Page:
                 pn.pane.Bokeh(self.bars, sizing_mode="stretch_width"),
                 pn.Row(
                     self._select(
-                        "indicator", "distribution of", explorer.indicators, explorer.indicator
+                        "indicator",
+                        "distribution of",
+                        _choices(explorer.indicator_labels),
+                        explorer.indicator,
                     ),
                     sizing_mode="stretch_width",
                 ),
@@ -121,8 +147,7 @@ class _Page:
             sizing_mode="stretch_width",
             styles={"font-family": FONTS},
         )
-        if not deferred:
-            self.refresh()
+        self.refresh()
 
     # ------------------------------------------------------------ controls
     def _sidebar(self) -> pn.Column:
@@ -231,13 +256,15 @@ class _Page:
             css_classes=classes,
         )
 
-    def _select(self, key: str, label: str, options: list[str], value: str):
+    def _select(self, key: str, label: str, options: list[str] | dict[str, str], value: str):
+        """A choice among ``options`` (a dict: what the page shows -> the value)."""
         return self._widget(key, pn.widgets.Select, label, value, options=options)
 
     def _readout_card(self) -> pn.Card:
         ex = self.explorer
         question = ex.readout
-        target = self._select("readout-target", "to meet", [*ex.targets, JOINT], question.target)
+        targets = {t: ex.labels[t] for t in [*ex.targets, JOINT]}
+        target = self._select("readout-target", "to meet", _choices(targets), question.target)
         driver = self._select("readout-driver", "by moving", ex.drivers, question.driver)
         level = self._widget(
             "readout-probability",
@@ -285,7 +312,9 @@ class _Page:
             return
         self._restoring = True
         try:
-            setattr(widget, event.name, event.old)
+            with param.edit_constant(widget):  # a slider's value_throttled is constant
+                setattr(widget, event.name, event.old)
+                widget.value = event.old  # what a slider's box shows
         finally:
             self._restoring = False
 
@@ -325,18 +354,27 @@ class _Page:
 
     def _answer(self) -> None:
         self._answer_pending = False
-        answer = self.explorer.answer()
+        ex = self.explorer
+        answer = ex.answer()
+        target = ex.readout.target
+        heading = (
+            f"<p class='tj-readout-question' style='margin:0 0 .3em'>To meet "
+            f"<b>{html.escape(ex.labels[target])}</b>"
+            + (f" ({_wording(ex.wordings[target])})" if ex.wordings.get(target) else "")
+            + "</p>"
+        )
         if answer.required is None:
-            self.readout.object = f"<p class='tj-none'>{html.escape(answer.message)}</p>"
+            self.readout.object = heading + f"<p class='tj-none'>{html.escape(answer.message)}</p>"
             return
         self.readout.object = (
-            f"<pre style='white-space:pre-wrap;margin:0'>{html.escape(str(answer.required))}</pre>"
+            heading
+            + f"<pre style='white-space:pre-wrap;margin:0'>{html.escape(str(answer.required))}</pre>"
         )
 
     def _show(self, view: View) -> None:
         self.error.visible = False
         table = view.probabilities
-        joint = table.loc[JOINT]
+        joint: Any = table.loc[JOINT]  # a row: pandas-stubs cannot type its cells
         heads = view.headline
         self.headline.object = (
             ""
@@ -367,16 +405,18 @@ class _Page:
             f"{html.escape(view.result.conditioning)}. Updated in {view.seconds:.2f} s.</p>"
         )
         rows = table.iloc[::-1]
+        names = _names(rows)
         self.bars_source.data = {
             "target": list(rows.index),
+            "name": names,
+            "wording": list(rows["wording"]),
             "p": list(100 * rows["probability"]),
             "low": list(100 * rows["ci_low"]),
             "high": list(100 * rows["ci_high"]),
             "text": [f"{100 * p:.0f}%" for p in rows["probability"]],
             "reading": list(rows["reading"]),
-            "label": list(rows["label"]),
         }
-        self.bars.y_range.factors = list(rows.index)
+        self.bars.y_range.factors = names
         self.bars.height = 22 * len(rows) + 60
         left, density, width = view.bars
         self.dist_source.data = {
@@ -388,7 +428,9 @@ class _Page:
         self.line_source.data = {
             "x": list(view.thresholds.values()),
             "top": [top] * len(view.thresholds),
-            "name": [f"target {t}: {v:g}" for t, v in view.thresholds.items()],
+            "name": [
+                f"{self.explorer.labels.get(t, t)} ({v:g})" for t, v in view.thresholds.items()
+            ],
         }
         self.distribution.y_range.end = top * 1.1
         lows = [*left[:1], *view.thresholds.values()]
@@ -398,12 +440,14 @@ class _Page:
             self.distribution.x_range.start = min(lows) - pad
             self.distribution.x_range.end = max(highs) + pad
         j = view.result.model.indicators.index(view.indicator)
-        self.distribution.title.text = f"{view.indicator}: distribution against its target"
+        self.distribution.title.text = (
+            f"{self.explorer.indicator_labels[view.indicator]}: distribution against its target"
+        )
         self.distribution.xaxis.axis_label = (
             f"{view.result.model.labels[j]} ({view.result.model.units[j]})"
         )
         self.table.object = _table(table)
-        self.readings.object = _readings_table(view.result.readings())
+        self.readings.object = _readings_table(view.result.readings(), table)
         self.widgets["save"].filename = self._filename()
 
     def _filename(self) -> str:
@@ -420,24 +464,24 @@ class _Page:
             title="Probability of meeting each target (95% intervals)",
             toolbar_location=None,
         )
-        plot.hbar(
-            y="target", right="p", height=0.7, source=self.bars_source, color=BLUE, alpha=0.85
-        )
+        plot.hbar(y="name", right="p", height=0.7, source=self.bars_source, color=BLUE, alpha=0.85)
         plot.segment(
             x0="low",
             x1="high",
-            y0="target",
-            y1="target",
+            y0="name",
+            y1="name",
             source=self.bars_source,
             color=INK,
             line_width=1.5,
         )
-        _labels(plot, self.bars_source, "high", "target", "text", text_baseline="middle")
+        _labels(plot, self.bars_source, "high", "name", "text", text_baseline="middle")
         plot.xaxis.axis_label = "probability of meeting the target (%)"
         plot.add_tools(
             HoverTool(
                 tooltips=[
-                    ("target", "@target"),
+                    ("target", "@name"),
+                    ("in the report", "@wording"),
+                    ("id", "@target"),
                     ("P(met)", "@p{0.0}%"),
                     ("95%", "@low{0.0} – @high{0.0}%"),
                     ("reading", "@reading"),
@@ -476,13 +520,14 @@ def _labels(plot: Any, source: ColumnDataSource, x: str, y: str, text: str, **st
     plot.text(x=x, y=y, text=text, source=source, x_offset=4, text_font_size="8pt", **style)
 
 
-def _readings_table(wide) -> str:
-    """``result.readings()`` as HTML: each target's probability under each reading, the
-    reading in force in bold."""
+def _readings_table(wide, named: pd.DataFrame) -> str:
+    """``result.readings()`` as HTML: each target (named as in ``named``, a view's
+    probability table) with its probability under each reading, the reading in force in
+    bold."""
     names = [c for c in wide.columns if c != "in_force"]
     head = "".join(f"<th>{html.escape(str(n))}</th>" for n in names)
     rows = "".join(
-        f"<tr><td><code>{html.escape(str(t))}</code></td>"
+        f"<tr><td>{_name_cell(t, named.loc[t])}</td>"
         + "".join(
             f"<td style='text-align:right;font-weight:{700 if r['in_force'] == n else 400}'>"
             f"{percent(r[n], 2)}</td>"
@@ -501,7 +546,7 @@ def _table(frame) -> str:
     """The probability table as HTML: rows carry ``data-target``, numbers their full
     ``data-value``."""
     rows = "".join(
-        f"<tr data-target='{html.escape(str(t))}'><td><code>{html.escape(str(t))}</code></td>"
+        f"<tr data-target='{html.escape(str(t))}'><td>{_name_cell(t, r)}</td>"
         f"<td class='p' data-value='{float(r['probability'])!r}' style='text-align:right'>{percent(r['probability'], 2)}</td>"
         f"<td data-value='{float(r['std_error'])!r}' style='text-align:right'>± {100 * r['std_error']:.2f}</td>"
         f"<td style='text-align:right'>{percent(r['ci_low'], 2)} – {percent(r['ci_high'], 2)}</td>"
@@ -513,6 +558,39 @@ def _table(frame) -> str:
         "<th>target</th><th>P(met)</th><th>std. error (points)</th><th>95% interval</th>"
         f"<th>reading</th></tr></thead><tbody>{rows}</tbody></table>"
     )
+
+
+def _names(frame: pd.DataFrame) -> list[str]:
+    """The rows' names on the page: their labels, or their ids if two labels are the
+    same (the bars need distinct names)."""
+    labels = [str(label) for label in frame["label"]]
+    return labels if len(set(labels)) == len(labels) else [str(t) for t in frame.index]
+
+
+def _name_cell(target: str, row: pd.Series) -> str:
+    """A target's name as a table shows it: its label, the report's wording under it,
+    and its id in small type (what ``tjsim`` and the CSV files call it)."""
+    wording = str(row.get("wording") or "")
+    return (
+        f"<span class='tj-name'>{html.escape(str(row['label']))}</span>"
+        + (f"<br>{_wording(wording)}" if wording else "")
+        + f" <small class='tj-id' style='color:#666'><code>{html.escape(str(target))}</code></small>"
+    )
+
+
+def _wording(text: str) -> str:
+    """The plan report's wording of a target, marked as Chinese."""
+    return f"<span class='tj-wording' lang='zh-CN'>{html.escape(text)}</span>"
+
+
+def _choices(labels: dict[str, str]) -> dict[str, str]:
+    """A select's options, ``label -> id``, labels made distinct by their ids when two
+    are the same."""
+    names = list(labels.values())
+    return {
+        (label if names.count(label) == 1 else f"{label} ({key})"): key
+        for key, label in labels.items()
+    }
 
 
 def _nice_step(x: float) -> float:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,23 @@ MAX_DRAWS = 2_000_000
 #: Most draws the "what would it take" readout searches on (its draws are cached).
 READOUT_DRAWS = 200_000
 #: The columns of a view's probability table.
-PROBABILITY_COLUMNS = ["probability", "std_error", "ci_low", "ci_high", "reading", "label"]
+PROBABILITY_COLUMNS = [
+    "probability",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "reading",
+    "label",
+    "wording",
+]
+#: What the readout's messages from :func:`tjsim.analysis.required_shift` suggest in
+#: Python, and what the explorer offers in their place (it has no search range).
+_PAGE_HINTS = {
+    "widen bounds=(low, high) or ask for a probability within that range": (
+        "ask for a probability within that range, or move another driver"
+    ),
+    "pass other bounds": "move another driver",
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +132,8 @@ class View:
         The run (:func:`tjsim.simulate` of :attr:`Explorer.scenario`).
     probabilities
         Every target under the reading in force, then ``joint``: ``probability,
-        std_error, ci_low, ci_high, reading, label``.
+        std_error, ci_low, ci_high, reading, label, wording`` (the label names the
+        target, the wording is the plan report's).
     indicator, bars, thresholds
         The indicator whose distribution is shown, its bars (left edges, densities,
         width; :func:`tjsim.figures.density_bars`), and the thresholds of the targets
@@ -192,6 +209,15 @@ class Explorer:
         #: whose distributions can be shown.
         self.targets = [t.id for t in model.primary_targets]
         self.indicators = list(dict.fromkeys(t.indicator for t in model.primary_targets))
+        #: What the page calls each target (and ``joint``), its label, and the plan
+        #: report's wording of each target.
+        self.labels = {t.id: t.label for t in model.primary_targets}
+        self.labels[JOINT] = "All targets met together"
+        self.wordings = {t.id: t.wording for t in model.primary_targets}
+        #: What the page calls each of :attr:`indicators`.
+        self.indicator_labels = {
+            i: model.labels[model.indicators.index(i)] for i in self.indicators
+        }
         #: The calibration's readings (the choices of the reading control).
         self.readings = list(
             dict.fromkeys(n for spec in calibration.targets.values() for n in spec.readings)
@@ -421,7 +447,7 @@ class Explorer:
                 common, question.target, question.driver, question.probability
             )
         except TjsimError as exc:
-            return Answer(None, exc.message, time.perf_counter() - began)
+            return Answer(None, _in_page_terms(exc.message), time.perf_counter() - began)
         return Answer(required, "", time.perf_counter() - began)
 
 
@@ -471,8 +497,15 @@ def _checked_drivers(calibration: Calibration, drivers: Iterable[str] | None) ->
 
 def _event_probabilities(calibration: Calibration, scenario: Scenario) -> dict[str, float]:
     """Every event's probability under ``scenario`` (its own, else the calibration's)."""
-    calibrated = tables.events(calibration)["probability"].to_dict()
+    calibrated = cast(dict[str, float], tables.events(calibration)["probability"].to_dict())
     return {**calibrated, **{e: event.probability for e, event in scenario.events.items()}}
+
+
+def _in_page_terms(message: str) -> str:
+    """``message`` with its suggestions in terms of the explorer's controls."""
+    for python, page in _PAGE_HINTS.items():
+        message = message.replace(python, page)
+    return message
 
 
 def _known(name: str, options: list[str], what: str) -> None:

@@ -31,7 +31,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -669,7 +669,7 @@ def _build_record(raw: Any, variables: Mapping[str, VariableSpec], mfile: str) -
     """Validate the ``record`` block (its parameter names are checked with the values)."""
     if raw is None:
         return None
-    names = ("outturn", "target", "ordinary", "tail", "bias", "spread")
+    names: tuple[str, ...] = ("outturn", "target", "ordinary", "tail", "bias", "spread")
     names += ("tail_probability", "tail_impact")
     item = _mapping(raw, mfile, "record")
     _check_keys(
@@ -966,12 +966,16 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     key=f"{key}.equation",
                 )
         for node in ast.walk(spec.tree):
-            if isinstance(node, ast.Call) and node.args[0].id not in cal.variables:  # type: ignore[attr-defined]
+            if not isinstance(node, ast.Call):
+                continue
+            # The expression parser admits a call only as baseline(<variable name>).
+            variable = cast(ast.Name, node.args[0]).id
+            if variable not in cal.variables:
                 raise CalibrationError(
-                    unknown("variable", node.args[0].id, cal.variables),
+                    unknown("variable", variable, cal.variables),
                     file=mfile,
                     key=f"{key}.equation",
-                )  # type: ignore[attr-defined]
+                )
         if spec.shock is not None:
             check_shock(
                 spec.shock, mfile, f"{key}.shock", lambda ref, k: cal.value(ref, params, mfile, k)
@@ -983,8 +987,8 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
             raise CalibrationError(
                 f"probability must lie in [0, 1], found {p:g}", file=mfile, key=f"{key}.probability"
             )
-        for target, ref in event.impact.items():
-            cal.value(ref, params, mfile, f"{key}.impact.{target}")
+        for affected, ref in event.impact.items():
+            cal.value(ref, params, mfile, f"{key}.impact.{affected}")
         if event.size_spread is not None:
             spread = cal.value(event.size_spread, params, mfile, f"{key}.size_spread")
             if not (math.isfinite(spread) and spread >= 0.0):
@@ -1039,8 +1043,8 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     file=mfile,
                     key=f"record.{name}",
                 )
-    for vid, total in cal.totals.items():
-        spread = cal.value(total.spread, params, mfile, f"totals.{vid}.spread")
+    for vid, total_spec in cal.totals.items():
+        spread = cal.value(total_spec.spread, params, mfile, f"totals.{vid}.spread")
         if not spread > 0:
             raise CalibrationError(
                 f"a total spread must be > 0, found {spread:g}",

@@ -7,6 +7,7 @@ A calibration is named by its folder, or by the name of a packaged one (``"tianj
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
@@ -44,7 +45,7 @@ def packaged_calibrations() -> dict[str, Path]:
     }
 
 
-def calibration_folder(path: str | Path | None = None) -> Path:
+def calibration_folder(path: str | os.PathLike[str] | None = None) -> Path:
     """The folder of calibration ``path``: a folder, the name of a packaged calibration
     (a folder of that name in the working directory comes first), or ``None`` for the
     packaged Tianjin calibration.
@@ -72,7 +73,7 @@ def calibration_folder(path: str | Path | None = None) -> Path:
     raise CalibrationError("expected a calibration folder with " + ", ".join(FILES), file=str(path))
 
 
-def load_calibration(path: str | Path | None = None) -> Calibration:
+def load_calibration(path: str | os.PathLike[str] | None = None) -> Calibration:
     """Read and validate calibration ``path``: a folder, a packaged calibration's name
     (``"china"``), or ``None`` for the packaged Tianjin calibration.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         check_output_folder(args.out)
     if args.panel:
         result: Any = score(panel=True, alternatives=args.alternatives)
-        write = write_panel_score
+        write: Callable[[Any, Path], None] = write_panel_score
     else:
         result, write = score(args.calibration), write_score
     if args.out is not None:  # before printing: a closed pipe must not lose the files

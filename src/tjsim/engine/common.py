@@ -275,14 +275,13 @@ class _Evaluator:
         self.kernel = make_kernel(kernel, question.model)
         self.name = self.kernel.name
         self.cache = cache
-        variants = [
-            v
+        #: id(variant) -> its kernel, for variants that reshape the model.
+        self.kernels = {
+            id(v): make_kernel(kernel, v.model)
             for s in question.statistics
             for v in (s.first, s.second)
             if v is not None and v.model is not None
-        ]
-        #: id(variant) -> its kernel, for variants that reshape the model.
-        self.kernels = {id(v): make_kernel(kernel, v.model) for v in variants}
+        }
 
     def new_accumulator(self) -> Estimates:
         targets = len(self.question.model.targets)
@@ -367,7 +366,7 @@ class BlockDraws:
         if column == len(strict) or (variant is not None and variant.delta is None):
             return self.met(variant)[:, [column]]
         margin = self.base()[:, [column]]
-        if variant is not None:
+        if variant is not None and variant.delta is not None:
             margin = margin + variant.delta[column]
         return margin > 0.0 if strict[column] else margin >= 0.0
 

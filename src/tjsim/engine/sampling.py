@@ -49,7 +49,7 @@ class LatentSampler:
         else:
             self.stream(block)(out)
 
-    def stream(self, block: Block) -> Callable[[np.ndarray], None]:
+    def stream(self, block: Block) -> Callable[[np.ndarray], object]:
         """A function that writes block ``block``'s next rows of normals into its
         argument (``(rows, d)``, C-contiguous), in order: filling a block in pieces gives
         the same numbers as :meth:`fill`. For ``antithetic`` the stream is the first

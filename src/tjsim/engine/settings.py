@@ -127,7 +127,7 @@ def resolve_settings(
                 f"draws must be at least {least_draws}, found {chosen_draws}", key="draws"
             )
     except ScenarioError as exc:
-        if from_file.get(exc.key):
+        if exc.key is not None and from_file.get(exc.key):
             raise ScenarioError(
                 exc.message, file=scenario.path, key=f"simulation.{exc.key}"
             ) from None

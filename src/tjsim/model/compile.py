@@ -160,7 +160,7 @@ def _compile(
 
     # -- correlation of the latent normals
     corr = np.eye(d)
-    pairs = [
+    pairs: list[tuple[tuple[str, str], float, str | None, str]] = [
         ((a, b), value(ref, f"correlations[{i}]"), mfile, f"correlations[{i}]")
         for i, (a, b, ref) in enumerate(cal.correlations)
     ]
@@ -194,15 +194,15 @@ def _compile(
 
     with np.errstate(over="ignore", invalid="ignore"):  # _check_size reports overflows
         for vid in cal.order:
-            spec = cal.variables[vid]
+            variable = cal.variables[vid]
             try:
-                form = expressions.compile_linear(spec.tree, resolve, baseline_of, d)
+                form = expressions.compile_linear(variable.tree, resolve, baseline_of, d)
             except expressions.ExpressionError as exc:
                 raise CalibrationError(
                     str(exc), file=mfile, key=f"variables.{vid}.equation"
                 ) from None
             extra = np.zeros(d)
-            if spec.shock is not None:
+            if variable.shock is not None:
                 extra[column[vid]] = 1.0
             for eid, (_, impact, _) in events.items():
                 extra[column[eid]] += impact.get(vid, 0.0)
@@ -389,7 +389,8 @@ def resolve_targets(
     specs = target_specs(cal, scenario)
     selected = selected_readings(specs, scenario)
     tfile = cal.files.get("targets", "targets.yaml")
-    primary, alternatives = [], []
+    primary: list[Target] = []
+    alternatives: list[Target] = []
     for tid, spec in specs.items():
         for name, reading in spec.readings.items():
             key = f"targets.{tid}.readings.{name}"

@@ -69,8 +69,8 @@ def scenario_changes(
     mfile = calibration.files.get("model", "model.yaml")
     for pair, value in scenario.correlations.items():
         ref = calibrated_correlations.get(tuple(sorted(pair)))
-        old = 0.0 if ref is None else calibration.value(ref, params, mfile, "correlations")
-        rows.append(("correlations", ", ".join(pair), "", f"{old:g}", f"{value:g}"))
+        level = 0.0 if ref is None else calibration.value(ref, params, mfile, "correlations")
+        rows.append(("correlations", ", ".join(pair), "", f"{level:g}", f"{value:g}"))
     events = tables.events(calibration)
     for eid, event in scenario.events.items():
         if eid in events.index:
@@ -85,10 +85,10 @@ def scenario_changes(
         rows.append(("parameters", pid, labels.get(pid, ""), f"{params[pid]:g}", f"{value:g}"))
     stated = target_table(calibration)
     readings = {t.id: t.description for t in model.primary_targets}
-    for tid, change in scenario.targets.items():
+    for tid, target_change in scenario.targets.items():
         old = str(stated.loc[tid, "reading"]) if tid in stated.index else "not a target"
         label = str(stated.loc[tid, "label"]) if tid in stated.index else ""
-        rows.append(("targets", tid, label, old, _target(tid, change, readings)))
+        rows.append(("targets", tid, label, old, _target(tid, target_change, readings)))
     if scenario.readings is not None:
         chosen = (
             {"every target": scenario.readings}

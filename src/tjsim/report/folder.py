@@ -161,7 +161,7 @@ def _signals_deferred() -> Iterator[None]:
         for number, handler in previous.items():
             signal.signal(number, handler)
         if arrived:
-            handler = previous[arrived[0]]
+            handler = previous[signal.Signals(arrived[0])]
             if callable(handler):
                 handler(arrived[0], None)
             elif handler == signal.SIG_DFL:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from ..result import PanelScoreResult, ScoreResult
@@ -55,7 +55,8 @@ def format_panel_score(result: PanelScoreResult, benchmarks: Mapping[str, str]) 
         f"{'years':<15} {'forecast':<8} {'pairs':>5} {'log score':>9} {'CRPS':>6} "
         f"{'in 50%':>6} {'in 90%':>6}",
     ]
-    for (kind, forecast), row in s.iterrows():
+    for key, row in s.iterrows():
+        kind, forecast = cast(tuple[str, str], key)
         lines.append(
             f"{kind:<15} {forecast:<8} {int(row['pairs']):>5} {row['log_score']:>9.2f} "
             f"{row['crps']:>6.2f} {row['coverage_50']:>6.0%} {row['coverage_90']:>6.0%}"

@@ -62,13 +62,15 @@ def format_sensitivities(
     drivers = list(dict.fromkeys(frame.index.get_level_values("driver")))
     targets = list(dict.fromkeys(frame.index.get_level_values("target")))
     first = frame.xs(targets[0], level="target")
+    sensitivity = frame["sensitivity"].to_numpy(dtype=float)
+    std_error = frame["std_error"].to_numpy(dtype=float)
     cells = {
-        (t, d): f"{100 * row.sensitivity:+.{digits}f}±{100 * row.std_error:.{digits}f}"
-        for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
+        (t, d): f"{100 * s:+.{digits}f}±{100 * e:.{digits}f}"
+        for (t, d), s, e in zip(frame.index, sensitivity, std_error, strict=True)
     }
     shown_zero = {
-        (t, d): not round(100 * row.sensitivity, digits)
-        for (t, d), row in zip(frame.index, frame.itertuples(index=False), strict=True)
+        (t, d): not round(100 * s, digits)
+        for (t, d), s in zip(frame.index, sensitivity, strict=True)
     }
     dropped_drivers: list[str] = []
     dropped_targets: list[str] = []
@@ -83,8 +85,10 @@ def format_sensitivities(
             dropped_drivers, dropped_targets = [], []
     label = max(len("all targets (joint)"), *(len(t) for t in targets))
     swings = {d: "±" + format(first.loc[d, "swing"], ".3g") for d in drivers}
+    p_minus = dict(zip(frame.index, frame["p_minus"].to_numpy(dtype=float), strict=True))
+    p_plus = dict(zip(frame.index, frame["p_plus"].to_numpy(dtype=float), strict=True))
     pairs = {
-        (t, d): f"{100 * frame.at[(t, d), 'p_minus']:.0f}/{100 * frame.at[(t, d), 'p_plus']:.0f}%"
+        (t, d): f"{100 * p_minus[(t, d)]:.0f}/{100 * p_plus[(t, d)]:.0f}%"
         for t in targets
         for d in drivers
     }
@@ -153,13 +157,14 @@ def format_sensitivities(
             f"({', '.join(dropped_drivers)})",
         ]
     if dropped_targets:
+        if not dropped_drivers:
+            lines.append("")
         lines += [
-            "" if not dropped_drivers else None,
             f"Not shown, no driver moves them at this precision: "
             f"{len(dropped_targets)} target{'s' if len(dropped_targets) != 1 else ''} "
             f"({', '.join(name(t) for t in dropped_targets)})",
         ]
-    return "\n".join(line for line in lines if line is not None)
+    return "\n".join(lines)
 
 
 def _column_blocks(

@@ -199,7 +199,7 @@ class SimulationResult:
                 ),
                 None,
             )
-            if real is None:
+            if real is None or real.compare_to is None:
                 continue
             deflator = central[target.compare_to] - central[real.compare_to]
             if deflator < 0:
@@ -389,7 +389,7 @@ class SimulationResult:
         simulated mean and standard deviation, and the default quantiles."""
         mean, std = self.accumulator.moments()
         quant = self.quantiles()
-        quant.columns = [f"q{round(100 * c):02d}" for c in quant.columns]
+        quant.columns = [f"q{round(100 * float(c)):02d}" for c in quant.columns]
         frame = pd.DataFrame(
             {
                 "label": self.model.labels,

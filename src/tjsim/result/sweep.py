@@ -404,7 +404,7 @@ class SweepResult:
         p, se = self._estimates
         keys = self.grid.keys
         shape = self.grid.shape
-        if shape is None or len(shape) > 2:
+        if shape is None or self.grid.values is None or len(shape) > 2:
             raise ScenarioError(
                 "figures need a product grid of one or two axes; use to_frame() for others",
                 key="grid",

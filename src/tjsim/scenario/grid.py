@@ -257,6 +257,8 @@ class _GridParser(_Parser):
         low = self.number(spec["from"], f"{where}.from")
         high = self.number(spec["to"], f"{where}.to")
         steps = self.integer(spec["steps"], f"{where}.steps", least=1)
+        if steps is None:
+            self.fail(f"{where}.steps", f"expected a whole number >= 1, found {_shown(None)}")
         if steps > MAX_POINTS:
             self.fail(
                 f"{where}.steps", f"{steps:,} steps; a grid has at most {MAX_POINTS:,} points"

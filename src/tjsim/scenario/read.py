@@ -35,6 +35,7 @@ Ids (drivers, events, targets, parameters) need a calibration: the caller passes
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable
 from importlib import resources
@@ -89,7 +90,10 @@ SIMULATION_KEYS = ("draws", "seed", "method")
 
 # ---------------------------------------------------------------------- reading
 def read_scenario(
-    path: str | Path, *, check: Check | None = None, calibration: Calibration | None = None
+    path: str | os.PathLike[str],
+    *,
+    check: Check | None = None,
+    calibration: Calibration | None = None,
 ) -> Scenario:
     """Read the scenario in YAML file ``path``, following ``extends``.
 
@@ -121,7 +125,7 @@ def scenario_from_mapping(
     data: Any,
     *,
     source: str | None = None,
-    base_dir: str | Path | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
     check: Check | None = None,
     calibration: Calibration | None = None,
 ) -> Scenario:
@@ -191,7 +195,7 @@ def _check_calibration(
     )
 
 
-def read_observed(path: str | Path) -> dict[str, dict[str, float]]:
+def read_observed(path: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
     """Read year-to-date observations from a YAML file (structure and types only).
 
     The file holds ``{variable: {period: value}}`` (periods ``Q1``, ``H1``, ``Q1-Q3``,

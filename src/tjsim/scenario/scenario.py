@@ -493,9 +493,9 @@ class Scenario:
             drivers[key] = change
         calibration = child.calibration or self.calibration
         targets = {**self.targets, **child.targets}
-        for tid, change in child.targets.items():
+        for tid, target_change in child.targets.items():
             added = self.targets.get(tid) is not None
-            if change is None and added and calibration and tid not in calibration.targets:
+            if target_change is None and added and calibration and tid not in calibration.targets:
                 del targets[tid]
         sim = {
             f.name: getattr(child.simulation, f.name)

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
+from types import FrameType
 from typing import Any
 
 from ...errors import TjsimError
@@ -61,6 +62,7 @@ def _serve(connection: Connection) -> None:
         if message is None:
             return
         ident, args = message
+        reply: tuple[Any, TaskOutput | None, BaseException | None]
         try:
             reply = (ident, runner.evaluate(*args), None)
         except BaseException as exc:
@@ -244,7 +246,7 @@ def check_main_guard() -> None:
         return  # an interactive session or a notebook: nothing is re-imported
     if os.path.basename(path) == "__main__.py":
         return  # `python -m package`: workers do not re-run a package's __main__.py
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_globals is vars(main) and frame.f_code.co_name == "<module>":
             break

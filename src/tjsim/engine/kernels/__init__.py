@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -104,6 +104,6 @@ def make_kernel(name: str | None, model: CompiledModel) -> BlockKernel:
     return _kernel_class(check_kernel(name)).from_model(model)
 
 
-def _kernel_class(name: str) -> type:
+def _kernel_class(name: str) -> Any:
     module, cls = KERNELS[name]
     return getattr(importlib.import_module(f".{module}", __name__), cls)

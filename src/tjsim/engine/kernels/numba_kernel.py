@@ -62,7 +62,8 @@ from ..sampling import LatentSampler
 from . import ziggurat
 from .numpy_kernel import BlockSums, NumpyKernel, commit_block
 
-if numba.config.DISABLE_JIT:
+# numba.config sets its options at import; numba's type information does not list them.
+if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
     # The kernel's intrinsics (popcount) exist only in compiled code.
     raise ImportError("numba's JIT compiler is disabled (NUMBA_DISABLE_JIT is set)")
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 
@@ -156,7 +156,8 @@ class NumpyKernel:
         for t, target in enumerate(model.targets):
             key = (not target.primary, target.op in (">=", ">"), target.compare_to is not None)
             groups.setdefault(key, []).append(t)
-        order, tests = [], []
+        order: list[int] = []
+        tests: list[_Test] = []
         for (_, above, compare), members in sorted(groups.items()):
             first_row = len(order)
             order += members
@@ -165,7 +166,9 @@ class NumpyKernel:
                 _Test(
                     rows=slice(first_row, len(order)),
                     first=np.array([index[model.targets[t].indicator] for t in members]),
-                    second=np.array([index[model.targets[t].compare_to] for t in members])
+                    second=np.array(
+                        [index[cast(str, model.targets[t].compare_to)] for t in members]
+                    )
                     if compare
                     else None,
                     above=above,
@@ -192,7 +195,7 @@ class NumpyKernel:
             hist_bottom=starts.astype(float),
             hist_top=starts + bins + 1.0,
             n_bins=int((bins + 2).sum()),
-            latent_runs=tuple(tuple(run) for run in runs),
+            latent_runs=tuple((row, column, length) for row, column, length in runs),
             n_unused=d - len(used),
             gathered=gathered,
             gather_latent=np.ascontiguousarray(upper[np.ix_(latent_order, gathered)].T),
@@ -369,7 +372,7 @@ def _evaluate_block(
     acc: Accumulator,
     block: Block,
     method: str,
-    fill: Callable[[np.ndarray], None],
+    fill: Callable[[np.ndarray], object],
     keep: np.ndarray | None,
 ) -> None:
     """Evaluate block ``block`` into ``acc``; ``fill`` writes its next latent rows."""
