@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -103,10 +104,13 @@ def test_the_choices_are_the_calibrations_data(calibration):
     for choice in calibration.choices:  # every id a choice names is the calibration's
         assert set(choice.parameters) <= calibration.parameter_ids, choice.label
         assert set(choice.events) <= set(calibration.events), choice.label
-    # a calibration without choices gets the baseline's row alone, and no distribution
-    # columns when it states no fitted distribution (no fitted.yaml)
+    # another calibration's choices are its own; a calibration that lists none gets the
+    # baseline's row alone; no distribution columns without a fitted distribution
     china = tjsim.load_calibration("china")
-    assert china.choices == () and calibration_choices(china) == (BASELINE,)
-    table = choices_table(china, draws=2_000, seed=SEED)
-    assert list(table.index) == [BASELINE.label]
+    assert china.choices and not {c.label for c in china.choices} <= {
+        c.label for c in calibration.choices
+    }
+    assert calibration_choices(dataclasses.replace(china, choices=())) == (BASELINE,)
+    table = choices_table(china, [BASELINE, china.choices[-1]], draws=2_000, seed=SEED)
+    assert list(table.index) == [BASELINE.label, china.choices[-1].label]
     assert not set(DISTRIBUTION_PARAMETERS) & set(table.columns)
