@@ -267,3 +267,11 @@ def test_without_a_file_a_calibration_runs_its_bundled_baseline(capsys):
     assert "scenario 'china_baseline' on china calibration" in capsys.readouterr().out
     assert main(["run", "--calibration", "tianjin", "--draws", "1000"]) == 0
     assert "scenario 'baseline' on tianjin calibration" in capsys.readouterr().out
+
+
+def test_explore_resolves_the_calibrations_name_before_serving(capsys):
+    # checked before the server starts: a misspelt name exits at once, with a suggestion
+    assert main(["explore", "--calibration", "chna", "--no-browser"]) == 2
+    assert "did you mean 'china'" in capsys.readouterr().err
+    assert main(["explore", "china_baseline", "--calibration", "tianjin", "--no-browser"]) == 2
+    assert "written for the china calibration, not tianjin" in capsys.readouterr().err
