@@ -1,5 +1,5 @@
 """The explorer served in a thread of the test process, for the tests that look at its
-sessions (tests/test_explorer.py, and tests/test_browser.py with a browser)."""
+sessions (tests/app/test_explorer.py, and tests/app/test_browser.py with a browser)."""
 
 from __future__ import annotations
 

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 
 import tjsim
+from paths import ROOT
 from tjsim.api import resolve_grid
 from tjsim.errors import ScenarioError
 from tjsim.scenario.grid import grid_from_mapping
 
-GRID_DIR = Path(__file__).parent.parent / "scenarios" / "grids"
+GRID_DIR = ROOT / "scenarios" / "grids"
 
 
 def _write(folder: Path, text: str) -> Path:

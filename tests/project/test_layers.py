@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "tjsim"
+from paths import ROOT
+
+SOURCE = ROOT / "src" / "tjsim"
 
 #: The layers, lowest first: a module may import its own layer and those before it. A
 #: module belongs to the layer of the longest prefix that names it (``tjsim.report`` is

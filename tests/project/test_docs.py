@@ -16,10 +16,8 @@ import pytest
 import yaml
 
 import tjsim
+from paths import ROOT
 from tjsim import expressions
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 TOOL = ROOT / "docs" / "tools" / "docgen"
 
@@ -267,7 +265,7 @@ def test_every_mention_of_the_command_is_current():
         ROOT / "pyproject.toml",
         *sorted(DOCS.glob("*.md")),
         *sorted((ROOT / ".ci").glob("*")),
-        *sorted((ROOT / "tests").glob("*.py")),
+        *sorted((ROOT / "tests").rglob("*.py")),
     ]
     old = "docgen" + ".py"  # spelt in pieces so that this file does not match itself
     for path in files:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 import tjsim
+from paths import ROOT
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = ROOT / "README.md"
 #: The headline table's rows, in order: label -> row of ``result.headline()``.
 HEADLINE = {
     "GDP growth about 4.5%": "gdp_growth",
@@ -35,9 +35,7 @@ ROWS = {
 
 @pytest.fixture(scope="module")
 def baseline():
-    scenario = tjsim.load_scenario(
-        Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-    )
+    scenario = tjsim.load_scenario(ROOT / "scenarios" / "baseline.yaml")
     return tjsim.simulate(scenario)
 
 

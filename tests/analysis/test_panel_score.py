@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 import tjsim
+from paths import ROOT
 from tjsim.analysis import panel_score, reporting
 from tjsim.analysis.reporting import Choices, GrowthDistribution
 from tjsim.result.panel_score import BENCHMARKS
@@ -161,10 +162,9 @@ def test_the_default_choices_are_the_best_scored():
 
 def test_the_numbers_quoted_in_the_scoring_page_are_fresh(scored):
     """The prose of docs/scoring.md quotes numbers from the tables; they must match a
-    fresh computation (the tables themselves are checked by tests/test_docs.py)."""
-    from pathlib import Path
+    fresh computation (the tables themselves are checked by tests/project/test_docs.py)."""
 
-    page = (Path(__file__).resolve().parents[1] / "docs" / "scoring.md").read_text("utf-8")
+    page = (ROOT / "docs" / "scoring.md").read_text("utf-8")
     section = page[page.index("## Scored on 31 regions") :]
     s = scored.summary()
     model = scored.model

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import tjsim
+from paths import ROOT
 from tjsim.api import bundled_scenarios, packaged_calibrations, scenario_calibration
 from tjsim.calibration import calibration_folder
 from tjsim.cli.main import main
 
-ROOT = Path(__file__).resolve().parents[1]
 CHINA_SCENARIO = ROOT / "scenarios" / "china_baseline.yaml"
 REGIONS = ("east", "centre", "west", "northeast")
 HEADLINE = {

@@ -14,11 +14,12 @@ import pytest
 import tjsim
 import tjsim.cli.sweep
 import tjsim.report.sweep
+from paths import ROOT
 from tjsim.cli import main
 from tjsim.cli.progress import ProgressBar
 from tjsim.report.folder import MARKER
 
-SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+SCENARIO_DIR = ROOT / "scenarios"
 BASELINE = str(SCENARIO_DIR / "baseline.yaml")
 GRID = """\
 name: small

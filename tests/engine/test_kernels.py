@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_reference import SCENARIO, SIZED
 
 import tjsim
 from optional import HAVE_NUMBA, requires_numba
-from test_reference import SCENARIO, SIZED
 from tjsim.engine import LatentSampler
 from tjsim.seeding import BLOCK_SIZE, RNG, as_seed_sequence, block_bit_generator, plan_blocks
 from toy import Toy

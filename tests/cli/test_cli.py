@@ -16,6 +16,7 @@ import pytest
 
 import tjsim
 import tjsim.cli.common
+from paths import ROOT
 from tjsim import cli
 from tjsim.analysis import ComparisonResult, PairedRun, comparison_table, kept_met_flags
 from tjsim.cli import main
@@ -24,7 +25,7 @@ from tjsim.cli.progress import ProgressBar, progress_bar
 from tjsim.report.folder import MARKER
 from tjsim.result import paired_standard_error
 
-SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+SCENARIO_DIR = ROOT / "scenarios"
 BASELINE = str(SCENARIO_DIR / "baseline.yaml")
 FAST = ["--draws", "20000"]
 

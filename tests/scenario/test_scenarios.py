@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
+from paths import ROOT
 from tjsim.api import bundled_scenarios, load_scenario, scenario_from_mapping
 from tjsim.errors import ScenarioError
 from tjsim.scenario import Scenario, SimulationSettings, to_yaml
 from tjsim.yamlio import parse_yaml
 
-SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+SCENARIO_DIR = ROOT / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
 REQUIRED = {
     "baseline",

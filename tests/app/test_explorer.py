@@ -3,7 +3,7 @@
 numbers give), bad values are refused with the library's messages, the saved scenario
 reproduces the run through `tjsim run`, the readout is tjsim.required_shift, and the
 page builds (inline in a notebook too) and the command checks its input.
-(tests/test_browser.py drives the served page in Chromium.)"""
+(tests/app/test_browser.py drives the served page in Chromium.)"""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 import tjsim
+from paths import ROOT
 from served import serve_in_thread
 from tjsim import analysis, expressions
 from tjsim.app.session import Explorer, control_drivers, strongest_driver
@@ -37,7 +38,6 @@ requires_panel = pytest.mark.skipif(
     not HAVE_PANEL,
     reason='needs Panel: pip install -e ".[app]" (the dev extra includes it, so CI runs this)',
 )
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def toy_explorer(**kwargs) -> Explorer:
@@ -452,7 +452,7 @@ def test_only_local_hosts_get_an_explorer_and_a_page_never_loaded_costs_nothing(
     # A web page elsewhere could make the browser request the explorer with its own
     # Host header: such a request gets a refusal and builds nothing. A page requested
     # and never opened builds no explorer, holds one of the MAX_SESSIONS places, and
-    # gives it back once forgotten. (tests/test_browser.py: a closed page frees its draws.)
+    # gives it back once forgotten. (tests/app/test_browser.py: a closed page frees its draws.)
     import time
     import urllib.request
 

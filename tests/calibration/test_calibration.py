@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import tjsim
+from paths import ROOT
 from tjsim.calibration import default_calibration_path
 
 REPORT_FIGURES = {
@@ -550,6 +551,6 @@ def test_the_notation_file_is_packaged():
     """The wheel's package data carries the notation with the other calibration files."""
     import tomllib
 
-    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["tjsim"]
     assert any(Path("data/tianjin/notation.yaml").match(p) for p in patterns)

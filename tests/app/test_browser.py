@@ -34,10 +34,10 @@ import pytest
 import yaml
 
 import tjsim
+from paths import ROOT
 from served import serve_in_thread
 from tjsim.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "docs" / "figures"
 CHROMIUM = next(
     (p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None
@@ -268,7 +268,7 @@ def test_targets_show_their_names_and_the_readout_names_the_pages_controls(brows
 
 def test_a_closed_page_frees_its_explorers_draws(browser, monkeypatch):
     # The explorer is built once a browser has loaded the page, and released (its draws
-    # freed) once the page is closed. (tests/test_explorer.py: a page never loaded.)
+    # freed) once the page is closed. (tests/app/test_explorer.py: a page never loaded.)
     url, stop, built = serve_in_thread(monkeypatch)
     try:
         checked = len(built)  # the settings are checked once, before serving

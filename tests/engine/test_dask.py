@@ -7,13 +7,13 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import tjsim
+from paths import ROOT
 from sweep_helpers import GRID, assert_a_killed_worker_changes_nothing, assert_identical
 from tjsim.cli import main
 from tjsim.seeding import BLOCK_SIZE
@@ -24,7 +24,7 @@ distributed = pytest.importorskip(
     reason='the Dask backend needs dask and distributed: pip install -e ".[dev]" (or "tjsim[dask]")',
 )
 
-SCENARIO_DIR = Path(__file__).parent.parent / "scenarios"
+SCENARIO_DIR = ROOT / "scenarios"
 
 
 @pytest.fixture(scope="module")

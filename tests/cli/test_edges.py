@@ -27,6 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
+from paths import ROOT
 from tjsim import figures
 from tjsim.calibration import Calibration
 from tjsim.cli import main
@@ -547,7 +548,7 @@ def test_standard_output_on_a_full_device_exits_2_in_a_real_process(argv):
 @pytest.mark.slow
 def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
     out = tmp_path / "out"
-    baseline = Path(__file__).parent.parent / "scenarios" / "baseline.yaml"
+    baseline = ROOT / "scenarios" / "baseline.yaml"
     argv = ["compare", baseline, baseline, "--draws", "500", "--out", out]
     process = subprocess.Popen(
         [sys.executable, "-m", "tjsim", *map(str, argv)],
@@ -711,7 +712,7 @@ def test_the_docs_state_the_limits():
     from tjsim.engine import KEEP_DRAWS_LIMIT_BYTES
     from tjsim.limits import MAX_MAGNITUDE, MAX_SPREAD
 
-    text = (Path(__file__).parent.parent / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
     limits = text[text.index("## Limits") :]
     assert f"| {MAX_DRAWS:,} (`MAX_DRAWS`)" in limits
     assert f"| {MAX_FILE_BYTES // 2**20} MiB (`MAX_FILE_BYTES`)" in limits

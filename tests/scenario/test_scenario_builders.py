@@ -3,16 +3,15 @@ the call with "did you mean"."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import tjsim
+from paths import ROOT
 from tjsim.errors import ScenarioError
 from tjsim.scenario import Scenario
 from toy import Toy
 
-SCENARIOS = Path(__file__).parent.parent / "scenarios"
+SCENARIOS = ROOT / "scenarios"
 TOY_CAL = Toy().calibration()
 
 

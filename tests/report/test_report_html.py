@@ -1,6 +1,6 @@
 """report.html: written by every run and comparison with --out, self-contained, its tables
 equal to the CSV files, its scenario block reproducing the run, and the tables of what a
-scenario changes and touches (the browser tests, tests/test_browser.py, open it too)."""
+scenario changes and touches (the browser tests, tests/app/test_browser.py, open it too)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 import tjsim
+from paths import ROOT
 from tjsim import expressions
 from tjsim.cli import main
 from tjsim.report.changes import scenario_changes, touched_facts
@@ -22,7 +23,7 @@ from tjsim.report.files import write_run
 from tjsim.report.html import text
 from toy import Toy
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SCENARIOS = ROOT / "scenarios"
 FAST = ("--draws", "20000", "--seed", "11", "--quiet")
 
 

@@ -169,7 +169,7 @@ def test_draws_frame(result):
 
 
 # ------------------------------------------------------------------ the headline goals
-#: The calibration's headline goals (tests/test_calibration.py pins which they are).
+#: The calibration's headline goals (tests/calibration/test_calibration.py pins which they are).
 HEADLINE = [tid for tid, spec in tjsim.load_calibration().targets.items() if spec.headline]
 
 

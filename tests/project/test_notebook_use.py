@@ -7,15 +7,14 @@ import importlib.util
 import pydoc
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import tjsim
+from paths import ROOT
 from toy import Toy
 
-ROOT = Path(__file__).resolve().parents[1]
 TOY_CAL = Toy().calibration()
 
 
