@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 import tjsim
+from paths import ROOT
 from tjsim.app.session import Explorer
 from tjsim.cli.main import main
 from tjsim.report.files import write_run
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "tjsim"
 #: The layers that must read every id from a calibration.
 LAYERS = ("engine", "analysis", "report", "app", "cli", "model", "result")
