@@ -28,6 +28,9 @@ Quickstart (each line runs as it is; 100,000 draws take a second or two)::
     tjsim.facts(grep="port")
     tjsim.panel("tianjin", pairs_only=True)             # the 31 regions' targets vs outturns
 
+    # Another packaged calibration, by name (tjsim.calibrations() lists them):
+    tjsim.simulate(calibration="china", draws=100_000, seed=2024)
+
     # A live explorer, inline in a notebook (pip install "tjsim[app]"):
     # tjsim.explore("property_downturn")
 
@@ -74,6 +77,8 @@ _EXPORTS = {
     "baseline": "api",
     "Calibration": "calibration",
     "load_calibration": "api",
+    "packaged_calibrations": "api",
+    "calibrations": "api",
     "compile_model": "model",
     "TjsimError": "errors",
     "CalibrationError": "errors",
@@ -101,6 +106,7 @@ __all__ = [
     "TjsimError",
     "__version__",
     "baseline",
+    "calibrations",
     "compare",
     "compile_model",
     "drivers",
@@ -110,6 +116,7 @@ __all__ = [
     "load_calibration",
     "load_grid",
     "load_scenario",
+    "packaged_calibrations",
     "panel",
     "panel_quarterly",
     "parameters",
@@ -129,6 +136,7 @@ if TYPE_CHECKING:
     from .analysis import GrowthDistribution, ReportingModel, plot_tornado
     from .api import (
         baseline,
+        calibrations,
         compare,
         drivers,
         events,
@@ -136,6 +144,7 @@ if TYPE_CHECKING:
         load_calibration,
         load_grid,
         load_scenario,
+        packaged_calibrations,
         panel,
         panel_quarterly,
         parameters,

@@ -86,6 +86,39 @@ def packaged_calibrations() -> dict[str, Path]:
     return calibration_files.packaged_calibrations()
 
 
+def calibrations() -> pd.DataFrame:
+    """The packaged calibrations, the default first: what ``tjsim calibrations`` lists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per packaged calibration, indexed by the name that selects it
+        (``name``: ``tjsim.simulate(calibration=name)``, a scenario's ``calibration:
+        name``), with columns ``title``, ``version``, ``targets``, ``variables`` and
+        ``events`` (how many it holds), ``default`` (bool: the one used when none is
+        named) and ``folder`` (its files).
+    """
+    default = calibration_files.DEFAULT_CALIBRATION
+    rows = []
+    for name, folder in sorted(
+        packaged_calibrations().items(), key=lambda item: (item[0] != default, item[0])
+    ):
+        cal = load_calibration(folder)
+        rows.append(
+            {
+                "name": name,
+                "title": cal.title,
+                "version": cal.version,
+                "targets": len(cal.targets),
+                "variables": len(cal.variables),
+                "events": len(cal.events),
+                "default": name == default,
+                "folder": folder,
+            }
+        )
+    return pd.DataFrame(rows).set_index("name")
+
+
 def scenario_calibration(
     scenario: ScenarioLike, calibration: CalibrationLike = None
 ) -> Calibration:

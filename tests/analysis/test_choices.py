@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 import tjsim
 from tjsim.analysis import Choice, choices_table
-from tjsim.analysis.choices import CHOICES
+from tjsim.analysis.choices import BASELINE, calibration_choices
 from tjsim.analysis.reporting import DISTRIBUTION_PARAMETERS
 
 DRAWS, SEED = 20_000, 5
@@ -23,7 +24,7 @@ PICKED = (
 
 @pytest.fixture(scope="module")
 def table(calibration):
-    choices = [c for c in CHOICES if c.label in PICKED]
+    choices = [c for c in calibration_choices(calibration) if c.label in PICKED]
     choices.append(Choice("mean on target + bias", mean_from="target + bias"))
     return choices_table(calibration, choices, draws=DRAWS, seed=SEED)
 
@@ -94,3 +95,22 @@ def test_an_unreachable_choice_is_reported_not_hidden(calibration, table):
 def test_a_choice_names_a_known_way_to_set_the_mean():
     with pytest.raises(ValueError, match="mean_from"):
         Choice("mean from nowhere", mean_from="guess")
+
+
+def test_the_choices_are_the_calibrations_data(calibration):
+    choices = calibration_choices(calibration)
+    assert choices[0] == BASELINE and choices[1:] == calibration.choices
+    assert len({c.label for c in choices}) == len(choices) > 10
+    for choice in calibration.choices:  # every id a choice names is the calibration's
+        assert set(choice.parameters) <= calibration.parameter_ids, choice.label
+        assert set(choice.events) <= set(calibration.events), choice.label
+    # another calibration's choices are its own; a calibration that lists none gets the
+    # baseline's row alone; no distribution columns without a fitted distribution
+    china = tjsim.load_calibration("china")
+    assert china.choices and not {c.label for c in china.choices} <= {
+        c.label for c in calibration.choices
+    }
+    assert calibration_choices(dataclasses.replace(china, choices=())) == (BASELINE,)
+    table = choices_table(china, [BASELINE, china.choices[-1]], draws=2_000, seed=SEED)
+    assert list(table.index) == [BASELINE.label, china.choices[-1].label]
+    assert not set(DISTRIBUTION_PARAMETERS) & set(table.columns)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tjsim
-from tjsim.analysis.plan import PLAN_PARAMETER, PLAN_RECORD, headline_counts, plan_likelihood
+from tjsim.analysis.plan import headline_counts, plan_likelihood
 from tjsim.scenario import Scenario
 
 DRAWS, SEED = 4_000, 3
@@ -19,17 +19,28 @@ def test_each_loading_gives_a_distribution_of_headline_counts(calibration):
     for fit in fits:
         assert fit.distribution.shape == (headline + 1,)
         assert fit.distribution.sum() == pytest.approx(1.0)
-        expected = np.prod([fit.distribution[n] for n in PLAN_RECORD.values()])
+        record = calibration.plan_factor.record
+        expected = np.prod([fit.distribution[n] for n in record.values()])
         assert fit.likelihood == pytest.approx(expected)
     # a stronger common factor makes all-or-nearly-all years likelier
     assert fits[1].distribution[headline - 1 :].sum() > fits[0].distribution[headline - 1 :].sum()
 
 
 def test_headline_counts_are_those_of_the_kept_draws(calibration):
-    scenario = Scenario().with_parameter(PLAN_PARAMETER, 0.3)
+    scenario = Scenario().with_parameter(calibration.plan_factor.parameter, 0.3)
     counts = headline_counts(calibration, scenario, DRAWS, SEED)
     run = tjsim.simulate(scenario, draws=DRAWS, seed=SEED, calibration=calibration)
     table = run.headline_counts()
     assert counts.shape == (DRAWS,)
     observed = np.bincount(counts, minlength=len(table)) / DRAWS
     np.testing.assert_allclose(observed, table["probability"].to_numpy(), atol=1e-12)
+
+
+def test_the_parameter_and_record_are_the_calibrations_data(calibration):
+    spec = calibration.plan_factor
+    assert spec is not None and spec.parameter in calibration.parameter_ids
+    assert all(0 <= n <= len(calibration.targets) for n in spec.record.values())
+    china = tjsim.load_calibration("china")
+    assert china.plan_factor is None
+    with pytest.raises(tjsim.CalibrationError, match="no 'plan_factor' block"):
+        plan_likelihood(china, draws=100, seed=SEED)

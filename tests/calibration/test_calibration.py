@@ -347,6 +347,48 @@ def _set_fact(data, ident, value):
             "facts[0] (gdp_2023).value",
             "finite number",
         ),
+        (
+            "model.yaml",
+            lambda d: d["choices"][0].update(parameters={"gdp_reporting_sprad": 0.5}),
+            "choices[0].parameters.gdp_reporting_sprad",
+            "did you mean 'gdp_reporting_spread'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["choices"][0].update(events={"regime_break": 1.5}),
+            "choices[0].events.regime_break",
+            "a probability in [0, 1]",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["choices"][0].update(reading="stirct"),
+            "choices[0].reading",
+            "did you mean 'strict'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["choices"].append(dict(d["choices"][0])),
+            "choices[17].label",
+            "duplicate label 'spread 0.5'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["choices"][1].update(mean_from="guess"),
+            "choices[1].mean_from",
+            "unknown mean_from 'guess'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["plan_factor"].update(parameter="plan_loadng"),
+            "plan_factor.parameter",
+            "did you mean 'plan_loading'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["plan_factor"].update(record={2021: -1}),
+            "plan_factor.record",
+            "counts of targets met",
+        ),
     ],
 )
 def test_bad_calibration_is_named_by_file_key_and_problem(broken, name, change, key, message):

@@ -71,6 +71,46 @@ def test_every_block_is_used_and_every_layer_has_its_equations():
     assert "parameters" in docgen.blocks(_read("calibration.md"))
 
 
+#: Blocks the China page leaves out, each for the reason the page gives.
+NOT_FOR_CHINA = {"gdp-fitted", "plan-factor"}
+
+
+@pytest.mark.slow
+def test_the_china_page_holds_the_china_calibrations_blocks(cal):
+    text = _read("china.md")
+    named = docgen.blocks(text)
+    assert named and all(name.endswith("@china") for name in named)
+    assert not docgen.stale_blocks(text, cal), "run `python docs/tools/docgen`"
+    calibration_blocks = {
+        name for name in docgen.BLOCKS if not name.startswith(("panel-", "reporting-"))
+    }
+    assert {name.removesuffix("@china") for name in named} >= calibration_blocks - NOT_FOR_CHINA
+    for reason in sorted(NOT_FOR_CHINA):
+        assert f"(`{reason}`)" in text  # the page says why it is left out
+    china = tjsim.load_calibration("china")
+    for ident in (*china.variables, *china.events, *china.derived):
+        assert f'<a id="{ident}"></a>' in text, ident
+    for tid in china.targets:
+        assert f'<a id="target-{tid}"></a>' in text, tid
+    links = set(re.findall(r"\]\((?:china\.md)?#([\w-]+)\)", text))
+    anchors = set(re.findall(r'<a id="([\w-]+)"></a>', text))
+    anchors |= set(re.findall(r"\{#([\w-]+)\}", text))
+    assert links <= anchors, sorted(links - anchors)  # its links stay on its own page
+    assert "](calibration.md#" not in text and "](model.md#" not in text
+
+
+@pytest.mark.slow
+def test_a_block_named_for_a_calibration_renders_that_calibration(cal):
+    assert docgen.render("events@china", cal) == docgen.render(
+        "events", tjsim.load_calibration("china")
+    )
+    assert "(china.md#" in docgen.render("totals@china")
+    assert "(model.md#" in docgen.render("totals", cal)  # the default's links are unchanged
+    assert 'calibration="china"' in docgen.render("readings@china")
+    with pytest.raises(tjsim.CalibrationError, match="did you mean 'china'"):
+        docgen.render("events@chna")
+
+
 @pytest.mark.slow
 def test_docgen_command_checks_and_rewrites(tmp_path, cal, capsys):
     page = tmp_path / "calibration.md"
@@ -412,6 +452,7 @@ def _nav_pages(nav) -> list[str]:
 
 def test_nav_pages_exist():
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert "china.md" in _nav_pages(config["nav"])
     missing = [page for page in _nav_pages(config["nav"]) if not (DOCS / page).is_file()]
     assert not missing, f"pages in the mkdocs.yml nav but not in docs/: {missing}"
     assert (

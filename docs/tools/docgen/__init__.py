@@ -1,9 +1,12 @@
 """Render the calibration as markdown for the documentation, so the docs cannot drift.
 
-The pages `docs/model.md`, `docs/calibration.md`, `docs/scoring.md` and `docs/panel.md`
-hold blocks between two markers, `<!-- BEGIN GENERATED: name -->` and
+The pages `docs/model.md`, `docs/calibration.md`, `docs/scoring.md`, `docs/panel.md` and
+`docs/china.md` hold blocks between two markers, `<!-- BEGIN GENERATED: name -->` and
 `<!-- END GENERATED -->` (:mod:`docgen.markers`). Each block's content is rendered from a
-calibration (by default the packaged one) by a module of its page or topic:
+calibration (by default the packaged one) by a module of its page or topic. A block
+named `name@calibration` is rendered from that packaged calibration: `docs/china.md`
+holds the China calibration's blocks, and their links point to that page
+(:func:`docgen.tables.calibration_pages`). The modules:
 
 - :mod:`docgen.model`: the equations of every layer in LaTeX, written in the
   calibration's own notation (``Calibration.symbol``, from its ``notation.yaml``), with a

@@ -10,12 +10,12 @@ from tjsim.calibration import Calibration
 
 from . import common
 from .tables import (
-    CALIBRATION_PAGE,
-    MODEL_PAGE,
     anchor,
+    calibration_page,
     cell,
     linked_value,
     model_link,
+    model_page,
     number,
     short,
     table,
@@ -98,7 +98,7 @@ def render_events(cal: Calibration) -> str:
                     f"`{eid}`",
                     model_link(vid),
                     f"{impact:+g}",
-                    f"[`{ref}`]({CALIBRATION_PAGE}#{ref})" if isinstance(ref, str) else "–",
+                    f"[`{ref}`]({calibration_page()}#{ref})" if isinstance(ref, str) else "–",
                     size,
                 ]
             )
@@ -133,9 +133,9 @@ def render_totals(cal: Calibration) -> str:
     values = common.values(cal)
     rows = []
     for vid, total in cal.totals.items():
-        what = f"[`{total.indicator}`]({MODEL_PAGE}#{total.indicator})"
+        what = f"[`{total.indicator}`]({model_page()}#{total.indicator})"
         if total.relative_to is not None:
-            what += f" − [`{total.relative_to}`]({MODEL_PAGE}#{total.relative_to})"
+            what += f" − [`{total.relative_to}`]({model_page()}#{total.relative_to})"
         spread = cal.value(total.spread, values, "model.yaml", f"totals.{vid}.spread")
         shares = variance_shares(model, cal, total.indicator, total.relative_to)
         rows.append(
@@ -144,7 +144,7 @@ def render_totals(cal: Calibration) -> str:
                 linked_value(total.spread, spread)
                 if isinstance(total.spread, str)
                 else number(spread),
-                f"[`{total.free}`]({MODEL_PAGE}#{total.free})",
+                f"[`{total.free}`]({model_page()}#{total.free})",
                 short(model.solved_spreads[total.free]),
                 shares_cell(shares),
             ]

@@ -52,7 +52,7 @@ def render_choices(cal: Calibration) -> str:
         ),
         "",
         f"Every row is evaluated on the same {RUN_DRAWS:,} draws (seed {RUN_SEED}), those of "
-        f"`tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED})`: the first row is that "
+        f"`{common.run_call(cal)}`: the first row is that "
         "run, and the differences between rows come from the choices, not from sampling. "
         f"The baseline's standard error of P(GDP target met) is "
         f"{100 * runs.baseline.probabilities().loc[record.indicator, 'std_error']:.2f} "

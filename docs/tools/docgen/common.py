@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from tjsim.calibration import Calibration, RecordSpec
+from tjsim.calibration.files import DEFAULT_CALIBRATION
 from tjsim.model import CompiledModel
 
 #: Draws and seed of the runs the pages quote: the readings, central against mean and
@@ -63,13 +64,54 @@ def tail_event(cal: Calibration) -> str:
     return next(eid for eid, event in cal.events.items() if event.tail)
 
 
-@dataclass(frozen=True)
-class QuotedRuns:
-    """The baseline run (a ``tjsim.SimulationResult``) and the table of choices
-    (``tjsim.analysis.choices_table``), on the same draws."""
+def run_call(cal: Calibration) -> str:
+    """The call that gives the quoted runs, as the pages show it:
+    ``tjsim.simulate(draws=100_000, seed=2024)``, naming the calibration unless it is the
+    default one."""
+    named = "" if cal.name == DEFAULT_CALIBRATION else f'calibration="{cal.name}", '
+    return f"tjsim.simulate({named}draws={RUN_DRAWS:_}, seed={RUN_SEED})"
 
-    baseline: Any
-    choices: pd.DataFrame
+
+class QuotedRuns:
+    """The baseline run (a ``tjsim.SimulationResult``) and what is evaluated on its
+    draws: the table of choices (``tjsim.analysis.choices_table``, computed when first
+    asked for: its default choices name the default calibration's parameters) and GDP
+    without the regime break."""
+
+    def __init__(self, cal: Calibration, baseline: Any) -> None:
+        self.calibration = cal
+        self.baseline = baseline
+
+    @cached_property
+    def choices(self) -> pd.DataFrame:
+        """The table of the library's contestable choices, on the baseline's draws."""
+        from tjsim.analysis import choices_table
+
+        return self._checked(choices_table(self.calibration, draws=RUN_DRAWS, seed=RUN_SEED))
+
+    @cached_property
+    def without_tail(self) -> pd.Series:
+        """The row of ``choices_table`` with the tail event's probability at zero."""
+        from tjsim.analysis import choices_table
+        from tjsim.analysis.choices import Choice
+
+        choices = (
+            Choice("baseline"),
+            Choice("no tail", events={tail_event(self.calibration): 0.0}),
+        )
+        table = choices_table(self.calibration, choices, draws=RUN_DRAWS, seed=RUN_SEED)
+        return self._checked(table).iloc[1]
+
+    def _checked(self, choices: pd.DataFrame) -> pd.DataFrame:
+        """``choices``, once its first row is found to be the baseline run's."""
+        reference = choices.iloc[0]
+        run = self.baseline.probabilities().loc[record(self.calibration).indicator, "probability"]
+        if (
+            abs(reference["probability"] - run) > 3 / RUN_DRAWS
+            or abs(reference["joint"] - self.baseline.joint()["probability"]) > 3 / RUN_DRAWS
+        ):
+            raise AssertionError("the choices are not evaluated on the baseline run's draws")
+        return choices
 
 
 _RUNS: dict[str, QuotedRuns] = {}
@@ -77,23 +119,9 @@ _RUNS: dict[str, QuotedRuns] = {}
 
 def quoted_runs(cal: Calibration) -> QuotedRuns:
     """The runs the pages quote, computed once per calibration (by content) and process."""
-    key = hashlib.sha256(repr(cal).encode("utf-8")).hexdigest()
-    if key not in _RUNS:
-        _RUNS[key] = _quoted_runs(cal)
-    return _RUNS[key]
-
-
-def _quoted_runs(cal: Calibration) -> QuotedRuns:
-    from tjsim.analysis import choices_table
     from tjsim.api import simulate
 
-    baseline = simulate(draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal)
-    choices = choices_table(cal, draws=RUN_DRAWS, seed=RUN_SEED)
-    reference = choices.iloc[0]
-    run = baseline.probabilities().loc[record(cal).indicator, "probability"]
-    if (
-        abs(reference["probability"] - run) > 3 / RUN_DRAWS
-        or abs(reference["joint"] - baseline.joint()["probability"]) > 3 / RUN_DRAWS
-    ):
-        raise AssertionError("the choices are not evaluated on the baseline run's draws")
-    return QuotedRuns(baseline, choices)
+    key = hashlib.sha256(repr(cal).encode("utf-8")).hexdigest()
+    if key not in _RUNS:
+        _RUNS[key] = QuotedRuns(cal, simulate(draws=RUN_DRAWS, seed=RUN_SEED, calibration=cal))
+    return _RUNS[key]

@@ -1,7 +1,9 @@
 """The markers of a generated block, and re-rendering the blocks of a page.
 
 A block is the text between ``<!-- BEGIN GENERATED: name -->`` and
-``<!-- END GENERATED -->``; its content is rendered from its name alone.
+``<!-- END GENERATED -->``; its content is rendered from its name alone. A name may end
+in ``@calibration`` (``record@china``): the block is then rendered from that packaged
+calibration rather than the page's.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-#: Marker that opens a generated block; the block's name follows the colon.
+#: Marker that opens a generated block; the block's name (``block`` or
+#: ``block@calibration``) follows the colon.
 BEGIN = "<!-- BEGIN GENERATED: {name} -->"
 #: Marker that closes a generated block.
 END = "<!-- END GENERATED -->"
 _BLOCK = re.compile(
-    r"<!-- BEGIN GENERATED: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- END GENERATED -->",
+    r"<!-- BEGIN GENERATED: (?P<name>[\w-]+(?:@[\w-]+)?) -->\n(?P<body>.*?)<!-- END GENERATED -->",
     re.DOTALL,
 )
 

@@ -16,8 +16,8 @@ from tjsim.calibration.tables import referenced
 from . import common
 from .latex import to_latex
 from .tables import (
-    CALIBRATION_PAGE,
     calibration_link,
+    calibration_page,
     cell,
     linked_value,
     model_link,
@@ -106,7 +106,7 @@ def _total_link(cal: Calibration, free: str) -> str:
     what = f"`{total.indicator}`"
     if total.relative_to is not None:
         what += f" against `{total.relative_to}`"
-    return f"[the total of {what}]({CALIBRATION_PAGE}#totals)"
+    return f"[the total of {what}]({calibration_page()}#totals)"
 
 
 def _sym_or_number(cal: Calibration, ref: Any) -> str:

@@ -10,7 +10,7 @@ from tjsim.calibration.tables import parameter_uses
 
 from . import common
 from .latex import with_numbers
-from .tables import MODEL_PAGE, anchor, cell, number, short, table
+from .tables import anchor, cell, model_page, number, short, table
 
 
 def model_parameters(cal: Calibration) -> list[str]:
@@ -22,17 +22,17 @@ def model_parameters(cal: Calibration) -> list[str]:
 def _use_link(kind: str, where: str) -> str:
     if kind in ("equation", "shock"):
         suffix = " (shock)" if kind == "shock" else ""
-        return f"[`{where}`]({MODEL_PAGE}#{where}){suffix}"
+        return f"[`{where}`]({model_page()}#{where}){suffix}"
     if kind in ("derived", "event"):
         return f"[`{where}`](#{where})"
     if kind == "target":
         return f"[target `{where}`](#target-{where})"
     if kind == "correlation":
-        return f"[correlation {where}]({MODEL_PAGE}#correlations)"
+        return f"[correlation {where}]({model_page()}#correlations)"
     if kind == "record":
         return f"[the record's {where.replace('_', ' ')}](scoring.md) (`tjsim score`)"
     if kind == "quarterly":
-        return f"[quarters]({MODEL_PAGE}#quarters)"
+        return f"[quarters]({model_page()}#quarters)"
     if kind == "total":
         return f"[total of `{where}`](#totals)"
     return f"{kind} `{where}`"

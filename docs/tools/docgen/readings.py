@@ -9,7 +9,7 @@ from pathlib import Path
 from tjsim.calibration import Calibration
 
 from . import common
-from .common import RUN_DRAWS, RUN_SEED
+from .common import RUN_DRAWS
 from .tables import cell, percent, table
 
 _LEGEND_START = re.compile(r"^#\s*Reading names")
@@ -92,7 +92,7 @@ def render_readings(cal: Calibration) -> str:
             "lllllr",
         ),
         "",
-        f"Probabilities from `tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED})`, every "
+        f"Probabilities from `{common.run_call(cal)}`, every "
         "reading on the same draws (`result.readings()`); their Monte Carlo standard errors "
         f"are at most {50 / RUN_DRAWS**0.5:.2f} points.",
     ]

@@ -224,8 +224,8 @@ def render_gdp_fitted(cal: Calibration) -> str:
             ),
             "",
             f"Fitted: the distribution of `fitted.yaml` computed exactly "
-            f"(`tjsim.analysis.reporting.GrowthDistribution`); simulated: `tjsim.simulate(draws="
-            f"{RUN_DRAWS:_}, seed={RUN_SEED})`, and the same with `{tail}` at probability 0 "
+            f"(`tjsim.analysis.reporting.GrowthDistribution`); simulated: "
+            f"`{common.run_call(cal)}`, and the same with `{tail}` at probability 0 "
             f"for the columns without the break. The standard error of a simulated "
             f"probability is about {100 * se:.2f} points, of a middle quantile about 0.005.",
         ]
@@ -250,8 +250,7 @@ def render_central_mean_median(cal: Calibration) -> str:
     rows.sort(key=lambda r: float(r[3]))
     exact = float(model.mean[j] - model.constant[j])
     rows.append(["all events", "", "", f"**{exact:+.3f}**"])
-    tail = common.tail_event(cal)
-    core = next(row for _, row in runs.choices.iterrows() if row["events"].get(tail) == 0.0)
+    core = runs.without_tail
     return "\n".join(
         [
             table(
@@ -268,7 +267,7 @@ def render_central_mean_median(cal: Calibration) -> str:
                 "lr",
             ),
             "",
-            f"From `tjsim.simulate(draws={RUN_DRAWS:_}, seed={RUN_SEED}).summary()`; the "
+            f"From `{common.run_call(cal)}.summary()`; the "
             "median without the regime break is on the same draws. The shocks have mean "
             "zero, so the mean differs from the central case by the events' expected "
             "impacts alone, probability times impact:",

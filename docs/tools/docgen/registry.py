@@ -18,6 +18,7 @@ from . import (
     record,
     reporting,
     scoring,
+    tables,
 )
 
 #: The blocks' renderers, by the name their markers carry.
@@ -54,11 +55,24 @@ BLOCKS: dict[str, Callable[[Calibration], str]] = {
 }
 
 
+def split_name(name: str) -> tuple[str, str | None]:
+    """A block's name as its marker gives it (``record`` or ``record@china``): the block,
+    and the packaged calibration it names (``None`` for the page's)."""
+    block, _, calibration = name.partition("@")
+    return block, calibration or None
+
+
 def render(name: str, calibration: Calibration | None = None) -> str:
-    """The markdown of block ``name`` (a key of :data:`BLOCKS`)."""
-    if name not in BLOCKS:
-        raise KeyError(f"unknown generated block '{name}'; known: {', '.join(BLOCKS)}")
-    return BLOCKS[name](calibration or load_calibration()).rstrip() + "\n"
+    """The markdown of block ``name``: a key of :data:`BLOCKS`, rendered from
+    ``calibration`` (default: the packaged default one), or ``KEY@NAME``, rendered from
+    the packaged calibration ``NAME``. Its links point to the pages of the calibration
+    rendered (:func:`docgen.tables.calibration_pages`)."""
+    block, named = split_name(name)
+    if block not in BLOCKS:
+        raise KeyError(f"unknown generated block '{block}'; known: {', '.join(BLOCKS)}")
+    cal = load_calibration(named) if named is not None else calibration or load_calibration()
+    with tables.linking_to(cal.name):
+        return BLOCKS[block](cal).rstrip() + "\n"
 
 
 def update_text(text: str, calibration: Calibration | None = None) -> str:

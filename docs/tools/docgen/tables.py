@@ -3,12 +3,48 @@ pages' anchors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-#: Pages whose anchors the generated links point to (relative to ``docs/``).
+from tjsim.calibration.files import DEFAULT_CALIBRATION
+
+#: Pages whose anchors the generated links of the default calibration point to
+#: (relative to ``docs/``); another calibration's blocks sit on one page of its own.
 MODEL_PAGE = "model.md"
 CALIBRATION_PAGE = "calibration.md"
+#: The pages (model, calibration) that links point to while a block is rendered.
+_PAGES: ContextVar[tuple[str, str]] = ContextVar("pages", default=(MODEL_PAGE, CALIBRATION_PAGE))
+
+
+def calibration_pages(name: str) -> tuple[str, str]:
+    """The pages (model, calibration) that hold the equations and the parameters of
+    calibration ``name``: ``model.md`` and ``calibration.md`` for the default
+    calibration, ``NAME.md`` for both otherwise."""
+    if name == DEFAULT_CALIBRATION:
+        return MODEL_PAGE, CALIBRATION_PAGE
+    return f"{name}.md", f"{name}.md"
+
+
+def model_page() -> str:
+    """The page that holds the equations of the calibration being rendered."""
+    return _PAGES.get()[0]
+
+
+def calibration_page() -> str:
+    """The page that holds the parameters of the calibration being rendered."""
+    return _PAGES.get()[1]
+
+
+@contextmanager
+def linking_to(name: str) -> Iterator[None]:
+    """Within the block, links point to the pages of calibration ``name``."""
+    token = _PAGES.set(calibration_pages(name))
+    try:
+        yield
+    finally:
+        _PAGES.reset(token)
 
 
 def number(value: float) -> str:
@@ -56,17 +92,17 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str = "")
 
 def model_link(vid: str) -> str:
     """Variable ``vid`` linked to its equation on the model page."""
-    return f"[`{vid}`]({MODEL_PAGE}#{vid})"
+    return f"[`{vid}`]({model_page()}#{vid})"
 
 
 def calibration_link(ident: str) -> str:
     """Parameter or event ``ident`` linked to its row on the calibration page."""
-    return f"[`{ident}`]({CALIBRATION_PAGE}#{ident})"
+    return f"[`{ident}`]({calibration_page()}#{ident})"
 
 
 def link_number(pid: str, value: float) -> str:
     """``value`` linked to parameter ``pid``'s row on the calibration page."""
-    return f"[{number(value)}]({CALIBRATION_PAGE}#{pid})"
+    return f"[{number(value)}]({calibration_page()}#{pid})"
 
 
 def linked_value(reference: Any, value: float) -> str:

@@ -6,12 +6,11 @@ latent draws as the baseline run (common random numbers, :func:`tjsim.engine.eva
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..calibration import Calibration, RecordSpec
+from ..calibration import Calibration, Choice, RecordSpec
 from ..engine import evaluate
 from ..errors import CalibrationError, TjsimError
 from ..model import CompiledModel, compile_model
@@ -20,64 +19,18 @@ from ..seeding import SeedLike
 from .common import common_draws
 from .reporting import DISTRIBUTION_PARAMETERS, PROJECTION_PARAMETER
 
-#: Ways a choice may set GDP's fitted ordinary-year mean from the baseline's parameters.
-MEAN_FROM = ("target + bias", "projection")
 #: Draws and seed of the table of choices (those of the runs the documentation quotes).
 DRAWS = 100_000
 SEED = 2024
+#: The first row of every table of choices: the baseline itself, the others' reference.
+BASELINE = Choice("baseline, as calibrated")
 
 
-@dataclass(frozen=True)
-class Choice:
-    """A contestable choice of the calibration, as a change to the baseline.
+def calibration_choices(calibration: Calibration) -> tuple[Choice, ...]:
+    """The calibration's contestable choices (``choices`` in its ``model.yaml``), after
+    :data:`BASELINE`."""
+    return (BASELINE, *calibration.choices)
 
-    ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
-    target that has it so, and ``mean_from`` sets GDP's fitted ordinary-year mean (the
-    first of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS`) from the
-    baseline's parameters: ``"target + bias"`` (the target plus the record's planners'
-    bias) or ``"projection"`` (the sectors' GDP projection,
-    :data:`~tjsim.analysis.reporting.PROJECTION_PARAMETER`).
-    """
-
-    label: str
-    parameters: Mapping[str, float] = field(default_factory=dict)
-    events: Mapping[str, float] = field(default_factory=dict)
-    reading: str | None = None
-    mean_from: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.mean_from is not None and self.mean_from not in MEAN_FROM:
-            raise ValueError(f"mean_from must be one of {MEAN_FROM}, not {self.mean_from!r}")
-
-
-#: The packaged calibration's contestable choices; the first is the baseline itself.
-CHOICES: tuple[Choice, ...] = (
-    Choice("baseline, as calibrated"),
-    Choice("spread 0.5", {"gdp_reporting_spread": 0.5}),
-    Choice("spread 2.0", {"gdp_reporting_spread": 2.0}),
-    Choice("spread 1.0", {"gdp_reporting_spread": 1.0}),
-    Choice("no skew", {"gdp_reporting_skew": 0.0}),
-    Choice("skew -0.5", {"gdp_reporting_skew": -0.5}),
-    Choice("break of fixed size", {"gdp_break_spread": 0.0}),
-    Choice("break spread 3", {"gdp_break_spread": 3.0}),
-    Choice("break probability 0.04", {"gdp_break_probability": 0.04}),
-    Choice("break probability 0.25", {"gdp_break_probability": 0.25}),
-    Choice("no regime break at all", events={"regime_break": 0.0}),
-    Choice("strict reading", reading="strict"),
-    Choice("published reading", reading="published"),
-    Choice("about reading", reading="about"),
-    Choice("mean on target + bias", mean_from="target + bias"),
-    Choice("mean at the sectors' projection", mean_from="projection"),
-    Choice("no plan-management factor", {"plan_loading": 0.0, "gdp_plan_loading": 0.0}),
-    Choice(
-        "investment transmission as before (0.04 per point)",
-        {
-            "industry_on_investment": 0.06,
-            "construction_on_investment": 0.5,
-            "services_on_investment": 0.0,
-        },
-    ),
-)
 
 #: Columns of :func:`choices_table` after the distribution's parameters.
 RESULT_COLUMNS = ("probability", "median", "joint", "error")
@@ -85,7 +38,7 @@ RESULT_COLUMNS = ("probability", "median", "joint", "error")
 
 def choices_table(
     calibration: Calibration,
-    choices: Sequence[Choice] = CHOICES,
+    choices: Sequence[Choice] | None = None,
     *,
     draws: int = DRAWS,
     seed: SeedLike = SEED,
@@ -96,9 +49,10 @@ def choices_table(
     ----------
     calibration
         A calibration with a ``record`` block (its indicator is GDP's) and one tail
-        event; the default choices name the packaged calibration's parameters.
+        event.
     choices
-        The choices, the baseline's first (its row is the reference of the others).
+        The choices, the baseline's first (its row is the reference of the others);
+        default: the calibration's own (:func:`calibration_choices`).
     draws, seed
         Those of the baseline run, ``tjsim.simulate(draws=..., seed=...)``, whose latent
         normals (Monte Carlo) every choice is evaluated on.
@@ -115,7 +69,8 @@ def choices_table(
         one column per distribution parameter
             The five of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS` other
             than the break's impact, under the choice (the break's probability is the
-            tail event's, so a choice of that event's probability shows there).
+            tail event's, so a choice of that event's probability shows there); none
+            when the calibration does not state all six.
         ``probability``
             P(GDP target met), the record indicator's default reading.
         ``median``
@@ -133,6 +88,8 @@ def choices_table(
     CalibrationError
         When the calibration has no ``record`` block or no tail event.
     """
+    if choices is None:
+        choices = calibration_choices(calibration)
     record = _record(calibration)
     common = common_draws(calibration, baseline(calibration), draws=draws, seed=seed, method="mc")
     base = common.model
@@ -231,7 +188,10 @@ def _distribution(
     calibration: Calibration, choice: Choice, values: Mapping[str, float]
 ) -> dict[str, float]:
     """GDP's distribution parameters under a choice (the break's impact left out; the
-    break's probability is the tail event's)."""
+    break's probability is the tail event's); none for a calibration that does not
+    state its GDP distribution in them (no ``fitted.yaml``)."""
+    if not all(name in values for name in DISTRIBUTION_PARAMETERS):
+        return {}
     tail = _tail_event(calibration)
     out = {name: float(values[name]) for name in DISTRIBUTION_PARAMETERS}
     probability = calibration.events[tail].probability

@@ -11,18 +11,14 @@ import numpy as np
 
 from ..calibration import Calibration
 from ..engine import resolve_settings, simulate
-from ..errors import TjsimError
+from ..errors import CalibrationError, TjsimError
 from ..scenario import Scenario
 from ..seeding import SeedLike
 from .compare import kept_met_flags
 
-#: The parameter that loads the plan-management factor on the managed margins.
-PLAN_PARAMETER = "plan_loading"
 #: The loadings tried, a uniform prior over them (revenue's total allows at most about
 #: 0.74).
 PLAN_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
-#: The record: ordinary years and the number of headline targets met in each.
-PLAN_RECORD: Mapping[int, int] = {2021: 7, 2023: 7}
 
 
 @dataclass(frozen=True)
@@ -54,8 +50,8 @@ def plan_likelihood(
     draws: int,
     seed: SeedLike,
     grid: Sequence[float] = PLAN_GRID,
-    record: Mapping[int, int] = PLAN_RECORD,
-    parameter: str = PLAN_PARAMETER,
+    record: Mapping[int, int] | None = None,
+    parameter: str | None = None,
 ) -> list[PlanFit]:
     """Fit the plan factor's loading to the record of headline counts.
 
@@ -68,16 +64,31 @@ def plan_likelihood(
     grid
         The loadings tried.
     record
-        The number of headline targets met in each ordinary year of the record.
+        The number of headline targets met in each ordinary year of the record
+        (default: the calibration's, ``plan_factor.record`` in its ``model.yaml``).
     parameter
-        The loading's parameter.
+        The loading's parameter (default: the calibration's, ``plan_factor.parameter``).
 
     Returns
     -------
     list of PlanFit
         One per loading of ``grid`` that leaves every managed target's total reachable
         (the others are left out), in the grid's order.
+
+    Raises
+    ------
+    CalibrationError
+        When ``record`` or ``parameter`` is not given and the calibration has no
+        ``plan_factor`` block.
     """
+    if record is None or parameter is None:
+        if calibration.plan_factor is None:
+            raise CalibrationError(
+                "the calibration has no 'plan_factor' block: give record= and parameter=",
+                key="plan_factor",
+            )
+        record = calibration.plan_factor.record if record is None else record
+        parameter = calibration.plan_factor.parameter if parameter is None else parameter
     tails = [eid for eid, event in calibration.events.items() if event.tail]
     out = []
     for loading in grid:

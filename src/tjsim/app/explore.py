@@ -13,7 +13,7 @@ import webbrowser
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from ..api import CalibrationLike, ScenarioLike, resolve_calibration, resolve_scenario
+from ..api import CalibrationLike, ScenarioLike, resolve_scenario, scenario_calibration
 from ..calibration import Calibration
 from ..errors import TjsimError
 from ..scenario import Scenario
@@ -41,8 +41,9 @@ def _require_panel() -> None:
 
 
 def _resolved(scenario: ScenarioLike, calibration: CalibrationLike) -> tuple[Scenario, Calibration]:
-    """The starting scenario and the calibration, files and names resolved."""
-    cal = resolve_calibration(calibration)
+    """The starting scenario and the calibration (``calibration``, else the one the
+    scenario names, else the packaged Tianjin one), files and names resolved."""
+    cal = scenario_calibration(scenario, calibration)
     return resolve_scenario(scenario, cal), cal
 
 
@@ -74,7 +75,9 @@ def explore(
         The run's settings (default: the scenario's ``simulation`` settings, else
         100,000 draws, seed 2024 and ``mc``); the page can change them.
     calibration
-        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+        A :class:`~tjsim.calibration.Calibration`, a calibration folder or a packaged
+        calibration's name (``"china"``; default: the one a scenario file names in its
+        ``calibration`` key, else the packaged Tianjin calibration).
     drivers
         The variables to give a shift control (default: the calibration's driver layer
         and the aggregates of drivers, such as total investment).

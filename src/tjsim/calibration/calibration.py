@@ -46,10 +46,13 @@ from .specs import (
     FACT_KINDS,
     JOINT,
     LAYERS,
+    MEAN_FROM,
     OPS,
+    Choice,
     EventSpec,
     Fact,
     Number,
+    PlanFactorSpec,
     QuarterlySpec,
     ReadingSpec,
     RecordSpec,
@@ -80,6 +83,8 @@ class Calibration:
     record: RecordSpec | None = None
     files: Mapping[str, str] = field(default_factory=dict)
     notation: Notation = field(default_factory=Notation)
+    choices: tuple[Choice, ...] = ()
+    plan_factor: PlanFactorSpec | None = None
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -317,6 +322,8 @@ def _build(
             "quarterly",
             "totals",
             "record",
+            "choices",
+            "plan_factor",
         ),
         ("name", "version", "variables"),
         mfile,
@@ -493,6 +500,10 @@ def _build(
 
     totals = _build_totals(model.get("totals"), variables, mfile)
     record = _build_record(model.get("record"), variables, mfile)
+    parameter_ids = fact_ids | set(derived)
+    readings = {name for target in targets.values() for name in target.readings}
+    choices = _build_choices(model.get("choices"), parameter_ids, events, readings, mfile)
+    plan_factor = _build_plan_factor(model.get("plan_factor"), parameter_ids, mfile)
     notation = read_notation(
         notation_in,
         {"variable": variables, "event": events, "parameter": fact_ids | set(derived)},
@@ -515,6 +526,8 @@ def _build(
         record=record,
         files=files,
         notation=notation,
+        choices=choices,
+        plan_factor=plan_factor,
     )
     params = calibration.parameters()
     validate_parameters(calibration, params)
@@ -680,6 +693,92 @@ def _build_record(raw: Any, variables: Mapping[str, VariableSpec], mfile: str) -
             key="record.years",
         )
     return RecordSpec(str(item["indicator"]), tuple(years), *(str(item[n]) for n in names))
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _build_choices(
+    raw: Any,
+    parameters: set[str],
+    events: Mapping[str, EventSpec],
+    readings: set[str],
+    mfile: str,
+) -> tuple[Choice, ...]:
+    """Validate the ``choices`` block: a list of changes to the baseline, each with a
+    unique ``label`` and known parameters, events and reading."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise CalibrationError(f"expected a list, found {kind_of(raw)}", file=mfile, key="choices")
+    out: list[Choice] = []
+    for i, entry in enumerate(raw):
+        key = f"choices[{i}]"
+        item = _mapping(entry, mfile, key)
+        _check_keys(
+            item, ("label", "parameters", "events", "reading", "mean_from"), ("label",), mfile, key
+        )
+        label = item["label"]
+        if not isinstance(label, str) or not label.strip():
+            raise CalibrationError("expected a non-empty label", file=mfile, key=f"{key}.label")
+        if label in {c.label for c in out}:
+            raise CalibrationError(f"duplicate label {label!r}", file=mfile, key=f"{key}.label")
+        changes: dict[str, dict[str, float]] = {}
+        for part, known, what in (
+            ("parameters", parameters, "parameter"),
+            ("events", events, "event"),
+        ):
+            values = _mapping(item.get(part) or {}, mfile, f"{key}.{part}")
+            for name, value in values.items():
+                where = f"{key}.{part}.{name}"
+                if name not in known:
+                    raise CalibrationError(unknown(what, str(name), known), file=mfile, key=where)
+                if not _finite(value) or (part == "events" and not 0 <= value <= 1):
+                    expected = "a probability in [0, 1]" if part == "events" else "a number"
+                    raise CalibrationError(
+                        f"expected {expected}, found {value!r}", file=mfile, key=where
+                    )
+            changes[part] = {str(k): float(v) for k, v in values.items()}
+        reading = item.get("reading")
+        if reading is not None and reading not in readings:
+            raise CalibrationError(
+                unknown("reading", str(reading), readings), file=mfile, key=f"{key}.reading"
+            )
+        mean_from = item.get("mean_from")
+        if mean_from is not None and mean_from not in MEAN_FROM:
+            raise CalibrationError(
+                unknown("mean_from", str(mean_from), MEAN_FROM), file=mfile, key=f"{key}.mean_from"
+            )
+        out.append(Choice(label, changes["parameters"], changes["events"], reading, mean_from))
+    return tuple(out)
+
+
+def _build_plan_factor(raw: Any, parameters: set[str], mfile: str) -> PlanFactorSpec | None:
+    """Validate the ``plan_factor`` block: the loading's parameter and the record of
+    headline counts (year -> number of headline targets met)."""
+    if raw is None:
+        return None
+    item = _mapping(raw, mfile, "plan_factor")
+    _check_keys(item, ("parameter", "record"), ("parameter", "record"), mfile, "plan_factor")
+    if item["parameter"] not in parameters:
+        raise CalibrationError(
+            unknown("parameter", str(item["parameter"]), parameters),
+            file=mfile,
+            key="plan_factor.parameter",
+        )
+    record = _mapping(item["record"], mfile, "plan_factor.record")
+    if not record or not all(_whole(y) and _whole(n) and n >= 0 for y, n in record.items()):
+        raise CalibrationError(
+            f"expected a mapping of years to counts of targets met, found {dict(record)!r}",
+            file=mfile,
+            key="plan_factor.record",
+        )
+    return PlanFactorSpec(str(item["parameter"]), {int(y): int(n) for y, n in record.items()})
 
 
 def target_spec(tid: str, raw: Any, variables: set[str], file: str, key: str) -> TargetSpec:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from .. import expressions
@@ -202,3 +202,42 @@ class QuarterlySpec:
     weights: tuple[Number, Number, Number, Number]
     persistence: Number
     variables: Mapping[str, Number]
+
+
+#: Ways a choice may set GDP's fitted ordinary-year mean from the baseline's parameters.
+MEAN_FROM = ("target + bias", "projection")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A contestable choice of the calibration, as a change to the baseline
+    (``choices`` in ``model.yaml``; :func:`tjsim.analysis.choices_table` evaluates them).
+
+    ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
+    target that has it so, and ``mean_from`` sets GDP's fitted ordinary-year mean (the
+    first of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS`) from the
+    baseline's parameters: ``"target + bias"`` (the target plus the record's planners'
+    bias) or ``"projection"`` (the sectors' GDP projection,
+    :data:`~tjsim.analysis.reporting.PROJECTION_PARAMETER`).
+    """
+
+    label: str
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    events: Mapping[str, float] = field(default_factory=dict)
+    reading: str | None = None
+    mean_from: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mean_from is not None and self.mean_from not in MEAN_FROM:
+            raise ValueError(f"mean_from must be one of {MEAN_FROM}, not {self.mean_from!r}")
+
+
+@dataclass(frozen=True)
+class PlanFactorSpec:
+    """The plan-management factor's fit (``plan_factor`` in ``model.yaml``;
+    :func:`tjsim.analysis.plan.plan_likelihood`): the ``parameter`` that loads the factor
+    on the managed margins, and the ``record``, the number of headline targets met in
+    each ordinary year (year -> count)."""
+
+    parameter: str
+    record: Mapping[int, int]

@@ -21,6 +21,9 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 # so that building the parser imports neither numpy nor scipy (tests keep them equal).
 METHODS = ("mc", "antithetic", "sobol")
 FACT_KINDS = ("report", "statistic", "assumption", "fitted", "derived")
+#: The bundled scenario a command runs without a file (for a calibration other than the
+#: one it names: the bundled ``CALIBRATION_baseline``, see :func:`default_scenario`).
+DEFAULT_SCENARIO = "baseline"
 
 
 #: A negative number as an option's value: ``-3``, ``-.5``, ``-1e9``, ``-2.5E-3``
@@ -92,13 +95,14 @@ def workers_option(cmd: argparse.ArgumentParser) -> None:
 
 
 def scenario_argument(cmd: argparse.ArgumentParser) -> None:
-    """Add the optional scenario file argument to ``cmd``."""
+    """Add the optional scenario file argument and ``--calibration NAME`` to ``cmd``."""
     cmd.add_argument(
         "file",
         nargs="?",
         help="scenario YAML file or bundled scenario name (default: the bundled baseline: "
-        "200,000 draws, seed 2024)",
+        "200,000 draws, seed 2024; with --calibration, that calibration's baseline)",
     )
+    calibration_option(cmd)
 
 
 def observed_option(cmd: argparse.ArgumentParser) -> None:
@@ -132,11 +136,30 @@ def calibration_option(cmd: argparse.ArgumentParser) -> None:
 
 
 def scenario_calibration(args: argparse.Namespace) -> Calibration:
-    """The calibration of the scenario of ``args.file``: the one its ``calibration`` key
-    names (``calibration: china``), else the packaged Tianjin calibration."""
+    """The calibration of ``args.calibration`` (``--calibration``) if given; else the one
+    the scenario of ``args.file`` names in its ``calibration`` key (``calibration:
+    china``); else the packaged Tianjin calibration."""
     from ..api import scenario_calibration as calibration_of
 
-    return calibration_of(args.file if args.file is not None else "baseline")
+    named = getattr(args, "calibration", None)
+    if args.file is None and named is not None:
+        return calibration_of(None, named)
+    return calibration_of(args.file if args.file is not None else DEFAULT_SCENARIO, named)
+
+
+def default_scenario(calibration: Calibration) -> Scenario:
+    """The scenario a command runs without a file: the bundled baseline scenario when it
+    is written for ``calibration`` (with its draws and seed), else the bundled scenario
+    ``NAME_baseline`` that names ``calibration`` (``china_baseline``), else
+    ``calibration``'s baseline with the default settings."""
+    from ..api import bundled_scenarios, resolve_scenario
+    from ..api import scenario_calibration as calibration_of
+
+    bundled = bundled_scenarios()
+    for name in (DEFAULT_SCENARIO, f"{calibration.name}_{DEFAULT_SCENARIO}"):
+        if name in bundled and calibration_of(name).name == calibration.name:
+            return resolve_scenario(name, calibration)
+    return resolve_scenario(None, calibration)
 
 
 def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenario:
@@ -146,7 +169,10 @@ def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenari
     ``tjsim run baseline``) with ``--observed`` figures added."""
     from ..api import resolve_scenario
 
-    scenario = resolve_scenario(args.file if args.file is not None else "baseline", calibration)
+    if args.file is None:
+        scenario = default_scenario(calibration)
+    else:
+        scenario = resolve_scenario(args.file, calibration)
     observed = read_observed_option(args, calibration)
     return scenario.with_observed(observed) if observed else scenario
 

@@ -7,6 +7,7 @@ import argparse
 from ..errors import TjsimError
 from .common import (
     EXIT_OK,
+    calibration_option,
     observed_option,
     read_observed_option,
     say,
@@ -53,6 +54,7 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="scenario files or bundled scenario names; the first is the reference",
     )
+    calibration_option(cmd)
     observed_option(cmd)
     simulation_options(cmd)
     cmd.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -68,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
     if len(args.files) < 2:
         raise TjsimError(f"compare needs at least two scenario files, found {len(args.files)}")
-    calibration = scenario_calibration(args.files[0])  # the one the first file names
+    # --calibration, else the one the first file names
+    calibration = scenario_calibration(args.files[0], args.calibration)
     scenarios = [resolve_scenario(path, calibration) for path in args.files]
     observed = read_observed_option(args, calibration)
     if args.out is not None:

@@ -27,6 +27,8 @@ same page inline.
 examples:
   tjsim explore                                  # the baseline, 100,000 draws, seed 2024
   tjsim explore property_downturn --draws 200000
+  tjsim explore china_baseline                   # the calibration the file names
+  tjsim explore --calibration china              # a packaged calibration's baseline
   tjsim explore scenarios/price_shock.yaml --port 8080 --no-browser
 """
 
@@ -57,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         draws=args.draws,
         seed=args.seed,
         method=args.method,
+        calibration=args.calibration,
         ready=ready,
     )
     if stopped_by is not None:  # a service manager's stop (SIGTERM)

@@ -12,7 +12,8 @@ Commands::
     tjsim odds FILE.csv | --region R --target T [--qualifier Q] [--projection P]
     tjsim validate FILE [...]
     tjsim facts [--kind K] [--grep WORD]
-    tjsim targets
+    tjsim targets [--calibration NAME]
+    tjsim calibrations
 
 Exit status: 0 on success, 2 for bad input (a scenario error, a bad argument), 1 for an
 internal error (``--debug`` shows its traceback). ``docs/cli.md`` describes each
@@ -50,6 +51,7 @@ COMMANDS = (
     "validate",
     "facts",
     "targets",
+    "calibrations",
 )
 
 

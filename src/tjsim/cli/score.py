@@ -7,13 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_OK, say
+from .common import EXIT_OK, calibration_option, say
 
 NAME = "score"
 HELP = "score the calibration's uncertainty against its record, each year left out"
 
 EPILOG = """\
-Leaves each year of the record out in turn, re-derives the planners' bias, the
+Leaves each year of the calibration's record (--calibration NAME, default tianjin)
+out in turn, re-derives the planners' bias, the
 ordinary-year spread and the regime-break tail from the other years, and scores the
 year's outturn against the predictive distribution they give: its place in the
 distribution (PIT), whether it falls in the 50% and 90% bands, and its log score
@@ -34,6 +35,7 @@ then writes panel_score.csv, panel_summary.csv, panel_choices.csv (with
 
 examples:
   tjsim score
+  tjsim score --calibration china
   tjsim score --out results/score
   tjsim score --panel --alternatives --out results/panel
 """
@@ -41,6 +43,7 @@ examples:
 
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim score``."""
+    calibration_option(cmd)
     cmd.add_argument(
         "--out", type=Path, metavar="DIR", help="write the tables (CSV) and a figure (PNG) to DIR"
     )
@@ -57,16 +60,22 @@ def add_arguments(cmd: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the scores; write ``--out``."""
     from ..api import score
+    from ..errors import TjsimError
     from ..report.files import write_panel_score, write_score
     from ..report.folder import check_output_folder, write_atomically
 
+    if args.panel and args.calibration is not None:
+        raise TjsimError(
+            "--panel scores the 31-region panel, not a calibration: drop --calibration",
+            key="--calibration",
+        )
     if args.out is not None:
         check_output_folder(args.out)
     if args.panel:
         result: Any = score(panel=True, alternatives=args.alternatives)
         write: Callable[[Any, Path], None] = write_panel_score
     else:
-        result, write = score(), write_score
+        result, write = score(args.calibration), write_score
     if args.out is not None:  # before printing: a closed pipe must not lose the files
         write_atomically(args.out, lambda folder: write(result, folder))
     print(result)

@@ -140,7 +140,8 @@ def run_report(
 ) -> str:
     """The report of ``result`` as a whole HTML page.
 
-    Sections: the scenario and its headline numbers, the plan's headline goals (each
+    Sections: the scenario, the calibration it ran on (its name, version and title) and
+    its headline numbers, the plan's headline goals (each
     one's probability, all of them together and all but one, when the calibration marks
     them), the probability table of every target with errors and the joint probability,
     what the scenario changes from the baseline (``changes``, a table of
@@ -158,6 +159,7 @@ def run_report(
         title=f"tjsim: {result.scenario.name}",
         scenario=result.scenario,
         meta=result.metadata,
+        calibration_title=result.calibration.title if result.calibration is not None else "",
         conditioning=result.conditioning,
         heads=heads,
         headline_count=len(result.model.headline_targets),

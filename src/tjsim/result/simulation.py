@@ -515,11 +515,20 @@ class SimulationResult:
         )
 
     def plot_fan(
-        self, variable: str = "gdp_growth", *, ax: Axes | None = None, **kwargs: Any
+        self, variable: str | None = None, *, ax: Axes | None = None, **kwargs: Any
     ) -> Axes:
         """Fan chart of ``variable``'s cumulative year-to-date growth: quantile bands for
         Q1, H1, Q1-Q3 and the full year, observed quarters as points, the target as a
-        line. Needs a run with ``observed=`` or ``quarterly=True``."""
+        line. Needs a run with ``observed=`` or ``quarterly=True``. ``variable``
+        defaults to the indicator of the calibration's record (its GDP growth)."""
+        if variable is None:
+            record = self.calibration.record if self.calibration is not None else None
+            if record is None:
+                raise ScenarioError(
+                    "this run's calibration has no record to take GDP from: name the "
+                    "variable, plot_fan(variable)"
+                )
+            variable = record.indicator
         ids = [ytd_indicator(variable, quarters) for quarters in PERIODS.values()]
         missing = [i for i in ids if i not in self.model.indicators]
         if missing:
