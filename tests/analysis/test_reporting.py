@@ -336,3 +336,68 @@ def test_odds_refuses_bad_files_with_a_message(tmp_path, capsys, content, messag
     assert main(["odds", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["odds"]) == 2
+
+
+# ---------------------------------------------------------------------------- from the record
+def test_the_fitted_numbers_follow_the_region_and_ids_the_record_names(model, tmp_path):
+    """The writer takes the region, target and ids from the calibration's record: the
+    same calibration with another panel region writes that region's numbers."""
+    import shutil
+
+    import yaml
+
+    from tjsim.calibration import calibration_folder
+
+    target = reporting.fitted_target()
+    assert (target.region, target.english, target.year) == ("天津", "Tianjin", 2024)
+    assert (target.fact, target.value, target.qualifier) == ("target_gdp_growth_2024", 4.5, "左右")
+    folder = tmp_path / "cal"
+    shutil.copytree(calibration_folder(), folder)
+    model_yaml = folder / "model.yaml"
+    model_yaml.write_text(
+        model_yaml.read_text(encoding="utf-8").replace(
+            "panel_region: tianjin", "panel_region: Zhejiang"
+        ),
+        encoding="utf-8",
+    )
+    other = tjsim.load_calibration(folder)
+    numbers = reporting.gdp_distribution(model, other)
+    d = model.predict("浙江", 4.5, "左右", projection=reporting.sectoral_projection(), year=2024)
+    assert numbers["gdp_reporting_mean"] == d.centre and numbers["gdp_reporting_skew"] == d.skew
+    assert numbers != reporting.gdp_distribution(model)
+    assert reporting.write_fitted(calibration=other) == folder / "fitted.yaml"
+    text = (folder / "fitted.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# Zhejiang calibration") and "Tianjin" not in text
+    facts = {f["id"]: f for f in yaml.safe_load(text)["facts"]}
+    assert facts["gdp_reporting_bias"]["label"].startswith("Zhejiang's bias")
+    assert facts["gdp_reporting_bias"]["value"] == pytest.approx(model.region_bias("浙江")[0], 1e-3)
+
+
+def test_a_calibration_without_fitted_numbers_says_so():
+    china = tjsim.load_calibration("china")
+    assert reporting.panel_region(china) is None and reporting.fitted_spec(china) is None
+    assert reporting.distribution_parameters(china) == ()
+    assert reporting.projection_parameter(china) == "gdp_sector_projection"
+    assert reporting.sectoral_projection(china) == china.parameters()["gdp_sector_projection"]
+    with pytest.raises(TjsimError, match="china calibration states no fitted numbers"):
+        reporting.fitted_yaml(calibration=china)
+    with pytest.raises(TjsimError, match="no fitted numbers"):
+        reporting.main(["--calibration", "china"])
+
+
+def test_the_old_names_still_work_with_a_deprecation_warning(model):
+    with pytest.warns(DeprecationWarning, match="gdp_distribution"):
+        old = reporting.tianjin_gdp_distribution
+    assert old(model) == reporting.gdp_distribution(model)
+    with pytest.warns(DeprecationWarning, match="distribution_parameters"):
+        assert reporting.DISTRIBUTION_PARAMETERS == reporting.distribution_parameters()
+    with pytest.warns(DeprecationWarning, match="projection_parameter"):
+        assert reporting.PROJECTION_PARAMETER == "gdp_sector_projection"
+    with pytest.warns(DeprecationWarning, match="fitted_target"):
+        assert reporting.TARGET_FACT == "target_gdp_growth_2024"
+    with pytest.warns(DeprecationWarning, match="fitted_target"):
+        assert reporting.TIANJIN_2024 == {"region": "天津", "year": 2024, "qualifier": "左右"}
+    with pytest.warns(DeprecationWarning, match="fitted_path"):
+        assert reporting.FITTED_FILE == ("data", "tianjin", "fitted.yaml")
+    with pytest.raises(AttributeError, match="TIANJIN_2025"):
+        reporting.TIANJIN_2025  # noqa: B018
