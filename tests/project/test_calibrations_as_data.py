@@ -222,6 +222,15 @@ def test_every_scenario_command_takes_the_calibrations_name(
     assert f"on {name} calibration" in capsys.readouterr().out
 
 
+def test_the_calibration_option_names_no_packaged_calibration(capsys):
+    # a new packaged calibration needs no change to the help (nor YAML read to build it)
+    assert main(["run", "--help"]) == 0
+    out = capsys.readouterr().out
+    option = out[out.index("\n  --calibration NAME") + 3 :].split("\n  --")[0]
+    assert "packaged calibration" in option
+    assert not any(name in option for name in tjsim.packaged_calibrations())
+
+
 def test_calibrations_lists_the_packaged_ones(capsys):
     table = tjsim.calibrations()
     assert list(table.index) == ["tianjin", "china"]  # the default first

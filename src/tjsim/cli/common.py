@@ -132,8 +132,8 @@ def calibration_option(cmd: argparse.ArgumentParser) -> None:
         "--calibration",
         metavar="NAME",
         help=(
-            "a packaged calibration's name (tjsim calibrations lists them) or a calibration "
-            "folder (default: the packaged default)"
+            "a packaged calibration's name or a calibration folder (default: the first "
+            "that 'tjsim calibrations' lists)"
         ),
     )
 
