@@ -1193,8 +1193,8 @@ def write_fitted(path: str | Path | None = None, calibration: Calibration | None
     return target
 
 
-#: Names kept for tjsim 0.3's code, each with what replaces it (a deprecation warning
-#: on use): they read the default calibration.
+#: Names kept for code written against earlier versions, each with what replaces it (a
+#: deprecation warning on use): they read the default calibration.
 _DEPRECATED: dict[str, tuple[str, Callable[[], Any]]] = {
     "tianjin_gdp_distribution": ("gdp_distribution", lambda: gdp_distribution),
     "DISTRIBUTION_PARAMETERS": ("distribution_parameters()", distribution_parameters),
