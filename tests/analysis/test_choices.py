@@ -10,7 +10,7 @@ import pytest
 import tjsim
 from tjsim.analysis import Choice, choices_table
 from tjsim.analysis.choices import BASELINE, calibration_choices
-from tjsim.analysis.reporting import DISTRIBUTION_PARAMETERS
+from tjsim.analysis.reporting import distribution_parameters
 
 DRAWS, SEED = 20_000, 5
 PICKED = (
@@ -37,7 +37,7 @@ def test_each_row_is_the_simulation_of_its_choice_on_the_same_draws(calibration,
         "reading",
         "mean_from",
         "mean",
-        *(p for p in DISTRIBUTION_PARAMETERS if p != "gdp_break_impact"),
+        *(p for p in distribution_parameters(calibration) if p != "gdp_break_impact"),
         "probability",
         "median",
         "joint",
@@ -113,4 +113,5 @@ def test_the_choices_are_the_calibrations_data(calibration):
     assert calibration_choices(dataclasses.replace(china, choices=())) == (BASELINE,)
     table = choices_table(china, [BASELINE, china.choices[-1]], draws=2_000, seed=SEED)
     assert list(table.index) == [BASELINE.label, china.choices[-1].label]
-    assert not set(DISTRIBUTION_PARAMETERS) & set(table.columns)
+    assert not set(distribution_parameters(calibration)) & set(table.columns)
+    assert distribution_parameters(china) == ()

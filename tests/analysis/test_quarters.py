@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import tjsim
 from tjsim.analysis import quarterly_weights
 from tjsim.analysis.quarters import BREAK_YEARS, COLUMNS, LOCKDOWN_BASES
 
@@ -98,3 +99,16 @@ def test_the_packaged_record_fits_few_points():
     assert table.loc[~few, "boot_low"].notna().all()
     # reproducible
     assert quarterly_weights(resamples=200).equals(table)
+
+
+def test_the_calibrations_own_region_is_fitted_alone_too():
+    """The region whose years are also fitted alone is the calibration's record's: the
+    default names Tianjin; China's record names no region of the panel."""
+    own = quarterly_weights(resamples=50)
+    assert "Tianjin alone" in set(own["sample"])
+    national = quarterly_weights(resamples=50, calibration=tjsim.load_calibration("china"))
+    assert not national["sample"].str.endswith(" alone").any()
+    shared = own[~own["sample"].str.endswith(" alone")].drop(columns=["boot_low", "boot_high"])
+    assert shared.reset_index(drop=True).equals(
+        national.drop(columns=["boot_low", "boot_high"]).reset_index(drop=True)
+    )

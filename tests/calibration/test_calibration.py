@@ -389,6 +389,42 @@ def _set_fact(data, ident, value):
             "plan_factor.record",
             "counts of targets met",
         ),
+        (
+            "model.yaml",
+            lambda d: d["record"].pop("panel_region"),
+            "record.panel_region",
+            "needs the panel_region",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["record"].update(projection="gdp_sector_projecton"),
+            "record.projection",
+            "did you mean 'gdp_sector_projection'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["record"]["fitted"].update(target="target_gdp_growth_2042"),
+            "record.fitted.target",
+            "did you mean 'target_gdp_growth_2024'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["record"]["fitted"].update(qualifier="about"),
+            "record.fitted.qualifier",
+            "unknown qualifier 'about'",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["record"]["fitted"]["distribution"].pop(),
+            "record.fitted.distribution",
+            "six parameter names",
+        ),
+        (
+            "model.yaml",
+            lambda d: d["record"]["fitted"].pop("bias_sd"),
+            "record.fitted",
+            "missing required key 'bias_sd'",
+        ),
     ],
 )
 def test_bad_calibration_is_named_by_file_key_and_problem(broken, name, change, key, message):

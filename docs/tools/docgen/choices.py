@@ -66,8 +66,6 @@ def render_choices(cal: Calibration) -> str:
 
 def _changes(cal: Calibration, row: Any) -> str:
     """What a choice changes, linked to the calibration page (a row of the table)."""
-    from tjsim.analysis.reporting import DISTRIBUTION_PARAMETERS, PROJECTION_PARAMETER
-
     changes = [f"{calibration_link(pid)} = {number(v)}" for pid, v in row["parameters"].items()]
     changes += [
         f"{calibration_link(eid)} probability {number(p)}" for eid, p in row["events"].items()
@@ -82,8 +80,9 @@ def _changes(cal: Calibration, row: Any) -> str:
             target = cal.value(threshold, values, "targets.yaml", record.indicator)
             why = f"target {number(target)} + the record's bias {short(values[record.bias])}"
         else:
-            why = f"the sectors' projection `{PROJECTION_PARAMETER}`"
-        mean = DISTRIBUTION_PARAMETERS[0]
+            why = f"the sectors' projection `{record.projection}`"
+        assert record.fitted is not None  # choices_table refuses mean_from without it
+        mean = record.fitted.distribution[0]
         changes.append(
             f"{calibration_link(mean)} = {short(row['mean'])}: "
             f"{why}, not the fitted {short(values[mean])}"

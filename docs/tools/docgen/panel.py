@@ -131,11 +131,11 @@ def render_panel_summary(cal: Calibration) -> str:
 
 def render_panel_tianjin(cal: Calibration) -> str:
     """Tianjin's rows of the panel."""
-    from tjsim.analysis.reporting import TIANJIN_2024
+    from tjsim.analysis.reporting import fitted_target
 
     frame = _panel()
     rows = []
-    for r in frame[frame["region"] == TIANJIN_2024["region"]].itertuples():
+    for r in frame[frame["region"] == fitted_target(cal).region].itertuples():
         gap = r.outturn - r.target
         rows.append(
             [
@@ -154,7 +154,7 @@ def render_panel_quarters(cal: Calibration) -> str:
     """The weight of Q1, H1 and Q1-Q3 in the year (``quarterly_weights``)."""
     from tjsim.analysis.quarters import quarterly_weights
 
-    weights = quarterly_weights()
+    weights = quarterly_weights(calibration=cal)
     periods = {"q1": "Q1", "h1": "H1", "q3": "Q1-Q3"}
     rows = []
     for r in weights.itertuples():

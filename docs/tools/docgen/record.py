@@ -149,7 +149,7 @@ def render_gdp_fitted(cal: Calibration) -> str:
     runs = common.quoted_runs(cal)
     values = common.values(cal)
     gdp = common.record(cal).indicator
-    fitted = calibrated_distribution(values)
+    fitted = calibrated_distribution(values, cal)
     ordinary = replace(fitted, break_probability=0.0)
     tail = common.tail_event(cal)
     core = simulate(

@@ -124,10 +124,11 @@ def render_reporting_tianjin(cal: Calibration) -> str:
 
     model = reporting_result(cal).model
     projection = reporting.sectoral_projection(cal)
-    region, year, qualifier = (reporting.TIANJIN_2024[k] for k in ("region", "year", "qualifier"))
-    target = common.values(cal)[reporting.TARGET_FACT]
+    fitted = reporting.fitted_target(cal)
+    region, year, qualifier = fitted.region, fitted.year, fitted.qualifier
+    target = common.values(cal)[fitted.fact]
     d = model.predict(region, target, qualifier, projection=projection, year=year)
-    numbers = reporting.tianjin_gdp_distribution(model, cal)
+    numbers = reporting.gdp_distribution(model, cal)
     q = d.ppf(np.array([0.05, 0.95]))
     bias, bias_sd = model.region_bias(region)
     odds = d.probabilities()

@@ -17,7 +17,6 @@ from ..model import CompiledModel, compile_model
 from ..scenario import Scenario, baseline
 from ..seeding import SeedLike
 from .common import common_draws
-from .reporting import DISTRIBUTION_PARAMETERS, PROJECTION_PARAMETER
 
 #: Draws and seed of the table of choices (those of the runs the documentation quotes).
 DRAWS = 100_000
@@ -67,8 +66,9 @@ def choices_table(
         ``mean``
             The mean ``mean_from`` sets (NaN when it sets none).
         one column per distribution parameter
-            The five of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS` other
-            than the break's impact, under the choice (the break's probability is the
+            The five of the record's fitted ``distribution``
+            (:func:`~tjsim.analysis.reporting.distribution_parameters`) other than the
+            break's impact, under the choice (the break's probability is the
             tail event's, so a choice of that event's probability shows there); none
             when the calibration does not state all six.
         ``probability``
@@ -124,13 +124,20 @@ def _scenario(
     if choice.reading is not None:
         scenario = scenario.with_reading(choice.reading)
     mean = float("nan")
+    if choice.mean_from is None:
+        return scenario, mean
+    if record.fitted is None or (choice.mean_from == "projection" and record.projection is None):
+        needed = "fitted" if record.fitted is None else "projection"
+        raise CalibrationError(
+            f"choice {choice.label!r} sets GDP's mean from {choice.mean_from!r}: the record "
+            f"states no {needed!r}",
+            key="choices",
+        )
     if choice.mean_from == "target + bias":
         mean = _target(calibration, record, values) + values[record.bias]
-    elif choice.mean_from == "projection":
-        mean = values[PROJECTION_PARAMETER]
-    if choice.mean_from is not None:
-        scenario = scenario.with_parameter(DISTRIBUTION_PARAMETERS[0], mean)
-    return scenario, mean
+    else:
+        mean = values[str(record.projection)]
+    return scenario.with_parameter(record.fitted.distribution[0], mean), mean
 
 
 def _target(calibration: Calibration, record: RecordSpec, values: Mapping[str, float]) -> float:
@@ -190,18 +197,18 @@ def _distribution(
     """GDP's distribution parameters under a choice (the break's impact left out; the
     break's probability is the tail event's); none for a calibration that does not
     state its GDP distribution in them (no ``fitted.yaml``)."""
-    if not all(name in values for name in DISTRIBUTION_PARAMETERS):
+    record = calibration.record
+    names = record.fitted.distribution if record is not None and record.fitted else ()
+    if not names or not all(name in values for name in names):
         return {}
     tail = _tail_event(calibration)
-    out = {name: float(values[name]) for name in DISTRIBUTION_PARAMETERS}
+    out = {name: float(values[name]) for name in names}
     probability = calibration.events[tail].probability
     if tail in choice.events:
-        out[DISTRIBUTION_PARAMETERS[3]] = choice.events[tail]
+        out[names[3]] = choice.events[tail]
     elif probability is not None:
-        out[DISTRIBUTION_PARAMETERS[3]] = calibration.value(
-            probability, values, "model.yaml", f"events.{tail}"
-        )
-    del out[DISTRIBUTION_PARAMETERS[4]]
+        out[names[3]] = calibration.value(probability, values, "model.yaml", f"events.{tail}")
+    del out[names[4]]
     return out
 
 

@@ -7,7 +7,7 @@ lockdowns) are left out; 2023's first half still carries the base of spring 2022
 region was locked down then (Shanghai, Jilin), so a second fit of H1 leaves those two
 region-years out too.
 
-Two regressions across region-years (Tianjin's own years among them):
+Two regressions across region-years (the calibration's region's own years among them):
 
 * ``level``: ``year_growth = a + b * q1``. Mostly the cross-section: a region that grows
   fast in Q1 grows fast in the year.
@@ -26,11 +26,16 @@ handful of region-years for Q1): read the intervals, not the points.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..calibration.panel import load_panel, load_quarterly
+from .reporting import panel_region
+
+if TYPE_CHECKING:
+    from ..calibration import Calibration
 
 #: Years left out of every fit: 2020 (pandemic), 2021 (2020's base), 2022 (lockdowns).
 BREAK_YEARS = (2020, 2021, 2022)
@@ -107,19 +112,23 @@ def _with_targets(quarterly: pd.DataFrame) -> pd.DataFrame:
 
 
 def _samples(
-    frame: pd.DataFrame, period: str, lockdown_bases: Iterable[tuple[str, int]]
+    frame: pd.DataFrame,
+    period: str,
+    lockdown_bases: Iterable[tuple[str, int]],
+    own: tuple[str, str] | None,
 ) -> list[tuple[str, pd.DataFrame]]:
     """The samples fitted for ``period``: ordinary years; for H1 also without the
-    lockdown bases; and Tianjin's own years."""
+    lockdown bases; and the years of region ``own`` (Chinese and English names) alone."""
     samples = [("ordinary years", frame)]
     if period == "h1":
         drop = pd.MultiIndex.from_tuples(list(lockdown_bases), names=["region", "year"])
         keep = ~pd.MultiIndex.from_frame(frame[["region", "year"]]).isin(drop)
         if not keep.all():
             samples.append(("ordinary, without 2022 lockdown bases", frame[keep]))
-    tianjin = frame[frame["pinyin"] == "tianjin"]
-    if len(tianjin) >= MIN_POINTS:
-        samples.append(("Tianjin alone", tianjin))
+    if own is not None:
+        region = frame[frame["region"] == own[0]]
+        if len(region) >= MIN_POINTS:
+            samples.append((f"{own[1]} alone", region))
     return samples
 
 
@@ -130,6 +139,7 @@ def quarterly_weights(
     lockdown_bases: Iterable[tuple[str, int]] = LOCKDOWN_BASES,
     resamples: int = 2000,
     seed: int = 2024,
+    calibration: Calibration | None = None,
 ) -> pd.DataFrame:
     """The weight of Q1, H1 and Q1-Q3 growth in the year's, fitted on ordinary years.
 
@@ -147,6 +157,10 @@ def quarterly_weights(
         reported without them.
     resamples, seed
         The region bootstrap: resamples and seed (the table is reproducible).
+    calibration
+        Whose panel region's own years are also fitted alone (its record's
+        ``panel_region``; default: the packaged Tianjin calibration; none for a
+        calibration that names no region of the panel).
 
     Returns
     -------
@@ -162,13 +176,14 @@ def quarterly_weights(
     data = load_quarterly() if quarterly is None else quarterly.copy()
     data = _with_targets(data)
     data = data[(data["region"] != "全国") & ~data["year"].isin(list(break_years))]
+    own = panel_region(calibration)
     rng = np.random.default_rng(seed)
     rows = []
     for period in PERIODS:
         for spec in ("level", "target"):
             needed = [period, "year_growth"] + (["target"] if spec == "target" else [])
             frame = data.dropna(subset=needed)
-            for sample, part in _samples(frame, period, lockdown_bases):
+            for sample, part in _samples(frame, period, lockdown_bases, own):
                 if len(part) < MIN_POINTS:
                     continue
                 base = part["target"].to_numpy(float) if spec == "target" else 0.0

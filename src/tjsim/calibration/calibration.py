@@ -41,6 +41,7 @@ from ..expressions import LinearForm
 from ..marginals import FAMILIES
 from ..yamlio import kind_of
 from .notation import Notation, read_notation
+from .panel import QUALIFIERS
 from .specs import (
     FACT_FIELDS,
     FACT_KINDS,
@@ -51,6 +52,7 @@ from .specs import (
     Choice,
     EventSpec,
     Fact,
+    FittedSpec,
     Number,
     PlanFactorSpec,
     QuarterlySpec,
@@ -672,8 +674,13 @@ def _build_record(raw: Any, variables: Mapping[str, VariableSpec], mfile: str) -
     names: tuple[str, ...] = ("outturn", "target", "ordinary", "tail", "bias", "spread")
     names += ("tail_probability", "tail_impact")
     item = _mapping(raw, mfile, "record")
+    optional = ("panel_region", "projection", "fitted")
     _check_keys(
-        item, ("indicator", "years", *names), ("indicator", "years", *names), mfile, "record"
+        item,
+        ("indicator", "years", *names, *optional),
+        ("indicator", "years", *names),
+        mfile,
+        "record",
     )
     if item["indicator"] not in variables:
         raise CalibrationError(
@@ -692,7 +699,70 @@ def _build_record(raw: Any, variables: Mapping[str, VariableSpec], mfile: str) -
             file=mfile,
             key="record.years",
         )
-    return RecordSpec(str(item["indicator"]), tuple(years), *(str(item[n]) for n in names))
+    fitted = _build_fitted(item.get("fitted"), mfile)
+    if fitted is not None and item.get("panel_region") is None:
+        raise CalibrationError(
+            "a record with a fitted block needs the panel_region it is fitted for",
+            file=mfile,
+            key="record.panel_region",
+        )
+    panel_region, projection = (
+        None if item.get(key) is None else str(item[key]) for key in ("panel_region", "projection")
+    )
+    outturn, target, ordinary, tail, bias, spread, probability, impact = (
+        str(item[n]) for n in names
+    )
+    return RecordSpec(
+        str(item["indicator"]),
+        tuple(years),
+        outturn,
+        target,
+        ordinary,
+        tail,
+        bias,
+        spread,
+        probability,
+        impact,
+        panel_region=panel_region,
+        projection=projection,
+        fitted=fitted,
+    )
+
+
+def _build_fitted(raw: Any, mfile: str) -> FittedSpec | None:
+    """Validate the record's ``fitted`` block (its target is checked with the values)."""
+    if raw is None:
+        return None
+    names = ("target", "qualifier", "distribution", "projection", "weight", "bias", "bias_sd")
+    item = _mapping(raw, mfile, "record.fitted")
+    _check_keys(item, names, names, mfile, "record.fitted")
+    distribution = item["distribution"]
+    if not (
+        isinstance(distribution, list)
+        and len(distribution) == 6
+        and all(isinstance(d, str) for d in distribution)
+    ):
+        raise CalibrationError(
+            f"expected a list of six parameter names, found {distribution!r}",
+            file=mfile,
+            key="record.fitted.distribution",
+        )
+    if item["qualifier"] not in QUALIFIERS:
+        raise CalibrationError(
+            unknown("qualifier", str(item["qualifier"]), QUALIFIERS),
+            file=mfile,
+            key="record.fitted.qualifier",
+        )
+    centre, spread, skew, probability, impact, size = (str(d) for d in distribution)
+    return FittedSpec(
+        target=str(item["target"]),
+        qualifier=str(item["qualifier"]),
+        distribution=(centre, spread, skew, probability, impact, size),
+        projection=str(item["projection"]),
+        weight=str(item["weight"]),
+        bias=str(item["bias"]),
+        bias_sd=str(item["bias_sd"]),
+    )
 
 
 def _whole(value: Any) -> bool:
@@ -1042,6 +1112,14 @@ def validate_parameters(cal: Calibration, params: Mapping[str, float]) -> None:
                     unknown("parameter", record.name(name, 0), params),
                     file=mfile,
                     key=f"record.{name}",
+                )
+        stated: dict[str, str | None] = {"projection": record.projection}
+        if record.fitted is not None:
+            stated["fitted.target"] = record.fitted.target
+        for key, stated_id in stated.items():
+            if stated_id is not None and stated_id not in params:
+                raise CalibrationError(
+                    unknown("parameter", stated_id, params), file=mfile, key=f"record.{key}"
                 )
     for vid, total_spec in cal.totals.items():
         spread = cal.value(total_spec.spread, params, mfile, f"totals.{vid}.spread")

@@ -169,6 +169,31 @@ PERIODS: dict[str, int] = {"Q1": 1, "H1": 2, "Q1-Q3": 3, "FY": 4}
 
 
 @dataclass(frozen=True)
+class FittedSpec:
+    """What the calibration's ``fitted.yaml`` holds: the reporting model's distribution
+    of the record's indicator for the calibration's panel region
+    (:func:`tjsim.analysis.reporting.fitted_yaml` writes it).
+
+    ``target`` is the fact of the target the distribution is fitted for (its ``year``
+    is the year predicted) and ``qualifier`` the target's wording (``'左右'``,
+    ``'以上'``, ``'range'`` or ``''``). ``distribution`` names the six numbers of the
+    distribution, in the order of
+    :class:`~tjsim.analysis.reporting.GrowthDistribution`'s fields (centre, spread,
+    skew, break probability, break impact, break spread); ``projection``, ``weight``,
+    ``bias`` and ``bias_sd`` name the numbers stated for information (the projection
+    used, the fitted weight of the projection, the region's shrunk bias and its sd).
+    """
+
+    target: str
+    qualifier: str
+    distribution: tuple[str, str, str, str, str, str]
+    projection: str
+    weight: str
+    bias: str
+    bias_sd: str
+
+
+@dataclass(frozen=True)
 class RecordSpec:
     """How the calibration's derivation is scored against its own record, year by year.
 
@@ -176,6 +201,11 @@ class RecordSpec:
     are facts; its ``ordinary`` and ``tail`` weights say how it counts. Leaving a year
     out (both weights zero) and re-deriving gives the ``bias``, ``spread``,
     ``tail_probability`` and ``tail_impact`` the calibration would have had without it.
+
+    ``panel_region`` is the region of the provincial panel whose record this is (any of
+    its names; ``None``: none of the panel's regions), ``projection`` the parameter in
+    which the calibration states its sectors' projection of the indicator (``None``:
+    none stated), and ``fitted`` what its ``fitted.yaml`` holds (``None``: it has none).
     """
 
     indicator: str
@@ -188,6 +218,9 @@ class RecordSpec:
     spread: str
     tail_probability: str
     tail_impact: str
+    panel_region: str | None = None
+    projection: str | None = None
+    fitted: FittedSpec | None = None
 
     def name(self, field_name: str, year: int) -> str:
         """The parameter id of ``field_name`` (``outturn``, ...) for ``year``."""
@@ -215,10 +248,10 @@ class Choice:
 
     ``parameters`` are set, ``events`` get new probabilities, ``reading`` reads every
     target that has it so, and ``mean_from`` sets GDP's fitted ordinary-year mean (the
-    first of :data:`~tjsim.analysis.reporting.DISTRIBUTION_PARAMETERS`) from the
-    baseline's parameters: ``"target + bias"`` (the target plus the record's planners'
-    bias) or ``"projection"`` (the sectors' GDP projection,
-    :data:`~tjsim.analysis.reporting.PROJECTION_PARAMETER`).
+    first of the record's :attr:`FittedSpec.distribution`) from the baseline's
+    parameters: ``"target + bias"`` (the target plus the record's planners' bias) or
+    ``"projection"`` (the sectors' GDP projection, the record's
+    :attr:`RecordSpec.projection`).
     """
 
     label: str

@@ -131,7 +131,10 @@ def calibration_option(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--calibration",
         metavar="NAME",
-        help="a packaged calibration (tianjin, china) or a calibration folder (default: tianjin)",
+        help=(
+            "a packaged calibration's name or a calibration folder (default: the first "
+            "that 'tjsim calibrations' lists)"
+        ),
     )
 
 

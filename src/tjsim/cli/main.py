@@ -103,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tjsim`` and its commands."""
     parser = Parser(
         prog="tjsim",
-        description="Odds of meeting Tianjin's 2024 plan targets, by Monte Carlo simulation.",
+        description=(
+            "Odds of meeting a calibration's plan targets (by default Tianjin's 2024), by Monte "
+            "Carlo simulation."
+        ),
         epilog=MAIN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
