@@ -401,3 +401,13 @@ def test_the_old_names_still_work_with_a_deprecation_warning(model):
         assert reporting.FITTED_FILE == ("data", "tianjin", "fitted.yaml")
     with pytest.raises(AttributeError, match="TIANJIN_2025"):
         reporting.TIANJIN_2025  # noqa: B018
+
+
+def test_the_fitted_numbers_tool_refuses_a_calibration_without_them_in_one_line(capsys):
+    from tjsim.analysis.reporting import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--calibration", "china"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "states no fitted numbers" in err

@@ -1239,11 +1239,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from ..calibration import load_calibration
 
-    cal = load_calibration(args.calibration)
-    if args.write:
-        print(f"wrote {write_fitted(calibration=cal)}")
-    else:
-        print(fitted_yaml(calibration=cal), end="")
+    try:
+        cal = load_calibration(args.calibration)
+        text = None if args.write else fitted_yaml(calibration=cal)
+        if text is None:
+            print(f"wrote {write_fitted(calibration=cal)}")
+        else:
+            print(text, end="")
+    except TjsimError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     return 0
 
 
