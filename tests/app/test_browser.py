@@ -285,6 +285,55 @@ def test_a_closed_page_frees_its_explorers_draws(browser, monkeypatch):
         stop()
 
 
+def _rss_mb() -> float:
+    """This process's resident memory in MB (Linux's /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
+def test_pages_opened_and_closed_in_turn_do_not_grow_the_servers_memory(browser, monkeypatch):
+    # Each page a browser opened and closed once kept its widgets and figures for good
+    # (about 5 MB): Panel's registry of browser-side links, weakly keyed by a widget,
+    # held the editable sliders' own slider, which keeps that widget alive.
+    import gc
+
+    from tjsim.app.panel_app import _Page
+
+    url, stop, built = serve_in_thread(monkeypatch)
+    try:
+        checked = len(built)
+        seen = {}
+        for i in range(1, 31):
+            page = browser.new_page()
+            page.goto(url)
+            page.locator(GDP).wait_for()
+            page.close()
+            deadline = time.monotonic() + 30
+            while not built[-1].released and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert built[-1].released, f"page {i} was not released"
+            if i in (1, 15, 30):
+                gc.collect()
+                seen[i] = _rss_mb()
+        assert len(built) == checked + 30
+        ours = {id(explorer) for explorer in built[checked:]}
+        deadline = time.monotonic() + 10  # the last page's session may still be ending
+        while True:
+            gc.collect()
+            kept = [o for o in gc.get_objects() if isinstance(o, _Page) and id(o.explorer) in ours]
+            if not kept or time.monotonic() > deadline:
+                break
+            del kept
+            time.sleep(0.5)
+        assert not kept, f"{len(kept)} of 30 closed pages are still in memory"
+        assert seen[30] - seen[15] < 15, seen
+    finally:
+        stop()
+
+
 def test_the_saved_scenario_round_trips_through_tjsim_run(browser, explorer_url, tmp_path):
     page, _, _ = _open_explorer(browser, explorer_url)
     _type(page, "tj-shift-exports", "-2")

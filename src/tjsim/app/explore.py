@@ -140,7 +140,7 @@ def serve(
     _require_panel()
     import panel as pn
 
-    from .panel_app import build, placeholder, refusal
+    from .panel_app import build, placeholder, refusal, unlink
 
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
         raise TjsimError(f"expected a port number from 0 to 65535, found {port!r:.40}", key="port")
@@ -148,6 +148,7 @@ def serve(
     Explorer(start, cal, draws=draws, seed=seed, method=method)  # checks the settings now
     hosts: set[str] = set()
     pages: dict[str, Explorer | None] = {}  # a page's explorer, once loaded
+    shown: dict[str, panel.Column] = {}  # what a page shows: its placeholder, then the page
     if port == 0:  # a free port, chosen now: the origins and hosts below must name it
         with socket.socket() as probe:
             probe.bind(("localhost", 0))
@@ -166,7 +167,7 @@ def serve(
         session = context.id
         pages[session] = None  # the page's place, held until its session ends
         document.on_session_destroyed(closed)
-        holder = placeholder()
+        holder = shown[session] = placeholder()
 
         def load() -> None:  # once a browser has loaded the page: build the explorer
             if session in pages:
@@ -178,6 +179,9 @@ def serve(
         return holder
 
     def closed(context: Any) -> None:
+        holder = shown.pop(context.id, None)
+        if holder is not None:
+            unlink(holder)
         state = pages.pop(context.id, None)
         if state is not None:
             state.release()

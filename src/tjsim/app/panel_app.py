@@ -35,6 +35,8 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, FactorRange, HoverTool, Range1d
 from bokeh.plotting import figure
+from panel.links import Callback
+from panel.reactive import Reactive
 
 from ..analysis.common import resolve_driver
 from ..errors import TjsimError
@@ -72,6 +74,20 @@ def placeholder() -> pn.Column:
         pn.pane.HTML("<p>Loading the explorer…</p>", styles={"font-family": FONTS}),
         sizing_mode="stretch_width",
     )
+
+
+def unlink(page: pn.viewable.Viewable) -> None:
+    """Forget the browser-side links of ``page``'s widgets, once its session has ended.
+
+    Panel keeps every ``jslink``/``jscallback`` in a registry weakly keyed by the
+    widget it starts from, but each entry holds its other end strongly. An editable
+    slider links its own slider to its own text box, so the entry keeps its key alive
+    through the slider: without this, a closed page's widgets, figures and callbacks
+    stay in memory for good (about 5 MB a page).
+    """
+    for item in page.select():
+        if isinstance(item, Reactive):  # what the registry is keyed by
+            Callback.registry.pop(item, None)
 
 
 def refusal(message: str) -> pn.viewable.Viewable:
