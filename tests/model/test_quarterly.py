@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
 import tjsim
@@ -252,3 +254,32 @@ def test_an_observed_figure_holds_in_every_draw(calibration, observed):
         for period, value in periods.items():
             column = variable if period == "FY" else ytd_indicator(variable, PERIODS[period])
             np.testing.assert_allclose(draws[column], value, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    variable=st.sampled_from(["gdp_growth", "retail_sales", "investment"]),
+    period=st.sampled_from(sorted(PERIODS, key=PERIODS.__getitem__)),
+    offset=st.floats(-40.0, 40.0, allow_nan=False),
+)
+def test_any_observed_figure_is_refused_clearly_or_holds_in_every_draw(
+    calibration, variable, period, offset
+):
+    # A full year observed far from its mean once drove a conditional variance negative,
+    # then a compiled kernel wrote outside its bins (a malloc assertion). Whatever the
+    # figure, the run either refuses it with a ScenarioError or conditions on it exactly,
+    # with finite quantiles.
+    plain = build_model(calibration, tjsim.baseline(calibration))
+    value = round(float(plain.mean[plain.indicators.index(variable)]) + offset, 1)
+    observed = {variable: {period: value}}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            result = tjsim.simulate(
+                draws=500, seed=1, observed=observed, keep_draws=True, calibration=calibration
+            )
+    except tjsim.ScenarioError:
+        return
+    column = variable if period == "FY" else ytd_indicator(variable, PERIODS[period])
+    np.testing.assert_allclose(result.kept_draws[column], value, atol=1e-9)
+    assert np.all(np.isfinite(result.quantiles().to_numpy()))

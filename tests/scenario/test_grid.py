@@ -6,11 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tjsim
 from paths import ROOT
 from tjsim.api import resolve_grid
 from tjsim.errors import ScenarioError
+from tjsim.limits import MAX_POINTS
 from tjsim.scenario.grid import grid_from_mapping
 
 GRID_DIR = ROOT / "scenarios" / "grids"
@@ -220,3 +223,26 @@ def test_an_event_the_scenario_adds_can_be_swept(calibration):
     assert len(result.grid) == 2
     with pytest.raises(ScenarioError, match="unknown event 'strike'"):
         tjsim.sweep(None, grid, draws=2_000, seed=1, calibration=calibration)
+
+
+AXES = (
+    "drivers.investment.shift",
+    "drivers.exports.shift",
+    "drivers.retail_sales.shift",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(2, 10**13), min_size=1, max_size=3))
+def test_a_grid_is_counted_before_it_is_built(steps):
+    # Three axes of 1,000 steps once built 1e9 points (3.5 GB) before failing: the
+    # points are now counted from the axes, and a grid over the limit is refused at once.
+    axes = {key: {"from": -1, "to": 1, "steps": n} for key, n in zip(AXES, steps, strict=False)}
+    count = int(np.prod(steps, dtype=object))
+    if count > MAX_POINTS:
+        with pytest.raises(ScenarioError, match=f"at most {MAX_POINTS:,}"):
+            grid_from_mapping({"name": "big", "axes": axes})
+    else:
+        grid = grid_from_mapping({"name": "ok", "axes": axes})
+        assert len(grid) == count
+        assert grid.shape == tuple(steps)
