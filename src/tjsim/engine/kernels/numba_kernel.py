@@ -18,7 +18,9 @@ tiles of :data:`TILE` (64) draws: for the draws of a tile it
    the headline targets); the products
    :math:`[met; joint; 1]\,[e_{used}; g; met; joint; 1]^\top`, whose met columns
    (pairs of targets met together) and antithetic pairs are popcounts of two words'
-   AND and whose basis columns add each met draw's row (iterating over set bits);
+   AND and whose basis columns add each met draw's row (iterating over set bits) for
+   the readings in force and the joint only (the rows :meth:`~tjsim.result.SimulationResult.shock_means` reads; the
+   others stay zero, see :func:`~tjsim.engine.kernels.numpy_kernel.commit_block`);
    squares and extremes; and the quantile bins, counted in a per-thread ``uint16``
    histogram (a block has at most 32,768 draws) that is added to the accumulator's once
    per block, over the bins the block's extremes span.
@@ -379,8 +381,9 @@ def _evaluate(
                         first_heads[s] = heads[s]
             words[t] = joint
             words[t + 1] = valid
-            # -- sums over the draws: counts of met pairs, and the basis in met draws (the
-            # tile's total less the missing draws when fewer draws miss than meet)
+            # -- sums over the draws: counts of met pairs, and the basis in met draws of
+            # the readings in force and the joint (the tile's total less the missing draws
+            # when fewer draws miss than meet)
             for a in range(k):
                 total[a] = 0.0
             for s in range(n):
@@ -391,8 +394,8 @@ def _evaluate(
             for r in range(t + 2):
                 for c in range(t + 2):
                     counts[r, c] += _popcount(words[r] & words[c])
-                if r == t + 1:
-                    continue
+                if primary <= r < t or r == t + 1:
+                    continue  # basis sums of the readings in force and the joint only
                 word = words[r]
                 fewer_miss = 2 * _popcount(word) > n
                 if fewer_miss:
