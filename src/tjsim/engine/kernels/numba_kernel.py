@@ -273,7 +273,7 @@ def _evaluate(
 ):
     """Evaluate one block of ``size`` draws into the block's sums (see the module), in
     tiles of :data:`TILE` draws: the targets met by a tile's draws are bit sets, one
-    word per target (reading); the number met and the joint count the first
+    word per target (reading); ``counts`` (met pairs) receives its upper triangle only; the number met and the joint count the first
     ``primary`` rows, the readings in force; ``headline`` flags the rows counted as
     headline targets met (``headline_count``, and by antithetic pair
     ``headline_pairs``)."""
@@ -392,7 +392,7 @@ def _evaluate(
             for a in range(k):
                 sums[t + 1, a] += total[a]
             for r in range(t + 2):
-                for c in range(t + 2):
+                for c in range(r, t + 2):  # symmetric: the lower triangle is mirrored
                     counts[r, c] += _popcount(words[r] & words[c])
                 if primary <= r < t or r == t + 1:
                     continue  # basis sums of the readings in force and the joint only
@@ -602,7 +602,7 @@ class NumbaKernel:
                 acc.histogram,
             )
             sums.products[:, :k] = basis_sums
-            sums.products[:, k:] = counts
+            sums.products[:, k:] = counts + np.triu(counts, 1).T
             commit_block(ref, acc, block, method, sums)
 
         return evaluate
