@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -308,3 +310,30 @@ def test_a_scenario_read_from_a_file_is_compiled_once(calibration, tmp_path, mon
         scenario.with_shift("exports", 1.0), draws=2_000, seed=1, calibration=calibration
     )
     assert len(calls) == 2 and moved.model is not result.model  # another scenario: compiled
+
+
+def test_repeated_baseline_runs_compile_nothing(monkeypatch):
+    # simulate(draws=1) once compiled the calibration's baseline twice per call (the
+    # calibration's check, then a new baseline scenario): a call pays for its draws only.
+    from tjsim.model import build
+
+    tjsim.simulate(draws=1, seed=1)
+    tjsim.simulate(draws=1, seed=1, calibration="china")
+    calls = []
+    compile_model = build.compile_model
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return compile_model(*args, **kwargs)
+
+    monkeypatch.setattr(build, "compile_model", counted)
+    first = tjsim.simulate(draws=1, seed=1)
+    again = tjsim.simulate(draws=1, seed=2)
+    china = tjsim.simulate(draws=1, seed=1, calibration="china")
+    assert calls == []
+    assert again.model is first.model and china.model is not first.model
+    moved = tjsim.simulate(tjsim.baseline().with_shift("exports", 1.0), draws=1, seed=1)
+    assert len(calls) == 1 and moved.model is not first.model  # another scenario: compiled
+    # A calibration object not seen before is checked: its baseline is compiled.
+    build.check_calibration(dataclasses.replace(first.calibration))
+    assert len(calls) == 2

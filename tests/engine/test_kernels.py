@@ -340,3 +340,13 @@ def test_a_fresh_cache_is_detected(tmp_path):
     )
     assert second.returncode == 0, second.stderr
     assert "compiling" not in second.stderr
+
+
+@pytest.mark.parametrize("kernel", [pytest.param("numba", marks=requires_numba), "numpy"])
+def test_met_draw_sums_are_kept_for_the_readings_in_force_only(calibration, kernel):
+    result = tjsim.simulate(draws=5_000, seed=3, kernel=kernel, calibration=calibration)
+    p, t = result.model.n_primary, len(result.model.targets)
+    assert 0 < p < t  # the packaged calibration has readings not in force
+    sums = result.accumulator.basis_met_sum
+    assert not sums[p:t].any()
+    assert sums[:p].any() and sums[t].any()

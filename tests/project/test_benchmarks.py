@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import tjsim
+from optional import requires_numba
 from paths import ROOT
 
 BENCHMARKS = ROOT / "benchmarks"
@@ -184,3 +185,19 @@ def test_the_explorer_benchmark_runs_at_a_tiny_size(tmp_path):
     results = json.loads((tmp_path / "explorer.json").read_text(encoding="utf-8"))["results"]
     rows = [row for kind in results.values() for row in kind]
     assert all(r["update"] == r["odds"] + r["readout"] + r["page"] > 0 for r in rows)
+
+
+@requires_numba
+@pytest.mark.slow
+def test_the_kernel_stage_benchmark_runs_at_a_tiny_size():
+    kernel_stages = _benchmark("kernel_stages")
+    out = kernel_stages.main(
+        [
+            "--draws", "3000", "--rounds", "1",
+            "--variant", "unchanged=if primary <= r < t or r == t + 1:=>if primary <= r < t or r == t + 1:",
+            "--variant", "sums=+= part[a]=>+= 0.0",
+        ]
+    )  # fmt: skip
+    assert out["identical"] == {"unchanged": True, "sums": False}
+    for name in ("latent normals", "indicators", "quantile histograms", "whole `simulate`"):
+        assert name in out["text"]

@@ -26,14 +26,17 @@ def build_model(
     """Compile ``scenario``; with quarters (``quarterly`` or observations) added and
     conditioned on the scenario's ``observed`` figures.
 
-    The last :data:`KEPT_MODELS` models are kept, keyed by the calibration and scenario
-    objects themselves (both frozen), so that a scenario checked when it was read
-    (:func:`check_scenario`) is not compiled again to run it."""
+    The last :data:`KEPT_MODELS` models are kept, keyed by the calibration object and
+    the scenario (both frozen; an equal scenario, such as a new baseline, finds the same
+    model), so that a scenario checked when it was read (:func:`check_scenario`) or run
+    before is not compiled again to run it."""
     key = (id(calibration), id(scenario), bool(quarterly))
     with _LOCK:
-        kept = _MODELS.get(key)
-    if kept is not None and kept[0] is calibration and kept[1] is scenario:
-        return kept[2]
+        kept = list(_MODELS.items())
+    for (_, _, was_quarterly), (cal, scen, model) in reversed(kept):
+        if cal is calibration and was_quarterly == bool(quarterly):
+            if scen is scenario or scen == scenario:
+                return model
     model = compile_model(calibration, scenario)
     if quarterly or scenario.observed:
         model = quarterly_model(model, calibration)
@@ -56,9 +59,22 @@ _LOCK = threading.Lock()
 
 def check_calibration(calibration: Calibration) -> Calibration:
     """Compile ``calibration``'s baseline once, so that a calibration that loads also runs
-    (its totals are reachable, its readings resolve); returns it."""
+    (its totals are reachable, its readings resolve); returns it.
+
+    The last :data:`KEPT_MODELS` calibrations checked are remembered (by the object, which
+    is frozen), so that loading the same calibration again costs nothing."""
+    with _LOCK:
+        if _CHECKED.get(id(calibration)) is calibration:
+            return calibration
     compile_model(calibration)
+    with _LOCK:
+        _CHECKED[id(calibration)] = calibration  # the object keeps its id
+        while len(_CHECKED) > KEPT_MODELS:
+            _CHECKED.popitem(last=False)
     return calibration
+
+
+_CHECKED: OrderedDict[int, Calibration] = OrderedDict()
 
 
 def check_scenario(scenario: Scenario, calibration: Calibration) -> None:

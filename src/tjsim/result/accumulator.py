@@ -54,7 +54,8 @@ class Accumulator:
     minimum: np.ndarray = field(init=False)  # (m,)
     maximum: np.ndarray = field(init=False)  # (m,)
     basis_sum: np.ndarray = field(init=False)  # (d,) int64 fixed point
-    basis_met_sum: np.ndarray = field(init=False)  # (T+1, d) int64 fixed point
+    # (T+1, d) int64 fixed point; zero in the rows of targets not in force
+    basis_met_sum: np.ndarray = field(init=False)
     group_draws: dict[int, int] = field(default_factory=dict)
     group_met: dict[int, np.ndarray] = field(default_factory=dict)
     group_headline: dict[int, np.ndarray] = field(default_factory=dict)  # (K+1,) per scramble

@@ -18,7 +18,9 @@ tiles of :data:`TILE` (64) draws: for the draws of a tile it
    the headline targets); the products
    :math:`[met; joint; 1]\,[e_{used}; g; met; joint; 1]^\top`, whose met columns
    (pairs of targets met together) and antithetic pairs are popcounts of two words'
-   AND and whose basis columns add each met draw's row (iterating over set bits);
+   AND and whose basis columns add each met draw's row (iterating over set bits) for
+   the readings in force and the joint only (the rows :meth:`~tjsim.result.SimulationResult.shock_means` reads; the
+   others stay zero, see :func:`~tjsim.engine.kernels.numpy_kernel.commit_block`);
    squares and extremes; and the quantile bins, counted in a per-thread ``uint16``
    histogram (a block has at most 32,768 draws) that is added to the accumulator's once
    per block, over the bins the block's extremes span.
@@ -271,7 +273,7 @@ def _evaluate(
 ):
     """Evaluate one block of ``size`` draws into the block's sums (see the module), in
     tiles of :data:`TILE` draws: the targets met by a tile's draws are bit sets, one
-    word per target (reading); the number met and the joint count the first
+    word per target (reading); ``counts`` (met pairs) receives its upper triangle only; the number met and the joint count the first
     ``primary`` rows, the readings in force; ``headline`` flags the rows counted as
     headline targets met (``headline_count``, and by antithetic pair
     ``headline_pairs``)."""
@@ -379,8 +381,9 @@ def _evaluate(
                         first_heads[s] = heads[s]
             words[t] = joint
             words[t + 1] = valid
-            # -- sums over the draws: counts of met pairs, and the basis in met draws (the
-            # tile's total less the missing draws when fewer draws miss than meet)
+            # -- sums over the draws: counts of met pairs, and the basis in met draws of
+            # the readings in force and the joint (the tile's total less the missing draws
+            # when fewer draws miss than meet)
             for a in range(k):
                 total[a] = 0.0
             for s in range(n):
@@ -389,10 +392,10 @@ def _evaluate(
             for a in range(k):
                 sums[t + 1, a] += total[a]
             for r in range(t + 2):
-                for c in range(t + 2):
+                for c in range(r, t + 2):  # symmetric: the lower triangle is mirrored
                     counts[r, c] += _popcount(words[r] & words[c])
-                if r == t + 1:
-                    continue
+                if primary <= r < t or r == t + 1:
+                    continue  # basis sums of the readings in force and the joint only
                 word = words[r]
                 fewer_miss = 2 * _popcount(word) > n
                 if fewer_miss:
@@ -599,7 +602,7 @@ class NumbaKernel:
                 acc.histogram,
             )
             sums.products[:, :k] = basis_sums
-            sums.products[:, k:] = counts
+            sums.products[:, k:] = counts + np.triu(counts, 1).T
             commit_block(ref, acc, block, method, sums)
 
         return evaluate

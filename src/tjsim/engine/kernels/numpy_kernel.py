@@ -514,6 +514,9 @@ def commit_block(
     basis = np.empty((t + 2, d))
     basis[:, kernel.linear_columns] = s[:, :u] @ kernel.linear_basis
     basis[:, kernel.gathered] = s[:, u:k]
+    # Only the readings in force and the joint keep their sums in met draws (all that
+    # shock_means reads): the compiled kernel skips the others, so both kernels zero them.
+    basis[kernel.n_primary : t] = 0.0
     acc.basis_met_sum += _fixed(basis[: t + 1])
     acc.basis_sum += _fixed(basis[t + 1])
     if histogram is not None:
