@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -53,3 +54,11 @@ def serve_in_thread(monkeypatch: Any, **options: Any) -> tuple[str, Callable[[],
         thread.join(30)
 
     return found["url"], stop, built
+
+
+def rss_mb() -> float:
+    """This process's resident memory in MB (Linux's /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS in /proc/self/status")

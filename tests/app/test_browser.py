@@ -35,7 +35,7 @@ import yaml
 
 import tjsim
 from paths import ROOT
-from served import serve_in_thread
+from served import rss_mb, serve_in_thread
 from tjsim.cli import main
 
 FIGURES = ROOT / "docs" / "figures"
@@ -285,14 +285,6 @@ def test_a_closed_page_frees_its_explorers_draws(browser, monkeypatch):
         stop()
 
 
-def _rss_mb() -> float:
-    """This process's resident memory in MB (Linux's /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS in /proc/self/status")
-
-
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
 def test_pages_opened_and_closed_in_turn_do_not_grow_the_servers_memory(browser, monkeypatch):
     # Each page a browser opened and closed once kept its widgets and figures for good
@@ -317,7 +309,7 @@ def test_pages_opened_and_closed_in_turn_do_not_grow_the_servers_memory(browser,
             assert built[-1].released, f"page {i} was not released"
             if i in (1, 15, 30):
                 gc.collect()
-                seen[i] = _rss_mb()
+                seen[i] = rss_mb()
         assert len(built) == checked + 30
         ours = {id(explorer) for explorer in built[checked:]}
         deadline = time.monotonic() + 10  # the last page's session may still be ending

@@ -22,7 +22,7 @@ from scipy.stats import norm
 
 import tjsim
 from paths import ROOT
-from served import serve_in_thread
+from served import rss_mb, serve_in_thread
 from tjsim import analysis, expressions
 from tjsim.app.session import Explorer, control_drivers, strongest_driver
 from tjsim.cli import main
@@ -494,14 +494,6 @@ def test_only_local_hosts_get_an_explorer_and_a_page_never_loaded_costs_nothing(
         stop()
 
 
-def _rss_mb() -> float:
-    """This process's resident memory in MB (Linux's /proc)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS in /proc/self/status")
-
-
 @requires_panel
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux's /proc")
@@ -521,7 +513,7 @@ def test_plain_requests_do_not_grow_the_servers_memory(monkeypatch):
             time.sleep(0.1)  # pages forgotten after a second: about ten pending at once
             if i in (1, 25, 50):
                 gc.collect()
-                seen[i] = _rss_mb()
+                seen[i] = rss_mb()
         assert seen[50] - seen[25] < 20, seen  # under 1 MB when measured
         assert len(built) == checked
     finally:
