@@ -140,9 +140,10 @@ class _Page:
                 ),
                 pn.pane.Bokeh(self.distribution, sizing_mode="stretch_width"),
                 pn.pane.HTML(
-                    "<p class='tj-note'>A long lower tail (or a second hump) is a rare event's: for GDP, a "
-                    "regime break like 2020 or 2022 (its probability and size from the 31 "
-                    "regions' record); each event's probability has its own control.</p>",
+                    "<p class='tj-note'>A long lower tail (or a second hump) is a rare event's: "
+                    "for GDP, a regime break like 2020 or 2022 (its probability and size are the "
+                    "calibration's, sourced in its docs); each event's probability has its own "
+                    "control.</p>",
                     sizing_mode="stretch_width",
                 ),
                 self._readout_card(),
