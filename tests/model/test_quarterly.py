@@ -278,7 +278,9 @@ def test_any_observed_figure_is_refused_clearly_or_holds_in_every_draw(
             result = tjsim.simulate(
                 draws=500, seed=1, observed=observed, keep_draws=True, calibration=calibration
             )
-    except tjsim.ScenarioError:
+    except tjsim.ScenarioError as refused:  # refused by name, as implausible
+        assert refused.key == f"observed.{variable}.{period}"
+        assert "far outside what the model can produce" in refused.message
         return
     column = variable if period == "FY" else ytd_indicator(variable, PERIODS[period])
     np.testing.assert_allclose(result.kept_draws[column], value, atol=1e-9)

@@ -1241,11 +1241,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         cal = load_calibration(args.calibration)
-        text = None if args.write else fitted_yaml(calibration=cal)
-        if text is None:
+        if args.write:
             print(f"wrote {write_fitted(calibration=cal)}")
         else:
-            print(text, end="")
+            print(fitted_yaml(calibration=cal), end="")
     except TjsimError as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
     return 0
