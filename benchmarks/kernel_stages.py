@@ -42,7 +42,7 @@ STAGES = [
     ("# -- indicators", "gather, table reads, events, transpose"),
     ("# -- targets met", "indicators"),
     ("# -- moments, extremes", "target tests, pair counts, basis sums in met draws"),
-    ("# -- quantile histograms", "moments, extremes, quantile histograms"),
+    ("# -- the block's squares and extremes", "moments, extremes, quantile histograms"),
 ]
 COUNTED = ("met", "both", "count_met", "headline_count", "histogram", "basis_met_sum")
 
@@ -59,12 +59,19 @@ def _compile(source: str) -> Callable[..., Any]:
 
 
 def prefix_source(stage: int) -> str:
-    """The loop's source without what follows stage ``stage`` (0-based) in a tile."""
+    """The loop's source without what follows stage ``stage`` (0-based) in a tile: cut
+    at the comment that opens the next stage (``STAGES[stage][0]``)."""
     source = _source()
     lines = source.splitlines(keepends=True)
     cut = next(i for i, line in enumerate(lines) if STAGES[stage][0] in line)
     end = next(i for i, line in enumerate(lines) if STAGES[-1][0] in line)
     return "".join(lines[:cut] + lines[end:])
+
+
+def stage_sources() -> dict[str, str]:
+    """The cut-down copies timed, by label: ``"up to: NAME"`` keeps the loop through stage
+    NAME (every stage but the last, whose copy is the whole loop)."""
+    return {f"up to: {name}": prefix_source(stage) for stage, (_, name) in enumerate(STAGES[:-1])}
 
 
 def variant_source(old: str, new: str) -> str:
@@ -111,8 +118,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     n = args.draws
     d = tjsim.simulate(draws=1, seed=1, threads=1, kernel="numba").dimension
     loops: dict[str, Callable[..., Any] | None] = {}
-    for stage, (_, name) in enumerate(STAGES[:-1]):
-        loops[f"up to: {name}"] = _compile(prefix_source(stage + 1))
+    for label, source in stage_sources().items():
+        loops[label] = _compile(source)
     loops["kernel (whole loop)"] = None
     for spec in args.variant:
         name, change = spec.split("=", 1)

@@ -201,3 +201,19 @@ def test_the_kernel_stage_benchmark_runs_at_a_tiny_size():
     assert out["identical"] == {"unchanged": True, "sums": False}
     for name in ("latent normals", "indicators", "quantile histograms", "whole `simulate`"):
         assert name in out["text"]
+
+
+@requires_numba
+def test_each_stage_copy_of_the_loop_ends_with_its_own_stage():
+    """The copy timed as "up to: latent normals" draws the normals and stops there (a copy
+    one stage longer would charge the gather to the normals)."""
+    copies = _benchmark("kernel_stages").stage_sources()
+    normals_only = copies["up to: latent normals"]
+    assert "_normal(s0, s1, s2, s3)" in normals_only
+    assert "gather_weight[p]" not in normals_only
+    through_gather = copies["up to: gather, table reads, events, transpose"]
+    assert "gather_weight[p]" in through_gather and "weight_value[p]" not in through_gather
+    through_tests = copies["up to: target tests, pair counts, basis sums in met draws"]
+    assert "_popcount(words[r]" in through_tests and "lane_squares[i, s] +=" not in through_tests
+    # every copy keeps the block's reductions after the tiles
+    assert all("square += lane_squares[i, s]" in source for source in copies.values())

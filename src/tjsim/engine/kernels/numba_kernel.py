@@ -10,7 +10,8 @@ tiles of :data:`TILE` (64) draws: for the draws of a tile it
    (Sobol' points come precomputed from the sampler instead),
 2. forms the correlated latent values of the table and event columns (a sparse product),
    the table transforms (the same interpolation arithmetic as
-   :class:`~tjsim.engine.tables.TableSet`) and the events,
+   :class:`~tjsim.engine.tables.TableSet`) and the events, column by column with the
+   tile's draws side by side (so that the compiler vectorizes these loops),
 3. evaluates the indicators :math:`V - c = W_f\,[e_{used}; g]` (the non-zero weights
    only, the tile's draws side by side) and the targets met, kept as one 64-bit word
    per target,
@@ -21,9 +22,9 @@ tiles of :data:`TILE` (64) draws: for the draws of a tile it
    AND and whose basis columns add each met draw's row (iterating over set bits) for
    the readings in force and the joint only (the rows :meth:`~tjsim.result.SimulationResult.shock_means` reads; the
    others stay zero, see :func:`~tjsim.engine.kernels.numpy_kernel.commit_block`);
-   squares and extremes; and the quantile bins, counted in a per-thread ``uint16``
-   histogram (a block has at most 32,768 draws) that is added to the accumulator's once
-   per block, over the bins the block's extremes span.
+   squares and extremes (by draw slot, reduced once per block); and the quantile bins,
+   counted in a per-thread ``uint16`` histogram (a block has at most 32,768 draws) that
+   is added to the accumulator's once per block, over the bins the block's extremes span.
 
 Nothing per draw leaves the processor's cache; the block's reduction into an
 :class:`~tjsim.result.Accumulator` is the numpy kernel's own
@@ -287,10 +288,18 @@ def _evaluate(
     keeping = keep.shape[0] > 0
     # Whole tiles are evaluated, so that the loops have a fixed length: the rows past
     # the end of a block's last tile hold finite values (zeros, or the tile before's).
-    normals = np.zeros((TILE, d))
-    z = np.zeros((TILE, g))
-    rows = np.zeros((TILE, k))  # e[used], gathered: one row per draw
-    columns = np.zeros((k, TILE))  # the same, one row per basis column
+    # Column-major (one row per column, the tile's draws side by side), so that the
+    # loops over draws are vectorized; only the basis sums in met draws read rows.
+    normals = np.zeros((d, TILE))
+    z = np.zeros((g, TILE))  # correlated latent values of the table and event columns
+    columns = np.zeros((k, TILE))  # the basis: e[used], then the gathered columns
+    rows = np.zeros((TILE, k))  # the same, one row per draw
+    bins = np.zeros(TILE, dtype=np.intp)  # an indicator's quantile bins
+    # Squares and extremes by draw slot, added over the block's tiles and reduced at
+    # its end (element-wise updates vectorize; one running sum would not).
+    lane_squares = np.zeros((m, TILE))
+    lane_low = np.full((m, TILE), np.inf)
+    lane_high = np.full((m, TILE), -np.inf)
     values = np.zeros((m + 1, TILE))  # V - c, and a row of zeros
     number = np.empty(TILE, dtype=np.intp)
     heads = np.empty(TILE, dtype=np.intp)  # headline targets met
@@ -307,40 +316,45 @@ def _evaluate(
         for s in range(n):
             if given:
                 for j in range(d):
-                    normals[s, j] = latent[tile + s, j]
+                    normals[j, s] = latent[tile + s, j]
             else:
                 for j in range(d):
-                    normals[s, j], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
+                    normals[j, s], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
         # -- correlated latent values of the table and event columns
-        for s in range(n):
-            for q in range(g):
-                acc = 0.0
-                for p in range(gather_start[q], gather_start[q + 1]):
-                    acc += gather_weight[p] * normals[s, gather_column[p]]
-                z[s, q] = acc
+        for q in range(g):
+            for s in range(TILE):
+                z[q, s] = 0.0
+            for p in range(gather_start[q], gather_start[q + 1]):
+                w, c = gather_weight[p], gather_column[p]
+                for s in range(TILE):
+                    z[q, s] += w * normals[c, s]
         for side in range(2 if antithetic else 1):
             sign = -1.0 if side else 1.0
             start = tile + half * side
             # -- the basis: e[used], table transforms and events
+            for a in range(u):
+                c = used[a]
+                for s in range(TILE):
+                    columns[a, s] = sign * normals[c, s]
+            for q in range(n_tables):
+                base = table_start[q]
+                for s in range(TILE):
+                    position = (sign * z[q, s] - _GRID_START) / step
+                    if position < 0.0:
+                        position = 0.0
+                    if position > top:
+                        position = top
+                    index = np.intp(position)
+                    position -= index
+                    pair = pairs[base + index]
+                    columns[u + q, s] = pair.real + position * pair.imag
+            for q in range(n_tables, g):
+                threshold = event_thresholds[q - n_tables]
+                for s in range(TILE):
+                    columns[u + q, s] = 1.0 if sign * z[q, s] < threshold else 0.0
             for s in range(n):
-                for a in range(u):
-                    rows[s, a] = sign * normals[s, used[a]]
-                for q in range(g):
-                    zq = sign * z[s, q]
-                    if q < n_tables:
-                        position = (zq - _GRID_START) / step
-                        if position < 0.0:
-                            position = 0.0
-                        if position > top:
-                            position = top
-                        index = np.intp(position)
-                        position -= index
-                        pair = pairs[table_start[q] + index]
-                        rows[s, u + q] = pair.real + position * pair.imag
-                    else:
-                        rows[s, u + q] = 1.0 if zq < event_thresholds[q - n_tables] else 0.0
                 for a in range(k):
-                    columns[a, s] = rows[s, a]
+                    rows[s, a] = columns[a, s]
             # -- indicators (deviations from c): the sparse fast weights, draws side by side
             for i in range(m):
                 for s in range(TILE):
@@ -421,20 +435,28 @@ def _evaluate(
                     first_words[r] = words[r]
             # -- moments, extremes, kept draws, quantile bins
             for i in range(m):
-                square, lowest, highest = 0.0, low[i], high[i]
                 for s in range(n):
                     value = values[i, s]
-                    square += value * value
-                    lowest = min(lowest, value)
-                    highest = max(highest, value)
-                squares[i] += square
-                low[i], high[i] = lowest, highest
+                    lane_squares[i, s] += value * value
+                    lane_low[i, s] = min(lane_low[i, s], value)
+                    lane_high[i, s] = max(lane_high[i, s], value)
                 add, scale, bottom, top_bin = hist_add[i], hist_scale[i], bin_bottom[i], bin_top[i]
+                for s in range(TILE):
+                    bins[s] = _bin((values[i, s] + add) * scale, bottom, top_bin)
                 for s in range(n):
-                    stage[_bin((values[i, s] + add) * scale, bottom, top_bin)] += 1
+                    stage[bins[s]] += 1
                 if keeping:
                     for s in range(n):
                         keep[start + s, i] = values[i, s] + offset[i]
+    # -- the block's squares and extremes
+    for i in range(m):
+        square, lowest, highest = 0.0, low[i], high[i]
+        for s in range(TILE):
+            square += lane_squares[i, s]
+            lowest = min(lowest, lane_low[i, s])
+            highest = max(highest, lane_high[i, s])
+        squares[i] += square
+        low[i], high[i] = lowest, highest
     # -- quantile histograms: add the block's counts over the bins its extremes span
     if size:
         for i in range(m):
