@@ -240,7 +240,7 @@ def _evaluate(
     gather_column,
     gather_weight,
     n_tables,
-    pairs,
+    table_values,
     table_start,
     step,
     top,
@@ -346,8 +346,8 @@ def _evaluate(
                         position = top
                     index = np.intp(position)
                     position -= index
-                    pair = pairs[base + index]
-                    columns[u + q, s] = pair.real + position * pair.imag
+                    below = table_values[base + index]
+                    columns[u + q, s] = below + position * (table_values[base + index + 1] - below)
             for q in range(n_tables, g):
                 threshold = event_thresholds[q - n_tables]
                 for s in range(TILE):
@@ -476,7 +476,7 @@ class NumbaKernel:
     gather_start: np.ndarray  # (g + 1,) CSR row starts of the gathered columns' latent loads
     gather_column: np.ndarray  # (nnz,) latent column
     gather_weight: np.ndarray  # (nnz,) its loading
-    table_start: np.ndarray  # (j,) first entry of each table in the stacked pairs
+    table_start: np.ndarray  # (j,) first entry of each table in the stacked values
     weight_start: np.ndarray  # (m + 1,) CSR row starts of the fast weights' non-zeros
     weight_column: np.ndarray  # (nnz,) basis column (e[used], then gathered)
     weight_value: np.ndarray  # (nnz,)
@@ -591,7 +591,7 @@ class NumbaKernel:
                 self.gather_column,
                 self.gather_weight,
                 tables.count,
-                tables.pairs,
+                tables.values,
                 self.table_start,
                 tables.step,
                 tables.top,
