@@ -8,28 +8,12 @@ fixed point; so the totals of a run do not depend on chunk size or worker count.
 
 from __future__ import annotations
 
-import mmap
 from dataclasses import dataclass, field
 
 import numpy as np
 
 #: Fixed-point scale of the shock sums ("why targets are missed").
 FIXED_POINT = 2.0**24
-
-
-def mapped_zeros(size: int, dtype: type[np.generic] = np.int64) -> np.ndarray:
-    """``np.zeros(size, dtype)`` in memory mapped for it alone: pages are taken only
-    when first written and given back to the system as soon as the array is freed.
-
-    Every task of a run fills a fresh accumulator whose histogram has a bin for every
-    quantile of every indicator (about 9 MB for the packaged model). Allocated by
-    ``np.zeros``, such arrays come from the C library's heap once one has been freed
-    (glibc raises its threshold for mapping an allocation to the size of the largest
-    mapping freed), and each thread's heap keeps what it was given: measured, 55 MB of
-    growth over 3e6 draws on two threads against 29 MB so.
-    """
-    nbytes = max(int(size), 1) * np.dtype(dtype).itemsize
-    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype, count=int(size))
 
 
 @dataclass
@@ -89,7 +73,7 @@ class Accumulator:
         self.headline_count = np.zeros(self.n_headline + 1, np.int64)
         self.headline_pairs = np.zeros((self.n_headline + 1, self.n_headline + 1), np.int64)
         self.pair_square = np.zeros(t1, np.int64)
-        self.histogram = mapped_zeros(self.n_bins)
+        self.histogram = np.zeros(self.n_bins, np.int64)
         self.minimum = np.full(m, np.inf)
         self.maximum = np.full(m, -np.inf)
         self.basis_sum = np.zeros(d, np.int64)
