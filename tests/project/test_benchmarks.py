@@ -210,9 +210,10 @@ def test_each_stage_copy_of_the_loop_ends_with_its_own_stage():
     copies = _benchmark("kernel_stages").stage_sources()
     normals_only = copies["up to: latent normals"]
     assert "_normal(s0, s1, s2, s3)" in normals_only
-    assert "gather_weight[p]" not in normals_only
+    assert "_sparse_product(gather_start" not in normals_only
     through_gather = copies["up to: gather, table reads, events, transpose"]
-    assert "gather_weight[p]" in through_gather and "weight_value[p]" not in through_gather
+    assert "_sparse_product(gather_start" in through_gather
+    assert "_sparse_product(weight_start" not in through_gather
     through_tests = copies["up to: target tests, pair counts, basis sums in met draws"]
     assert "_popcount(words[r]" in through_tests and "lane_squares[i, s] +=" not in through_tests
     # every copy keeps the block's reductions after the tiles

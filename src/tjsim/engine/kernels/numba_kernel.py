@@ -199,6 +199,21 @@ def _bin(position, bottom, top):
     return np.intp(position)
 
 
+@numba.njit(inline="always")
+def _sparse_product(starts, columns, weights, dense, out):
+    """``out[i] = sum_p weights[p] * dense[columns[p]]`` over the non-zeros ``p`` of row
+    ``i`` (CSR ``starts``), for the rows of ``starts``; a row of ``dense`` and of ``out``
+    holds a tile's draws side by side, so the loop over them vectorizes. Each entry's
+    terms are added in the order of the non-zeros, starting from zero."""
+    for i in range(starts.shape[0] - 1):
+        for s in range(out.shape[1]):
+            out[i, s] = 0.0
+        for p in range(starts[i], starts[i + 1]):
+            column, weight = columns[p], weights[p]
+            for s in range(out.shape[1]):
+                out[i, s] += weight * dense[column, s]
+
+
 @numba.njit(nogil=True, cache=CACHE)
 def standard_normals(state: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` (1-d) with standard normals from the SFC64 ``state`` (4 words), as
@@ -321,13 +336,7 @@ def _evaluate(
                 for j in range(d):
                     normals[j, s], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
         # -- correlated latent values of the table and event columns
-        for q in range(g):
-            for s in range(TILE):
-                z[q, s] = 0.0
-            for p in range(gather_start[q], gather_start[q + 1]):
-                w, c = gather_weight[p], gather_column[p]
-                for s in range(TILE):
-                    z[q, s] += w * normals[c, s]
+        _sparse_product(gather_start, gather_column, gather_weight, normals, z)
         for side in range(2 if antithetic else 1):
             sign = -1.0 if side else 1.0
             start = tile + half * side
@@ -356,13 +365,7 @@ def _evaluate(
                 for a in range(k):
                     rows[s, a] = columns[a, s]
             # -- indicators (deviations from c): the sparse fast weights, draws side by side
-            for i in range(m):
-                for s in range(TILE):
-                    values[i, s] = 0.0
-                for p in range(weight_start[i], weight_start[i + 1]):
-                    a, w = weight_column[p], weight_value[p]
-                    for s in range(TILE):
-                        values[i, s] += w * columns[a, s]
+            _sparse_product(weight_start, weight_column, weight_value, columns, values)
             # -- targets met (a bit set per target), number met, joint
             valid = ~np.uint64(0) if n == TILE else (_ONE << np.uint64(n)) - _ONE
             for s in range(TILE):
