@@ -701,7 +701,9 @@ def sweep(
         this process, 4 on worker processes and Dask, whose per-task overhead is
         larger); does not change the numbers.
     calibration
-        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+        A :class:`~tjsim.calibration.Calibration`, a calibration folder or a packaged
+        calibration's name; default: the one the scenario names, else the packaged
+        Tianjin calibration.
     progress
         Optional callable ``progress(draws, points)`` told of every finished task: the
         draws it evaluated and the points it completed (0 or 1).
@@ -712,7 +714,7 @@ def sweep(
         ``to_frame()`` (one row per point and target), ``joint()``,
         ``frontier(target, probability)``, ``differences(target)`` and ``plot()``.
     """
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(scenario, calibration)
     resolved = resolve_scenario(scenario, cal)
     points = resolve_grid(grid)
     runner = engine.backend_for(backend, workers, threads)
@@ -757,7 +759,9 @@ def compare(
         As for :func:`tjsim.simulate` (default: the first scenario's settings, else
         100,000 draws, fresh entropy shared by every run, and ``mc``).
     calibration
-        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+        A :class:`~tjsim.calibration.Calibration`, a calibration folder or a packaged
+        calibration's name; default: the one the first scenario names, else the packaged
+        Tianjin calibration.
     observed
         Year-to-date figures every scenario is conditioned on (as for
         :func:`tjsim.simulate`).
@@ -776,7 +780,7 @@ def compare(
     >>> slump = tjsim.baseline().with_shift("investment", -3)  # doctest: +SKIP
     >>> tjsim.compare(tjsim.baseline(), slump, draws=50_000, seed=2024)  # doctest: +SKIP
     """
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(scenarios[0] if scenarios else None, calibration)
     resolved = [_observing(resolve_scenario(s, cal), observed) for s in scenarios]
     return analysis.compare(
         cal,
@@ -849,7 +853,7 @@ def _common_draws(
             kernel=kernel,
             workers=workers,
         )
-    cal = resolve_calibration(calibration)
+    cal = scenario_calibration(scenario, calibration)
     return analysis.common_draws(
         cal,
         _observing(resolve_scenario(scenario, cal), observed),
@@ -905,7 +909,9 @@ def sensitivities(
         standard deviation the other shocks give it; 1 if none), or 10% of a
         parameter's absolute value.
     calibration
-        A :class:`~tjsim.calibration.Calibration` or folder (default: the packaged one).
+        A :class:`~tjsim.calibration.Calibration`, a calibration folder or a packaged
+        calibration's name; default: the one the scenario names, else the packaged
+        Tianjin calibration.
     chunk_size
         Draws evaluated at once (as in :func:`tjsim.simulate`).
     observed

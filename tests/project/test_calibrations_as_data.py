@@ -150,6 +150,26 @@ def test_compare_and_sweep_run_on_the_named_calibration(name, cal, driver, tmp_p
     assert swept.calibration == name and len(swept.to_frame()) >= 2
 
 
+def test_every_entry_point_runs_a_scenario_on_the_calibration_it_names(name, driver, gdp, tmp_path):
+    """A scenario that names its calibration (a scenario object built on it, or the
+    bundled file whose ``calibration`` key names it) selects it without calibration=."""
+    named = tjsim.baseline(name).with_shift(driver, -1)
+    files = {"china": "china_baseline", "tianjin": "baseline"}
+    for scenario in (named, files[name]):
+        comparison = tjsim.compare(scenario, scenario, draws=DRAWS, seed=SEED)
+        assert comparison.results[0].metadata["calibration"] == name
+        table = tjsim.sensitivities(scenario, drivers=[driver], draws=DRAWS, seed=SEED)
+        assert gdp in set(table.index.get_level_values("target"))
+        shift = tjsim.required_shift(gdp, driver, 0.5, scenario, draws=DRAWS, seed=SEED)
+        assert shift.target == gdp
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(
+        f"name: g\naxes:\n  drivers.{driver}.shift: {{from: -1, to: 0, steps: 2}}\n",
+        encoding="utf-8",
+    )
+    assert tjsim.sweep(files[name], grid, draws=DRAWS, seed=SEED).calibration == name
+
+
 def test_score_scores_the_named_calibrations_record(name, cal, gdp):
     scores = tjsim.score(name)
     assert scores.calibration == name and scores.indicator == gdp

@@ -144,10 +144,9 @@ def scenario_calibration(args: argparse.Namespace) -> Calibration:
     china``); else the packaged Tianjin calibration."""
     from ..api import scenario_calibration as calibration_of
 
-    named = getattr(args, "calibration", None)
-    if args.file is None and named is not None:
-        return calibration_of(None, named)
-    return calibration_of(args.file if args.file is not None else DEFAULT_SCENARIO, named)
+    return calibration_of(
+        args.file if args.file is not None else DEFAULT_SCENARIO, args.calibration
+    )
 
 
 def default_scenario(calibration: Calibration) -> Scenario:
