@@ -50,13 +50,12 @@ class TableSet:
     def __init__(self, tables: list[np.ndarray]):
         self.count = len(tables)
         size = len(GRID)
-        stacked = np.vstack(tables) if tables else np.zeros((0, size))
-        self.tables = stacked if tables else np.zeros((0, 0))
+        self.tables = np.vstack(tables) if tables else np.zeros((0, 0))
         self.tables.flags.writeable = False
         # The tables end to end: a cell's slope is computed where it is read, from its two
         # ends (the same double as a stored slope, in half the memory, which the caches
         # repay: the tables are read at random).
-        self.values = np.ascontiguousarray(stacked).ravel()
+        self.values = self.tables.ravel()
         self.starts = (np.arange(self.count, dtype=np.intp) * size)[:, None]
         self.step = (GRID[-1] - GRID[0]) / (size - 1)
         self.top = size - 1.000001
