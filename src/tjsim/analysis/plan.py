@@ -14,7 +14,6 @@ from ..engine import resolve_settings, simulate
 from ..errors import CalibrationError, TjsimError
 from ..scenario import Scenario
 from ..seeding import SeedLike
-from .compare import kept_met_flags
 
 #: The loadings tried, a uniform prior over them (revenue's total allows at most about
 #: 0.74).
@@ -32,16 +31,13 @@ class PlanFit:
     likelihood: float
 
 
-def headline_counts(
+def headline_distribution(
     calibration: Calibration, scenario: Scenario, draws: int, seed: SeedLike
 ) -> np.ndarray:
-    """The number of headline targets met in each draw of ``scenario``: ``(draws,)`` int."""
+    """P(k headline targets met), k = 0..K, in ``scenario``'s draws: ``(K + 1,)``."""
     settings = resolve_settings(scenario, draws=draws, seed=seed)
-    result = simulate(calibration, scenario, settings, keep_draws=True)
-    flags = kept_met_flags(result)
-    names = [target.id for target in result.model.primary_targets]
-    headline = [names.index(target.id) for target in result.model.headline_targets]
-    return np.asarray(flags[:, headline].sum(axis=1))
+    result = simulate(calibration, scenario, settings)
+    return result.headline_counts()["probability"].to_numpy()
 
 
 def plan_likelihood(
@@ -96,11 +92,9 @@ def plan_likelihood(
         for eid in tails:
             scenario = scenario.with_event(eid, 0.0)
         try:
-            counts = headline_counts(calibration, scenario, draws, seed)
+            distribution = headline_distribution(calibration, scenario, draws, seed)
         except TjsimError:  # a loading that leaves a managed total unreachable
             continue
-        headline = sum(1 for target in calibration.targets.values() if target.headline)
-        distribution = np.bincount(counts, minlength=headline + 1) / len(counts)
         likelihood = float(np.prod([distribution[n] for n in record.values()]))
         out.append(PlanFit(float(loading), distribution, likelihood))
     return out
