@@ -22,8 +22,9 @@ from ..calibration import Calibration
 from ..engine import RunSettings, keep_draws_fit, resolve_settings, simulate
 from ..errors import ScenarioError
 from ..model import build_model
+from ..report.comparison import HEADLINE_JOINT
 from ..result import Z95, SimulationResult, paired_standard_error
-from ..result.comparison import HEADLINE_JOINT, SHOWN_CHANGE, ComparisonResult
+from ..result.comparison import SHOWN_CHANGE, ComparisonResult
 from ..scenario import Scenario
 from ..seeding import SeedLike
 

@@ -19,7 +19,7 @@ from .backends import (
     merge_outputs,
     plan_tasks,
 )
-from .common import CACHE_LIMIT_BYTES, CommonDraws, Statistic, Variant, same_basis
+from .common import CACHE_LIMIT_BYTES, CommonDraws, Statistic, Variant
 from .evaluate import Evaluation, evaluate
 from .kernels import KERNELS, BlockKernel, check_kernel, make_kernel
 from .kernels.numpy_kernel import NumpyKernel
@@ -74,7 +74,6 @@ __all__ = [
     "merge_outputs",
     "plan_tasks",
     "resolve_settings",
-    "same_basis",
     "simulate",
     "whole_number",
 ]

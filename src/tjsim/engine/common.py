@@ -204,7 +204,9 @@ class CommonDraws:
         """One pass over the draws in this process, block by block: each block's latent
         normals, basis values and base margins (cached as :meth:`estimate` caches them),
         for code that reads the draws themselves rather than averages over them."""
-        evaluator = self._question(()).evaluator(self.settings.kernel)
+        # Block by block, the numpy kernel's arrays (the numba kernel's basis and
+        # margins are those too): nothing needs compiling.
+        evaluator = self._question(()).evaluator("numpy")
         sampler = LatentSampler(self.method, self.root, self.model.dimension)
         for block in self.blocks:
             yield BlockDraws(evaluator, block, sampler)

@@ -76,16 +76,10 @@ def simulate(
     return SimulationResult(
         model=model,
         accumulator=acc,
-        method=settings.method,
-        seed=settings.seed,
-        n_draws=settings.draws,
         scenario=scenario,
-        chunk_size=settings.chunk,
-        workers=settings.workers,
-        kernel=settings.kernel,
+        settings=settings,
         kept=keep,
         calibration=calibration,
-        settings=settings,
     )
 
 

@@ -139,8 +139,7 @@ def resolve_settings(
     if chunk_size is not None:
         chunk_size = whole_number(chunk_size, "chunk_size")
     kernel = check_kernel(kernel)
-    workers = count_argument(workers, "workers")
-    threads = count_argument(threads, "threads") or default_threads(workers)
+    workers, threads = worker_counts(workers, threads)
     runner = make_backend(backend, workers=workers, threads=threads)
     if chunk_size is None:
         chunk_size = getattr(runner, "blocks_per_task", 0) * BLOCK_SIZE or DEFAULT_CHUNK
@@ -190,10 +189,15 @@ def default_threads(workers: int | None) -> int:
     return max(1, min(MAX_THREADS, available_cpus() // (workers or 1)))
 
 
+def worker_counts(workers: object, threads: object) -> tuple[int | None, int]:
+    """``(workers, threads)`` checked and capped at the CPUs available; ``workers`` stays
+    ``None`` when not given, ``threads`` defaults to the CPUs shared among the workers."""
+    checked = count_argument(workers, "workers")
+    return checked, count_argument(threads, "threads") or default_threads(checked)
+
+
 def backend_for(backend: Any, workers: object, threads: object) -> Backend:
     """The backend ``backend`` names (see :func:`tjsim.simulate`), with ``workers`` and
-    ``threads`` checked and capped at the CPUs available; ``threads`` defaults to the
-    CPUs shared among the workers."""
-    workers = count_argument(workers, "workers")
-    threads = count_argument(threads, "threads") or default_threads(workers)
+    ``threads`` as :func:`worker_counts` checks them."""
+    workers, threads = worker_counts(workers, threads)
     return make_backend(backend, workers=workers, threads=threads)

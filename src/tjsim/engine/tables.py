@@ -82,9 +82,9 @@ class TableSet:
         np.copyto(index, position, casting="unsafe")
         np.subtract(position, index, out=position)
         np.add(index, self.starts, out=index)
-        np.take(self.values, index, out=low)
+        np.take(self.values, index, out=low, mode="clip")  # in range: "clip" is unbuffered
         index += 1  # a cell's upper end (position <= top keeps it within the table)
-        np.take(self.values, index, out=slope)
+        np.take(self.values, index, out=slope, mode="clip")
         np.subtract(slope, low, out=slope)
         np.multiply(position, slope, out=position)
         np.add(low, position, out=out)

@@ -10,7 +10,7 @@ them (:func:`tjsim.scenario.read_scenario`'s ``check``).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 
 from ..calibration import Calibration
@@ -26,14 +26,13 @@ def build_model(
     """Compile ``scenario``; with quarters (``quarterly`` or observations) added and
     conditioned on the scenario's ``observed`` figures.
 
-    The last :data:`KEPT_MODELS` models are kept, keyed by the calibration object and
-    the scenario (both frozen; an equal scenario, such as a new baseline, finds the same
-    model), so that a scenario checked when it was read (:func:`check_scenario`) or run
+    The last :data:`KEPT_MODELS` models are kept with the calibration object and the
+    scenario they were compiled from (both frozen; an equal scenario, such as a new
+    baseline, finds the same model), so that a scenario checked when it was read (:func:`check_scenario`) or run
     before is not compiled again to run it."""
-    key = (id(calibration), id(scenario), bool(quarterly))
     with _LOCK:
-        kept = list(_MODELS.items())
-    for (_, _, was_quarterly), (cal, scen, model) in reversed(kept):
+        kept = list(_MODELS)
+    for cal, scen, was_quarterly, model in reversed(kept):
         if cal is calibration and was_quarterly == bool(quarterly):
             if scen is scenario or scen == scenario:
                 return model
@@ -42,18 +41,13 @@ def build_model(
         model = quarterly_model(model, calibration)
         model = condition(model, scenario.observed, source=scenario.path)
     with _LOCK:
-        _MODELS[key] = (calibration, scenario, model)  # the objects keep their ids
-        _MODELS.move_to_end(key)
-        while len(_MODELS) > KEPT_MODELS:
-            _MODELS.popitem(last=False)
+        _MODELS.append((calibration, scenario, bool(quarterly), model))
     return model
 
 
 #: Models :func:`build_model` keeps (the last ones compiled).
 KEPT_MODELS = 4
-_MODELS: OrderedDict[tuple[int, int, bool], tuple[Calibration, Scenario, CompiledModel]] = (
-    OrderedDict()
-)
+_MODELS: deque[tuple[Calibration, Scenario, bool, CompiledModel]] = deque(maxlen=KEPT_MODELS)
 _LOCK = threading.Lock()
 
 

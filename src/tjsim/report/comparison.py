@@ -8,13 +8,17 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
+from ..calibration.specs import JOINT
+
 if TYPE_CHECKING:
     from ..result import ComparisonResult
 
+#: The row of all the headline targets met together.
+HEADLINE_JOINT = "headline_joint"
 JOINT_LABEL = "all targets (joint)"
 HEADLINE_LABEL = "all headline goals (joint)"
 #: Row id -> the name shown for it (the joint rows; a target shows as its id).
-ROW_NAMES = {"joint": JOINT_LABEL, "headline_joint": HEADLINE_LABEL}
+ROW_NAMES = {JOINT: JOINT_LABEL, HEADLINE_JOINT: HEADLINE_LABEL}
 
 
 def row_name(target: str) -> str:

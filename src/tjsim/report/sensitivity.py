@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..calibration.specs import JOINT
 from ..scenario import describe_conditioning
+from .comparison import JOINT_LABEL, row_name
 from .numbers import percent_near_ends, values
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def format_sensitivities(
             targets = [t for t in targets if t not in dropped_targets] or targets
         else:
             dropped_drivers, dropped_targets = [], []
-    label = max(len("all targets (joint)"), *(len(t) for t in targets))
+    label = max(len(JOINT_LABEL), *(len(t) for t in targets))
     swings = {d: "±" + format(first.loc[d, "swing"], ".3g") for d in drivers}
     p_minus = dict(zip(frame.index, frame["p_minus"].to_numpy(dtype=float), strict=True))
     p_plus = dict(zip(frame.index, frame["p_plus"].to_numpy(dtype=float), strict=True))
@@ -103,9 +104,6 @@ def format_sensitivities(
         for d in drivers
     }
     blocks = _column_blocks(drivers, widths, label + 10, width)
-
-    def name(t: str) -> str:
-        return "all targets (joint)" if t == JOINT else t
 
     def row(head: str, middle: str, values: dict[str, str], block: list[str]) -> str:
         text = f"{head:<{label}}  {middle:>6}  " + "  ".join(
@@ -131,7 +129,7 @@ def format_sensitivities(
         for t in targets:
             p = frame.loc[(t, drivers[0]), "probability"]
             values = {d: cells[(t, d)] for d in block}
-            lines.append(row(name(t), f"{100 * p:5.1f}%", values, block))
+            lines.append(row(row_name(t), f"{100 * p:5.1f}%", values, block))
     lines.append("")
     lines.append("P(met) at minus / plus one swing of each driver:")
     for block in blocks:
@@ -141,7 +139,7 @@ def format_sensitivities(
             row("(swing)", "", swings, block),
         ]
         for t in targets:
-            lines.append(row(name(t), "", {d: pairs[(t, d)] for d in block}, block))
+            lines.append(row(row_name(t), "", {d: pairs[(t, d)] for d in block}, block))
     if meta.get("step") is not None:
         lines += [
             "",
@@ -162,7 +160,7 @@ def format_sensitivities(
         lines += [
             f"Not shown, no driver moves them at this precision: "
             f"{len(dropped_targets)} target{'s' if len(dropped_targets) != 1 else ''} "
-            f"({', '.join(name(t) for t in dropped_targets)})",
+            f"({', '.join(row_name(t) for t in dropped_targets)})",
         ]
     return "\n".join(lines)
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..calibration.specs import JOINT
 from . import numbers
+from .comparison import row_name
 from .numbers import number_word
 
 if TYPE_CHECKING:
@@ -34,8 +36,8 @@ def format_result(result: SimulationResult) -> str:
     probs = result.probabilities(joint=True)
     k = len(result.model.headline_targets)
     heads = result.headline() if k else None
-    names = ["all targets (joint)" if tid == "joint" else str(tid) for tid in probs.index]
-    readings = ["" if tid == "joint" else row for tid, row in probs["reading"].items()]
+    names = [row_name(str(tid)) for tid in probs.index]
+    readings = ["" if tid == JOINT else row for tid, row in probs["reading"].items()]
     shown = [*names, *(str(tid) for tid in heads.index)] if heads is not None else names
     name_width = max(len("target"), *(len(n) for n in shown))
     reading_width = max(

@@ -19,8 +19,6 @@ if TYPE_CHECKING:
 #: Smallest change (as a probability) that shows at one decimal in percent: a change
 #: that rounds to 0.0 points is never marked significant.
 SHOWN_CHANGE = 0.0005
-#: The row of all the headline targets met together.
-HEADLINE_JOINT = "headline_joint"
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ years out (:func:`tjsim.score` with ``panel=True`` returns one;
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,8 +14,6 @@ from ..report.score import format_panel_score
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from ..analysis.reporting import Choices, ReportingModel
 
 #: Benchmarks, by column prefix: name and description.
 BENCHMARKS = {
@@ -45,8 +43,11 @@ class PanelScoreResult:
     (:func:`tjsim.analysis.score_panel`)."""
 
     table: pd.DataFrame
-    choices: Choices
-    model: ReportingModel
+    #: The reporting model's choices and the model fitted on every year
+    #: (:class:`tjsim.analysis.reporting.Choices` and ``ReportingModel``; typed loosely:
+    #: analysis sits above this layer).
+    choices: Any
+    model: Any
     alternatives: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:

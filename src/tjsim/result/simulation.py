@@ -46,18 +46,43 @@ class SimulationResult:
 
     model: CompiledModel
     accumulator: Accumulator
-    method: str
-    seed: np.random.SeedSequence
-    n_draws: int
     scenario: Scenario
-    chunk_size: int
-    workers: int
-    kernel: str = "numpy"
+    #: The :class:`~tjsim.engine.RunSettings` of the run (typed loosely: the engine
+    #: sits above this layer); the run's method, seed, draws, chunk size, workers and
+    #: kernel are read from it.
+    settings: Any
     kept: np.ndarray | None = None
     calibration: Calibration | None = None
-    #: The :class:`~tjsim.engine.RunSettings` of the run (typed loosely: the engine
-    #: sits above this layer).
-    settings: Any = None
+
+    @property
+    def method(self) -> str:
+        """The sampling method (``mc``, ``antithetic`` or ``sobol``)."""
+        return str(self.settings.method)
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        """The root of every block's random stream."""
+        return self.settings.seed
+
+    @property
+    def n_draws(self) -> int:
+        """The number of draws."""
+        return int(self.settings.draws)
+
+    @property
+    def chunk_size(self) -> int:
+        """Draws per task."""
+        return int(self.settings.chunk)
+
+    @property
+    def workers(self) -> int:
+        """Worker processes."""
+        return int(self.settings.workers)
+
+    @property
+    def kernel(self) -> str:
+        """The kernel that evaluated the draws (``numba`` or ``numpy``)."""
+        return str(self.settings.kernel)
 
     # ---------------------------------------------------------------- metadata
     @property
