@@ -140,10 +140,8 @@ def scenario_calibration(
 def _named_in_file(scenario: str | os.PathLike) -> str | None:
     """The ``calibration`` key of the scenario file or bundled scenario ``scenario``, or
     ``None`` when it has none or cannot be read (reading it then reports why)."""
-    path, bundled = Path(scenario), bundled_scenarios()
     try:
-        if not path.exists() and str(scenario) in bundled:  # as _file_or_bundled reads it
-            path = bundled[str(scenario)]
+        path = _file_or_bundled(scenario, bundled_scenarios(), "scenario")
         named = read_yaml_mapping(path, ScenarioError).get("calibration")
     except (ScenarioError, OSError, ValueError):
         return None

@@ -11,16 +11,17 @@ import numpy as np
 import pandas as pd
 
 from ..calibration import Calibration, Choice, RecordSpec
-from ..engine import evaluate
+from ..engine import DEFAULT_DRAWS, evaluate
 from ..errors import CalibrationError, TjsimError
 from ..model import CompiledModel, compile_model
 from ..scenario import Scenario, baseline
-from ..seeding import SeedLike
+from ..seeding import FIXED_SEED, SeedLike
 from .common import common_draws
+from .reporting import distribution_parameters
 
 #: Draws and seed of the table of choices (those of the runs the documentation quotes).
-DRAWS = 100_000
-SEED = 2024
+DRAWS = DEFAULT_DRAWS
+SEED = FIXED_SEED
 #: The first row of every table of choices: the baseline itself, the others' reference.
 BASELINE = Choice("baseline, as calibrated")
 
@@ -29,10 +30,6 @@ def calibration_choices(calibration: Calibration) -> tuple[Choice, ...]:
     """The calibration's contestable choices (``choices`` in its ``model.yaml``), after
     :data:`BASELINE`."""
     return (BASELINE, *calibration.choices)
-
-
-#: Columns of :func:`choices_table` after the distribution's parameters.
-RESULT_COLUMNS = ("probability", "median", "joint", "error")
 
 
 def choices_table(
@@ -105,10 +102,9 @@ def _record(calibration: Calibration) -> RecordSpec:
 
 
 def _tail_event(calibration: Calibration) -> str:
-    tails = [eid for eid, event in calibration.events.items() if event.tail]
-    if not tails:
+    if not calibration.tail_events:
         raise CalibrationError("the calibration has no tail event", key="events")
-    return tails[0]
+    return calibration.tail_events[0]
 
 
 def _scenario(
@@ -197,8 +193,7 @@ def _distribution(
     """GDP's distribution parameters under a choice (the break's impact left out; the
     break's probability is the tail event's); none for a calibration that does not
     state its GDP distribution in them (no ``fitted.yaml``)."""
-    record = calibration.record
-    names = record.fitted.distribution if record is not None and record.fitted else ()
+    names = distribution_parameters(calibration)
     if not names or not all(name in values for name in names):
         return {}
     tail = _tail_event(calibration)

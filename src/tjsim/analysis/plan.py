@@ -85,11 +85,10 @@ def plan_likelihood(
             )
         record = calibration.plan_factor.record if record is None else record
         parameter = calibration.plan_factor.parameter if parameter is None else parameter
-    tails = [eid for eid, event in calibration.events.items() if event.tail]
     out = []
     for loading in grid:
         scenario = Scenario().with_parameter(parameter, loading)
-        for eid in tails:
+        for eid in calibration.tail_events:
             scenario = scenario.with_event(eid, 0.0)
         try:
             distribution = headline_distribution(calibration, scenario, draws, seed)

@@ -27,7 +27,6 @@ from ..engine import (
     DEFAULT_BLOCKS_PER_TASK,
     Backend,
     Job,
-    check_kernel,
     chunk_plan,
     merge_outputs,
     plan_tasks,
@@ -62,12 +61,11 @@ def sweep(
     and the points it completed (0 or 1).
     """
     check_grid(grid, calibration, scenario)
-    kernel = check_kernel(kernel)
     base = swept_scenario(scenario, grid)
     settings = resolve_settings(
         base, draws=draws, seed=seed, method=method, backend=backend, kernel=kernel
     )
-    draws, method, root = settings.draws, settings.method, settings.seed
+    draws, method, root, kernel = settings.draws, settings.method, settings.seed, settings.kernel
     if blocks_per_task is None:
         blocks_per_task = getattr(backend, "blocks_per_task", DEFAULT_BLOCKS_PER_TASK)
     per_task = whole_number(blocks_per_task, "blocks_per_task")

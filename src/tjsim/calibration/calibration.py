@@ -151,6 +151,12 @@ class Calibration:
         """Ids of every parameter: the facts and the derived parameters."""
         return frozenset(f.id for f in self.facts) | frozenset(self.derived)
 
+    @cached_property
+    def tail_events(self) -> tuple[str, ...]:
+        """Ids of the tail events (regime breaks, outside the ordinary-year totals), in
+        the calibration's order."""
+        return tuple(eid for eid, event in self.events.items() if event.tail)
+
     def symbol(self, ident: str) -> str:
         """The LaTeX symbol of variable, event or parameter ``ident``.
 

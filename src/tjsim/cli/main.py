@@ -1,23 +1,11 @@
 """The ``tjsim`` command line: the parser and the entry point.
 
-Commands::
-
-    tjsim run [FILE] [--observed OBS] [--draws N] [--seed S] [--method M] [--out DIR] [--quiet]
-    tjsim compare FILE FILE [...] [--draws N] [--seed S] [--method M] [--out DIR]
-    tjsim sensitivity [FILE] [--driver D ...] [--draws N] [--seed S] [--method M]
-    tjsim require FILE --target T --driver D [--probability P] [--bounds LOW HIGH]
-    tjsim sweep [FILE] --grid GRID [--out DIR] [--workers N | --scheduler ADDRESS]
-    tjsim explore [FILE] [--draws N] [--seed S] [--method M] [--port P] [--no-browser]
-    tjsim score [--panel [--alternatives]] [--out DIR]
-    tjsim odds FILE.csv | --region R --target T [--qualifier Q] [--projection P]
-    tjsim validate FILE [...]
-    tjsim facts [--kind K] [--grep WORD]
-    tjsim targets [--calibration NAME]
-    tjsim calibrations
+Commands: run, compare, sensitivity, require, sweep, explore, validate, score, odds,
+facts, targets, calibrations; ``tjsim --help`` and ``tjsim COMMAND --help`` list their
+options, ``docs/cli.md`` describes each and the files ``--out`` writes.
 
 Exit status: 0 on success, 2 for bad input (a scenario error, a bad argument), 1 for an
-internal error (``--debug`` shows its traceback). ``docs/cli.md`` describes each
-command and the files ``--out`` writes.
+internal error (``--debug`` shows its traceback).
 
 Heavy modules (numpy, pandas, matplotlib) are imported inside the commands, so that
 ``tjsim --help`` answers at once.
