@@ -36,6 +36,7 @@ def render_choices(cal: Calibration) -> str:
             ]
         derived = [short(row[column]) for column in fitted]
         rows.append([cell(label), _changes(cal, row), *derived, *results])
+    joint = runs.baseline.joint()
     lines = [
         table(
             [
@@ -56,8 +57,8 @@ def render_choices(cal: Calibration) -> str:
         "run, and the differences between rows come from the choices, not from sampling. "
         f"The baseline's standard error of P(GDP target met) is "
         f"{100 * runs.baseline.probabilities().loc[record.indicator, 'std_error']:.2f} "
-        "points; P(all targets) rests on a few dozen draws and moves by noise of its own "
-        "size.",
+        f"points; P(all targets) rests on about {joint['probability'] * RUN_DRAWS:,.0f} "
+        f"draws, a standard error of {100 * joint['std_error']:.3f} points.",
     ]
     for label, error in unreachable:
         lines += ["", f"¹ {cell(label)}: the calibration refuses it: {cell(error)}."]

@@ -3,6 +3,7 @@ value, source and uses, and each derived parameter with its numbers."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from tjsim.calibration import Calibration
@@ -10,7 +11,15 @@ from tjsim.calibration.tables import parameter_uses
 
 from . import common
 from .latex import with_numbers
-from .tables import anchor, cell, model_page, number, short, table
+from .tables import anchor, cell, model_page, number, score_page, short, table
+
+#: How the sentence on the facts the model does not use names each kind.
+UNUSED_KINDS = {
+    "report": "report figures",
+    "statistic": "other statistics",
+    "assumption": "assumptions",
+    "fitted": "fitted numbers",
+}
 
 
 def model_parameters(cal: Calibration) -> list[str]:
@@ -30,7 +39,7 @@ def _use_link(kind: str, where: str) -> str:
     if kind == "correlation":
         return f"[correlation {where}]({model_page()}#correlations)"
     if kind == "record":
-        return f"[the record's {where.replace('_', ' ')}](scoring.md) (`tjsim score`)"
+        return f"[the record's {where.replace('_', ' ')}]({score_page()}) (`tjsim score`)"
     if kind == "quarterly":
         return f"[quarters]({model_page()}#quarters)"
     if kind == "total":
@@ -54,8 +63,7 @@ def render_parameters(cal: Calibration) -> str:
         ),
         "statistic": (
             "Other public statistics",
-            "District and city statistical releases, as reprinted; medium confidence "
-            "unless stated.",
+            "Statistics published elsewhere than the report, each with its source.",
         ),
         "assumption": (
             "Assumptions",
@@ -91,11 +99,16 @@ def render_parameters(cal: Calibration) -> str:
                 ["Parameter", "Value", "Unit", "What", source_header, "Used in"], rows, "lrllll"
             )
         )
-    unused = len(cal.facts) - len(used)
+    unused = Counter(f.kind for f in cal.facts if f.id not in uses)
+    kinds = ", ".join(f"{n} {UNUSED_KINDS.get(kind, kind)}" for kind, n in unused.most_common())
+    rest = (
+        f"the other {sum(unused.values())} ({kinds}) are kept for reference"
+        if unused
+        else "none is kept for reference only"
+    )
     parts.append(
         f"The calibration holds {len(cal.facts)} facts in all: the {len(used)} above enter "
-        f"the model, the other {unused} (mostly report figures on programmes, counts and "
-        "projects) are kept for reference and listed by `tjsim facts`."
+        f"the model, {rest}; `tjsim facts` lists them all."
     )
     return "\n\n".join(parts)
 

@@ -14,17 +14,23 @@ from tjsim.calibration.files import DEFAULT_CALIBRATION
 #: (relative to ``docs/``); another calibration's blocks sit on one page of its own.
 MODEL_PAGE = "model.md"
 CALIBRATION_PAGE = "calibration.md"
+#: Where the default calibration's record is scored (another calibration's: a section
+#: of its page).
+SCORE_PAGE = "scoring.md"
 #: The pages (model, calibration) that links point to while a block is rendered.
-_PAGES: ContextVar[tuple[str, str]] = ContextVar("pages", default=(MODEL_PAGE, CALIBRATION_PAGE))
+_PAGES: ContextVar[tuple[str, str, str]] = ContextVar(
+    "pages", default=(MODEL_PAGE, CALIBRATION_PAGE, SCORE_PAGE)
+)
 
 
-def calibration_pages(name: str) -> tuple[str, str]:
-    """The pages (model, calibration) that hold the equations and the parameters of
-    calibration ``name``: ``model.md`` and ``calibration.md`` for the default
-    calibration, ``NAME.md`` for both otherwise."""
+def calibration_pages(name: str) -> tuple[str, str, str]:
+    """The pages (model, calibration, score) that hold the equations, the parameters and
+    the scored record of calibration ``name``: ``model.md``, ``calibration.md`` and
+    ``scoring.md`` for the default calibration, ``NAME.md`` (its section "Scored out of
+    sample" for the score) otherwise."""
     if name == DEFAULT_CALIBRATION:
-        return MODEL_PAGE, CALIBRATION_PAGE
-    return f"{name}.md", f"{name}.md"
+        return MODEL_PAGE, CALIBRATION_PAGE, SCORE_PAGE
+    return f"{name}.md", f"{name}.md", f"{name}.md#scored-out-of-sample"
 
 
 def model_page() -> str:
@@ -35,6 +41,11 @@ def model_page() -> str:
 def calibration_page() -> str:
     """The page that holds the parameters of the calibration being rendered."""
     return _PAGES.get()[1]
+
+
+def score_page() -> str:
+    """The page (and section) that scores the record of the calibration being rendered."""
+    return _PAGES.get()[2]
 
 
 @contextmanager
