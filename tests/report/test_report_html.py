@@ -338,7 +338,7 @@ def test_the_panel_score_writes_a_report_too(tmp_path):
 
 def test_a_small_error_of_a_change_never_shows_as_zero():
     # A comparison once printed "+4.6 ± 0.0*": a starred change with no error shown.
-    from tjsim.report.html import error_points
+    from tjsim.report.numbers import error_points
 
     assert error_points(0.00031) == "0.031"
     assert error_points(0.0012) == "0.1"

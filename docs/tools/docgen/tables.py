@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from tjsim.calibration.files import DEFAULT_CALIBRATION
+from tjsim.report.numbers import percent as percent  # the library's, for the blocks
 
 #: Pages whose anchors the generated links of the default calibration point to
 #: (relative to ``docs/``); another calibration's blocks sit on one page of its own.
@@ -72,11 +73,6 @@ def short(value: float) -> str:
     """A computed value: 4 decimals, trailing zeros dropped."""
     text = f"{float(value):.4f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def percent(p: float, digits: int = 1) -> str:
-    """A probability in percent, ``digits`` decimals."""
-    return f"{100 * p:.{digits}f}%"
 
 
 def cell(text: Any) -> str:

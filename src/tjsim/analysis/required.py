@@ -198,7 +198,7 @@ def required_shift(
             f"brings the probability of meeting {name} to {_pct(probability)}: it is "
             f"{_pct(ok.iloc[0])} at {ok.index[0]:+.3g}{unit} and {_pct(ok.iloc[-1])} "
             f"at {ok.index[-1]:+.3g}{unit} ({'highest' if below else 'lowest'} "
-            f"{_pct(ok.loc[best])}, at {best:+.3g}{unit}); widen bounds=(low, high) or "
+            f"{_pct(ok.max() if below else ok.min())}, at {best:+.3g}{unit}); widen bounds=(low, high) or "
             "ask for a probability within that range",
             key="probability",
         )

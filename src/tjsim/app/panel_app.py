@@ -41,7 +41,8 @@ from panel.reactive import Reactive
 from ..analysis.common import resolve_driver
 from ..errors import TjsimError
 from ..figures import BLUE, INK, RED
-from ..report.html import FONTS, percent
+from ..report.html import FONTS
+from ..report.numbers import percent
 from ..result import JOINT
 from ..seeding import METHODS
 from .session import Explorer, View
