@@ -228,6 +228,21 @@ def test_the_readouts_advice_names_the_pages_controls(calibration):
     )
 
 
+def test_every_python_hint_the_readout_rewords_is_one_required_shift_gives():
+    # The readout rewrites required_shift's advice by its words: a change of wording
+    # there would leave Python advice on the page, silently.
+    import ast
+    import inspect
+
+    from tjsim.analysis import required
+    from tjsim.app.session import _PAGE_HINTS
+
+    tree = ast.parse(inspect.getsource(required))
+    literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
+    for python in _PAGE_HINTS:
+        assert any(isinstance(text, str) and python in text for text in literals), python
+
+
 @requires_panel
 def test_the_page_names_targets_and_keeps_their_ids_as_hints(calibration):
     from tjsim.app.panel_app import _Page

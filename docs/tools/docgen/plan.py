@@ -40,7 +40,7 @@ def render_plan_factor(cal: Calibration) -> str:
                 f"P({near} of {every})",
                 f"P(at least {near} of {every})",
                 f"P(all {every})",
-                f"P(a two-year record at {near} or {every} each year)",
+                f"P(a {len(record)}-year record at {near} or {every} each year)",
                 "Posterior weight",
             ],
             body,

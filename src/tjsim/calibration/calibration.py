@@ -514,7 +514,7 @@ def _build(
     plan_factor = _build_plan_factor(model.get("plan_factor"), parameter_ids, mfile)
     notation = read_notation(
         notation_in,
-        {"variable": variables, "event": events, "parameter": fact_ids | set(derived)},
+        {"variable": variables, "event": events, "parameter": parameter_ids},
         files.get("notation", "notation.yaml"),
     )
 

@@ -117,12 +117,10 @@ def _load(folder: Path, signature: tuple[tuple[str, int, int], ...]) -> Calibrat
         )
     notation = folder / NOTATION_FILE
     files = {"model": str(folder / "model.yaml"), "targets": str(folder / "targets.yaml")}
+    symbols = None
     if notation.is_file():
         files["notation"] = str(notation)
+        symbols = read_yaml_mapping(notation, CalibrationError)
     return Calibration.from_mappings(
-        facts,
-        docs["model.yaml"],
-        docs["targets.yaml"],
-        files=files,
-        notation=read_yaml_mapping(notation, CalibrationError) if notation.is_file() else None,
+        facts, docs["model.yaml"], docs["targets.yaml"], files=files, notation=symbols
     )

@@ -172,6 +172,7 @@ def run_report(
         notes=result.reading_notes(),
         summary=result.summary(),
         summary_columns=list(SUMMARY_COLUMNS),
+        summary_headings=[(heading, "num") for heading in SUMMARY_COLUMNS.values()],
         summary_cells=summary_cells(result),
         touched=touched,
         **_reproduce(result),
