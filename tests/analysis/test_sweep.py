@@ -10,6 +10,7 @@ import pytest
 from scipy.stats import norm
 
 import tjsim
+from paths import child_environment
 from sweep_helpers import GRID, assert_a_killed_worker_changes_nothing, assert_identical
 from tjsim.engine.backends import shared_pool
 from tjsim.result import Z95
@@ -250,10 +251,8 @@ def test_simulate_on_the_pool_equals_in_process(calibration):
 def test_a_script_without_the_main_guard_is_stopped_at_once(tmp_path, guarded):
     # Worker processes import the script that starts them: an unguarded top-level
     # sweep once ran again in every worker, with hundreds of lines of tracebacks.
-    import os
     import subprocess
     import sys
-    from pathlib import Path
 
     call = 'tjsim.sweep(None, "investment_exports", draws=1_000, seed=1, workers=2)'
     body = f"    print(len({call}.to_frame()))\n"
@@ -263,8 +262,7 @@ def test_a_script_without_the_main_guard_is_stopped_at_once(tmp_path, guarded):
         + ('if __name__ == "__main__":\n' + body if guarded else body.strip() + "\n"),
         encoding="utf-8",
     )
-    source = str(Path(tjsim.__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    env = child_environment()
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, timeout=600, env=env
     )
@@ -280,13 +278,10 @@ def test_a_script_without_the_main_guard_is_stopped_at_once(tmp_path, guarded):
 @pytest.mark.slow
 def test_python_dash_m_tjsim_runs_worker_processes(tmp_path):
     # A package's __main__.py is not re-run by worker processes: no guard is needed.
-    import os
     import subprocess
     import sys
-    from pathlib import Path
 
-    source = str(Path(tjsim.__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    env = child_environment()
     argv = ["sweep", "--grid", "investment_exports", "--draws", "1000", "--workers", "2"]
     done = subprocess.run(
         [sys.executable, "-m", "tjsim", *argv, "--quiet", "--out", str(tmp_path / "out")],

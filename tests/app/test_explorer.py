@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 import tjsim
-from paths import ROOT
+from paths import ROOT, child_environment
 from served import rss_mb, serve_in_thread
 from tjsim import analysis, expressions
 from tjsim.app.session import Explorer, control_drivers, strongest_driver
@@ -231,16 +231,15 @@ def test_the_readouts_advice_names_the_pages_controls(calibration):
 def test_every_python_hint_the_readout_rewords_is_one_required_shift_gives():
     # The readout rewrites required_shift's advice by its words: a change of wording
     # there would leave Python advice on the page, silently.
-    import ast
     import inspect
 
+    from source_scan import string_literals
     from tjsim.analysis import required
     from tjsim.app.session import _PAGE_HINTS
 
-    tree = ast.parse(inspect.getsource(required))
-    literals = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
+    literals = [text for _, text in string_literals(inspect.getsource(required))]
     for python in _PAGE_HINTS:
-        assert any(isinstance(text, str) and python in text for text in literals), python
+        assert any(python in text for text in literals), python
 
 
 @requires_panel
@@ -545,14 +544,12 @@ def test_a_port_out_of_range_is_a_clear_error(capsys):
 @requires_panel
 @pytest.mark.slow
 def test_sigterm_stops_the_served_explorer_within_seconds(tmp_path):
-    import os
     import signal
     import subprocess
     import sys
     import time
 
-    source = str(Path(tjsim.__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    env = child_environment()
     command = [sys.executable, "-m", "tjsim", "explore", "baseline", "--draws", "2000"]
     server = subprocess.Popen(
         [*command, "--port", "0", "--no-browser"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 import tjsim
 import tjsim.cli.common
-from paths import ROOT
+from paths import ROOT, child_environment
 from tjsim import cli
 from tjsim.analysis import ComparisonResult, PairedRun, comparison_table, kept_met_flags
 from tjsim.cli import main
@@ -76,7 +75,7 @@ def test_parser_choices_match_the_core():
 def test_the_command_line_starts_without_numpy():
     code = "import sys, tjsim.cli; tjsim.cli.build_parser(); print('numpy' in sys.modules)"
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=_environment()
+        [sys.executable, "-c", code], capture_output=True, text=True, env=child_environment()
     )
     assert done.stdout.strip() == "False", done.stderr
 
@@ -634,19 +633,13 @@ def test_no_progress_bar_when_quiet_or_not_a_terminal():
 
 
 # ---------------------------------------------------------------------- a real process
-def _environment() -> dict[str, str]:
-    source = str(Path(tjsim.__file__).resolve().parent.parent)
-    paths = [source, *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
 @pytest.mark.slow
 def test_the_command_runs_as_a_process(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "tjsim", "run", BASELINE, *FAST],
         capture_output=True,
         text=True,
-        env=_environment(),
+        env=child_environment(),
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
@@ -662,7 +655,7 @@ def test_the_command_runs_as_a_process(tmp_path):
         [sys.executable, "-m", "tjsim", "validate", str(bad)],
         capture_output=True,
         text=True,
-        env=_environment(),
+        env=child_environment(),
         timeout=120,
     )
     assert done.returncode == 2

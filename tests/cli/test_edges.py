@@ -27,7 +27,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tjsim
-from paths import ROOT
+from paths import ROOT, child_environment
 from tjsim import figures
 from tjsim.calibration import Calibration
 from tjsim.cli import main
@@ -522,12 +522,6 @@ def test_a_full_standard_output_is_a_clear_error(capsys, tmp_path, monkeypatch):
     )
 
 
-def _environment() -> dict[str, str]:
-    source = str(Path(tjsim.__file__).resolve().parent.parent)
-    paths = [source, *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-
-
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize("argv", [["facts"], ["--help"]])  # argparse ignores a failed write
 @pytest.mark.slow
@@ -538,7 +532,7 @@ def test_standard_output_on_a_full_device_exits_2_in_a_real_process(argv):
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
-            env=_environment(),
+            env=child_environment(),
             timeout=300,
         )
     assert done.returncode == 2
@@ -554,7 +548,7 @@ def test_a_closed_pipe_in_a_real_process_still_writes_the_outputs(tmp_path):
         [sys.executable, "-m", "tjsim", *map(str, argv)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_environment(),
+        env=child_environment(),
     )
     process.stdout.close()  # as `| true` does: nothing will read the table
     _, err = process.communicate(timeout=300)

@@ -3,15 +3,14 @@ every public entry point runs on each packaged calibration, selected by name."""
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import re
-from pathlib import Path
 
 import pytest
 
 import tjsim
 from paths import ROOT
+from source_scan import string_literals
 from tjsim.app.session import Explorer
 from tjsim.cli.main import main
 from tjsim.report.files import write_run
@@ -56,17 +55,6 @@ def _calibration_ids() -> dict[str, list[str]]:
     return ids
 
 
-def _string_literals(path: Path) -> list[tuple[int, str]]:
-    """The string constants of a module (f-strings' literal parts included), with
-    their lines."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [
-        (node.lineno, node.value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    ]
-
-
 def test_no_calibration_id_is_typed_into_the_code():
     ids = _calibration_ids()
     assert {"tianjin", "china", "gdp_growth", "regime_break"} <= set(ids)  # the scan sees them
@@ -74,7 +62,7 @@ def test_no_calibration_id_is_typed_into_the_code():
     for layer in LAYERS:
         for path in sorted((PACKAGE / layer).rglob("*.py")):
             module = path.relative_to(PACKAGE).as_posix()
-            for line, text in _string_literals(path):
+            for line, text in string_literals(path.read_text(encoding="utf-8")):
                 if text in ids:
                     found.setdefault((module, text), []).append(line)
     typed = {

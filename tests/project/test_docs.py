@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import os
@@ -16,7 +15,8 @@ import pytest
 import yaml
 
 import tjsim
-from paths import ROOT
+from paths import ROOT, child_environment
+from source_scan import string_literals
 from tjsim import expressions
 
 TOOL = ROOT / "docs" / "tools" / "docgen"
@@ -197,27 +197,22 @@ def test_choices_match_simulations_on_the_same_draws(cal):
             )
 
 
-def _string_literals(source: str) -> set[str]:
-    """The string constants of Python source (f-strings' literal parts included)."""
-    return {
-        node.value
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    }
+def _texts(source: str) -> set[str]:
+    return {text for _, text in string_literals(source)}
 
 
 def test_the_tool_names_no_id_of_the_packaged_calibration(cal):
     """The city is data: docgen takes every id and symbol from the calibration (and the
     analyses it quotes from the library), so it types none of the calibration's ids."""
     ids = {*cal.variables, *cal.shocked, *cal.events, *cal.parameter_ids}
-    assert _string_literals('x = f"{a}gdp_growth"; y = "regime_break"') & ids == {
+    assert _texts('x = f"{a}gdp_growth"; y = "regime_break"') & ids == {
         "gdp_growth",
         "regime_break",
     }  # the scan sees plain strings and f-strings' literal parts
     modules = sorted(TOOL.glob("*.py"))
     assert len(modules) > 10
     for path in modules:
-        named = _string_literals(path.read_text(encoding="utf-8")) & ids
+        named = _texts(path.read_text(encoding="utf-8")) & ids
         assert not named, f"docs/tools/docgen/{path.name} names calibration ids {sorted(named)}"
 
 
@@ -236,8 +231,7 @@ def _stale_page(tmp_path: Path) -> Path:
 )
 def test_the_documented_command_runs(tmp_path, command, cwd):
     """`python docs/tools/docgen` from the root, or `python -m docgen` from docs/tools."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
+    env = child_environment()
     page = _stale_page(tmp_path)
     check = subprocess.run(
         [sys.executable, *command, "--check", str(page)],
@@ -483,8 +477,7 @@ def test_site_builds_strict(tmp_path):
             found = False
         if not found:
             pytest.skip(f"{module} is not installed (it comes with the dev extra)")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH")) if p)
+    env = child_environment()
     env["NO_MKDOCS_2_WARNING"] = "1"
     site = tmp_path / "site"
     run = subprocess.run(
