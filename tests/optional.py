@@ -13,3 +13,8 @@ requires_numba = pytest.mark.skipif(
 )
 #: Every kernel, as test parameters (the compiled one skipped without numba).
 KERNELS = ["numpy", pytest.param("numba", marks=requires_numba)]
+HAVE_PANEL = importlib.util.find_spec("panel") is not None
+requires_panel = pytest.mark.skipif(
+    not HAVE_PANEL,
+    reason='needs Panel: pip install -e ".[app]" (the dev extra includes it, so CI runs this)',
+)

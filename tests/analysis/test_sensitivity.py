@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from scipy.stats import multivariate_normal, norm
 
 import tjsim
+from optional import requires_numba
 from tjsim.analysis import DEFAULT_STEP, RequiredShift, format_sensitivities, sensitivity_matrix
 from toy import Toy
 
@@ -494,8 +495,8 @@ def _on(kernel: str, workers: int, method: str) -> tuple[pd.DataFrame, list[Requ
 
 
 @pytest.mark.parametrize("method", ["mc", "antithetic", "sobol"])
+@requires_numba
 def test_common_draws_give_the_same_numbers_on_every_kernel_and_worker_count(method):
-    pytest.importorskip("numba")
     reference_table, reference_shifts = _on("numpy", 1, method)
     for kernel, workers in [("numba", 1), ("numpy", 2), ("numba", 2)]:
         table, shifts = _on(kernel, workers, method)

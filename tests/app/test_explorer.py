@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 import tjsim
+from optional import HAVE_PANEL, requires_numba, requires_panel
 from paths import ROOT, child_environment
 from served import rss_mb, serve_in_thread
 from tjsim import analysis, expressions
@@ -33,11 +34,6 @@ from toy import Toy
 
 TOY = Toy()
 TOY_CAL = TOY.calibration()
-HAVE_PANEL = importlib.util.find_spec("panel") is not None
-requires_panel = pytest.mark.skipif(
-    not HAVE_PANEL,
-    reason='needs Panel: pip install -e ".[app]" (the dev extra includes it, so CI runs this)',
-)
 
 
 def toy_explorer(**kwargs) -> Explorer:
@@ -581,8 +577,8 @@ def test_the_readout_moves_an_economic_driver_by_default(calibration):
     assert explorer.readout.driver != "momentum"
 
 
+@requires_numba
 def test_the_explorer_runs_on_its_kernel_and_workers_with_the_same_numbers():
-    pytest.importorskip("numba")
     views = []
     for kernel, workers in [("numpy", None), ("numba", 2)]:
         explorer = toy_explorer(draws=6_000, kernel=kernel, workers=workers)

@@ -289,19 +289,26 @@ GOLDEN: dict[str, float] = {
 }
 
 
-def test_a_scenario_read_from_a_file_is_compiled_once(calibration, tmp_path, monkeypatch):
+@pytest.fixture
+def compile_calls(monkeypatch) -> list:
+    """The arguments of every compile of a model from here on (the model cache's misses)."""
     from tjsim.model import build
 
-    path = tmp_path / "slump.yaml"
-    path.write_text("name: slump\ndrivers:\n  investment: {shift: -2.5}\n", encoding="utf-8")
-    calls = []
+    calls: list = []
     compile_model = build.compile_model
 
     def counted(*args, **kwargs):
-        calls.append(args[1] if len(args) > 1 else None)
+        calls.append(args)
         return compile_model(*args, **kwargs)
 
     monkeypatch.setattr(build, "compile_model", counted)
+    return calls
+
+
+def test_a_scenario_read_from_a_file_is_compiled_once(calibration, tmp_path, compile_calls):
+    calls = compile_calls
+    path = tmp_path / "slump.yaml"
+    path.write_text("name: slump\ndrivers:\n  investment: {shift: -2.5}\n", encoding="utf-8")
     scenario = tjsim.load_scenario(path, calibration=calibration)  # checked: compiled
     assert len(calls) == 1
     result = tjsim.simulate(scenario, draws=2_000, seed=1, calibration=calibration)
@@ -312,21 +319,14 @@ def test_a_scenario_read_from_a_file_is_compiled_once(calibration, tmp_path, mon
     assert len(calls) == 2 and moved.model is not result.model  # another scenario: compiled
 
 
-def test_repeated_baseline_runs_compile_nothing(monkeypatch):
+def test_repeated_baseline_runs_compile_nothing(request):
     # simulate(draws=1) once compiled the calibration's baseline twice per call (the
     # calibration's check, then a new baseline scenario): a call pays for its draws only.
     from tjsim.model import build
 
     tjsim.simulate(draws=1, seed=1)
     tjsim.simulate(draws=1, seed=1, calibration="china")
-    calls = []
-    compile_model = build.compile_model
-
-    def counted(*args, **kwargs):
-        calls.append(args)
-        return compile_model(*args, **kwargs)
-
-    monkeypatch.setattr(build, "compile_model", counted)
+    calls = request.getfixturevalue("compile_calls")  # counting from here
     first = tjsim.simulate(draws=1, seed=1)
     again = tjsim.simulate(draws=1, seed=2)
     china = tjsim.simulate(draws=1, seed=1, calibration="china")

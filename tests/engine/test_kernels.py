@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_reference import SCENARIO, SIZED
 
 import tjsim
-from optional import HAVE_NUMBA, requires_numba
+from optional import HAVE_NUMBA, KERNELS, requires_numba
 from tjsim.engine import LatentSampler
 from tjsim.seeding import BLOCK_SIZE, RNG, as_seed_sequence, block_bit_generator, plan_blocks
 from toy import Toy
@@ -342,7 +342,7 @@ def test_a_fresh_cache_is_detected(tmp_path):
     assert "compiling" not in second.stderr
 
 
-@pytest.mark.parametrize("kernel", [pytest.param("numba", marks=requires_numba), "numpy"])
+@pytest.mark.parametrize("kernel", KERNELS)
 def test_met_draw_sums_are_kept_for_the_readings_in_force_only(calibration, kernel):
     result = tjsim.simulate(draws=5_000, seed=3, kernel=kernel, calibration=calibration)
     p, t = result.model.n_primary, len(result.model.targets)
