@@ -18,8 +18,10 @@ PICKED = (
     "spread 0.5",
     "spread 2.0",
     "spread 1.0",
+    "break spread 3",
+    "break probability 0.25",
     "no regime break at all",
-)
+)  # in the calibration's order
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +45,17 @@ def test_each_row_is_the_simulation_of_its_choice_on_the_same_draws(calibration,
         "joint",
         "error",
     ]
-    for label in ("baseline, as calibrated", "spread 1.0"):
+    # choices that change the fitted spread, the break's probability and its size spread
+    reference = table.loc["baseline, as calibrated", "probability"]
+    for label in (
+        "baseline, as calibrated",
+        "spread 1.0",
+        "break probability 0.25",
+        "break spread 3",
+    ):
         row = table.loc[label]
+        if label != "baseline, as calibrated":
+            assert row["probability"] != pytest.approx(reference, abs=0.005), label  # it matters
         scenario = tjsim.baseline()
         for pid, value in row["parameters"].items():
             scenario = scenario.with_parameter(pid, value)
