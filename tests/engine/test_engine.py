@@ -103,7 +103,15 @@ def test_accumulators_merge_exactly_in_any_order(calibration):
     merged = parts[3]
     for part in (parts[0], parts[4], parts[1], parts[2]):
         merged = merged.merge(part)
+    _assert_same_totals(whole, merged)
+    with pytest.raises(ValueError, match="counted twice"):
+        merged.merge(parts[0])
+
+
+def _assert_same_totals(one, other) -> None:
+    """Two accumulators hold the same totals, bit for bit."""
     for name in (
+        "draws",
         "met",
         "count_met",
         "both",
@@ -114,10 +122,47 @@ def test_accumulators_merge_exactly_in_any_order(calibration):
         "minimum",
         "maximum",
     ):
-        np.testing.assert_array_equal(getattr(whole, name), getattr(merged, name))
-    np.testing.assert_array_equal(whole.moments()[0], merged.moments()[0])
-    with pytest.raises(ValueError, match="counted twice"):
-        merged.merge(parts[0])
+        np.testing.assert_array_equal(getattr(one, name), getattr(other, name), err_msg=name)
+    np.testing.assert_array_equal(one.moments()[0], other.moments()[0])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_thread_fills_one_accumulator_per_run(calibration, monkeypatch, threads):
+    from tjsim.engine.backends import (
+        Job,
+        LocalBackend,
+        TaskRunner,
+        chunk_plan,
+        merge_outputs,
+        plan_tasks,
+    )
+    from tjsim.model import compile_model
+    from tjsim.result import Accumulator
+    from tjsim.seeding import as_seed_sequence, plan_blocks
+
+    models = [
+        compile_model(calibration),
+        compile_model(calibration, tjsim.Scenario().with_event("property_slump", 1.0)),
+    ]
+    chunks = chunk_plan(plan_blocks("mc", 6 * BLOCK_SIZE), BLOCK_SIZE)
+    root = as_seed_sequence(3)
+    made = []
+    start = Accumulator.__post_init__
+    monkeypatch.setattr(Accumulator, "__post_init__", lambda acc: made.append(start(acc)))
+    job = Job(models.__getitem__, plan_tasks(2, chunks), "numpy", "mc", root, block_counts=True)
+    runs = {run: (acc, met) for run, acc, met in merge_outputs(LocalBackend(threads), job)}
+    assert len(made) <= 2 * threads  # one a thread a run, not one a task (six a run)
+
+    runner = TaskRunner()  # every task into an accumulator of its own, merged here
+    for run, model in enumerate(models):
+        outputs = [runner.evaluate(run, model, "numpy", "mc", root, c) for c in chunks]
+        merged = outputs[0].totals
+        for output in outputs[1:]:
+            merged.merge(output.totals)
+        acc, met = runs[run]
+        _assert_same_totals(acc, merged)
+        for c, output in zip(chunks, outputs, strict=True):
+            np.testing.assert_array_equal(met[c[0].id], output.block_met[0])
 
 
 def test_seed_types(calibration):

@@ -13,7 +13,7 @@ import itertools
 import math
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -82,7 +82,9 @@ class LocalBackend:
     """This process, ``threads`` threads (the default backend).
 
     The only backend that can keep every draw (``Job.keep``): the threads write into
-    one array.
+    one array. Each thread evaluates the tasks it takes into one accumulator per run,
+    handed over with the last task it takes of that run (it looks one task ahead), so a
+    run fills and merges one accumulator per thread, whatever its number of tasks.
     """
 
     name = "local"
@@ -94,25 +96,22 @@ class LocalBackend:
     def run(self, job: Job) -> Iterator[tuple[Task, TaskOutput]]:
         """Evaluate ``job``'s tasks, yielding each output as it is ready."""
         threads = min(self.threads, len(job.tasks))
-        if threads <= 1:
-            runner = TaskRunner()
-            for task in job.tasks:
-                yield task, _evaluate(runner, job, task)
-            return
         pending = iter(job.tasks)
+        if threads <= 1:
+            yield from _outputs(job, lambda: next(pending, None))
+            return
         lock = threading.Lock()
         stop = threading.Event()
         finished: queue.Queue = queue.Queue()
 
+        def take() -> Task | None:
+            with lock:
+                return None if stop.is_set() else next(pending, None)
+
         def work() -> None:
-            runner = TaskRunner()
             try:
-                while not stop.is_set():
-                    with lock:
-                        task = next(pending, None)
-                    if task is None:
-                        break
-                    finished.put((task, _evaluate(runner, job, task)))
+                for item in _outputs(job, take):
+                    finished.put(item)
             except BaseException as exc:  # re-raised in the calling thread
                 finished.put(exc)
             finally:
@@ -137,6 +136,21 @@ class LocalBackend:
                 thread.join()
 
 
+def _outputs(job: Job, take: Callable[[], Task | None]) -> Iterator[tuple[Task, TaskOutput]]:
+    """Evaluate the tasks ``take()`` gives (until ``None``) with one
+    :class:`~tjsim.engine.backends.tasks.TaskRunner`, holding each run's accumulator
+    until the next task taken belongs to another run or there is none."""
+    runner = TaskRunner()
+    task = take()
+    while task is not None:
+        output = _evaluate(runner, job, task)
+        following = take()
+        if following is None or following.run != task.run:
+            output.totals = runner.release((job.id, task.run), job.summary)
+        yield task, output
+        task = following
+
+
 def _evaluate(runner: TaskRunner, job: Job, task: Task) -> TaskOutput:
     key = (job.id, task.run)
     model = None if runner.has(key) else job.model(task.run)
@@ -148,5 +162,5 @@ def _evaluate(runner: TaskRunner, job: Job, task: Task) -> TaskOutput:
             return rows[starts[block.id] : starts[block.id] + block.size]
 
     return runner.evaluate(
-        key, model, job.kernel, job.method, job.root, task.blocks, job.summary, keep
+        key, model, job.kernel, job.method, job.root, task.blocks, job.summary, keep, hold=True
     )

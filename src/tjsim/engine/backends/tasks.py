@@ -6,7 +6,10 @@ is cut into *tasks*: consecutive blocks of draws of one run. A task is evaluated
 :class:`TaskRunner` (one per thread, process or Dask worker), which builds the run's
 kernel from its model once (:func:`tjsim.engine.kernels.make_kernel`) and keeps it for
 the run's next tasks, and returns a :class:`TaskOutput`: the task's accumulator (or a
-summary of it) and the draws meeting each target in each of its blocks.
+summary of it) and the draws meeting each target in each of its blocks. A runner may
+instead *hold* a run's accumulator across its tasks and hand it over once, with the
+last task it evaluates of that run (the in-process backend does: each thread then fills
+and merges one accumulator per run, not one per task).
 
 Block ``b`` of a run always holds the same draws, and accumulators merge exactly in any
 order, so a job gives the same numbers bit for bit whatever the backend, the number of
@@ -55,6 +58,8 @@ class TaskOutput:
 
     ``totals``
         the task's :class:`~tjsim.result.Accumulator`, or the job's summary of it;
+        ``None`` while the runner holds the run's accumulator (:meth:`TaskRunner.evaluate`
+        with ``hold=True``), which then arrives with a later task of the run;
     ``block_met``
         ``(blocks, T + 1)`` int64: draws of each of the task's blocks that meet each
         target (last column: all targets), for paired errors across runs.
@@ -181,6 +186,7 @@ class TaskRunner:
     def __init__(self, size: int = 4):
         self.size = size
         self._kernels: OrderedDict[Any, tuple[BlockKernel, Callable]] = OrderedDict()
+        self._held: dict[Any, Any] = {}  # run key -> the accumulator held for it
 
     def has(self, key: Any) -> bool:
         return key in self._kernels
@@ -195,9 +201,13 @@ class TaskRunner:
         blocks: Sequence[Block],
         summary: Summary | None = None,
         keep: Callable[[Block], np.ndarray | None] | None = None,
+        *,
+        hold: bool = False,
     ) -> TaskOutput:
         """Evaluate ``blocks`` of the run ``key`` (whose ``model`` may be omitted once
-        this runner has seen it) into a fresh accumulator. ``model`` is a
+        this runner has seen it) into a fresh accumulator, or with ``hold=True`` into the
+        one this runner holds for the run (sent back by :meth:`release`; the output's
+        ``totals`` is then ``None``). ``model`` is a
         :class:`~tjsim.model.CompiledModel` (a simulation) or a question asked of common
         draws (:class:`tjsim.engine.common.Question`), whose evaluator returns estimates
         instead of an accumulator."""
@@ -216,17 +226,34 @@ class TaskRunner:
                 self._kernels.popitem(last=False)
         self._kernels.move_to_end(key)
         built, evaluate = entry
-        acc = built.new_accumulator()
+        acc = self._held.pop(key, None) if hold else None
+        if acc is None:
+            acc = built.new_accumulator()
         if not isinstance(acc, Accumulator):  # common draws' estimates: no met counts
             for block in blocks:
                 evaluate(block, acc, None)
-            return TaskOutput(acc, np.empty((len(blocks), 0), dtype=np.int64))
-        met = np.empty((len(blocks), acc.met.size), dtype=np.int64)
-        for i, block in enumerate(blocks):
-            before = acc.met.copy()
-            evaluate(block, acc, None if keep is None else keep(block))
-            np.subtract(acc.met, before, out=met[i])
-        return TaskOutput(acc if summary is None else summary(acc), met)
+            met = np.empty((len(blocks), 0), dtype=np.int64)
+        else:
+            met = np.empty((len(blocks), acc.met.size), dtype=np.int64)
+            for i, block in enumerate(blocks):
+                before = acc.met.copy()
+                evaluate(block, acc, None if keep is None else keep(block))
+                np.subtract(acc.met, before, out=met[i])
+        if hold:
+            self._held[key] = acc
+            return TaskOutput(None, met)
+        return TaskOutput(_summarised(acc, summary), met)
+
+    def release(self, key: Any, summary: Summary | None = None) -> Any:
+        """The accumulator this runner holds for run ``key`` (or the job's summary of
+        it), no longer held."""
+        return _summarised(self._held.pop(key), summary)
+
+
+def _summarised(acc: Any, summary: Summary | None) -> Any:
+    """``acc``, or ``summary(acc)`` for a simulation's accumulator (common draws'
+    estimates are sent whole)."""
+    return acc if summary is None or not isinstance(acc, Accumulator) else summary(acc)
 
 
 _LOCAL = threading.local()
@@ -263,7 +290,9 @@ def merge_outputs(
     try:
         for task, output in results:
             run = task.run
-            if run in totals:
+            if output.totals is None:  # held by its runner, arrives with a later task
+                pass
+            elif run in totals:
                 totals[run].merge(output.totals)
             else:
                 totals[run] = output.totals
