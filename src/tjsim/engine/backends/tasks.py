@@ -290,7 +290,7 @@ def merge_outputs(
     try:
         for task, output in results:
             run = task.run
-            if output.totals is None:  # held by its runner, arrives with a later task
+            if output.totals is None:  # held by its runner: it comes with a later task
                 pass
             elif run in totals:
                 totals[run].merge(output.totals)
