@@ -36,6 +36,16 @@ def kill_once(pid: int, killed: list[int]) -> Callable[[int, int], None]:
     return progress
 
 
+def die_once(marker: str, acc: Any) -> Any:
+    """A job's summary that kills the worker process applying it the first time (when
+    file ``marker`` does not exist yet, which it then creates), so that a worker dies
+    while sending back the accumulator of the tasks it holds; ``acc`` otherwise."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(1)
+    return acc
+
+
 def assert_a_killed_worker_changes_nothing(calibration, victim: int, **backend: Any) -> None:
     """A sweep of :data:`GRID` on ``backend`` (keyword arguments of :func:`tjsim.sweep`)
     whose worker process ``victim`` is killed after the first task gives the same

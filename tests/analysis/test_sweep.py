@@ -220,6 +220,47 @@ def test_a_killed_worker_process_gives_identical_numbers(toy):
     assert victim not in pool.pids()
 
 
+def test_a_worker_lost_while_holding_finished_tasks_changes_nothing(toy, tmp_path):
+    # A worker holds the accumulator of the tasks it has finished until the pool asks for
+    # it; this one dies when asked, so its finished tasks are evaluated again elsewhere.
+    from functools import partial
+
+    from sweep_helpers import die_once
+    from tjsim.engine.backends import Job, LocalBackend, chunk_plan, merge_outputs, plan_tasks
+    from tjsim.model import compile_model
+    from tjsim.seeding import as_seed_sequence, plan_blocks
+
+    model = compile_model(toy)
+    chunks = chunk_plan(plan_blocks("mc", 6 * BLOCK_SIZE), BLOCK_SIZE)
+    marker = tmp_path / "died"
+
+    def run(backend, summary=None):
+        job = Job(
+            lambda _: model,
+            plan_tasks(1, chunks),
+            "numpy",
+            "mc",
+            as_seed_sequence(2),
+            summary=summary,
+        )
+        ((_, acc, _),) = merge_outputs(backend, job)
+        return acc
+
+    expected = run(LocalBackend())
+    pool = shared_pool(2)
+    outputs = list(
+        pool.run(Job(lambda _: model, plan_tasks(1, chunks), "numpy", "mc", as_seed_sequence(2)))
+    )
+    sent = sum(output.totals is not None for _, output in outputs)
+    assert len(outputs) == 6 and 1 <= sent <= 2  # an accumulator a worker, not one a task
+    before = pool.pids()
+    again = run(pool, partial(die_once, str(marker)))
+    assert marker.exists() and len(set(before) - set(pool.pids())) == 1
+    assert again.draws == expected.draws
+    for name in ("met", "both", "count_met", "histogram", "basis_met_sum", "minimum"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(expected, name), name)
+
+
 @pytest.mark.slow
 def test_an_interrupted_sweep_stops_and_the_pool_still_works(toy):
     def interrupt(draws, points):

@@ -7,9 +7,16 @@ pool's processes are started once and reused by every later simulation and sweep
 run's compiled model is sent to a worker once, with its first task there; later tasks
 carry only their blocks.
 
-A worker that dies (killed, out of memory) is replaced and its unfinished tasks are
-sent again, at most :data:`RETRIES` times each; since a block always holds the same
-draws, the numbers do not change. Workers ignore Ctrl-C: the calling process stops
+A worker evaluates consecutive tasks of a run into one accumulator that it holds, and
+sends it back when the pool asks (before a task of another run, after
+:data:`HELD_TASKS` tasks, or when no task is left): an accumulator, with its quantile
+histograms, is several megabytes to pickle, send and merge. The pool yields a task's
+output only once the accumulator holding it has arrived.
+
+A worker that dies (killed, out of memory) is replaced and its unfinished tasks, and
+the tasks whose accumulator it held, are sent again (those it was evaluating at most
+:data:`RETRIES` times each); since a block always holds the same draws, the numbers do
+not change. Workers ignore Ctrl-C: the calling process stops
 the job and replaces the workers that were busy, so an interrupted job leaves nothing
 running.
 """
@@ -40,10 +47,14 @@ RETRIES = 3
 DEPTH = 2
 #: Runs whose kernels a worker keeps (and the pool remembers).
 KEPT_RUNS = 4
-#: Blocks per task by default: sending a task's accumulator back (about 6 MB with its
-#: quantile histograms, 8-10 ms to pickle, send and merge) then costs a few percent of
-#: the task's time.
+#: Blocks per task by default (the unit of progress reports and of the work lost when a
+#: worker dies).
 BLOCKS_PER_TASK = 4
+#: Tasks a worker evaluates into the accumulator it holds before sending it back:
+#: sending one (about 9 MB with its quantile histograms, 10-20 ms to pickle, send and
+#: merge) then costs a few percent of the tasks' time, and a lost worker loses at most
+#: this many tasks' work.
+HELD_TASKS = 8
 
 
 class WorkerLost(RuntimeError):
@@ -51,7 +62,14 @@ class WorkerLost(RuntimeError):
 
 
 def _serve(connection: Connection) -> None:
-    """A worker process: evaluate the tasks that arrive until told to stop."""
+    """A worker process: evaluate the tasks that arrive, holding each run's accumulator
+    until asked for it, until told to stop.
+
+    Messages: ``("task", ident, args)`` (the arguments of
+    :meth:`~tjsim.engine.backends.tasks.TaskRunner.evaluate`, evaluated with
+    ``hold=True``), answered by ``("task", ident, output, error)``; ``("release", key,
+    summary)``, answered by ``("release", key, totals, error)``; ``None`` to stop.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     runner = TaskRunner(KEPT_RUNS)
     while True:
@@ -61,12 +79,15 @@ def _serve(connection: Connection) -> None:
             return
         if message is None:
             return
-        ident, args = message
-        reply: tuple[Any, TaskOutput | None, BaseException | None]
+        kind, ident, args = message
+        reply: tuple[str, Any, Any, BaseException | None]
         try:
-            reply = (ident, runner.evaluate(*args), None)
+            if kind == "task":
+                reply = (kind, ident, runner.evaluate(*args, hold=True), None)
+            else:
+                reply = (kind, ident, runner.release(ident, args), None)
         except BaseException as exc:
-            reply = (ident, None, _sendable(exc))
+            reply = (kind, ident, None, _sendable(exc))
         connection.send(reply)
 
 
@@ -87,17 +108,38 @@ class _Worker:
     connection: Connection
     runs: OrderedDict = field(default_factory=OrderedDict)  # the runner's kernels, mirrored
     busy: deque = field(default_factory=deque)  # task numbers in flight, in order
+    #: Tasks evaluated into the accumulator the worker holds (or is sending back), with
+    #: their outputs, in order.
+    held: list = field(default_factory=list)
+    holding: Any = None  # the run key of the accumulator held, while tasks can join it
+    joined: int = 0  # tasks sent to join it
+    releases: int = 0  # requests for an accumulator in flight
 
     def send(self, ident: int, job: Job, task: Task) -> None:
         key = (job.id, task.run)
+        if self.holding is not None and (self.holding != key or self.joined >= HELD_TASKS):
+            self.release(job)
         model = None if key in self.runs else job.model(task.run)
         self.runs[key] = True
         self.runs.move_to_end(key)
         while len(self.runs) > KEPT_RUNS:
             self.runs.popitem(last=False)
         args = (key, model, job.kernel, job.method, job.root, task.blocks, job.summary)
-        self.connection.send((ident, args))
+        self.connection.send(("task", ident, args))
         self.busy.append(ident)
+        self.holding = key
+        self.joined += 1
+
+    def release(self, job: Job) -> None:
+        """Ask for the accumulator held (it arrives after the tasks sent before)."""
+        self.connection.send(("release", self.holding, job.summary))
+        self.holding, self.joined = None, 0
+        self.releases += 1
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a reply is still to come."""
+        return bool(self.busy) or self.releases > 0
 
 
 class ProcessPool:
@@ -172,32 +214,43 @@ class ProcessPool:
                     while queued and len(worker.busy) < DEPTH:
                         ident = queued.popleft()
                         worker.send(ident, job, tasks[ident])
-                busy = [w for w in workers if w.busy]
-                ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+                    if not queued and worker.holding is not None:
+                        worker.release(job)
+                waiting = [w for w in workers if w.waiting]
+                ready = wait(
+                    [w.connection for w in waiting] + [w.process.sentinel for w in waiting]
+                )
                 for slot, worker in enumerate(workers):
                     if worker.connection in ready:
                         try:
-                            ident, output, error = worker.connection.recv()
+                            kind, ident, output, error = worker.connection.recv()
                         except (EOFError, OSError):
                             workers[slot] = self._replace(slot, worker, queued, failures)
                             continue
                         if error is not None:
                             raise error
-                        worker.busy.remove(ident)
-                        left -= 1
-                        yield tasks[ident], output
+                        if kind == "task":
+                            worker.busy.remove(ident)
+                            worker.held.append((ident, output))
+                            continue
+                        worker.releases -= 1
+                        held, worker.held = worker.held, []
+                        held[-1][1].totals = output
+                        left -= len(held)
+                        for number, task_output in held:
+                            yield tasks[number], task_output
                     elif worker.process.sentinel in ready:
                         workers[slot] = self._replace(slot, worker, queued, failures)
             clean = True
         finally:
-            if not clean:  # an error or Ctrl-C: stop what is still running
+            if not clean:  # an error or Ctrl-C: stop what is still running or held
                 for slot, worker in enumerate(workers):
-                    if worker.busy:
+                    if worker.waiting or worker.held or worker.holding is not None:
                         self._stop(slot)
 
     def _replace(self, slot: int, worker: _Worker, queued: deque, failures: list[int]) -> _Worker:
-        """Start a new worker in place of the dead ``worker``; its tasks go back first
-        in the queue."""
+        """Start a new worker in place of the dead ``worker``; its tasks, those it was
+        evaluating and those whose accumulator it held, go back first in the queue."""
         self._stop(slot)
         for ident in reversed(worker.busy):
             failures[ident] += 1
@@ -209,7 +262,8 @@ class ProcessPool:
                     "'if __name__ == \"__main__\":'; otherwise, is memory short?"
                 )
             queued.appendleft(ident)
-        worker.busy.clear()
+        for ident, _ in reversed(worker.held):
+            queued.appendleft(ident)
         return self._start(slot)
 
 
