@@ -7,9 +7,10 @@ is cut into *tasks*: consecutive blocks of draws of one run. A task is evaluated
 kernel from its model once (:func:`tjsim.engine.kernels.make_kernel`) and keeps it for
 the run's next tasks, and returns a :class:`TaskOutput`: the task's accumulator (or a
 summary of it) and the draws meeting each target in each of its blocks. A runner may
-instead *hold* a run's accumulator across its tasks and hand it over once, with the
-last task it evaluates of that run (the in-process backend does: each thread then fills
-and merges one accumulator per run, not one per task).
+instead *hold* a run's accumulator across its tasks and hand it over when asked
+(:meth:`TaskRunner.release`): a thread of the in-process backend does so with the last
+task it takes of a run, a worker process when the pool asks, so that a run fills and
+merges a few accumulators, not one per task.
 
 Block ``b`` of a run always holds the same draws, and accumulators merge exactly in any
 order, so a job gives the same numbers bit for bit whatever the backend, the number of
