@@ -37,13 +37,20 @@ def kill_once(pid: int, killed: list[int]) -> Callable[[int, int], None]:
 
 
 def die_once(marker: str, acc: Any) -> Any:
-    """A job's summary that kills the worker process applying it the first time (when
-    file ``marker`` does not exist yet, which it then creates), so that a worker dies
-    while sending back the accumulator of the tasks it holds; ``acc`` otherwise."""
-    if not os.path.exists(marker):
-        open(marker, "w").close()
-        os._exit(1)
-    return acc
+    """A job's summary that kills the worker process applying it the first time (the
+    one that creates file ``marker``, atomically, so two workers cannot both die), so
+    that a worker dies while sending back the accumulator of the tasks it holds;
+    ``acc`` otherwise."""
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return acc
+    os._exit(1)
+
+
+def die_always(acc: Any) -> Any:
+    """A job's summary that kills every worker process applying it."""
+    os._exit(1)
 
 
 def assert_a_killed_worker_changes_nothing(calibration, victim: int, **backend: Any) -> None:

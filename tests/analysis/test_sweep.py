@@ -262,6 +262,34 @@ def test_a_worker_lost_while_holding_finished_tasks_changes_nothing(toy, tmp_pat
 
 
 @pytest.mark.slow
+def test_a_worker_that_always_dies_sending_its_results_back_is_given_up(toy):
+    # Its tasks are retried a few times, then the job fails with the advice; it must not
+    # start workers without end.
+    from sweep_helpers import die_always
+    from tjsim.engine.backends import Job, ProcessPool, chunk_plan, merge_outputs, plan_tasks
+    from tjsim.engine.backends.processes import RETRIES, WorkerLost
+    from tjsim.model import compile_model
+    from tjsim.seeding import as_seed_sequence, plan_blocks
+
+    model = compile_model(toy)
+    chunks = chunk_plan(plan_blocks("mc", 2 * BLOCK_SIZE), BLOCK_SIZE)
+    job = Job(
+        lambda _: model,
+        plan_tasks(1, chunks),
+        "numpy",
+        "mc",
+        as_seed_sequence(2),
+        summary=die_always,
+    )
+    pool = ProcessPool(1)
+    try:
+        with pytest.raises(WorkerLost, match=f"died {RETRIES + 1} times"):
+            list(merge_outputs(pool, job))
+    finally:
+        pool.close()
+
+
+@pytest.mark.slow
 def test_an_interrupted_sweep_stops_and_the_pool_still_works(toy):
     def interrupt(draws, points):
         raise KeyboardInterrupt

@@ -148,7 +148,12 @@ def test_a_thread_fills_one_accumulator_per_run(calibration, monkeypatch, thread
     root = as_seed_sequence(3)
     made = []
     start = Accumulator.__post_init__
-    monkeypatch.setattr(Accumulator, "__post_init__", lambda acc: made.append(start(acc)))
+
+    def counted(acc: Accumulator) -> None:
+        start(acc)
+        made.append(acc)
+
+    monkeypatch.setattr(Accumulator, "__post_init__", counted)
     job = Job(models.__getitem__, plan_tasks(2, chunks), "numpy", "mc", root, block_counts=True)
     runs = {run: (acc, met) for run, acc, met in merge_outputs(LocalBackend(threads), job)}
     assert len(made) <= 2 * threads  # one a thread a run, not one a task (six a run)

@@ -14,11 +14,10 @@ histograms, is several megabytes to pickle, send and merge. The pool yields a ta
 output only once the accumulator holding it has arrived.
 
 A worker that dies (killed, out of memory) is replaced and its unfinished tasks, and
-the tasks whose accumulator it held, are sent again (those it was evaluating at most
-:data:`RETRIES` times each); since a block always holds the same draws, the numbers do
-not change. Workers ignore Ctrl-C: the calling process stops
-the job and replaces the workers that were busy, so an interrupted job leaves nothing
-running.
+the tasks whose accumulator it held, are sent again, each at most :data:`RETRIES`
+times; since a block always holds the same draws, the numbers do not change. Workers
+ignore Ctrl-C: the calling process stops the job and replaces the workers that were
+busy or held an accumulator, so an interrupted job leaves nothing running.
 """
 
 from __future__ import annotations
@@ -51,9 +50,9 @@ KEPT_RUNS = 4
 #: worker dies).
 BLOCKS_PER_TASK = 4
 #: Tasks a worker evaluates into the accumulator it holds before sending it back:
-#: sending one (about 9 MB with its quantile histograms, 10-20 ms to pickle, send and
-#: merge) then costs a few percent of the tasks' time, and a lost worker loses at most
-#: this many tasks' work.
+#: sending one (a simulation's is about 9 MB with its quantile histograms, 10-20 ms to
+#: pickle, send and merge) then costs a few percent of the tasks' time, and a lost
+#: worker loses at most this many tasks' work beyond the :data:`DEPTH` in flight.
 HELD_TASKS = 8
 
 
@@ -210,12 +209,15 @@ class ProcessPool:
         clean = False
         try:
             while left:
-                for worker in workers:
-                    while queued and len(worker.busy) < DEPTH:
-                        ident = queued.popleft()
-                        worker.send(ident, job, tasks[ident])
-                    if not queued and worker.holding is not None:
-                        worker.release(job)
+                for slot, worker in enumerate(workers):
+                    try:
+                        while queued and len(worker.busy) < DEPTH:
+                            worker.send(queued[0], job, tasks[queued[0]])
+                            queued.popleft()
+                        if not queued and worker.holding is not None:
+                            worker.release(job)
+                    except OSError:  # it died since it was last heard from
+                        workers[slot] = self._replace(slot, worker, queued, failures)
                 waiting = [w for w in workers if w.waiting]
                 ready = wait(
                     [w.connection for w in waiting] + [w.process.sentinel for w in waiting]
@@ -252,17 +254,17 @@ class ProcessPool:
         """Start a new worker in place of the dead ``worker``; its tasks, those it was
         evaluating and those whose accumulator it held, go back first in the queue."""
         self._stop(slot)
-        for ident in reversed(worker.busy):
+        lost = [ident for ident, _ in worker.held] + list(worker.busy)
+        for ident in reversed(lost):
             failures[ident] += 1
             if failures[ident] > RETRIES:
                 raise WorkerLost(
                     f"a worker process died {failures[ident]} times while evaluating the "
-                    f"same task (exit code {worker.process.exitcode}). Worker processes "
-                    "import the main script: put a script's code under "
-                    "'if __name__ == \"__main__\":'; otherwise, is memory short?"
+                    "same task or sending back its results (exit code "
+                    f"{worker.process.exitcode}). Worker processes import the main script: "
+                    "put a script's code under 'if __name__ == \"__main__\":'; otherwise, "
+                    "is memory short?"
                 )
-            queued.appendleft(ident)
-        for ident, _ in reversed(worker.held):
             queued.appendleft(ident)
         return self._start(slot)
 

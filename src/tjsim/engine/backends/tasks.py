@@ -304,6 +304,8 @@ def merge_outputs(
             if progress is not None:
                 progress(task.draws, int(last))
             if last:
+                if run not in totals:
+                    raise RuntimeError(f"run {run} finished without its totals ({backend.name})")
                 yield run, totals.pop(run), met.pop(run)
     finally:
         close = getattr(results, "close", None)
