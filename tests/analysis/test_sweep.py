@@ -220,41 +220,36 @@ def test_a_killed_worker_process_gives_identical_numbers(toy):
     assert victim not in pool.pids()
 
 
+def _toy_job(toy, blocks: int, summary=None):
+    """A job of one run of the toy model, ``blocks`` tasks of one block each (numpy
+    kernel, mc, seed 2), whose tasks' accumulators pass through ``summary``."""
+    from tjsim.engine.backends import Job, chunk_plan, plan_tasks
+    from tjsim.model import compile_model
+    from tjsim.seeding import as_seed_sequence, plan_blocks
+
+    model = compile_model(toy)
+    chunks = chunk_plan(plan_blocks("mc", blocks * BLOCK_SIZE), BLOCK_SIZE)
+    return Job(
+        lambda _: model, plan_tasks(1, chunks), "numpy", "mc", as_seed_sequence(2), summary=summary
+    )
+
+
 def test_a_worker_lost_while_holding_finished_tasks_changes_nothing(toy, tmp_path):
     # A worker holds the accumulator of the tasks it has finished until the pool asks for
     # it; this one dies when asked, so its finished tasks are evaluated again elsewhere.
     from functools import partial
 
     from sweep_helpers import die_once
-    from tjsim.engine.backends import Job, LocalBackend, chunk_plan, merge_outputs, plan_tasks
-    from tjsim.model import compile_model
-    from tjsim.seeding import as_seed_sequence, plan_blocks
+    from tjsim.engine.backends import LocalBackend, merge_outputs
 
-    model = compile_model(toy)
-    chunks = chunk_plan(plan_blocks("mc", 6 * BLOCK_SIZE), BLOCK_SIZE)
-    marker = tmp_path / "died"
-
-    def run(backend, summary=None):
-        job = Job(
-            lambda _: model,
-            plan_tasks(1, chunks),
-            "numpy",
-            "mc",
-            as_seed_sequence(2),
-            summary=summary,
-        )
-        ((_, acc, _),) = merge_outputs(backend, job)
-        return acc
-
-    expected = run(LocalBackend())
+    ((_, expected, _),) = merge_outputs(LocalBackend(), _toy_job(toy, 6))
     pool = shared_pool(2)
-    outputs = list(
-        pool.run(Job(lambda _: model, plan_tasks(1, chunks), "numpy", "mc", as_seed_sequence(2)))
-    )
+    outputs = list(pool.run(_toy_job(toy, 6)))
     sent = sum(output.totals is not None for _, output in outputs)
     assert len(outputs) == 6 and 1 <= sent <= 2  # an accumulator a worker, not one a task
     before = pool.pids()
-    again = run(pool, partial(die_once, str(marker)))
+    marker = tmp_path / "died"
+    ((_, again, _),) = merge_outputs(pool, _toy_job(toy, 6, partial(die_once, str(marker))))
     assert marker.exists() and len(set(before) - set(pool.pids())) == 1
     assert again.draws == expected.draws
     for name in ("met", "both", "count_met", "histogram", "basis_met_sum", "minimum"):
@@ -266,25 +261,13 @@ def test_a_worker_that_always_dies_sending_its_results_back_is_given_up(toy):
     # Its tasks are retried a few times, then the job fails with the advice; it must not
     # start workers without end.
     from sweep_helpers import die_always
-    from tjsim.engine.backends import Job, ProcessPool, chunk_plan, merge_outputs, plan_tasks
+    from tjsim.engine.backends import ProcessPool, merge_outputs
     from tjsim.engine.backends.processes import RETRIES, WorkerLost
-    from tjsim.model import compile_model
-    from tjsim.seeding import as_seed_sequence, plan_blocks
 
-    model = compile_model(toy)
-    chunks = chunk_plan(plan_blocks("mc", 2 * BLOCK_SIZE), BLOCK_SIZE)
-    job = Job(
-        lambda _: model,
-        plan_tasks(1, chunks),
-        "numpy",
-        "mc",
-        as_seed_sequence(2),
-        summary=die_always,
-    )
     pool = ProcessPool(1)
     try:
         with pytest.raises(WorkerLost, match=f"died {RETRIES + 1} times"):
-            list(merge_outputs(pool, job))
+            list(merge_outputs(pool, _toy_job(toy, 2, die_always)))
     finally:
         pool.close()
 
