@@ -249,10 +249,10 @@ def measure_paired(setup: impl.Setup, report: Report, log: Callable) -> None:
     ratios are kept in wall time and in the process's CPU time, which other jobs on a
     shared machine do not inflate (they still share the caches)."""
     for n in (n for n in report.sizes if n in (1_000_000, 10_000_000)):
-        pairs = 9 if n <= 1_000_000 else 5
+        rounds = 9 if n <= 1_000_000 else 5
         ratios: dict[str, list[float]] = {}
         loads = []
-        for _ in range(pairs):
+        for _ in range(rounds):
             loads.append(load_average())
             wall, cpu = {}, {}
             for name, run in (
@@ -274,7 +274,7 @@ def measure_paired(setup: impl.Setup, report: Report, log: Callable) -> None:
             ):
                 ratios.setdefault(key, []).append(value)
         report.paired[str(n)] = {
-            "pairs": pairs,
+            "rounds": rounds,
             **{key: _spread(values) for key, values in ratios.items()},
             "load": _spread([x for x in loads if x is not None]),
         }
@@ -283,7 +283,7 @@ def measure_paired(setup: impl.Setup, report: Report, log: Callable) -> None:
             f"  {n:>11,} draws: engine / floor, CPU time {median['floor_ratio_cpu']:.2f} "
             f"(SFC64), {median['default_floor_ratio_cpu']:.2f} (numpy's default PCG64); wall "
             f"{median['floor_ratio']:.2f}, {median['default_floor_ratio']:.2f}; two threads / "
-            f"one {median['threads_gain']:.2f} (median of {pairs} rounds)"
+            f"one {median['threads_gain']:.2f} (median of {rounds} rounds)"
         )
 
 
@@ -538,7 +538,7 @@ def check_goals(report: Report) -> None:
                 "<= 1.0x",
                 r["median"],
                 r["median"] <= GOALS["floor_ratio"],
-                f"CPU time {_median_of_pairs(r, paired)}; wall time {wall['median']:.2f}x "
+                f"CPU time {_median_of_rounds(r, paired)}; wall time {wall['median']:.2f}x "
                 f"({wall['low']:.2f}x to {wall['high']:.2f}x); load {load['low']:.1f} to "
                 f"{load['high']:.1f}"
                 + ("" if r["median"] <= 1.0 else f"; missed by {r['median'] - 1:.0%}"),
@@ -565,7 +565,7 @@ def check_goals(report: Report) -> None:
             ">= 1.6x",
             gain["median"],
             gain["median"] >= GOALS["threads_gain"],
-            f"{_median_of_pairs(gain, paired)}; load average {load['low']:.1f} to "
+            f"{_median_of_rounds(gain, paired)}; load average {load['low']:.1f} to "
             f"{load['high']:.1f} on {report.machine['cores_usable']} cores: the second core "
             + ("was free" if load["high"] < 1.0 else "was not free"),
         )
@@ -687,9 +687,9 @@ def check_goals(report: Report) -> None:
     report.goals = goals
 
 
-def _median_of_pairs(spread: dict[str, float], paired: dict[str, Any]) -> str:
+def _median_of_rounds(spread: dict[str, float], paired: dict[str, Any]) -> str:
     return (
-        f"{spread['median']:.2f}x, median of {paired['pairs']} alternating rounds "
+        f"{spread['median']:.2f}x, median of {paired['rounds']} alternating rounds "
         f"({spread['low']:.2f}x to {spread['high']:.2f}x)"
     )
 

@@ -142,7 +142,9 @@ def test_a_thread_fills_one_accumulator_per_run(calibration, monkeypatch, thread
 
     models = [
         compile_model(calibration),
-        compile_model(calibration, tjsim.Scenario().with_event("property_slump", 1.0)),
+        compile_model(
+            calibration, tjsim.Scenario().with_event(next(iter(calibration.events)), 1.0)
+        ),
     ]
     chunks = chunk_plan(plan_blocks("mc", 6 * BLOCK_SIZE), BLOCK_SIZE)
     root = as_seed_sequence(3)

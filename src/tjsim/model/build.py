@@ -28,8 +28,8 @@ def build_model(
 
     The last :data:`KEPT_MODELS` models are kept with the calibration object and the
     scenario they were compiled from (both frozen; an equal scenario, such as a new
-    baseline, finds the same model), so that a scenario checked when it was read (:func:`check_scenario`) or run
-    before is not compiled again to run it."""
+    baseline, finds the same model), so that a scenario checked when it was read
+    (:func:`check_scenario`) or run before is not compiled again to run it."""
     with _LOCK:
         kept = list(_MODELS)
     for cal, scen, was_quarterly, model in reversed(kept):

@@ -284,19 +284,19 @@ def merge_outputs(
 ) -> Iterator[tuple[int, Any, dict[int, np.ndarray]]]:
     """Run ``job`` on ``backend`` and merge each run's task outputs exactly; yield
     ``(run, totals, block_met)`` as each run completes (``block_met`` maps block id to
-    its met counts when ``job.block_counts``, else is empty). ``progress(draws, runs)`` hears of every finished task."""
+    its met counts when ``job.block_counts``, else is empty). ``progress(draws, runs)``
+    hears of every finished task."""
     totals: dict[int, Any] = {}
     met: dict[int, dict[int, np.ndarray]] = {}
     results = backend.run(job)
     try:
         for task, output in results:
             run = task.run
-            if output.totals is None:  # held by its runner: it comes with a later task
-                pass
-            elif run in totals:
-                totals[run].merge(output.totals)
-            else:
-                totals[run] = output.totals
+            if output.totals is not None:  # None: held by its runner, it comes with a later task
+                if run in totals:
+                    totals[run].merge(output.totals)
+                else:
+                    totals[run] = output.totals
             blocks = met.setdefault(run, {})
             if job.block_counts:
                 blocks.update(zip((b.id for b in task.blocks), output.block_met, strict=True))
