@@ -218,3 +218,26 @@ def test_each_stage_copy_of_the_loop_ends_with_its_own_stage():
     assert "_popcount(words[r]" in through_tests and "lane_squares[i, s] +=" not in through_tests
     # every copy keeps the block's reductions after the tiles
     assert all("square += lane_squares[i, s]" in source for source in copies.values())
+
+
+@requires_numba
+def test_the_lane_normals_are_numpys_draws_and_are_timed():
+    """benchmarks/normals.py: the kernel's loop and the eight vector lanes give numpy's
+    draws number for number (the check raises otherwise; a lane that consumed its
+    generator out of order, or a candidate written to the wrong draw, would), and a tiny
+    run times every generator."""
+    normals = _benchmark("normals")
+    # 2,560 draws of 5 normals: some 150 rejected tries, about three of them in the tail
+    normals.check_exact(5, tiles=40)
+    states = normals.lane_states(7)
+    states[:, 3] = normals.lane_states(8)[:, 3]  # lane 3 drawn from another seed
+    with pytest.raises(AssertionError, match="lane 3 differs"):
+        normals.check_exact(5, tiles=4, states=states)
+    out = normals.main(["--draws", "640", "--rounds", "1"])
+    assert set(out["ns"]) == {
+        "kernel",
+        "lanes",
+        "lanes, rejections later",
+        "lanes, first tries only",
+    }
+    assert "equal numpy's draws" in out["text"]
