@@ -536,6 +536,7 @@ def simulate(
     kernel: str | None = None,
     progress: Callable[[int], None] | None = None,
     settings: engine.RunSettings | None = None,
+    stream: str | None = None,
 ) -> SimulationResult:
     """Simulate 2024 outcomes and the probability of meeting each target.
 
@@ -607,8 +608,12 @@ def simulate(
     settings
         Run settings already resolved (:func:`tjsim.engine.resolve_settings`, as the
         command line does to size its progress bar), in place of ``draws``, ``seed``,
-        ``method``, ``chunk_size``, ``workers``, ``threads``, ``backend`` and
-        ``kernel``.
+        ``method``, ``chunk_size``, ``workers``, ``threads``, ``backend``, ``kernel``
+        and ``stream``.
+    stream
+        The random stream (:data:`tjsim.seeding.STREAMS`): ``"sfc64/3"`` (default:
+        the scenario's ``simulation.stream``, else this), or ``"sfc64/2"`` to reproduce
+        the numbers of tjsim 0.2 for a seed; ``result.metadata["rng"]`` records it.
 
     Returns
     -------
@@ -633,6 +638,7 @@ def simulate(
         "threads": threads,
         "backend": backend,
         "kernel": kernel,
+        "stream": stream,
     }
     if settings is None:
         settings = engine.resolve_settings(resolved, **arguments)

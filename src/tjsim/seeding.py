@@ -7,10 +7,14 @@ The random numbers of a simulation are cut into fixed-size *blocks* of draws
 worker processes, so results do not depend on either. The plan is computed block by
 block when asked for, so it takes no memory to speak of at any number of draws.
 
-The stream is versioned (:data:`RNG`, recorded in every result's metadata): version 2
-draws each block's normals with numpy's ziggurat (``Generator.standard_normal``) on an
-SFC64 bit generator, which the compiled kernel reproduces number for number; version 1
-(tjsim 0.1) used PCG64.
+The stream is versioned (:data:`STREAMS`; the run's is recorded in every result's
+metadata as ``rng``). Version 3, the default (:data:`RNG`), draws each block's normals
+from eight SFC64 generators side by side, whose rejected ziggurat tries are completed
+from three more (:mod:`tjsim.engine.lanes`), so that the compiled kernel draws eight
+normals at a time; version 2 (tjsim 0.2) draws them with numpy's ziggurat
+(``Generator.standard_normal``) on one SFC64 generator a block, and stays selectable
+(``stream="sfc64/2"``) to reproduce its numbers; version 1 (tjsim 0.1) used PCG64. The
+compiled kernel and numpy draw the same numbers in both.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any, TypeVar, cast, overload
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import ScenarioError, unknown_of
 from .limits import MAX_DRAWS
 
 T = TypeVar("T")
@@ -44,9 +48,14 @@ BLOCK_SIZE = 2**15
 #: Seed of the runs that must be reproducible when neither the caller nor the scenario
 #: names one (``tjsim compare``, the explorer, whose updates must share their draws).
 FIXED_SEED = 2024
-#: The random stream: bit generator and version (a new version changes the numbers of
-#: every seed).
-RNG = "sfc64/2"
+#: The random streams a run can draw from, by name (bit generator and version; a new
+#: version changes the numbers of every seed).
+STREAMS = {
+    "sfc64/3": "eight SFC64 lanes a block, rejected tries completed from three more",
+    "sfc64/2": "numpy's standard_normal on one SFC64 generator a block (tjsim 0.2)",
+}
+#: The stream of a run that names none.
+RNG = "sfc64/3"
 #: Independent scrambles of a Sobol run (the error estimate's degrees of freedom + 1).
 SOBOL_SCRAMBLES = 16
 #: The sampling methods (:mod:`tjsim.engine.sampling`).
@@ -93,6 +102,14 @@ def block_sequence(root: np.random.SeedSequence, block: int) -> np.random.SeedSe
     )
 
 
+def stream_sequence(root: np.random.SeedSequence, block: int, part: int) -> np.random.SeedSequence:
+    """The SeedSequence of generator ``part`` of block ``block`` in stream ``sfc64/3``:
+    ``root`` with ``(block, part)`` appended to its spawn key."""
+    return np.random.SeedSequence(
+        root.entropy, spawn_key=(*root.spawn_key, block, part), pool_size=root.pool_size
+    )
+
+
 def block_bit_generator(root: np.random.SeedSequence, block: int) -> np.random.SFC64:
     """A fresh SFC64 bit generator for block ``block`` of the stream rooted at ``root``."""
     return np.random.SFC64(block_sequence(root, block))
@@ -127,6 +144,14 @@ def whole_draws(draws: Any) -> Any:
     if isinstance(draws, (float, np.floating)) and math.isfinite(draws) and draws == int(draws):
         return int(draws)
     return draws
+
+
+def check_stream(stream: object) -> str:
+    """``stream`` if it names one of :data:`STREAMS`, else a
+    :class:`~tjsim.errors.ScenarioError` that lists them (and suggests the closest)."""
+    if not isinstance(stream, str) or stream not in STREAMS:
+        raise ScenarioError(unknown_of("stream", str(stream), STREAMS), key="stream")
+    return stream
 
 
 def check_draws(method: str, draws: int) -> None:

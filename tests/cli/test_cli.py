@@ -67,8 +67,11 @@ def test_usage_errors_exit_2_without_traceback(capsys, argv):
 def test_parser_choices_match_the_core():
     from tjsim.calibration import FACT_KINDS
     from tjsim.scenario import METHODS
+    from tjsim.seeding import RNG, STREAMS
 
     assert cli.common.METHODS == METHODS
+    assert cli.common.STREAMS == tuple(STREAMS)
+    assert cli.common.STREAMS[0] == RNG  # the default, which --stream's help names
     assert cli.common.FACT_KINDS == (*FACT_KINDS, "derived")
 
 

@@ -73,7 +73,16 @@ def sweep(
     blocks = plan_blocks(method, draws)
     tasks = plan_tasks(len(grid), chunk_plan(blocks, per_task * BLOCK_SIZE))
     models = _point_model(calibration, scenario, grid, first)
-    job = Job(models, tasks, kernel, method, root, summary=met_counts, block_counts=True)
+    job = Job(
+        models,
+        tasks,
+        kernel,
+        method,
+        root,
+        summary=met_counts,
+        block_counts=True,
+        stream=settings.stream,
+    )
     counts: list[MetCounts | None] = [None] * len(grid)
     keep = in_force(len(first.targets), first.n_primary)
     block_met = np.zeros((len(grid), len(blocks), len(keep)), dtype=np.int64)
@@ -101,6 +110,7 @@ def sweep(
         kernel=kernel,
         backend=backend.name,
         workers=backend.workers,
+        stream=settings.stream,
     )
 
 

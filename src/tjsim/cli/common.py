@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from ..scenario import Scenario
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-# Copies of tjsim.scenario.METHODS and tjsim.calibration.FACT_KINDS (plus "derived"),
-# so that building the parser imports neither numpy nor scipy (tests keep them equal).
+# Copies of tjsim.scenario.METHODS, tjsim.seeding.STREAMS (names, the default first) and
+# tjsim.calibration.FACT_KINDS (plus "derived"), so that building the parser imports
+# neither numpy nor scipy (tests keep them equal).
 METHODS = ("mc", "antithetic", "sobol")
+STREAMS = ("sfc64/3", "sfc64/2")
 FACT_KINDS = ("report", "statistic", "assumption", "fitted", "derived")
 #: The bundled scenario a command runs without a file (for a calibration other than the
 #: one it names: the bundled ``CALIBRATION_baseline``, see :func:`default_scenario`).
@@ -56,8 +58,10 @@ def whole_number(text: str) -> int:
     return int(number)
 
 
-def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> None:
-    """Add ``--draws``, ``--seed``, ``--method`` (and ``--out``) to ``cmd``."""
+def simulation_options(
+    cmd: argparse.ArgumentParser, *, out: bool = True, stream: bool = True
+) -> None:
+    """Add ``--draws``, ``--seed``, ``--method`` (and ``--stream``, ``--out``) to ``cmd``."""
     cmd.add_argument(
         "--draws",
         type=whole_number,
@@ -74,6 +78,13 @@ def simulation_options(cmd: argparse.ArgumentParser, *, out: bool = True) -> Non
     cmd.add_argument(
         "--method", choices=METHODS, help="sampling method (default: the file's, else mc)"
     )
+    if stream:
+        cmd.add_argument(
+            "--stream",
+            choices=STREAMS,
+            help=f"random stream (default: the file's, else {STREAMS[0]}; sfc64/2 "
+            "reproduces tjsim 0.2's numbers)",
+        )
     if out:
         cmd.add_argument(
             "--out",
@@ -176,7 +187,13 @@ def read_scenario(args: argparse.Namespace, calibration: Calibration) -> Scenari
     else:
         scenario = resolve_scenario(args.file, calibration)
     observed = read_observed_option(args, calibration)
-    return scenario.with_observed(observed) if observed else scenario
+    return with_stream_option(args, scenario.with_observed(observed) if observed else scenario)
+
+
+def with_stream_option(args: argparse.Namespace, scenario: Scenario) -> Scenario:
+    """``scenario`` drawing from the random stream of ``--stream``, when given."""
+    stream = getattr(args, "stream", None)
+    return scenario if stream is None else scenario.with_simulation(stream=stream)
 
 
 def say(args: argparse.Namespace, message: str) -> None:

@@ -12,6 +12,7 @@ from .common import (
     read_observed_option,
     say,
     simulation_options,
+    with_stream_option,
 )
 from .progress import progress_bar
 
@@ -72,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
         raise TjsimError(f"compare needs at least two scenario files, found {len(args.files)}")
     # --calibration, else the one the first file names
     calibration = scenario_calibration(args.files[0], args.calibration)
-    scenarios = [resolve_scenario(path, calibration) for path in args.files]
+    scenarios = [
+        with_stream_option(args, resolve_scenario(path, calibration)) for path in args.files
+    ]
     observed = read_observed_option(args, calibration)
     if args.out is not None:
         check_output_folder(args.out)

@@ -36,7 +36,7 @@ examples:
 def add_arguments(cmd: argparse.ArgumentParser) -> None:
     """The options of ``tjsim explore``."""
     scenario_argument(cmd)
-    simulation_options(cmd, out=False)
+    simulation_options(cmd, out=False, stream=False)
     cmd.add_argument(
         "--port", type=int, default=5006, metavar="PORT", help="port to serve on (default 5006)"
     )

@@ -36,7 +36,7 @@ from ..errors import ScenarioError
 from ..model import CompiledModel, build_model
 from ..result import MeanEstimate
 from ..scenario import Scenario
-from ..seeding import BLOCK_SIZE, Block, plan_blocks
+from ..seeding import BLOCK_SIZE, RNG, Block, plan_blocks
 from .backends import Job, chunk_plan, merge_outputs, plan_tasks
 from .kernels import BlockKernel, make_kernel
 from .kernels.numpy_kernel import column_scale, met_flags
@@ -207,7 +207,7 @@ class CommonDraws:
         # Block by block, the numpy kernel's arrays (the numba kernel's basis and
         # margins are those too): nothing needs compiling.
         evaluator = self._question(()).evaluator("numpy")
-        sampler = LatentSampler(self.method, self.root, self.model.dimension)
+        sampler = LatentSampler(self.method, self.root, self.model.dimension, self.settings.stream)
         for block in self.blocks:
             yield BlockDraws(evaluator, block, sampler)
 
@@ -229,7 +229,12 @@ class CommonDraws:
         question = self._question(statistics)
         chunks = chunk_plan(self.blocks, max(settings.chunk, BLOCK_SIZE))
         job = Job(
-            lambda run: question, plan_tasks(1, chunks), settings.kernel, self.method, self.root
+            lambda run: question,
+            plan_tasks(1, chunks),
+            settings.kernel,
+            self.method,
+            self.root,
+            stream=settings.stream,
         )
         ((_, totals, _),) = merge_outputs(settings.runner(), job)
         return list(totals.items)
@@ -290,10 +295,10 @@ class _Evaluator:
         return Estimates(self.question.method, [s.width(targets) for s in self.question.statistics])
 
     def worker(
-        self, method: str, root: np.random.SeedSequence, largest: int
+        self, method: str, root: np.random.SeedSequence, largest: int, stream: str = RNG
     ) -> Callable[[Block, Estimates, np.ndarray | None], None]:
         """A function adding one block to the estimates (``keep`` is never given)."""
-        sampler = LatentSampler(method, root, self.question.model.dimension)
+        sampler = LatentSampler(method, root, self.question.model.dimension, stream)
 
         def evaluate(block: Block, estimates: Estimates, keep: np.ndarray | None) -> None:
             draws = BlockDraws(self, block, sampler)

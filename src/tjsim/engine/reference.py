@@ -21,7 +21,7 @@ from .. import expressions
 from ..calibration import Calibration
 from ..model import compile_model, resolve_events, resolve_targets
 from ..scenario import Scenario
-from ..seeding import SeedLike, as_seed_sequence, plan_blocks
+from ..seeding import RNG, SeedLike, as_seed_sequence, plan_blocks
 from .sampling import LatentSampler
 
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
@@ -50,8 +50,10 @@ def simulate_reference(
     draws: int,
     seed: SeedLike,
     method: str = "mc",
+    stream: str = RNG,
 ) -> ReferenceDraws:
-    """Simulate ``draws`` draws one at a time (slow: for tests with a few thousand draws)."""
+    """Simulate ``draws`` draws one at a time from the random stream ``stream`` (slow:
+    for tests with a few thousand draws)."""
     scenario = scenario or Scenario()
     cal = calibration
     compiled = compile_model(cal, scenario)  # marginals and correlation only
@@ -73,7 +75,7 @@ def simulate_reference(
         values0[vid] = baselines[vid]
 
     root = as_seed_sequence(seed)
-    sampler = LatentSampler(method, root, d)
+    sampler = LatentSampler(method, root, d, stream)
     rows_out, met_out, headline_out = [], [], []
     for block in plan_blocks(method, draws):
         latent = np.empty((block.size, d))

@@ -70,6 +70,7 @@ def simulate(
         settings.method,
         settings.seed,
         keep=keep,
+        stream=settings.stream,
     )
     report = None if progress is None else (lambda done, runs: progress(done))
     ((_, acc, _),) = merge_outputs(runner, job, report)

@@ -1,8 +1,10 @@
 """Latent standard normals, block by block, for the three sampling methods.
 
 ``mc``
-    Independent pseudo-random normals (numpy's ziggurat on SFC64,
-    :data:`tjsim.seeding.RNG`), one generator per block.
+    Independent pseudo-random normals from the run's random stream
+    (:data:`tjsim.seeding.STREAMS`): ``sfc64/3``, eight SFC64 lanes a block
+    (:mod:`tjsim.engine.lanes`), or ``sfc64/2``, numpy's ziggurat on one SFC64
+    generator a block.
 ``antithetic``
     The first half of each block is drawn, the second half is its negation; rows ``i``
     and ``i + n/2`` of a block form a pair, and errors are computed from pair means.
@@ -25,7 +27,8 @@ import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
-from ..seeding import Block, block_generator
+from ..seeding import RNG, Block, block_generator
+from .lanes import LaneStream
 
 # ``warnings.catch_warnings`` changes process-wide state: one thread at a time.
 _WARNINGS_LOCK = threading.Lock()
@@ -34,10 +37,13 @@ _WARNINGS_LOCK = threading.Lock()
 class LatentSampler:
     """Fills ``(n, d)`` arrays of independent standard normals for given blocks."""
 
-    def __init__(self, method: str, root: np.random.SeedSequence, dimension: int):
+    def __init__(
+        self, method: str, root: np.random.SeedSequence, dimension: int, stream: str = RNG
+    ):
         self.method = method
         self.root = root
         self.dimension = dimension
+        self.random_stream = stream
         self._sobol: tuple[int, int, qmc.Sobol] | None = None  # (group, next point, engine)
 
     def fill(self, block: Block, out: np.ndarray) -> None:
@@ -55,6 +61,8 @@ class LatentSampler:
         the same numbers as :meth:`fill`. For ``antithetic`` the stream is the first
         half of the block (the second half is its negation)."""
         if self.method in ("mc", "antithetic"):
+            if self.random_stream == "sfc64/3":
+                return LaneStream(self.root, block.id, self.dimension).fill
             generator = block_generator(self.root, block.id)
             return lambda out: generator.standard_normal(out=out)
         engine = self._sobol_engine(block)

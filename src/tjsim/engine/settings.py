@@ -17,7 +17,15 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..scenario import Scenario
-from ..seeding import BLOCK_SIZE, SeedLike, as_seed_sequence, check_draws, whole_draws
+from ..seeding import (
+    BLOCK_SIZE,
+    RNG,
+    SeedLike,
+    as_seed_sequence,
+    check_draws,
+    check_stream,
+    whole_draws,
+)
 from .backends import Backend, make_backend
 from .kernels import check_kernel
 
@@ -56,6 +64,9 @@ class RunSettings:
         The backend's name: ``local``, ``processes``, ``dask`` or a custom backend's.
     kernel
         The kernel's name: ``numpy`` or ``numba``.
+    stream
+        The random stream's name (:data:`tjsim.seeding.STREAMS`); both kernels draw the
+        same numbers from it.
 
     The backend object itself (a process pool, a Dask client) is kept beside the
     settings but neither compared nor pickled: :meth:`runner` makes it again from the
@@ -70,6 +81,7 @@ class RunSettings:
     threads: int
     backend: str
     kernel: str
+    stream: str = RNG
     _runner: Backend | None = field(default=None, compare=False, repr=False)
 
     def runner(self) -> Backend:
@@ -97,6 +109,7 @@ def resolve_settings(
     threads: int | None = None,
     backend: Any = None,
     kernel: str | None = None,
+    stream: str | None = None,
     least_draws: int = 1,
 ) -> RunSettings:
     """The settings of a run of ``scenario``: the arguments, else the scenario's
@@ -108,7 +121,7 @@ def resolve_settings(
     ----------
     scenario
         The scenario whose ``simulation`` settings fill what the arguments leave out.
-    draws, seed, method, chunk_size, workers, threads, backend, kernel
+    draws, seed, method, chunk_size, workers, threads, backend, kernel, stream
         As for :func:`tjsim.simulate`; ``None`` takes the scenario's, else the default.
     least_draws
         Fewest draws accepted (2 for questions asked of common draws).
@@ -116,11 +129,14 @@ def resolve_settings(
     stored = scenario.simulation
     chosen_draws = whole_draws(_pick(draws, stored.draws, DEFAULT_DRAWS))
     chosen_method = _pick(method, stored.method, DEFAULT_METHOD)
+    chosen_stream = _pick(stream, stored.stream, RNG)
     from_file = {
         "draws": draws is None and stored.draws is not None,
         "method": method is None and stored.method is not None,
+        "stream": stream is None and stored.stream is not None,
     }
     try:
+        check_stream(chosen_stream)
         check_draws(chosen_method, chosen_draws)
         if chosen_draws < least_draws:
             raise ScenarioError(
@@ -152,6 +168,7 @@ def resolve_settings(
         threads=int(getattr(runner, "threads", threads)),
         backend=str(runner.name),
         kernel=kernel,
+        stream=chosen_stream,
         _runner=runner,
     )
 

@@ -19,7 +19,7 @@ from ..report.html import result_html
 from ..report.numbers import number_word, published_note
 from ..report.text import format_result
 from ..scenario import Scenario, describe_conditioning, describe_observed
-from ..seeding import RNG, describe_seed
+from ..seeding import describe_seed
 from . import filtering
 from .accumulator import FIXED_POINT, Accumulator
 from .estimates import count_event_errors, probability_errors, wilson_interval
@@ -101,7 +101,7 @@ class SimulationResult:
             "workers": self.workers,
             "conditioned": bool(self.scenario.observed),
             "kernel": self.kernel,
-            "rng": RNG,
+            "rng": self.settings.stream,
             "observed": {v: dict(p) for v, p in self.scenario.observed.items()},
             "tjsim_version": __version__,
         }

@@ -108,8 +108,8 @@ class SweepResult:
     cluster_met
         ``(P, C, T + 1)`` draws of each cluster (block or Sobol scramble) meeting each
         target at each point; ``cluster_draws`` ``(C,)`` their sizes.
-    method, seed, n_draws
-        Sampling method, root seed and draws per point.
+    method, seed, n_draws, stream
+        Sampling method, root seed, draws per point and random stream.
     calibration, calibration_version
         The calibration's name and version.
     kernel, backend, workers
@@ -130,6 +130,7 @@ class SweepResult:
     kernel: str = "numpy"
     backend: str = "local"
     workers: int = 1
+    stream: str = RNG
 
     # ---------------------------------------------------------------- metadata
     @property
@@ -148,7 +149,7 @@ class SweepResult:
             "method": self.method,
             "seed": describe_seed(self.seed),
             "kernel": self.kernel,
-            "rng": RNG,
+            "rng": self.stream,
             "backend": self.backend,
             "workers": self.workers,
             "tjsim_version": __version__,

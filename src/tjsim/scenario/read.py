@@ -46,7 +46,7 @@ from ..calibration import OPS, Calibration
 from ..errors import ScenarioError, suggest, unknown
 from ..limits import MAX_EXTENDS_DEPTH, MAX_MAGNITUDE, MAX_SPREAD
 from ..marginals import FAMILIES
-from ..seeding import MAX_SEED, check_draws
+from ..seeding import MAX_SEED, STREAMS, check_draws
 from ..yamlio import kind_of, read_yaml_mapping
 from .scenario import (
     METHODS,
@@ -85,7 +85,7 @@ TOP_KEYS = (
 DRIVER_KEYS = ("shift", "scale", "distribution", "df", "skew")
 EVENT_KEYS = ("name", "probability", "impact", "label", "size_spread")
 TARGET_KEYS = ("indicator", "op", "threshold", "compare_to", "label", "headline")
-SIMULATION_KEYS = ("draws", "seed", "method")
+SIMULATION_KEYS = ("draws", "seed", "method", "stream")
 
 
 # ---------------------------------------------------------------------- reading
@@ -440,10 +440,14 @@ class _Parser:
         method = data.get("method")
         if method is not None:
             self.choice(method, "simulation.method", METHODS)
+        stream = data.get("stream")
+        if stream is not None:
+            self.choice(stream, "simulation.stream", tuple(STREAMS))
         return SimulationSettings(
             draws=self.integer(_scientific(data.get("draws")), "simulation.draws", least=1),
             seed=self.integer(data.get("seed"), "simulation.seed", least=0, below=MAX_SEED),
             method=method,
+            stream=stream,
         )
 
     # ------------------------------------------------------------ values

@@ -27,7 +27,7 @@ from typing import Any
 from ..calibration import Calibration
 from ..errors import ScenarioError
 from ..marginals import FAMILIES
-from ..seeding import METHODS, whole_draws
+from ..seeding import METHODS, check_stream, whole_draws
 from . import checks
 
 
@@ -166,6 +166,7 @@ class SimulationSettings:
     draws: int | None = None
     seed: int | None = None
     method: str | None = None
+    stream: str | None = None
 
     def __post_init__(self) -> None:
         # 1e5 (a float with a whole value) is 100000, as in simulate(draws=1e5)
@@ -182,6 +183,8 @@ class SimulationSettings:
             raise ScenarioError(
                 f"method must be one of {', '.join(METHODS)}, found {self.method!r}"
             )
+        if self.stream is not None:
+            check_stream(self.stream)
 
 
 @dataclass(frozen=True)
@@ -215,7 +218,7 @@ class Scenario:
     targets
         Target id -> :class:`TargetChange`, or ``None`` to drop the target.
     simulation
-        Default draws, seed and method.
+        Default draws, seed, method and random stream.
     observed
         Year-to-date figures already published, ``{variable: {period: value}}``
         (periods ``Q1``, ``H1``, ``Q1-Q3``, ``FY``); simulations are conditioned on
@@ -413,7 +416,7 @@ class Scenario:
         return list(ids)
 
     def with_simulation(self, **settings: Any) -> Scenario:
-        """Store default ``draws``, ``seed`` or ``method`` (the name is kept: the
+        """Store default ``draws``, ``seed``, ``method`` or ``stream`` (the name is kept: the
         settings change how the scenario is run, not what it says)."""
         return replace(self, simulation=replace(self.simulation, **settings))
 

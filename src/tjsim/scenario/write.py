@@ -33,6 +33,7 @@ def scenario_to_mapping(scenario: Scenario) -> dict[str, Any]:
                 "draws": scenario.simulation.draws,
                 "seed": scenario.simulation.seed,
                 "method": scenario.simulation.method,
+                "stream": scenario.simulation.stream,
             }
         ),
     }

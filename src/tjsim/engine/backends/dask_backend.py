@@ -162,6 +162,7 @@ class DaskBackend:
                 models[run],
                 job.kernel,
                 job.method,
+                job.stream,
                 job.root,
                 task.blocks,
                 job.summary,

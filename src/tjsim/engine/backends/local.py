@@ -162,5 +162,14 @@ def _evaluate(runner: TaskRunner, job: Job, task: Task) -> TaskOutput:
             return rows[starts[block.id] : starts[block.id] + block.size]
 
     return runner.evaluate(
-        key, model, job.kernel, job.method, job.root, task.blocks, job.summary, keep, hold=True
+        key,
+        model,
+        job.kernel,
+        job.method,
+        job.stream,
+        job.root,
+        task.blocks,
+        job.summary,
+        keep,
+        hold=True,
     )

@@ -123,7 +123,7 @@ class _Worker:
         self.runs.move_to_end(key)
         while len(self.runs) > KEPT_RUNS:
             self.runs.popitem(last=False)
-        args = (key, model, job.kernel, job.method, job.root, task.blocks, job.summary)
+        args = (key, model, job.kernel, job.method, job.stream, job.root, task.blocks, job.summary)
         self.connection.send(("task", ident, args))
         self.busy.append(ident)
         self.holding = key

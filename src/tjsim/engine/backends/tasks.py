@@ -31,7 +31,7 @@ import numpy as np
 
 from ...model import CompiledModel
 from ...result.accumulator import Accumulator
-from ...seeding import BLOCK_SIZE, Block, LazySequence
+from ...seeding import BLOCK_SIZE, RNG, Block, LazySequence
 from ..kernels import BlockKernel, make_kernel
 
 #: A function applied to a task's accumulator where the task ran, to send back less
@@ -85,6 +85,8 @@ class Job:
         few models alive).
     kernel, method, root
         The kernel's name, the sampling method and the root seed of every run.
+    stream
+        The random stream of every run (:data:`tjsim.seeding.STREAMS`).
     summary
         Applied to each task's accumulator where it ran (``None``: send it whole).
     keep
@@ -102,6 +104,7 @@ class Job:
     summary: Summary | None = None
     keep: np.ndarray | None = None
     block_counts: bool = False
+    stream: str = RNG
     id: int = field(default_factory=lambda: next(_JOB_IDS))
 
     def __post_init__(self) -> None:
@@ -198,6 +201,7 @@ class TaskRunner:
         model: Any,
         kernel: str,
         method: str,
+        stream: str,
         root: np.random.SeedSequence,
         blocks: Sequence[Block],
         summary: Summary | None = None,
@@ -221,7 +225,7 @@ class TaskRunner:
                 if isinstance(model, CompiledModel)
                 else model.evaluator(kernel)  # a question asked of common draws
             )
-            entry = (built, built.worker(method, root, BLOCK_SIZE))
+            entry = (built, built.worker(method, root, BLOCK_SIZE, stream))
             self._kernels[key] = entry
             while len(self._kernels) > self.size:
                 self._kernels.popitem(last=False)
@@ -265,6 +269,7 @@ def evaluate_task(
     model: Any,
     kernel: str,
     method: str,
+    stream: str,
     root: np.random.SeedSequence,
     blocks: Sequence[Block],
     summary: Summary | None = None,
@@ -274,7 +279,7 @@ def evaluate_task(
     runner = getattr(_LOCAL, "runner", None)
     if runner is None:
         runner = _LOCAL.runner = TaskRunner()
-    return runner.evaluate(key, model, kernel, method, root, blocks, summary)
+    return runner.evaluate(key, model, kernel, method, stream, root, blocks, summary)
 
 
 def merge_outputs(

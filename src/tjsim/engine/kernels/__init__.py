@@ -56,11 +56,12 @@ class BlockKernel(Protocol):
         ...
 
     def worker(
-        self, method: str, root: np.random.SeedSequence, largest: int
+        self, method: str, root: np.random.SeedSequence, largest: int, stream: str = ...
     ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:
         """A block evaluator with its own buffers (one per thread): it adds block
-        ``block`` (of at most ``largest`` draws) of the stream rooted at ``root`` to an
-        accumulator, and writes the block's indicator rows to ``keep`` when given."""
+        ``block`` (of at most ``largest`` draws) of the random stream ``stream`` (a name
+        in :data:`tjsim.seeding.STREAMS`) rooted at ``root`` to an accumulator, and
+        writes the block's indicator rows to ``keep`` when given."""
         ...
 
     def basis(self, latent: np.ndarray) -> np.ndarray:

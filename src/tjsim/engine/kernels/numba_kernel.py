@@ -60,10 +60,12 @@ from numba.extending import intrinsic
 from ...marginals import GRID
 from ...model import CompiledModel
 from ...result.accumulator import Accumulator
-from ...seeding import Block, block_bit_generator
+from ...seeding import RNG, Block, block_bit_generator
+from ..lanes import LANES, generator_states
 from ..sampling import LatentSampler
 from . import ziggurat
 from .numpy_kernel import BlockSums, NumpyKernel, commit_block
+from .vector_lanes import lane_tries
 
 # numba.config sets its options at import; numba's type information does not list them.
 if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
@@ -187,6 +189,80 @@ def _normal(s0, s1, s2, s3):
                 return x, s0, s1, s2, s3
 
 
+@numba.njit(nogil=True, cache=CACHE)
+def _complete(r, others):
+    """Stream 3: the value of a lane's rejected try ``r`` (:mod:`tjsim.engine.lanes`),
+    completed as numpy's ziggurat continues, with the block's completion generators
+    ``others`` (``(4, 3)`` SFC64 states, advanced in place: the wedge tests' uniforms,
+    the normals after a failed wedge test, the tails)."""
+    layer = np.intp(r & _BYTE)
+    mantissa = (r >> np.uint64(9)) & _MANTISSA
+    x = np.float64(mantissa) * _WI[layer]
+    if (r >> np.uint64(8)) & _ONE:
+        x = -x
+    if layer == 0:
+        s0, s1, s2, s3 = others[0, 2], others[1, 2], others[2, 2], others[3, 2]
+        while True:
+            u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+            xx = -_NOR_INV_R * math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
+            u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+            yy = -math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
+            if yy + yy > xx * xx:
+                break
+        others[0, 2], others[1, 2], others[2, 2], others[3, 2] = s0, s1, s2, s3
+        if (mantissa >> np.uint64(8)) & _ONE:
+            return -(_NOR_R + xx)
+        return _NOR_R + xx
+    u, s0, s1, s2, s3 = _sfc64(others[0, 0], others[1, 0], others[2, 0], others[3, 0])
+    others[0, 0], others[1, 0], others[2, 0], others[3, 0] = s0, s1, s2, s3
+    uniform = np.float64(u >> np.uint64(11)) * _TWO_M53
+    if (_FI[layer - 1] - _FI[layer]) * uniform + _FI[layer] < math.exp(-0.5 * x * x):
+        return x
+    value, s0, s1, s2, s3 = _normal(others[0, 1], others[1, 1], others[2, 1], others[3, 1])
+    others[0, 1], others[1, 1], others[2, 1], others[3, 1] = s0, s1, s2, s3
+    return value
+
+
+@numba.njit(inline="always")
+def _lane_normals(lanes, others, normals, n, tried, accepted):
+    """Stream 3: the normals of ``n`` draws (at most :data:`TILE`) into ``normals``
+    (``(d, TILE)``, a draw a column), eight draws (a group) at a time: the lanes' tries
+    (:func:`~tjsim.engine.kernels.vector_lanes.lane_tries`), then the group's rejected
+    tries completed in order of normal and lane (:func:`_complete`). The last group is
+    drawn and completed whole, as :class:`tjsim.engine.lanes.LaneStream` draws it.
+    ``tried`` (``d * LANES`` uint64) and ``accepted`` (``d`` uint8) are scratch."""
+    d = normals.shape[0]
+    for group in range(0, n, LANES):
+        lane_tries(lanes, normals, group, TILE, d, tried, accepted)
+        for j in range(d):
+            if accepted[j] != 0xFF:
+                for lane in range(LANES):
+                    if not (accepted[j] >> lane) & 1:
+                        normals[j, group + lane] = _complete(tried[j * LANES + lane], others)
+
+
+@numba.njit(nogil=True, cache=CACHE)
+def lane_normals(states, out):
+    """Fill ``out`` (``(n, d)``) with stream 3's normals from a block's generators
+    ``states`` (``(4, LANES + 3)``, :func:`tjsim.engine.lanes.generator_states`), as
+    :class:`tjsim.engine.lanes.LaneStream` would; the states are advanced in place.
+    The kernel's own loop, a tile at a time (for tests)."""
+    n, d = out.shape
+    lanes = np.ascontiguousarray(states[:, :LANES])
+    others = np.ascontiguousarray(states[:, LANES:])
+    normals = np.zeros((d, TILE))
+    tried = np.empty(d * LANES, dtype=np.uint64)
+    accepted = np.empty(d, dtype=np.uint8)
+    for tile in range(0, n, TILE):
+        size = min(TILE, n - tile)
+        _lane_normals(lanes, others, normals, size, tried, accepted)
+        for s in range(size):
+            for j in range(d):
+                out[tile + s, j] = normals[j, s]
+    states[:, :LANES] = lanes
+    states[:, LANES:] = others
+
+
 @numba.njit(inline="always")
 def _bin(position, bottom, top):
     """Histogram bin at ``position``: truncated, clamped to the under- and overflow bins
@@ -260,6 +336,9 @@ def _lowest_bit(typingctx, word):
 @numba.njit(nogil=True, cache=CACHE)
 def _evaluate(
     state,
+    lanes,
+    others,
+    laned,
     latent,
     size,
     antithetic,
@@ -301,7 +380,10 @@ def _evaluate(
     histogram,
 ):
     """Evaluate one block of ``size`` draws into the block's sums (see the module), in
-    tiles of :data:`TILE` draws: the targets met by a tile's draws are bit sets, one
+    tiles of :data:`TILE` draws. Its normals are Sobol' points' (``latent``, when not
+    empty), else stream 3's (``laned``: the ``(4, LANES)`` SFC64 states of the eight
+    lanes and the ``(4, 3)`` of the completion generators, advanced in place), else
+    stream 2's (``state``, one generator's 4 words). The targets met by a tile's draws are bit sets, one
     word per target (reading); ``counts`` (met pairs) receives its upper triangle only; the number met and the joint count the first
     ``primary`` rows, the readings in force; ``headline`` flags the rows counted as
     headline targets met (``headline_count``, and by antithetic pair
@@ -319,6 +401,8 @@ def _evaluate(
     # Column-major (one row per column, the tile's draws side by side), so that the
     # loops over draws are vectorized; only the basis sums in met draws read rows.
     normals = np.zeros((d, TILE))
+    tried = np.empty(d * LANES, dtype=np.uint64)  # stream 3: a group's tries ...
+    accepted = np.empty(d, dtype=np.uint8)  # ... and its accepted lanes, a step
     z = np.zeros((g, TILE))  # correlated latent values of the table and event columns
     columns = np.zeros((k, TILE))  # the basis: e[used], then the gathered columns
     rows = np.zeros((TILE, k))  # the same, one row per draw
@@ -341,11 +425,14 @@ def _evaluate(
     for tile in range(0, half, TILE):
         n = min(TILE, half - tile)
         # -- latent normals
-        for s in range(n):
-            if given:
+        if given:
+            for s in range(n):
                 for j in range(d):
                     normals[j, s] = latent[tile + s, j]
-            else:
+        elif laned:
+            _lane_normals(lanes, others, normals, n, tried, accepted)
+        else:
+            for s in range(n):
                 for j in range(d):
                     normals[j, s], s0, s1, s2, s3 = _normal(s0, s1, s2, s3)
         # -- correlated latent values of the table and event columns
@@ -562,7 +649,7 @@ class NumbaKernel:
         return self.reference.target_margins(x)
 
     def worker(
-        self, method: str, root: np.random.SeedSequence, largest: int
+        self, method: str, root: np.random.SeedSequence, largest: int, stream: str = RNG
     ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:
         """A function that evaluates one block into an accumulator (``keep`` receives the
         block's indicator rows when given); one per thread."""
@@ -570,21 +657,29 @@ class NumbaKernel:
         ref = self.reference
         d, m, t = ref.weights.shape[0], ref.n_indicators, len(ref.strict)
         k = len(self.used) + len(ref.gathered)
-        sampler = LatentSampler(method, root, d) if method == "sobol" else None
+        sampler = LatentSampler(method, root, d, stream) if method == "sobol" else None
         latent = np.empty((largest if sampler else 0, d))
+        laned = sampler is None and stream == "sfc64/3"
         no_state = np.zeros(4, dtype=np.uint64)
+        no_lanes = np.zeros((4, LANES), dtype=np.uint64)
+        no_others = np.zeros((4, 3), dtype=np.uint64)
         no_keep = np.empty((0, m))
         stage = np.zeros(ref.n_bins, dtype=np.uint16)
         tables = ref.table_set
 
         def evaluate(block: Block, acc: Accumulator, keep: np.ndarray | None) -> None:
+            state, lanes, others = no_state, no_lanes, no_others
             if sampler is not None:
                 given = latent[: block.size]
                 sampler.fill(block, given)
-                state = no_state
             else:
                 given = latent
-                state = block_bit_generator(root, block.id).state["state"]["state"]
+                if laned:
+                    states = generator_states(root, block.id)
+                    lanes = np.ascontiguousarray(states[:, :LANES])
+                    others = np.ascontiguousarray(states[:, LANES:])
+                else:
+                    state = block_bit_generator(root, block.id).state["state"]["state"]
             basis_sums = np.zeros((t + 2, k))
             counts = np.zeros((t + 2, t + 2), dtype=np.int64)
             sums = BlockSums(
@@ -599,6 +694,9 @@ class NumbaKernel:
             )
             _evaluate(
                 state,
+                lanes,
+                others,
+                laned,
                 given,
                 block.size,
                 method == "antithetic",

@@ -40,7 +40,7 @@ import numpy as np
 
 from ...model import CompiledModel
 from ...result.accumulator import FIXED_POINT, Accumulator
-from ...seeding import Block
+from ...seeding import RNG, Block
 from ..sampling import LatentSampler
 from ..tables import TableSet, interpolate, table_set
 
@@ -264,12 +264,12 @@ class NumpyKernel:
         )
 
     def worker(
-        self, method: str, root: np.random.SeedSequence, largest: int
+        self, method: str, root: np.random.SeedSequence, largest: int, stream: str = RNG
     ) -> Callable[[Block, Accumulator, np.ndarray | None], None]:
         """A function that evaluates one block into an accumulator (``keep`` receives the
         block's indicator rows when given), with buffers for blocks of up to ``largest``
-        draws; one per thread."""
-        sampler = LatentSampler(method, root, self.weights.shape[0])
+        draws, drawing from the random stream ``stream``; one per thread."""
+        sampler = LatentSampler(method, root, self.weights.shape[0], stream)
         workspace = _Workspace(self, largest)
 
         def evaluate(block: Block, acc: Accumulator, keep: np.ndarray | None) -> None:
