@@ -3,11 +3,15 @@
 :func:`lane_tries` is a numba intrinsic: it writes LLVM IR on vectors of eight 64-bit
 integers, which LLVM compiles to the processor's vector instructions (one 512-bit
 register with AVX-512, two or four narrower ones otherwise: the same numbers on any
-processor, since every operation is exact or rounded once as in scalar code). numba
-does not vectorize the same loop written over arrays: it cannot tell the arrays apart,
-and the table look-ups defeat its cost model. :mod:`tjsim.engine.lanes` defines the
+processor, since every operation is exact or rounded once as in scalar code). The same
+loop written over numba arrays was not vectorized (it compiled to scalar code, slower
+than one generator's loop). :mod:`tjsim.engine.lanes` defines the
 stream and draws it with numpy; the compiled kernel
 (:mod:`tjsim.engine.kernels.numba_kernel`) completes the rejected tries this leaves.
+
+The intrinsic is compiled into the kernel's loop, whose cached machine code numba keys
+on ``numba_kernel.py`` alone: after editing this file, touch that one (or remove its
+``__pycache__``) so that the kernel is compiled again.
 """
 
 from __future__ import annotations
@@ -80,7 +84,7 @@ def lane_tries(
         i64 = ir.IntType(64)
         vector = ir.VectorType(i64, LANES)
         doubles = ir.VectorType(ir.DoubleType(), LANES)
-        mask = ir.IntType(LANES)
+        mask = ir.IntType(LANES)  # a bit a lane: the uint8 of ``accepted``
 
         def same(value: int) -> ir.Constant:
             return ir.Constant(vector, [value] * LANES)
@@ -138,7 +142,7 @@ def lane_tries(
             r, vector_at(kept, builder.mul(step, ir.Constant(i64, LANES)), vector), align=8
         )
         passed = builder.bitcast(builder.icmp_unsigned("<", mantissa, bound), mask)
-        builder.store(builder.zext(passed, ir.IntType(8)), builder.gep(masks, [step]))
+        builder.store(passed, builder.gep(masks, [step]))
         step.add_incoming(builder.add(step, ir.Constant(i64, 1)), body)
         for phi, value in zip(lanes, advanced, strict=True):
             phi.add_incoming(value, body)
