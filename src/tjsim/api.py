@@ -671,6 +671,7 @@ def sweep(
     blocks_per_task: int | None = None,
     calibration: CalibrationLike = None,
     progress: Callable[[int, int], None] | None = None,
+    stream: str | None = None,
 ) -> SweepResult:
     """Simulate ``scenario`` at every point of ``grid``, on common random numbers.
 
@@ -686,10 +687,11 @@ def sweep(
         (added to the scenario's shift), ``drivers.<variable>.scale`` (multiplies the
         shock's spread), ``parameters.<fact>`` (the value) and
         ``events.<event>.probability``.
-    draws, seed, method
+    draws, seed, method, stream
         As for :func:`tjsim.simulate`, per point (default: the arguments, else the
         grid file's ``simulation``, else the scenario's, else 100,000 draws, fresh
-        entropy and ``mc``). Every point uses the same seed: common random numbers.
+        entropy, ``mc`` and ``sfc64/3``). Every point uses the same seed: common random
+        numbers.
     backend
         ``None`` or ``"local"`` (this process, ``threads`` threads), ``"processes"``
         (a persistent pool of ``workers`` processes), ``"dask"`` (the
@@ -731,6 +733,7 @@ def sweep(
         seed=seed,
         method=method,
         blocks_per_task=blocks_per_task,
+        stream=stream,
         progress=progress,
     )
 

@@ -2,9 +2,10 @@
 into blocks.
 
 The random numbers of a simulation are cut into fixed-size *blocks* of draws
-(:func:`plan_blocks`). Block ``b`` always draws from
-``SeedSequence(entropy, spawn_key=(b,))``, whatever the chunk size or the number of
-worker processes, so results do not depend on either. The plan is computed block by
+(:func:`plan_blocks`). Block ``b`` always draws from the same generators, seeded from
+``SeedSequence(entropy, spawn_key=...)`` with ``b`` in the key (:func:`block_sequence`,
+:func:`stream_sequence`), whatever the chunk size or the number of worker processes, so
+results do not depend on either. The plan is computed block by
 block when asked for, so it takes no memory to speak of at any number of draws.
 
 The stream is versioned (:data:`STREAMS`; the run's is recorded in every result's
@@ -56,6 +57,9 @@ STREAMS = {
 }
 #: The stream of a run that names none.
 RNG = "sfc64/3"
+#: First word of the spawn keys of stream 3's generators (``b"sfc3"`` as an integer: no
+#: count of spawned seeds reaches it).
+STREAM3_TAG = 0x73666333
 #: Independent scrambles of a Sobol run (the error estimate's degrees of freedom + 1).
 SOBOL_SCRAMBLES = 16
 #: The sampling methods (:mod:`tjsim.engine.sampling`).
@@ -104,9 +108,13 @@ def block_sequence(root: np.random.SeedSequence, block: int) -> np.random.SeedSe
 
 def stream_sequence(root: np.random.SeedSequence, block: int, part: int) -> np.random.SeedSequence:
     """The SeedSequence of generator ``part`` of block ``block`` in stream ``sfc64/3``:
-    ``root`` with ``(block, part)`` appended to its spawn key."""
+    ``root`` with ``(STREAM3_TAG, block, part)`` appended to its spawn key. The tag keeps
+    these apart from the blocks of a seed spawned from ``root`` (a Generator passed as
+    the seed spawns children ``(*key, c)``, whose block ``b`` is ``(*key, c, b)``)."""
     return np.random.SeedSequence(
-        root.entropy, spawn_key=(*root.spawn_key, block, part), pool_size=root.pool_size
+        root.entropy,
+        spawn_key=(*root.spawn_key, STREAM3_TAG, block, part),
+        pool_size=root.pool_size,
     )
 
 
@@ -149,8 +157,12 @@ def whole_draws(draws: Any) -> Any:
 def check_stream(stream: object) -> str:
     """``stream`` if it names one of :data:`STREAMS`, else a
     :class:`~tjsim.errors.ScenarioError` that lists them (and suggests the closest)."""
-    if not isinstance(stream, str) or stream not in STREAMS:
-        raise ScenarioError(unknown_of("stream", str(stream), STREAMS), key="stream")
+    if not isinstance(stream, str):
+        raise ScenarioError(
+            f"stream must be one of {', '.join(STREAMS)}, found {stream!r}", key="stream"
+        )
+    if stream not in STREAMS:
+        raise ScenarioError(unknown_of("stream", stream, STREAMS), key="stream")
     return stream
 
 

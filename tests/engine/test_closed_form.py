@@ -65,8 +65,14 @@ def test_reported_error_matches_spread_across_seeds(method):
     p = np.array([r["probability"].to_numpy() for r in runs])
     se = np.array([r["std_error"].to_numpy() for r in runs])
     ratio = p.std(axis=0, ddof=1) / se.mean(axis=0)
+    exact = np.array(list(Toy().probabilities().values()))
+    middle = (exact > 0.05) & (exact < 0.95)
     # 60 replications: the ratio of standard deviations is within about +-20% (3 sd).
-    assert np.all((ratio > 0.7) & (ratio < 1.35)), ratio
+    assert np.all((ratio[middle] > 0.7) & (ratio[middle] < 1.35)), ratio
+    # Near 1 (y_above_a, 0.9995) a run of 4,096 draws sees about two misses, so each
+    # run's error is itself noisy and low on average: the ratio is about 1.15 for exact
+    # binomial counts, and its spread over 60 runs wider.
+    assert np.all((ratio[~middle] > 0.6) & (ratio[~middle] < 1.8)), ratio
 
 
 @pytest.mark.parametrize("method", ["antithetic", "sobol"])

@@ -203,8 +203,8 @@ def test_the_stream_is_pinned(stream):
 GOLDEN_NORMALS = {
     "sfc64/3": np.array(
         [
-            [-1.622344565061195, 0.2391750187591773, 0.48867222247877956],
-            [-0.772153918333846, 0.1479162186200444, -0.3772796981759266],
+            [0.460432173800008, -1.1941181638994351, 0.18068198868257207],
+            [0.17551301599181532, -0.32029283370135386, 1.1642523352192233],
         ]
     ),
     "sfc64/2": np.array(
@@ -228,7 +228,7 @@ def test_the_toy_model_golden_counts(stream):
         assert result.accumulator.met.tolist() == GOLDEN_TOY_MET[stream], kernel
 
 
-GOLDEN_TOY_MET = {"sfc64/3": [14400, 33729, 39980, 14297], "sfc64/2": [14236, 33441, 39975, 14102]}
+GOLDEN_TOY_MET = {"sfc64/3": [14460, 33607, 39978, 14346], "sfc64/2": [14236, 33441, 39975, 14102]}
 
 
 def test_the_default_kernel_is_the_fastest_available(calibration):

@@ -16,7 +16,7 @@ import tjsim
 from optional import requires_numba
 from tjsim.engine.kernels import ziggurat
 from tjsim.engine.lanes import LANES, LaneStream, generator_states, lane_generators
-from tjsim.seeding import BLOCK_SIZE, as_seed_sequence
+from tjsim.seeding import BLOCK_SIZE, as_seed_sequence, block_bit_generator
 
 MANTISSA = 2**52 - 1
 
@@ -151,3 +151,76 @@ def test_the_old_stream_stays_selectable_and_is_recorded(calibration):
 def test_an_unknown_stream_is_a_clear_error(calibration):
     with pytest.raises(tjsim.ScenarioError, match=r"stream 'sfc64/1'.*one of sfc64/3, sfc64/2"):
         tjsim.simulate(draws=10, stream="sfc64/1", calibration=calibration)
+
+
+def test_the_generators_are_seeded_as_the_definition_says():
+    """The spawn keys of the definition, written out: (TAG, block, part), TAG = b"sfc3"."""
+    root = np.random.SeedSequence(99, spawn_key=(4,))
+    states = generator_states(root, 6)
+    for part in range(LANES + 3):
+        seed = np.random.SeedSequence(99, spawn_key=(4, 0x73666333, 6, part))
+        expected = np.random.SFC64(seed).state["state"]["state"]
+        np.testing.assert_array_equal(states[:, part], expected)
+
+
+def test_no_generator_is_also_a_block_of_a_seed_spawned_from_the_root():
+    """A Generator passed as the seed spawns a child of its seed sequence, whose blocks
+    (stream 2) and lanes (stream 3) must not repeat the parent's lanes."""
+    parent = as_seed_sequence(7)
+    child = as_seed_sequence(np.random.default_rng(7))
+    ours = {tuple(column) for b in range(12) for column in generator_states(parent, b).T}
+    theirs = {tuple(block_bit_generator(child, b).state["state"]["state"]) for b in range(12)}
+    theirs |= {tuple(column) for b in range(12) for column in generator_states(child, b).T}
+    assert len(ours) == 12 * (LANES + 3)
+    assert not ours & theirs
+
+
+@requires_numba
+@pytest.mark.parametrize(("method", "draws"), [("mc", BLOCK_SIZE + 1_003), ("antithetic", 2_006)])
+def test_the_kernels_agree_on_a_last_group_of_fewer_than_eight_draws(calibration, method, draws):
+    runs = [
+        tjsim.simulate(draws=draws, seed=31, method=method, kernel=kernel, calibration=calibration)
+        for kernel in ("numpy", "numba")
+    ]
+    for name in ("met", "both", "count_met", "histogram"):
+        np.testing.assert_array_equal(
+            getattr(runs[0].accumulator, name), getattr(runs[1].accumulator, name), err_msg=name
+        )
+
+
+def test_the_chosen_stream_reaches_every_use_of_the_draws(calibration, tmp_path):
+    """sfc64/2 chosen for a run is the stream of its common draws (sensitivities), of
+    its report's "Reproduce this run" scenario, of a sweep and of a grid written out;
+    settings pickled by tjsim 0.2 (no stream) read as sfc64/2."""
+    import pickle
+
+    from tjsim.analysis.common import common_draws_of
+    from tjsim.report.html import reproducing_scenario
+    from tjsim.scenario.grid import grid_from_mapping
+
+    result = tjsim.simulate(draws=3_000, seed=3, stream="sfc64/2", calibration=calibration)
+    common = common_draws_of(result, calibration)
+    assert common.settings.stream == "sfc64/2"
+    base = tjsim.sensitivities(result, calibration=calibration, drivers=["exports"])
+    assert base.attrs["metadata"]["rng"] == "sfc64/2"
+    assert reproducing_scenario(result).simulation.stream == "sfc64/2"
+    swept = tjsim.sweep(
+        None,
+        {"drivers.exports.shift": [0.0, 1.0]},
+        draws=3_000,
+        seed=3,
+        stream="sfc64/2",
+        calibration=calibration,
+    )
+    assert swept.metadata["rng"] == "sfc64/2"
+    grid = grid_from_mapping(
+        {"axes": {"drivers.exports.shift": [0, 1]}, "simulation": {"stream": "sfc64/2"}}
+    )
+    assert grid_from_mapping(grid.to_mapping()).simulation.stream == "sfc64/2"
+    settings = tjsim.simulate(draws=10, seed=3, calibration=calibration).settings
+    assert pickle.loads(pickle.dumps(settings)).stream == "sfc64/3"
+    state = settings.__getstate__()
+    del state["stream"]  # as tjsim 0.2 pickled them
+    old = object.__new__(type(settings))
+    old.__setstate__(state)
+    assert old.stream == "sfc64/2"

@@ -21,6 +21,7 @@ from tjsim.cli import main
 from tjsim.report.changes import scenario_changes, touched_facts
 from tjsim.report.files import write_run
 from tjsim.report.html import text
+from tjsim.seeding import RNG
 from toy import Toy
 
 SCENARIOS = ROOT / "scenarios"
@@ -158,7 +159,10 @@ def test_the_reports_scenario_block_reproduces_the_run(downturn_run, tmp_path):
     page = Page((downturn_run / "report.html").read_text(encoding="utf-8"))
     block = next(p for p in page.pre if p.startswith("name:"))
     mapping = yaml.safe_load(block)
-    assert mapping["simulation"] == {"draws": 20000, "seed": 11, "method": "mc"}
+    assert mapping["simulation"] == {"draws": 20000, "seed": 11, "method": "mc", "stream": RNG}
+    # the output folder's scenario.yaml is the same scenario
+    saved = yaml.safe_load((downturn_run / "scenario.yaml").read_text(encoding="utf-8"))
+    assert saved == mapping
     path = tmp_path / "again.yaml"
     path.write_text(block, encoding="utf-8")
     again = tjsim.simulate(path)

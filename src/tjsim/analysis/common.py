@@ -197,8 +197,8 @@ def common_draws_of(
     kernel: str | None = None,
     workers: int | None = None,
 ) -> CommonDraws:
-    """The draws of ``result`` (the same seed, method and scenario; ``draws`` defaults to
-    the result's), ready to evaluate variants on, on ``kernel`` and ``workers`` (default:
+    """The draws of ``result`` (the same seed, method, random stream and scenario;
+    ``draws`` defaults to the result's), ready to evaluate variants on, on ``kernel`` and ``workers`` (default:
     as :func:`tjsim.simulate`); ``calibration`` must be the one the result was simulated
     on (a run with quarters, ``quarterly=True``, keeps them)."""
     settings = resolve_settings(
@@ -209,6 +209,7 @@ def common_draws_of(
         chunk_size=result.chunk_size,
         kernel=kernel,
         workers=workers,
+        stream=result.settings.stream,
         least_draws=2,
     )
     common = CommonDraws(

@@ -164,6 +164,7 @@ def _metadata(common: CommonDraws, **extra: Any) -> dict[str, Any]:
         "draws": common.draws,
         "method": common.method,
         "seed": describe_seed(common.root),
+        "rng": common.settings.stream,
         "conditioned": bool(common.scenario.observed),
         "observed": {v: dict(p) for v, p in common.scenario.observed.items()},
         **extra,

@@ -52,6 +52,7 @@ def sweep(
     method: str | None = None,
     blocks_per_task: int | None = None,
     kernel: str | None = None,
+    stream: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
     """Evaluate ``scenario`` at every point of ``grid`` (objects in; :func:`tjsim.sweep`
@@ -63,7 +64,13 @@ def sweep(
     check_grid(grid, calibration, scenario)
     base = swept_scenario(scenario, grid)
     settings = resolve_settings(
-        base, draws=draws, seed=seed, method=method, backend=backend, kernel=kernel
+        base,
+        draws=draws,
+        seed=seed,
+        method=method,
+        backend=backend,
+        kernel=kernel,
+        stream=stream,
     )
     draws, method, root, kernel = settings.draws, settings.method, settings.seed, settings.kernel
     if blocks_per_task is None:

@@ -111,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
 
         backend = DaskBackend(address=args.scheduler)
     base = swept_scenario(scenario, grid)
-    draws = resolve_settings(base, draws=args.draws, seed=args.seed, method=args.method).draws
+    draws = resolve_settings(
+        base, draws=args.draws, seed=args.seed, method=args.method, stream=args.stream
+    ).draws
     try:
         with progress_bar(draws * len(grid), quiet=args.quiet, points=len(grid)) as progress:
             result = sweep(
@@ -120,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
                 draws=args.draws,
                 seed=args.seed,
                 method=args.method,
+                stream=args.stream,
                 backend=backend,
                 workers=args.workers,
                 calibration=calibration,

@@ -5,7 +5,8 @@ eight SFC64 generators ("lanes") held side by side in vector registers
 (:mod:`tjsim.engine.kernels.vector_lanes`); this module draws the same numbers with
 whole-array numpy operations, for the numpy kernel, the per-draw reference and common
 draws. The stream of block ``b`` (seed sequence ``root``) is defined as follows; every
-generator is ``SFC64(SeedSequence(root.entropy, spawn_key=(*root.spawn_key, b, part)))``.
+generator is ``SFC64(SeedSequence(root.entropy, spawn_key=(*root.spawn_key, TAG, b,
+part)))``, with ``TAG`` = :data:`tjsim.seeding.STREAM3_TAG`.
 
 1. Draw ``i`` of the block (its first half for ``antithetic``) belongs to lane
    ``i % 8`` (parts 0 to 7); its ``d`` normals are the *tries* made of the lane's

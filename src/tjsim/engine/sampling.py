@@ -27,7 +27,7 @@ import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
-from ..seeding import RNG, Block, block_generator
+from ..seeding import RNG, Block, block_generator, check_stream
 from .lanes import LaneStream
 
 # ``warnings.catch_warnings`` changes process-wide state: one thread at a time.
@@ -43,7 +43,7 @@ class LatentSampler:
         self.method = method
         self.root = root
         self.dimension = dimension
-        self.random_stream = stream
+        self.random_stream = check_stream(stream)
         self._sobol: tuple[int, int, qmc.Sobol] | None = None  # (group, next point, engine)
 
     def fill(self, block: Block, out: np.ndarray) -> None:

@@ -97,6 +97,10 @@ class RunSettings:
         state["_runner"] = None  # a pool or a client does not travel
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Settings pickled by tjsim 0.2, which had one stream, drew from sfc64/2.
+        self.__dict__.update({"stream": "sfc64/2", **state})
+
 
 def resolve_settings(
     scenario: Scenario,

@@ -20,7 +20,7 @@ from ..errors import ScenarioError
 from ..result import ComparisonResult, PanelScoreResult, ScoreResult, SimulationResult
 from ..scenario import scenario_to_mapping
 from .changes import scenario_changes, touched_facts
-from .html import Figure, comparison_report, run_report, score_report
+from .html import Figure, comparison_report, reproducing_scenario, run_report, score_report
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,7 +40,8 @@ def write_run(
     under every reading, with a note where a reading needs one), ``summary.csv``,
     ``indicators.csv`` (every indicator's mean, spread and quantiles), ``count_met.csv``,
     ``conditional.csv``, ``result.json`` (all of these with the run's metadata),
-    ``scenario.yaml``, ``probabilities.png``, ``distribution_<indicator>.png`` for
+    ``scenario.yaml`` (the scenario with the run's draws, seed, method and random
+    stream: ``tjsim run scenario.yaml`` reproduces the run), ``probabilities.png``, ``distribution_<indicator>.png`` for
     each targeted indicator, ``fan_<variable>.png`` for each observed variable, and
     ``report.html`` (:func:`tjsim.report.html.run_report`).
 
@@ -71,7 +72,7 @@ def write_run(
         **{name: _json_frame(frame) for name, frame in tables.items()},
     }
     _write_json(folder / "result.json", document)
-    (folder / "scenario.yaml").write_text(result.scenario.to_yaml(), encoding="utf-8")
+    (folder / "scenario.yaml").write_text(reproducing_scenario(result).to_yaml(), encoding="utf-8")
     targets = result.model.n_primary + 1
     figures = [
         _save_figure(

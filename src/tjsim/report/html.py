@@ -43,6 +43,7 @@ from .text import SUMMARY_COLUMNS, summary_cells
 
 if TYPE_CHECKING:
     from ..result import ComparisonResult, SimulationResult, SweepResult
+    from ..scenario import Scenario
 
 __all__ = [
     "FONTS",
@@ -50,6 +51,7 @@ __all__ = [
     "comparison_html",
     "comparison_report",
     "frame_table",
+    "reproducing_scenario",
     "result_html",
     "run_report",
     "score_report",
@@ -195,12 +197,10 @@ def _reproduce(result: SimulationResult) -> dict[str, Any]:
         "conditioning": result.conditioning,
         "tjsim version": meta["tjsim_version"],
     }
-    settings: dict[str, Any] = {"draws": result.n_draws, "method": result.method}
     if isinstance(meta["seed"], int):
-        settings["seed"] = meta["seed"]
         command = "tjsim run scenario.yaml"
         note = Markup(
-            "The scenario below holds the run's draws, seed and method in its "
+            "The scenario below holds the run's draws, seed, method and random stream in its "
             "<code>simulation</code> block; saved as <code>scenario.yaml</code> (the "
             "output folder has it) and run with the same tjsim and calibration, it gives "
             "these numbers exactly:"
@@ -211,8 +211,22 @@ def _reproduce(result: SimulationResult) -> dict[str, Any]:
             "The seed was spawned from another (it is not a plain integer), so the command "
             "line cannot give it; <code>tjsim.simulate</code> with the same SeedSequence does."
         )
-    yaml_text = to_yaml(result.scenario.with_simulation(**settings))
+    yaml_text = to_yaml(reproducing_scenario(result))
     return {"shown": shown, "note": note, "command": command, "yaml_text": yaml_text}
+
+
+def reproducing_scenario(result: SimulationResult) -> Scenario:
+    """``result``'s scenario holding the run's draws, method, random stream and (a plain
+    integer) seed in its ``simulation`` block: run again, it gives the same numbers."""
+    settings: dict[str, Any] = {
+        "draws": result.n_draws,
+        "method": result.method,
+        "stream": result.settings.stream,
+    }
+    seed = result.metadata["seed"]
+    if isinstance(seed, int):
+        settings["seed"] = seed
+    return result.scenario.with_simulation(**settings)
 
 
 def result_html(result: SimulationResult) -> str:

@@ -159,7 +159,7 @@ class Grid:
             ]
         settings = {
             k: getattr(self.simulation, k)
-            for k in ("draws", "seed", "method")
+            for k in ("draws", "seed", "method", "stream")
             if getattr(self.simulation, k) is not None
         }
         if settings:

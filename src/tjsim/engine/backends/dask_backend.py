@@ -162,10 +162,10 @@ class DaskBackend:
                 models[run],
                 job.kernel,
                 job.method,
-                job.stream,
                 job.root,
                 task.blocks,
                 job.summary,
+                stream=job.stream,
                 key=f"tjsim-task-{token}-{ident}",
                 pure=False,
             )

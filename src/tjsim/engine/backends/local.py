@@ -166,10 +166,10 @@ def _evaluate(runner: TaskRunner, job: Job, task: Task) -> TaskOutput:
         model,
         job.kernel,
         job.method,
-        job.stream,
         job.root,
         task.blocks,
         job.summary,
         keep,
         hold=True,
+        stream=job.stream,
     )

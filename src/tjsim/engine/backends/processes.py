@@ -64,9 +64,9 @@ def _serve(connection: Connection) -> None:
     """A worker process: evaluate the tasks that arrive, holding each run's accumulator
     until asked for it, until told to stop.
 
-    Messages: ``("task", ident, args)`` (the arguments of
-    :meth:`~tjsim.engine.backends.tasks.TaskRunner.evaluate`, evaluated with
-    ``hold=True``), answered by ``("task", ident, output, error)``; ``("release", key,
+    Messages: ``("task", ident, (args, stream))`` (the positional arguments of
+    :meth:`~tjsim.engine.backends.tasks.TaskRunner.evaluate` and its random stream,
+    evaluated with ``hold=True``), answered by ``("task", ident, output, error)``; ``("release", key,
     summary)``, answered by ``("release", key, totals, error)``; ``None`` to stop.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -82,7 +82,8 @@ def _serve(connection: Connection) -> None:
         reply: tuple[str, Any, Any, BaseException | None]
         try:
             if kind == "task":
-                reply = (kind, ident, runner.evaluate(*args, hold=True), None)
+                positional, stream = args
+                reply = (kind, ident, runner.evaluate(*positional, hold=True, stream=stream), None)
             else:
                 reply = (kind, ident, runner.release(ident, args), None)
         except BaseException as exc:
@@ -123,8 +124,8 @@ class _Worker:
         self.runs.move_to_end(key)
         while len(self.runs) > KEPT_RUNS:
             self.runs.popitem(last=False)
-        args = (key, model, job.kernel, job.method, job.stream, job.root, task.blocks, job.summary)
-        self.connection.send(("task", ident, args))
+        args = (key, model, job.kernel, job.method, job.root, task.blocks, job.summary)
+        self.connection.send(("task", ident, (args, job.stream)))
         self.busy.append(ident)
         self.holding = key
         self.joined += 1

@@ -201,13 +201,13 @@ class TaskRunner:
         model: Any,
         kernel: str,
         method: str,
-        stream: str,
         root: np.random.SeedSequence,
         blocks: Sequence[Block],
         summary: Summary | None = None,
         keep: Callable[[Block], np.ndarray | None] | None = None,
         *,
         hold: bool = False,
+        stream: str = RNG,
     ) -> TaskOutput:
         """Evaluate ``blocks`` of the run ``key`` (whose ``model`` may be omitted once
         this runner has seen it) into a fresh accumulator, or with ``hold=True`` into the
@@ -269,17 +269,18 @@ def evaluate_task(
     model: Any,
     kernel: str,
     method: str,
-    stream: str,
     root: np.random.SeedSequence,
     blocks: Sequence[Block],
     summary: Summary | None = None,
+    *,
+    stream: str = RNG,
 ) -> TaskOutput:
     """Evaluate a task with this thread's :class:`TaskRunner` (the function a Dask
     worker runs; the model arrives once per worker and stays there)."""
     runner = getattr(_LOCAL, "runner", None)
     if runner is None:
         runner = _LOCAL.runner = TaskRunner()
-    return runner.evaluate(key, model, kernel, method, stream, root, blocks, summary)
+    return runner.evaluate(key, model, kernel, method, root, blocks, summary, stream=stream)
 
 
 def merge_outputs(

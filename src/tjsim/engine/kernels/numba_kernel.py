@@ -4,10 +4,14 @@ It computes exactly what the numpy kernel (:mod:`tjsim.engine.kernels.numpy_kern
 reference) computes, from the same precomputed arrays, but fused into one loop over
 tiles of :data:`TILE` (64) draws: for the draws of a tile it
 
-1. draws the ``d`` latent normals itself, with numpy's ziggurat on the block's SFC64
-   bit generator (:data:`tjsim.seeding.RNG`): the same numbers, in the same order, as
-   ``numpy.random.Generator(SFC64(seed)).standard_normal`` fills a ``(n, d)`` array
-   (Sobol' points come precomputed from the sampler instead),
+1. draws the ``d`` latent normals itself, from the run's random stream
+   (:data:`tjsim.seeding.STREAMS`): for ``sfc64/3``, eight draws at a time from the
+   block's eight SFC64 lanes in vector code (:mod:`tjsim.engine.kernels.vector_lanes`),
+   their rejected tries completed afterwards; for ``sfc64/2``, numpy's ziggurat on the
+   block's one SFC64 generator. Either way the same numbers, in the same order, as the
+   numpy kernel draws (:class:`tjsim.engine.lanes.LaneStream`,
+   ``numpy.random.Generator(SFC64(seed)).standard_normal``); Sobol' points come
+   precomputed from the sampler instead,
 2. forms the correlated latent values of the table and event columns (a sparse product),
    the table transforms (the same interpolation arithmetic as
    :class:`~tjsim.engine.tables.TableSet`) and the events, column by column with the
@@ -60,7 +64,7 @@ from numba.extending import intrinsic
 from ...marginals import GRID
 from ...model import CompiledModel
 from ...result.accumulator import Accumulator
-from ...seeding import RNG, Block, block_bit_generator
+from ...seeding import RNG, Block, block_bit_generator, check_stream
 from ..lanes import LANES, generator_states
 from ..sampling import LatentSampler
 from . import ziggurat
@@ -659,7 +663,7 @@ class NumbaKernel:
         k = len(self.used) + len(ref.gathered)
         sampler = LatentSampler(method, root, d, stream) if method == "sobol" else None
         latent = np.empty((largest if sampler else 0, d))
-        laned = sampler is None and stream == "sfc64/3"
+        laned = sampler is None and check_stream(stream) == "sfc64/3"
         no_state = np.zeros(4, dtype=np.uint64)
         no_lanes = np.zeros((4, LANES), dtype=np.uint64)
         no_others = np.zeros((4, 3), dtype=np.uint64)
