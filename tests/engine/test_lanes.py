@@ -61,13 +61,13 @@ def _completed(x, layer, mantissa, uniforms, normals, tails) -> float:
     return float(normals.standard_normal())
 
 
+#: Any seed and block.
+SEEDS = st.integers(0, 2**64 - 1)
+BLOCKS = st.integers(0, 10**6)
+
+
 @settings(max_examples=30, deadline=None)
-@given(
-    seed=st.integers(0, 2**64 - 1),
-    block=st.integers(0, 10**6),
-    n=st.integers(0, 150),
-    d=st.integers(1, 6),
-)
+@given(seed=SEEDS, block=BLOCKS, n=st.integers(0, 150), d=st.integers(1, 6))
 def test_the_numpy_stream_is_its_definition(seed, block, n, d):
     root = as_seed_sequence(seed)
     ours = np.empty((n, d))
@@ -100,12 +100,7 @@ def test_filling_a_block_in_pieces_gives_the_same_numbers(cuts, d):
 
 @requires_numba
 @settings(max_examples=25, deadline=None)
-@given(
-    seed=st.integers(0, 2**64 - 1),
-    block=st.integers(0, 10**6),
-    n=st.integers(0, 700),
-    d=st.integers(1, 40),
-)
+@given(seed=SEEDS, block=BLOCKS, n=st.integers(0, 700), d=st.integers(1, 40))
 def test_the_compiled_lanes_draw_numpys_numbers(seed, block, n, d):
     from tjsim.engine.kernels.numba_kernel import lane_normals
 

@@ -164,6 +164,19 @@ def _sfc64(s0, s1, s2, s3):
 
 
 @numba.njit(inline="always")
+def _tail(s0, s1, s2, s3):
+    """The ziggurat's tail (Marsaglia's method, numpy's arithmetic): ``(x, new state)``,
+    the value being ``NOR_R + x`` with the sign of the rejected try."""
+    while True:
+        u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+        xx = -_NOR_INV_R * math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
+        u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
+        yy = -math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
+        if yy + yy > xx * xx:
+            return xx, s0, s1, s2, s3
+
+
+@numba.njit(inline="always")
 def _normal(s0, s1, s2, s3):
     """A standard normal by numpy's ``random_standard_normal``: ``(value, new state)``."""
     while True:
@@ -177,15 +190,10 @@ def _normal(s0, s1, s2, s3):
         if rabs < _KI[idx]:
             return x, s0, s1, s2, s3
         if idx == 0:
-            while True:
-                u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
-                xx = -_NOR_INV_R * math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
-                u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
-                yy = -math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
-                if yy + yy > xx * xx:
-                    if (rabs >> np.uint64(8)) & _ONE:
-                        return -(_NOR_R + xx), s0, s1, s2, s3
-                    return _NOR_R + xx, s0, s1, s2, s3
+            xx, s0, s1, s2, s3 = _tail(s0, s1, s2, s3)
+            if (rabs >> np.uint64(8)) & _ONE:
+                return -(_NOR_R + xx), s0, s1, s2, s3
+            return _NOR_R + xx, s0, s1, s2, s3
         else:
             u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
             uniform = np.float64(u >> np.uint64(11)) * _TWO_M53
@@ -205,14 +213,7 @@ def _complete(r, others):
     if (r >> np.uint64(8)) & _ONE:
         x = -x
     if layer == 0:
-        s0, s1, s2, s3 = others[0, 2], others[1, 2], others[2, 2], others[3, 2]
-        while True:
-            u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
-            xx = -_NOR_INV_R * math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
-            u, s0, s1, s2, s3 = _sfc64(s0, s1, s2, s3)
-            yy = -math.log1p(-(np.float64(u >> np.uint64(11)) * _TWO_M53))
-            if yy + yy > xx * xx:
-                break
+        xx, s0, s1, s2, s3 = _tail(others[0, 2], others[1, 2], others[2, 2], others[3, 2])
         others[0, 2], others[1, 2], others[2, 2], others[3, 2] = s0, s1, s2, s3
         if (mantissa >> np.uint64(8)) & _ONE:
             return -(_NOR_R + xx)
