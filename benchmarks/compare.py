@@ -8,12 +8,15 @@ Run from the repository root::
 Everything runs on this one machine, in this process (the compile time, the peak RSS
 and the import time in fresh ones; the worker processes of the ``2 processes`` rows in
 tjsim's persistent pool, started before the timing), so the ratios compare like with
-like. The floor draws the engine's own latent normals (the same SFC64 stream), and each
+like. The floor draws as many latent normals with numpy on SFC64 generators (block
+``b`` from ``SeedSequence(seed, spawn_key=(b,))``: stream ``sfc64/2``'s, numpy's
+cheapest normals; the engine's default stream ``sfc64/3`` draws them from eight SFC64
+lanes a block, which numpy alone cannot draw faster), and each
 engine row is divided by the floor on as many threads in all (two worker processes of
 one thread each: the two-thread floor), timed interleaved with it run by run, so that a
 change in the machine's load touches both. The goal of one thread against the floor is
 judged from alternating rounds in CPU time (wall time beside it), against two floors:
-numpy drawing the engine's SFC64 normals, and numpy's default generator (PCG64) drawing
+numpy's normals on SFC64, and numpy's default generator (PCG64) drawing
 as many. The script writes ``results/<name>.md``, ``.json`` and ``.png`` next to it
 (``quick`` or ``full``); a full run also replaces the results section of
 ``benchmarks/README.md``. Slow implementations (the per-draw loop, pandas, monaco)
@@ -242,7 +245,7 @@ def measure_tjsim(setup: impl.Setup, report: Report, quick: bool, log: Callable)
 
 def measure_paired(setup: impl.Setup, report: Report, log: Callable) -> None:
     """Ratios from alternating runs (the median, and the range): the engine on one thread
-    over the floor on one thread (the engine's SFC64 normals, and numpy's default PCG64
+    over the floor on one thread (numpy's SFC64 normals, and numpy's default PCG64
     generator drawing as many), and the engine on one thread over the engine on two; at
     1e6 and 1e7 draws. A round's runs follow each other, so a change in the machine's
     load touches all of them; the median discards the rounds it split. The one-thread
@@ -529,7 +532,7 @@ def check_goals(report: Report) -> None:
         load = paired["load"]
         for key, floor in (
             ("default_floor_ratio", "numpy's default generator (PCG64) drawing as many normals"),
-            ("floor_ratio", "numpy drawing the engine's own SFC64 normals"),
+            ("floor_ratio", "numpy drawing as many normals on SFC64 (stream sfc64/2's)"),
         ):
             r, wall = paired[f"{key}_cpu"], paired[key]
             add(
@@ -714,8 +717,8 @@ def markdown(report: Report) -> str:
         "figures are extrapolated from the per-draw cost measured at the number of draws "
         "in brackets.",
         "",
-        "The floor draws the engine's own latent normals (method mc, the same SFC64 "
-        "stream); the floor and tjsim run on the number of threads given in the table; "
+        "The floor draws as many latent normals with numpy on SFC64 generators (stream "
+        "sfc64/2's, numpy's cheapest normals; the engine draws stream sfc64/3); the floor and tjsim run on the number of threads given in the table; "
         "**x floor** divides by the floor on the same number of threads in all (two worker "
         "processes of one thread each: the two-thread floor; one thread for the per-draw "
         "implementations and peers), measured interleaved with it; *load* is the "

@@ -5,12 +5,13 @@ scenario) for ``draws`` draws and returns the estimated probability of meeting e
 target, so that the comparison can check that they agree.
 
 ``floor``
-    Drawing the engine's latent normals alone, into a reused buffer: no model at all.
-    They are the normals of method ``mc``, block by block, from the generator the
-    engine gives each block (``numpy.random.Generator(SFC64(...))``,
-    :func:`tjsim.seeding.block_generator`, stream :data:`tjsim.seeding.RNG`), so the
-    floor draws exactly the numbers the engine's first stage draws; on one thread or
-    on several, each drawing every other block.
+    Drawing as many latent normals alone, into a reused buffer: no model at all. They
+    are numpy's normals on SFC64, block by block, from the generator stream ``sfc64/2``
+    gives each block (``numpy.random.Generator(SFC64(...))``,
+    :func:`tjsim.seeding.block_generator`): numpy's cheapest normals (the engine's
+    default stream, ``sfc64/3``, draws its own from eight SFC64 lanes a block, which
+    numpy alone draws no faster); on one thread or on several, each drawing every
+    other block.
 ``default_floor``
     The same count of normals from numpy's default generator
     (``numpy.random.default_rng``, PCG64), in the same blocks: what drawing the
@@ -79,7 +80,7 @@ class Setup:
 
 # ---------------------------------------------------------------------- the floor
 def floor(setup: Setup, draws: int, seed: int = 1, threads: int = 1) -> None:
-    """Draw the ``draws x dimension`` latent normals of method ``mc`` as the engine
+    """Draw ``draws x dimension`` latent normals of method ``mc`` as stream ``sfc64/2``
     does (block ``b`` from ``Generator(SFC64(SeedSequence(seed, spawn_key=(b,))))``), on
     ``threads`` threads taking the blocks in turn (numpy releases the GIL while it fills
     an array)."""
@@ -114,16 +115,6 @@ def default_floor(setup: Setup, draws: int, seed: int = 1) -> None:
     buffer = np.empty((max(block.size for block in blocks), setup.dimension))
     for block in blocks:
         generator.standard_normal(out=buffer[: block.size])
-
-
-def floor_normals(setup: Setup, draws: int, seed: int = 1) -> np.ndarray:
-    """The normals :func:`floor` draws, kept (to check that they are the engine's)."""
-    out = np.empty((draws, setup.dimension))
-    root, start = as_seed_sequence(seed), 0
-    for block in plan_blocks("mc", draws):
-        block_generator(root, block.id).standard_normal(out=out[start : start + block.size])
-        start += block.size
-    return out
 
 
 # ---------------------------------------------------------------------- tjsim

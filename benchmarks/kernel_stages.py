@@ -84,8 +84,8 @@ def variant_source(old: str, new: str) -> str:
 
 def floor(draws: int, d: int) -> None:
     """numpy's default generator's (PCG64) normals for ``draws`` draws of ``d`` latent
-    columns, in a reused buffer. ``benchmarks/compare.py``'s floor draws the engine's own
-    SFC64 stream instead, about 20% cheaper a normal: ratios to the two floors differ."""
+    columns, in a reused buffer. ``benchmarks/compare.py``'s floor draws numpy's normals
+    on SFC64 instead, about 20% cheaper a normal: ratios to the two floors differ."""
     rng = np.random.default_rng(0)
     buffer = np.empty((65_536, d))
     left = draws
