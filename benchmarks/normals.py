@@ -19,9 +19,11 @@ thread, in CPU time:
 Both streams are first checked against numpy number for number (stream 2 against
 ``Generator(SFC64).standard_normal``, stream 3 against
 :class:`~tjsim.engine.lanes.LaneStream`). Each round times every loop once; ratios to
-``sfc64/2`` are the medians of the rounds' paired ratios::
+``sfc64/2`` are the medians of the rounds' paired ratios. ``--whole N`` also times
+whole ``tjsim.simulate`` runs of ``N`` draws on one thread with each stream, in the
+same rounds::
 
-    python benchmarks/normals.py --draws 262144 --rounds 15
+    python benchmarks/normals.py --draws 262144 --rounds 15 --whole 1e6
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numba
@@ -40,7 +43,7 @@ import tjsim
 from tjsim.engine.kernels import numba_kernel as nk
 from tjsim.engine.kernels.vector_lanes import lane_tries
 from tjsim.engine.lanes import LANES, LaneStream, generator_states
-from tjsim.seeding import as_seed_sequence, block_bit_generator
+from tjsim.seeding import BLOCK_SIZE, as_seed_sequence, block_bit_generator
 
 TILE = nk.TILE
 
@@ -102,6 +105,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--draws", type=lambda s: int(float(s)), default=2**18)
     parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--whole", type=lambda s: int(float(s)), default=0, metavar="N")
     args = parser.parse_args(argv)
     d = tjsim.simulate(draws=1, seed=1, threads=1, kernel="numba").dimension
     check_exact(d)
@@ -115,6 +119,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "sfc64/3": lambda: fill_stream3(states, out, tiles, True),
         "sfc64/3, first tries only": lambda: fill_stream3(states, out, tiles, False),
     }
+    for stream in ("sfc64/2", "sfc64/3") if args.whole else ():
+        tjsim.simulate(draws=BLOCK_SIZE, seed=1, threads=1, kernel="numba", stream=stream)
+        fills[f"whole simulate, {stream}"] = partial(
+            tjsim.simulate, draws=args.whole, seed=1, threads=1, kernel="numba", stream=stream
+        )
     times: dict[str, list[float]] = {name: [] for name in fills}
     loads = []
     for _ in range(args.rounds):
@@ -123,17 +132,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             start = time.process_time()
             fill()
             times[name].append(time.process_time() - start)
-    draws = tiles * TILE
-    ns = {name: 1e9 * min(t) / draws for name, t in times.items()}
+    draws = {name: args.whole if name.startswith("whole") else tiles * TILE for name in fills}
+    ns = {name: 1e9 * min(t) / draws[name] for name, t in times.items()}
+    base = {
+        name: "whole simulate, sfc64/2" if name.startswith("whole") else "sfc64/2" for name in fills
+    }
     ratio = {
-        name: statistics.median(a / b for a, b in zip(t, times["sfc64/2"], strict=True))
+        name: statistics.median(a / b for a, b in zip(t, times[base[name]], strict=True))
         for name, t in times.items()
     }
     lines = [
-        f"{draws:,} draws, {d} normals a draw, one thread, CPU time, best of {args.rounds} "
+        f"{tiles * TILE:,} draws, {d} normals a draw, one thread, CPU time, best of {args.rounds} "
         f"rounds; load average (1 min) {min(loads):.1f} to {max(loads):.1f}; both streams "
         "equal numpy's draws\n",
-        "| normals | ns per draw | / sfc64/2 (median of paired rounds) |",
+        "| loop | ns per draw | / sfc64/2 (median of paired rounds) |",
         "| --- | ---: | ---: |",
     ]
     lines += [f"| {name} | {ns[name]:.0f} | {ratio[name]:.2f}x |" for name in fills]
