@@ -49,6 +49,9 @@ WEDGE_UNIFORMS, WEDGE_NORMALS, TAILS = LANES, LANES + 1, LANES + 2
 _KI = np.array(ziggurat.KI, dtype=np.uint64)
 _WI = np.array(ziggurat.WI)
 _FI = np.array(ziggurat.FI)
+#: ``w`` and ``k`` by a try's low nine bits (its layer, then its sign bit).
+_SIGNED_WI = np.concatenate([_WI, -_WI])
+_KI_TWICE = np.concatenate([_KI, _KI])
 _MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
 _TWO_M53 = 1.0 / 9007199254740992.0
 #: Wedge tests this close to their bound (relative) are decided again with
@@ -97,44 +100,51 @@ class LaneStream:
 
     def _groups(self, count: int) -> np.ndarray:
         """The next ``count`` groups' rows, ``(LANES * count, d)``."""
-        d = self.d
-        tries = np.empty((count * LANES, d), dtype=np.uint64)
+        size = count * self.d
+        tries = np.empty((LANES, size), dtype=np.uint64)  # lane by lane, in order
         for lane, generator in enumerate(self.lanes):
-            tries[lane::LANES] = generator.random_raw(count * d).reshape(count, d)
-        layer = (tries & np.uint64(0xFF)).astype(np.intp)
-        mantissa = (tries >> np.uint64(9)) & _MANTISSA
-        values = mantissa.astype(np.float64) * _WI[layer]
-        np.negative(values, out=values, where=((tries >> np.uint64(8)) & np.uint64(1)) == 1)
-        rows, normal = np.nonzero(mantissa >= _KI[layer])
-        order = np.lexsort((rows % LANES, normal, rows // LANES))  # group, normal, lane
-        self._complete(values, rows[order], normal[order], layer, mantissa)
-        return values
+            tries[lane] = generator.random_raw(size)
+        key = np.bitwise_and(tries, np.uint64(0x1FF)).view(np.int64)  # sign bit, layer
+        mantissa = np.right_shift(tries, np.uint64(9), out=tries)
+        mantissa &= _MANTISSA
+        values = mantissa.view(np.int64).astype(np.float64)  # exact: below 2**52
+        values *= np.take(_SIGNED_WI, key)  # m * -w is -(m * w), bit for bit
+        rejected = np.flatnonzero(mantissa >= np.take(_KI_TWICE, key))
+        lane, position = np.divmod(rejected, size)
+        group, normal = np.divmod(position, self.d)
+        order = np.lexsort((lane, normal, group))  # the stream's order: group, normal, lane
+        rejected = rejected[order]
+        values = values.reshape(LANES, count, self.d)
+        self._complete(
+            values,
+            (lane[order], group[order], normal[order]),
+            key.ravel()[rejected] & 0xFF,
+            mantissa.ravel()[rejected],
+        )
+        return values.transpose(1, 0, 2).reshape(count * LANES, self.d)
 
     def _complete(
         self,
         values: np.ndarray,
-        rows: np.ndarray,
-        normal: np.ndarray,
+        at: tuple[np.ndarray, np.ndarray, np.ndarray],
         layer: np.ndarray,
         mantissa: np.ndarray,
     ) -> None:
-        """Complete the rejected tries at ``(rows, normal)`` (in the stream's order) in
-        ``values``."""
-        k = layer[rows, normal]
-        wedge = k != 0
-        at = (rows[wedge], normal[wedge])
-        x, k_w = values[at], k[wedge]
+        """Complete the rejected tries at ``values[at]`` (``(LANES, groups, d)``; the
+        tries in the stream's order, with their layers and mantissas) in place."""
+        wedge = layer != 0
+        x, k = values[at][wedge], layer[wedge]
         uniform = (self.uniforms.random_raw(len(x)) >> np.uint64(11)).astype(np.float64)
         uniform *= _TWO_M53
-        below = (_FI[k_w - 1] - _FI[k_w]) * uniform + _FI[k_w]
+        below = (_FI[k - 1] - _FI[k]) * uniform + _FI[k]
         bound = np.exp(-0.5 * x * x)
         kept = below < bound
         for i in np.flatnonzero(np.abs(below - bound) <= _CLOSE * bound):
             kept[i] = below[i] < math.exp(-0.5 * x[i] * x[i])
-        failed = ~kept
-        values[at[0][failed], at[1][failed]] = self.normals.standard_normal(int(failed.sum()))
-        for row, j in zip(rows[~wedge], normal[~wedge], strict=True):
-            values[row, j] = self._tail(int(mantissa[row, j]))
+        failed = tuple(index[wedge][~kept] for index in at)
+        values[failed] = self.normals.standard_normal(len(failed[0]))
+        for i in np.flatnonzero(~wedge):
+            values[at[0][i], at[1][i], at[2][i]] = self._tail(int(mantissa[i]))
 
     def _tail(self, mantissa: int) -> float:
         """A value of the tail beyond :data:`~ziggurat.NOR_R` (numpy's method and
