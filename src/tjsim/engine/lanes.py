@@ -110,8 +110,8 @@ class LaneStream:
         values = mantissa.view(np.int64).astype(np.float64)  # exact: below 2**52
         values *= np.take(_SIGNED_WI, key)  # m * -w is -(m * w), bit for bit
         rejected = np.flatnonzero(mantissa >= np.take(_KI_TWICE, key))
-        lane, position = np.divmod(rejected, size)
-        group, normal = np.divmod(position, self.d)
+        lane, position = rejected // size, rejected % size
+        group, normal = position // self.d, position % self.d
         order = np.lexsort((lane, normal, group))  # the stream's order: group, normal, lane
         rejected = rejected[order]
         values = values.reshape(LANES, count, self.d)
