@@ -102,8 +102,8 @@ class LaneStream:
         """The next ``count`` groups' rows, ``(LANES * count, d)``."""
         size = count * self.d
         tries = np.empty((LANES, size), dtype=np.uint64)  # lane by lane, in order
-        for lane, generator in enumerate(self.lanes):
-            tries[lane] = generator.random_raw(size)
+        for row, generator in zip(tries, self.lanes, strict=True):
+            row[:] = generator.random_raw(size)
         key = np.bitwise_and(tries, np.uint64(0x1FF)).view(np.int64)  # sign bit, layer
         mantissa = np.right_shift(tries, np.uint64(9), out=tries)
         mantissa &= _MANTISSA
