@@ -10,6 +10,7 @@ from optional import KERNELS
 from tjsim.engine.reference import simulate_reference
 from tjsim.engine.tables import interpolation_error
 from tjsim.model import compile_model
+from tjsim.seeding import RNG
 
 SCENARIO = (
     tjsim.baseline()
@@ -56,21 +57,25 @@ def tolerance(calibration, scenario, reference: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize(
-    ("scenario", "method"),
+    ("scenario", "method", "stream"),
     [
-        (None, "mc"),
-        (SCENARIO, "mc"),
-        (SCENARIO, "antithetic"),
-        (None, "sobol"),
-        (SIZED, "mc"),
-        (SIZED, "antithetic"),
-        (tjsim.baseline().with_event("regime_break", 0.0), "mc"),
-        (tjsim.baseline().with_event("regime_break", 1.0), "sobol"),
+        (None, "mc", RNG),
+        (SCENARIO, "mc", RNG),
+        (SCENARIO, "antithetic", RNG),
+        (None, "sobol", RNG),
+        (SIZED, "mc", RNG),
+        (SIZED, "antithetic", RNG),
+        (tjsim.baseline().with_event("regime_break", 0.0), "mc", RNG),
+        (tjsim.baseline().with_event("regime_break", 1.0), "sobol", RNG),
+        (SCENARIO, "mc", "sfc64/2"),
+        (SIZED, "antithetic", "sfc64/2"),
     ],
 )
-def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, kernel):
+def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, stream, kernel):
     draws = 1_024
-    ref = simulate_reference(calibration, scenario, draws=draws, seed=77, method=method)
+    ref = simulate_reference(
+        calibration, scenario, draws=draws, seed=77, method=method, stream=stream
+    )
     result = tjsim.simulate(
         scenario,
         draws=draws,
@@ -79,7 +84,9 @@ def test_engine_matches_reference_draw_for_draw(calibration, scenario, method, k
         keep_draws=True,
         kernel=kernel,
         calibration=calibration,
+        stream=stream,
     )
+    assert result.metadata["rng"] == stream
     values = result.kept_draws.to_numpy()
     scale = np.maximum(1.0, np.abs(ref.values))
     difference = np.abs(values - ref.values)
