@@ -16,11 +16,12 @@ part)))``, with ``TAG`` = :data:`tjsim.seeding.STREAM3_TAG`.
 2. A try ``r`` is numpy's ziggurat's (``random_standard_normal``): layer
    :math:`k = r \bmod 256`, mantissa :math:`m = \lfloor r / 2^9 \rfloor \bmod 2^{52}`,
    candidate :math:`x = \pm m\,w_k` (minus when bit 8 of ``r`` is set), accepted when
-   :math:`m < k_k`, 98.8% of tries.
+   :math:`m < k_k`, 98.5% of tries.
 3. A rejected try is completed as numpy's algorithm continues, with fresh numbers from
    three more generators of the block, each used by the rejected tries in the order
    (group, normal, lane): a try of layer 0 samples the tail (Marsaglia's method, numpy's
-   arithmetic) from part 10; any other takes a uniform :math:`u` from part 8 and keeps
+   arithmetic; the value is negative when bit 8 of :math:`m` is set, as in numpy) from
+   part 10; any other takes a uniform :math:`u` from part 8 and keeps
    :math:`x` when :math:`(f_{k-1} - f_k)\,u + f_k < e^{-x^2/2}` (the wedge test), else
    takes the next standard normal of part 9 (``Generator.standard_normal``: numpy's
    ziggurat, whole).
