@@ -49,14 +49,17 @@ BLOCK_SIZE = 2**15
 #: Seed of the runs that must be reproducible when neither the caller nor the scenario
 #: names one (``tjsim compare``, the explorer, whose updates must share their draws).
 FIXED_SEED = 2024
+#: Stream 3's name (eight SFC64 lanes a block) and stream 2's (one generator a block).
+LANE_STREAM = "sfc64/3"
+ONE_GENERATOR_STREAM = "sfc64/2"
 #: The random streams a run can draw from, by name (bit generator and version; a new
 #: version changes the numbers of every seed).
 STREAMS = {
-    "sfc64/3": "eight SFC64 lanes a block, rejected tries completed from three more",
-    "sfc64/2": "numpy's standard_normal on one SFC64 generator a block (tjsim 0.2)",
+    LANE_STREAM: "eight SFC64 lanes a block, rejected tries completed from three more",
+    ONE_GENERATOR_STREAM: "numpy's standard_normal on one SFC64 generator a block (tjsim 0.2)",
 }
 #: The stream of a run that names none.
-RNG = "sfc64/3"
+RNG = LANE_STREAM
 #: First word of the spawn keys of stream 3's generators (``b"sfc3"`` as an integer: no
 #: count of spawned seeds reaches it).
 STREAM3_TAG = 0x73666333

@@ -47,14 +47,12 @@ LANES = 8
 #: Spawn-key parts of a block's completion generators (after the lanes' 0..7).
 WEDGE_UNIFORMS, WEDGE_NORMALS, TAILS = LANES, LANES + 1, LANES + 2
 
-_KI = np.array(ziggurat.KI, dtype=np.uint64)
-_WI = np.array(ziggurat.WI)
-_FI = np.array(ziggurat.FI)
+_FI = ziggurat.FI_ARRAY
 #: ``w`` and ``k`` by a try's low nine bits (its layer, then its sign bit).
-_SIGNED_WI = np.concatenate([_WI, -_WI])
-_KI_TWICE = np.concatenate([_KI, _KI])
-_MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
-_TWO_M53 = 1.0 / 9007199254740992.0
+_SIGNED_WI = np.concatenate([ziggurat.WI_ARRAY, -ziggurat.WI_ARRAY])
+_KI_TWICE = np.concatenate([ziggurat.KI_ARRAY, ziggurat.KI_ARRAY])
+_MANTISSA = ziggurat.MANTISSA
+_TWO_M53 = ziggurat.TWO_M53
 #: Wedge tests this close to their bound (relative) are decided again with
 #: ``math.exp``, the C library's ``exp`` that the compiled kernel calls: numpy's
 #: vectorized ``exp`` may differ from it in the last bit.

@@ -27,7 +27,7 @@ import numpy as np
 from scipy import special
 from scipy.stats import qmc
 
-from ..seeding import RNG, Block, block_generator, check_stream
+from ..seeding import LANE_STREAM, RNG, Block, block_generator, check_stream
 from .lanes import LaneStream
 
 # ``warnings.catch_warnings`` changes process-wide state: one thread at a time.
@@ -61,7 +61,7 @@ class LatentSampler:
         the same numbers as :meth:`fill`. For ``antithetic`` the stream is the first
         half of the block (the second half is its negation)."""
         if self.method in ("mc", "antithetic"):
-            if self.random_stream == "sfc64/3":
+            if self.random_stream == LANE_STREAM:
                 return LaneStream(self.root, block.id, self.dimension).fill
             generator = block_generator(self.root, block.id)
             return lambda out: generator.standard_normal(out=out)

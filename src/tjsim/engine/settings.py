@@ -19,6 +19,7 @@ from ..errors import ScenarioError
 from ..scenario import Scenario
 from ..seeding import (
     BLOCK_SIZE,
+    ONE_GENERATOR_STREAM,
     RNG,
     SeedLike,
     as_seed_sequence,
@@ -99,7 +100,7 @@ class RunSettings:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Settings pickled by tjsim 0.2, which had one stream, drew from sfc64/2.
-        self.__dict__.update({"stream": "sfc64/2", **state})
+        self.__dict__.update({"stream": ONE_GENERATOR_STREAM, **state})
 
 
 def resolve_settings(

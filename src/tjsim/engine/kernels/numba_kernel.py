@@ -64,7 +64,7 @@ from numba.extending import intrinsic
 from ...marginals import GRID
 from ...model import CompiledModel
 from ...result.accumulator import Accumulator
-from ...seeding import RNG, Block, block_bit_generator, check_stream
+from ...seeding import LANE_STREAM, RNG, Block, block_bit_generator, check_stream
 from ..lanes import LANES, generator_states
 from ..sampling import LatentSampler
 from . import ziggurat
@@ -136,15 +136,15 @@ def announce_compilation(stream: Any = None) -> None:
         pass
 
 
-_KI = np.array(ziggurat.KI, dtype=np.uint64)
-_WI = np.array(ziggurat.WI)
-_FI = np.array(ziggurat.FI)
+_KI = ziggurat.KI_ARRAY
+_WI = ziggurat.WI_ARRAY
+_FI = ziggurat.FI_ARRAY
 _NOR_R = ziggurat.NOR_R
 _NOR_INV_R = ziggurat.NOR_INV_R
-_TWO_M53 = 1.0 / 9007199254740992.0
+_TWO_M53 = ziggurat.TWO_M53
 _GRID_START = float(GRID[0])
 _BYTE = np.uint64(0xFF)
-_MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
+_MANTISSA = ziggurat.MANTISSA
 _ONE = np.uint64(1)
 #: Draws evaluated side by side: the bits of a word.
 TILE = 64
@@ -664,7 +664,7 @@ class NumbaKernel:
         k = len(self.used) + len(ref.gathered)
         sampler = LatentSampler(method, root, d, stream) if method == "sobol" else None
         latent = np.empty((largest if sampler else 0, d))
-        laned = sampler is None and check_stream(stream) == "sfc64/3"
+        laned = sampler is None and check_stream(stream) == LANE_STREAM
         no_state = np.zeros(4, dtype=np.uint64)
         no_lanes = np.zeros((4, LANES), dtype=np.uint64)
         no_others = np.zeros((4, 3), dtype=np.uint64)

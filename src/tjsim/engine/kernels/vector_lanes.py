@@ -18,16 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
 from ..lanes import LANES
 from . import ziggurat
-
-_WI = np.array(ziggurat.WI)
-_KI = np.array(ziggurat.KI, dtype=np.uint64)
 
 
 @intrinsic
@@ -75,11 +71,11 @@ def lane_tries(
         at, stride, count = args[2], args[3], args[4]
         table = types.float64[::1]
         wi_data = context.make_array(table)(
-            context, builder, context.make_constant_array(builder, table, _WI)
+            context, builder, context.make_constant_array(builder, table, ziggurat.WI_ARRAY)
         ).data
         bounds = types.uint64[::1]
         ki_data = context.make_array(bounds)(
-            context, builder, context.make_constant_array(builder, bounds, _KI)
+            context, builder, context.make_constant_array(builder, bounds, ziggurat.KI_ARRAY)
         ).data
         i64 = ir.IntType(64)
         vector = ir.VectorType(i64, LANES)

@@ -4,10 +4,14 @@
 :func:`tjsim.engine.kernels.numba_kernel` draws normals with the same algorithm as
 ``numpy.random.Generator.standard_normal`` (``random_standard_normal`` in numpy's
 ``distributions.c``) on the same bit generator, so it needs the same tables; a test checks
-the compiled draws against numpy's, number for number. Generated once; not edited by hand.
+the compiled draws against numpy's, number for number. The tables were generated once
+and are not edited by hand; their array forms at the end serve the compiled kernel and
+the numpy draws of stream ``sfc64/3`` (:mod:`tjsim.engine.lanes`) alike.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 #: ``r``, the start of the tail, and ``1 / r``.
 NOR_R = 3.6541528853610087963519472518
@@ -262,3 +266,12 @@ FI = (
     0.001260285930498598,
 )
 # fmt: on
+
+#: The tables as arrays (``k_i`` as uint64).
+KI_ARRAY = np.array(KI, dtype=np.uint64)
+WI_ARRAY = np.array(WI)
+FI_ARRAY = np.array(FI)
+#: A try's 52-bit mantissa (after its 8 layer bits and its sign bit).
+MANTISSA = np.uint64(0x000FFFFFFFFFFFFF)
+#: ``2**-53``: 53 random bits to a uniform in [0, 1).
+TWO_M53 = 1.0 / 9007199254740992.0
